@@ -1,0 +1,71 @@
+"""REST DTOs (SPEC §6–§9). Identifier regexes live in `mes_contracts.identifiers` and are
+re-exported here."""
+
+from mes_contracts.api.common import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page
+from mes_contracts.api.firmware import FirmwareMeta, FirmwareRead, FirmwareRollbackRequest
+from mes_contracts.api.label import (
+    LabelPrintData,
+    LabelPrintRequest,
+    LotLabelRequest,
+    SerialLabelRequest,
+)
+from mes_contracts.api.lot import (
+    DEFAULT_TARGET_QUANTITY,
+    MAX_TARGET_QUANTITY,
+    LotCloseRequest,
+    LotCreateRequest,
+    LotProcessRead,
+    LotRead,
+    LotStatusHistoryEntry,
+    SerialRead,
+)
+from mes_contracts.api.process import (
+    FirmwareInfo,
+    ProcessCompleteData,
+    ProcessCompleteRequest,
+    ProcessStartData,
+    ProcessStartRequest,
+)
+from mes_contracts.errors import ErrorBody, SuccessBody
+from mes_contracts.identifiers import (
+    COMPLETION_FILENAME_RE,
+    FIRMWARE_VERSION_RE,
+    LOT_NUMBER_RE,
+    PROCESS_ID_RE,
+    SERIAL_RE,
+    WORKER_ID_RE,
+)
+
+__all__ = [
+    "COMPLETION_FILENAME_RE",
+    "DEFAULT_PAGE_LIMIT",
+    "DEFAULT_TARGET_QUANTITY",
+    "FIRMWARE_VERSION_RE",
+    "LOT_NUMBER_RE",
+    "MAX_PAGE_LIMIT",
+    "MAX_TARGET_QUANTITY",
+    "PROCESS_ID_RE",
+    "SERIAL_RE",
+    "WORKER_ID_RE",
+    "ErrorBody",
+    "FirmwareInfo",
+    "FirmwareMeta",
+    "FirmwareRead",
+    "FirmwareRollbackRequest",
+    "LabelPrintData",
+    "LabelPrintRequest",
+    "LotCloseRequest",
+    "LotCreateRequest",
+    "LotLabelRequest",
+    "LotProcessRead",
+    "LotRead",
+    "LotStatusHistoryEntry",
+    "Page",
+    "ProcessCompleteData",
+    "ProcessCompleteRequest",
+    "ProcessStartData",
+    "ProcessStartRequest",
+    "SerialLabelRequest",
+    "SerialRead",
+    "SuccessBody",
+]

@@ -1,0 +1,56 @@
+"""Firmware DTOs: the catalogue entry and the workstation's `firmware_meta.json`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+
+from mes_contracts.enums import FirmwareMetaStatus, FirmwareState
+from mes_contracts.identifiers import FirmwareVersion, Md5Hex, Sha256Hex
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+class FirmwareMeta(BaseModel):
+    """`<work>/firmware/firmware_meta.json` (seed 002 §3.4.4), watched by the flashing app.
+
+    `status` is read case-insensitively (the seed's table lists "uploaded") and always
+    written upper-case. Unknown keys written by the local app are kept.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    version: FirmwareVersion
+    filename: str = Field(max_length=255, examples=["firmware_v1.2.3.bin"])
+    file_size: int = Field(ge=0)
+    md5_hash: Md5Hex
+    downloaded_at: AwareDatetime
+    status: Annotated[FirmwareMetaStatus, BeforeValidator(_upper)] = FirmwareMetaStatus.READY
+    target_mcu: str = Field(max_length=64, examples=["STM32F103"])
+
+
+class FirmwareRead(BaseModel):
+    """One firmware version in the catalogue."""
+
+    version: FirmwareVersion
+    filename: str
+    file_size: int = Field(ge=0)
+    md5_hash: Md5Hex
+    sha256: Sha256Hex
+    target_mcu: str
+    release_notes: str | None = None
+    state: FirmwareState
+    uploaded_at: AwareDatetime
+    uploaded_by: str
+    released_at: AwareDatetime | None = None
+    released_by: str | None = None
+    download_url: str
+
+
+class FirmwareRollbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=500)

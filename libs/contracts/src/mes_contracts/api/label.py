@@ -1,0 +1,78 @@
+"""Label print DTOs (`POST /api/v1/label/print`, seed 002 §3.4.3)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from mes_contracts.enums import LabelType
+from mes_contracts.identifiers import LotNumber, PrinterId, SerialNumber
+
+ProductName = Field(min_length=1, max_length=64, description="Printed product name, e.g. Withforce")
+
+
+class _LabelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    printer_id: PrinterId | None = Field(
+        default=None, description="None: label-service's default printer for this label type"
+    )
+    reprint: bool = Field(default=False, description="Reprint of a damaged/lost label")
+    reason: str | None = Field(
+        default=None, max_length=500, validate_default=True, description="Required to reprint"
+    )
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_for_reprint(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("reprint") and not (value and value.strip()):
+            raise PydanticCustomError("reason_required", "a reprint needs a reason")
+        return value
+
+
+class LotLabelRequest(_LabelRequest):
+    """LOT barcode label: LOT number, product, creation date, target quantity."""
+
+    label_type: Literal["LOT"] = "LOT"
+    lot_number: LotNumber
+    product_model: str = ProductName
+    target_quantity: int = Field(ge=1, le=9999)
+    created_date: date
+
+
+class SerialLabelRequest(_LabelRequest):
+    """Serial barcode label: serial, LOT, product, creation date."""
+
+    label_type: Literal["SERIAL"] = "SERIAL"
+    serial_number: SerialNumber
+    lot_number: LotNumber
+    product_model: str = ProductName
+    created_date: date
+
+
+#: Discriminated on `label_type`; validate with `TypeAdapter(LabelPrintRequest)`.
+LabelPrintRequest = Annotated[
+    LotLabelRequest | SerialLabelRequest, Field(discriminator="label_type")
+]
+
+
+class LabelPrintData(BaseModel):
+    """`data` of a successful print."""
+
+    label_type: LabelType
+    lot_number: LotNumber
+    serial_number: SerialNumber | None = None
+    printer_id: PrinterId
+    print_time: AwareDatetime
+    job_id: str | None = None
+    reprint: bool = False

@@ -1,0 +1,95 @@
+"""LOT and serial DTOs (SPEC §4–§5, FR-LOT-*, FR-SN-*, FR-DASH-002)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from mes_contracts.enums import LotStatus, ProcessStatus, Result, SerialStatus, Shift
+from mes_contracts.identifiers import (
+    FactoryCode,
+    LotNumber,
+    ProcessId,
+    ProductModelCode,
+    SerialNumber,
+    WorkerId,
+)
+
+#: Serial numbers have four digits, so a LOT holds at most 9,999 units.
+MAX_TARGET_QUANTITY = 9999
+DEFAULT_TARGET_QUANTITY = 100
+
+
+class LotCreateRequest(BaseModel):
+    """`POST /api/v1/lots` (production manager). The production date is the factory's
+    (shift-aware) local date: it cannot be chosen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_model: ProductModelCode = "WF"
+    target_quantity: int = Field(default=DEFAULT_TARGET_QUANTITY, ge=1, le=MAX_TARGET_QUANTITY)
+    shift: Shift
+
+
+class LotCloseRequest(BaseModel):
+    """Close a LOT (manager); the reason is kept in the status history."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class LotProcessRead(BaseModel):
+    """One routing step of a LOT and where it stands."""
+
+    process_id: ProcessId
+    process_name: str
+    name_en: str
+    sequence: int = Field(ge=1)
+    status: ProcessStatus = ProcessStatus.NOT_STARTED
+    work_order_id: str | None = None
+    worker_id: WorkerId | None = None
+    start_time: AwareDatetime | None = None
+    complete_time: AwareDatetime | None = None
+    result: Result | None = None
+
+
+class LotStatusHistoryEntry(BaseModel):
+    from_status: LotStatus | None = Field(description="None for the creation")
+    to_status: LotStatus
+    changed_at: AwareDatetime
+    changed_by: str
+    reason: str | None = None
+
+
+class LotRead(BaseModel):
+    """A LOT with its process progress and status history (TC-LOT-006)."""
+
+    lot_number: LotNumber
+    product_model: ProductModelCode
+    factory: FactoryCode
+    production_date: date
+    shift: Shift
+    sequence: int = Field(ge=1)
+    target_quantity: int = Field(ge=1)
+    status: LotStatus
+    created_at: AwareDatetime
+    created_by: str
+    processes: list[LotProcessRead] = Field(default_factory=list)
+    status_history: list[LotStatusHistoryEntry] = Field(default_factory=list)
+    serial_count: int = Field(default=0, ge=0)
+
+
+class SerialRead(BaseModel):
+    """A unit's serial number (FR-SN-001) and its label history summary."""
+
+    serial_number: SerialNumber
+    lot_number: LotNumber
+    sequence: int = Field(ge=1)
+    status: SerialStatus
+    created_at: AwareDatetime
+    created_by: str | None = None
+    replacement_reason: str | None = None
+    label_print_count: int = Field(default=0, ge=0)
+    last_printed_at: AwareDatetime | None = None

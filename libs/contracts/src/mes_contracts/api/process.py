@@ -1,0 +1,109 @@
+"""Process start (착공, SPEC §6) and completion (완공, SPEC §7) DTOs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from mes_contracts.enums import Result
+from mes_contracts.identifiers import FirmwareVersion, LotNumber, Md5Hex, ProcessId, WorkerId
+from mes_contracts.process_data import validate_process_data
+from mes_contracts.quality import Defect, ProcessOutcome
+
+ProcessName = Field(min_length=1, max_length=100, description="Process name (Korean)")
+
+
+class ProcessStartRequest(BaseModel):
+    """`POST /api/v1/process/start` body (seed 002 §3.4.1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lot_number: LotNumber = Field(description="Scanned LOT barcode", examples=["WF-KR-251110D-001"])
+    process_id: ProcessId = Field(examples=["PROC-001"])
+    process_name: str = ProcessName
+    worker_id: WorkerId = Field(examples=["W001"])
+    start_time: AwareDatetime = Field(description="ISO 8601 with offset; naive is refused")
+    station_id: str | None = Field(default=None, max_length=64, description="Workstation id")
+
+
+class FirmwareInfo(BaseModel):
+    """The released firmware a PROC-004 start hands out (seed 002 §3.4.4)."""
+
+    version: FirmwareVersion = Field(examples=["v1.2.3"])
+    filename: str = Field(max_length=255, examples=["firmware_v1.2.3.bin"])
+    file_size: int = Field(ge=0)
+    md5_hash: Md5Hex
+    download_url: str = Field(examples=["/api/v1/firmware/download/v1.2.3"])
+
+
+class ProcessStartData(BaseModel):
+    """`data` of a successful start."""
+
+    lot_number: LotNumber
+    process_id: ProcessId
+    process_name: str
+    worker_id: WorkerId
+    start_time: AwareDatetime
+    work_order_id: str = Field(examples=["WO-20251110-001"])
+    sequence_number: int = Field(ge=1, description="Position of the step in the routing")
+    firmware_info: FirmwareInfo | None = Field(default=None, description="PROC-004 only")
+
+
+class ProcessCompleteRequest(BaseModel):
+    """A completion file's body (seed 002 §3.4.2), posted to `/api/v1/process/complete`.
+
+    Unknown top-level keys are kept. `process_data` is checked per process by
+    `validate_process_data` (see `outcome()`), not here, so its errors carry their
+    own codes.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    lot_number: LotNumber
+    process_id: ProcessId
+    process_name: str = ProcessName
+    worker_id: WorkerId
+    start_time: AwareDatetime
+    complete_time: AwareDatetime = Field(description="Must not be before start_time")
+    process_data: dict[str, Any]
+
+    @field_validator("complete_time")
+    @classmethod
+    def _not_before_start(cls, value: AwareDatetime, info: ValidationInfo) -> AwareDatetime:
+        start = info.data.get("start_time")
+        if start is not None and value < start:
+            raise PydanticCustomError(
+                "complete_before_start",
+                "complete_time {complete_time} is before start_time {start_time}",
+                {"complete_time": value.isoformat(), "start_time": start.isoformat()},
+            )
+        return value
+
+    def outcome(self) -> ProcessOutcome:
+        """Validate and judge `process_data` (raises MesError, see process_data)."""
+        return validate_process_data(self.process_id, self.process_data, lot_number=self.lot_number)
+
+
+class ProcessCompleteData(BaseModel):
+    """`data` of a successful completion. A re-post of the same file answers success
+    with `already_recorded: true` and the first recording's values."""
+
+    lot_number: LotNumber
+    process_id: ProcessId
+    work_order_id: str
+    worker_id: WorkerId | None = None
+    start_time: AwareDatetime | None = None
+    complete_time: AwareDatetime | None = None
+    result: Result
+    defects: list[Defect] = Field(default_factory=list)
+    already_recorded: bool = False
+    recorded_at: AwareDatetime

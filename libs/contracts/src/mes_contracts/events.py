@@ -1,0 +1,225 @@
+"""Event catalogue: type strings, payload registry, producers/consumers, helpers.
+
+Stream name == event type string. Build events with `make_event` (validates the payload
+against its registered model) and read them back with `parse_payload`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mes_contracts.envelope import Actor, Envelope
+from mes_contracts.payloads import *  # noqa: F403 - re-exported payload models
+from mes_contracts.payloads import ALL_PAYLOADS, EventPayload
+from mes_contracts.payloads import __all__ as _payload_names
+from mes_contracts.wire import dead_letter_stream, is_dead_letter_stream
+
+LOT_CREATED = "lot.created"
+LOT_STATUS_CHANGED = "lot.status_changed"
+SERIALS_ALLOCATED = "serials.allocated"
+SERIAL_STATUS_CHANGED = "serial.status_changed"
+PROCESS_STARTED = "process.started"
+PROCESS_COMPLETED = "process.completed"
+LABEL_PRINTED = "label.printed"
+LABEL_FAILED = "label.failed"
+FIRMWARE_UPLOADED = "firmware.uploaded"
+FIRMWARE_RELEASED = "firmware.released"
+FIRMWARE_ROLLED_BACK = "firmware.rolled_back"
+FIRMWARE_DOWNLOADED = "firmware.downloaded"
+USER_CREATED = "user.created"
+USER_UPDATED = "user.updated"
+USER_DEACTIVATED = "user.deactivated"
+PRINTER_REGISTERED = "printer.registered"
+PRINTER_UPDATED = "printer.updated"
+
+#: Every (type, version) ever published → payload model. Old versions stay readable.
+EVENT_MODELS: dict[tuple[str, int], type[EventPayload]] = {
+    (m.event_type, m.event_version): m for m in ALL_PAYLOADS
+}
+#: Event type → payload model of the version producers publish today.
+EVENT_TYPES: dict[str, type[EventPayload]] = {}
+for _model in ALL_PAYLOADS:
+    _current = EVENT_TYPES.get(_model.event_type)
+    if _current is None or _model.event_version > _current.event_version:
+        EVENT_TYPES[_model.event_type] = _model
+#: Event type → version producers publish today.
+EVENT_VERSIONS: dict[str, int] = {t: m.event_version for t, m in EVENT_TYPES.items()}
+#: One stream per event type, named after it.
+ALL_STREAMS: list[str] = list(EVENT_TYPES)
+
+_LOT = "lot-service"
+_PROCESS = "process-service"
+_LABEL = "label-service"
+_FIRMWARE = "firmware-service"
+_TRACE = "trace-service"
+_GATEWAY = "gateway"
+
+#: Event type → the one service that publishes it.
+EVENT_PRODUCERS: dict[str, str] = {
+    LOT_CREATED: _LOT,
+    LOT_STATUS_CHANGED: _LOT,
+    SERIALS_ALLOCATED: _LOT,
+    SERIAL_STATUS_CHANGED: _LOT,
+    PROCESS_STARTED: _PROCESS,
+    PROCESS_COMPLETED: _PROCESS,
+    LABEL_PRINTED: _LABEL,
+    LABEL_FAILED: _LABEL,
+    FIRMWARE_UPLOADED: _FIRMWARE,
+    FIRMWARE_RELEASED: _FIRMWARE,
+    FIRMWARE_ROLLED_BACK: _FIRMWARE,
+    FIRMWARE_DOWNLOADED: _FIRMWARE,
+    USER_CREATED: _GATEWAY,
+    USER_UPDATED: _GATEWAY,
+    USER_DEACTIVATED: _GATEWAY,
+    PRINTER_REGISTERED: _LABEL,
+    PRINTER_UPDATED: _LABEL,
+}
+
+#: Event type → services that consume it (each with a consumer group named after it).
+EVENT_CONSUMERS: dict[str, tuple[str, ...]] = {
+    LOT_CREATED: (_PROCESS, _LABEL, _TRACE),
+    LOT_STATUS_CHANGED: (_PROCESS, _TRACE),
+    SERIALS_ALLOCATED: (_LABEL, _TRACE, _PROCESS),
+    SERIAL_STATUS_CHANGED: (_TRACE,),
+    PROCESS_STARTED: (_LOT, _TRACE),
+    PROCESS_COMPLETED: (_LOT, _TRACE),
+    LABEL_PRINTED: (_TRACE, _LOT),
+    LABEL_FAILED: (_TRACE, _LOT),
+    FIRMWARE_UPLOADED: (_TRACE,),
+    FIRMWARE_RELEASED: (_PROCESS, _TRACE),
+    FIRMWARE_ROLLED_BACK: (_PROCESS, _TRACE),
+    FIRMWARE_DOWNLOADED: (_TRACE,),
+    USER_CREATED: (_PROCESS,),
+    USER_UPDATED: (_PROCESS,),
+    USER_DEACTIVATED: (_PROCESS,),
+    PRINTER_REGISTERED: (),
+    PRINTER_UPDATED: (),
+}
+
+
+class UnknownEventType(ValueError):
+    """No payload model is registered for this event type (or version)."""
+
+
+def _model_for(type_: str, version: int | None = None) -> type[EventPayload]:
+    model = EVENT_TYPES.get(type_) if version is None else EVENT_MODELS.get((type_, version))
+    if model is None:
+        suffix = "" if version is None else f" v{version}"
+        raise UnknownEventType(f"unknown event type {type_!r}{suffix}")
+    return model
+
+
+def validate_payload(type_: str, data: BaseModel | dict[str, Any]) -> EventPayload:
+    """Validate `data` as the current payload of `type_`; unknown keys are refused."""
+    model = _model_for(type_)
+    if isinstance(data, model):
+        return data
+    raw = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+    return model.model_validate(raw, extra="forbid")
+
+
+def make_event(
+    type_: str,
+    data: BaseModel | dict[str, Any],
+    *,
+    source: str,
+    subject: str | None = None,
+    actor: Actor | None = None,
+    correlation_id: str | None = None,
+    traceparent: str | None = None,
+    event_id: uuid.UUID | None = None,
+    time: datetime | None = None,
+) -> Envelope:
+    """Build an envelope after validating `data` against the registered payload model.
+
+    Raises `UnknownEventType` (a ValueError) for an unregistered type and pydantic's
+    `ValidationError` (also a ValueError) for an invalid payload. `subject` defaults to
+    the LOT / serial / entity id of the payload.
+    """
+    payload = validate_payload(type_, data)
+    fields: dict[str, Any] = {
+        "type": type_,
+        "version": payload.event_version,
+        "source": source,
+        "subject": subject if subject is not None else payload.event_subject(),
+        "actor": actor,
+        "correlation_id": correlation_id,
+        "traceparent": traceparent,
+        "data": payload.model_dump(mode="json"),
+    }
+    if event_id is not None:
+        fields["id"] = event_id
+    if time is not None:
+        fields["time"] = time
+    return Envelope(**fields)
+
+
+def parse_payload(env: Envelope) -> EventPayload:
+    """The typed payload of an envelope, by its type and version."""
+    return _model_for(env.type, env.version).model_validate(env.data)
+
+
+def _summary(model: type[BaseModel]) -> str:
+    """First line of a model's docstring."""
+    lines = (model.__doc__ or "").strip().splitlines()
+    return lines[0] if lines else model.__name__
+
+
+def _typed_envelope(model: type[EventPayload]) -> type[Envelope]:
+    namespace: dict[str, Any] = {
+        "__module__": __name__,
+        "__doc__": f"`{model.event_type}` v{model.event_version} as it travels on its stream.",
+        "__annotations__": {
+            "type": Literal[model.event_type],  # type: ignore[valid-type]
+            "version": Literal[model.event_version],  # type: ignore[valid-type]
+            "data": model,
+        },
+        "model_config": ConfigDict(extra="forbid", title=f"{model.__name__}Event"),
+        "type": Field(default=model.event_type, description="Event type = stream name"),
+        "version": Field(default=model.event_version, description="Payload schema version"),
+        "data": Field(description=_summary(model)),
+    }
+    return type(f"{model.__name__}Event", (Envelope,), namespace)
+
+
+#: Event type → envelope model whose `data` is the typed payload (for FastStream
+#: handlers: `async def on_lot(event: ENVELOPE_MODELS[LOT_CREATED]) -> None`).
+ENVELOPE_MODELS: dict[str, type[Envelope]] = {t: _typed_envelope(m) for t, m in EVENT_TYPES.items()}
+
+__all__ = [
+    "ALL_STREAMS",
+    "ENVELOPE_MODELS",
+    "EVENT_CONSUMERS",
+    "EVENT_MODELS",
+    "EVENT_PRODUCERS",
+    "EVENT_TYPES",
+    "EVENT_VERSIONS",
+    "FIRMWARE_DOWNLOADED",
+    "FIRMWARE_RELEASED",
+    "FIRMWARE_ROLLED_BACK",
+    "FIRMWARE_UPLOADED",
+    "LABEL_FAILED",
+    "LABEL_PRINTED",
+    "LOT_CREATED",
+    "LOT_STATUS_CHANGED",
+    "PRINTER_REGISTERED",
+    "PRINTER_UPDATED",
+    "PROCESS_COMPLETED",
+    "PROCESS_STARTED",
+    "SERIALS_ALLOCATED",
+    "SERIAL_STATUS_CHANGED",
+    "USER_CREATED",
+    "USER_DEACTIVATED",
+    "USER_UPDATED",
+    "UnknownEventType",
+    "dead_letter_stream",
+    "is_dead_letter_stream",
+    "make_event",
+    "parse_payload",
+    "validate_payload",
+    *_payload_names,
+]

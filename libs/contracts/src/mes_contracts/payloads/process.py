@@ -1,0 +1,47 @@
+"""Events produced by process-service: process starts (착공) and completions (완공)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AwareDatetime, Field
+
+from mes_contracts.enums import Result
+from mes_contracts.identifiers import LotNumber, ProcessId, ProductModelCode, WorkerId
+from mes_contracts.payloads._base import EventPayload
+from mes_contracts.quality import ComponentLot, Defect, Measurement
+
+
+class _ProcessFacts(EventPayload):
+    work_order_id: str = Field(max_length=64, examples=["WO-20251110-001"])
+    lot_number: LotNumber
+    product_model: ProductModelCode
+    process_id: ProcessId
+    process_name: str = Field(max_length=100, description="Process name (Korean)")
+    sequence_number: int = Field(ge=1, description="Position of the step in the routing")
+    worker_id: WorkerId
+    station_id: str | None = Field(default=None, max_length=64)
+    start_time: AwareDatetime = Field(description="As reported by the workstation")
+
+
+class ProcessStarted(_ProcessFacts):
+    """A worker started a process for a LOT (FR-PROC-001)."""
+
+    event_type = "process.started"
+
+    recorded_at: AwareDatetime = Field(description="When the server accepted the start")
+
+
+class ProcessCompleted(_ProcessFacts):
+    """A completion file was accepted (FR-PROC-002). FAIL results are defects, not errors."""
+
+    event_type = "process.completed"
+
+    complete_time: AwareDatetime
+    result: Result
+    process_data: dict[str, Any] = Field(description="Station data exactly as received")
+    defects: list[Defect] = Field(default_factory=list)
+    measurements: list[Measurement] = Field(default_factory=list)
+    component_lots: list[ComponentLot] = Field(default_factory=list)
+    is_last_process: bool = Field(description="True for the last step of the routing")
+    recorded_at: AwareDatetime

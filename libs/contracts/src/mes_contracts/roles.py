@@ -1,0 +1,20 @@
+"""RBAC roles shared by the gateway, the services and the clients."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    PRODUCTION_MANAGER = "production_manager"
+    QUALITY_MANAGER = "quality_manager"
+    WORKER = "worker"
+    VIEWER = "viewer"
+
+
+ALL_ROLES = frozenset(Role)
+# Who may read production data (every authenticated role).
+READERS = ALL_ROLES
+# Who may change production state on the floor.
+FLOOR_WRITERS = frozenset({Role.ADMIN, Role.PRODUCTION_MANAGER, Role.WORKER})
+MANAGERS = frozenset({Role.ADMIN, Role.PRODUCTION_MANAGER})
+ADMINS = frozenset({Role.ADMIN})

@@ -1,0 +1,123 @@
+"""The default routing of product model WF (SPEC §3) as data, used for seeding.
+
+The routing is data per product model: services store it in their own tables and only
+seed it from here. Order is enforced by `sequence` (FR-PROC-003).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mes_contracts.enums import ProcessLevel
+from mes_contracts.identifiers import ProcessId
+
+DEFAULT_PRODUCT_MODEL = "WF"
+#: The step whose start allocates the LOT's serial numbers (FR-SN-001).
+SERIAL_ALLOCATION_PROCESS_ID = "PROC-007"
+#: The step whose start hands out the released firmware (seed 002 §3.4.4).
+FIRMWARE_PROCESS_ID = "PROC-004"
+
+
+class RoutingStep(BaseModel):
+    """One step of a routing."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    process_id: ProcessId
+    sequence: int = Field(ge=1, description="1-based position; starts must follow it")
+    name_ko: str = Field(description="Process name in Korean (as in process_name)")
+    name_en: str
+    level: ProcessLevel = ProcessLevel.LOT
+    required_fields: tuple[str, ...] = Field(
+        default=(), description="Summary of the required process_data fields"
+    )
+    allocates_serials: bool = Field(default=False, description="Start allocates serials")
+    requires_firmware: bool = Field(default=False, description="Start returns firmware_info")
+
+
+DEFAULT_ROUTING: tuple[RoutingStep, ...] = (
+    RoutingStep(
+        process_id="PROC-001",
+        sequence=1,
+        name_ko="레이저 마킹",
+        name_en="Laser marking",
+        required_fields=("lot_number_engraved", "marking_result"),
+    ),
+    RoutingStep(
+        process_id="PROC-002",
+        sequence=2,
+        name_ko="LMA 조립",
+        name_en="LMA assembly",
+        required_fields=("sma_spring_lot", "busbar_lot"),
+    ),
+    RoutingStep(
+        process_id="PROC-003",
+        sequence=3,
+        name_ko="센서 검사",
+        name_en="Sensor inspection",
+        required_fields=(
+            "temp_sensor{measured_temp,target_temp,tolerance,result}",
+            "tof_sensor{i2c_communication,result}",
+            "overall_result",
+        ),
+    ),
+    RoutingStep(
+        process_id="PROC-004",
+        sequence=4,
+        name_ko="펌웨어 업로드",
+        name_en="Firmware upload",
+        required_fields=("firmware_version", "upload_result"),
+        requires_firmware=True,
+    ),
+    RoutingStep(process_id="PROC-005", sequence=5, name_ko="로봇 조립", name_en="Robot assembly"),
+    RoutingStep(
+        process_id="PROC-006",
+        sequence=6,
+        name_ko="성능검사",
+        name_en="Performance test (EOL)",
+        required_fields=(
+            "test_results[{test_point_id,spec{target_force,tolerance},result}]",
+            "overall_result",
+            "test_duration_seconds",
+            "tested_at",
+        ),
+    ),
+    RoutingStep(
+        process_id="PROC-007",
+        sequence=7,
+        name_ko="라벨 프린팅",
+        name_en="Label printing",
+        required_fields=("label_printed", "printer_id", "print_time", "barcode_verified"),
+        allocates_serials=True,
+    ),
+    RoutingStep(
+        process_id="PROC-008",
+        sequence=8,
+        name_ko="포장 + 외관검사",
+        name_en="Packaging + visual inspection",
+        required_fields=("inspection_result",),
+    ),
+)
+
+#: product model → its default routing.
+DEFAULT_ROUTINGS: dict[str, tuple[RoutingStep, ...]] = {DEFAULT_PRODUCT_MODEL: DEFAULT_ROUTING}
+
+
+def step_for(process_id: str, routing: tuple[RoutingStep, ...] = DEFAULT_ROUTING) -> RoutingStep:
+    """The step of `process_id`; KeyError if it is not in the routing."""
+    for step in routing:
+        if step.process_id == process_id:
+            return step
+    raise KeyError(process_id)
+
+
+def previous_step(
+    step: RoutingStep, routing: tuple[RoutingStep, ...] = DEFAULT_ROUTING
+) -> RoutingStep | None:
+    """The step that must be completed before `step` may start (None for the first)."""
+    earlier = [s for s in routing if s.sequence < step.sequence]
+    return max(earlier, key=lambda s: s.sequence) if earlier else None
+
+
+def is_last_step(step: RoutingStep, routing: tuple[RoutingStep, ...] = DEFAULT_ROUTING) -> bool:
+    return step.sequence == max(s.sequence for s in routing)

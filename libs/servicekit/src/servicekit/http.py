@@ -1,0 +1,180 @@
+"""HTTP edge of a service: request ids, access logs, metrics, tracing, body limits and
+the contract's error body for every failure (never a bare framework 422 or a stack trace)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from mes_contracts.errors import ErrorCode, MesError
+from opentelemetry import trace
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .logging import get_logger
+from .metrics import HTTP_LATENCY, HTTP_REQUESTS
+from .tracing import context_from_headers, tracer
+
+log = get_logger(__name__)
+
+_STATUS_CODES = {
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    416: ErrorCode.RANGE_NOT_SATISFIABLE,
+    429: ErrorCode.RATE_LIMITED,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
+}
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class RequestContextMiddleware:
+    """Pure ASGI (no BaseHTTPMiddleware overhead): ids, span, metrics, access log, size cap."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        service: str,
+        max_body_bytes: int,
+        body_limits: dict[str, int] | None = None,
+    ) -> None:
+        self.app = app
+        self.service = service
+        self.max_body_bytes = max_body_bytes
+        self.body_limits = body_limits or {}
+
+    def _limit_for(self, path: str) -> int:
+        for prefix, limit in self.body_limits.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = headers.get("x-request-id") or uuid.uuid4().hex
+        if len(request_id) > 64:
+            request_id = uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        limit = self._limit_for(scope["path"])
+        declared = headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            await _send_error(send, MesError(ErrorCode.PAYLOAD_TOO_LARGE, data={"limit_bytes": limit}))
+            return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLarge
+            return message
+
+        status_holder = {"status": 500, "started": False}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["started"] = True
+                message.setdefault("headers", [])
+                message["headers"].append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        method = scope["method"]
+        with tracer().start_as_current_span(
+            f"{method} {scope['path']}",
+            context=context_from_headers(headers),
+            kind=trace.SpanKind.SERVER,
+        ) as span:
+            try:
+                await self.app(scope, limited_receive, send_wrapper)
+            except _BodyTooLarge:
+                if not status_holder["started"]:
+                    await _send_error(
+                        send_wrapper, MesError(ErrorCode.PAYLOAD_TOO_LARGE, data={"limit_bytes": limit})
+                    )
+            finally:
+                elapsed = time.perf_counter() - started
+                route = scope.get("route")
+                route_path = getattr(route, "path", "unmatched")
+                status = status_holder["status"]
+                span.set_attribute("http.status_code", status)
+                HTTP_REQUESTS.labels(self.service, method, route_path, str(status)).inc()
+                HTTP_LATENCY.labels(self.service, method, route_path).observe(elapsed)
+                if status >= 500:
+                    log.warning("request failed", method=method, path=scope["path"], status=status)
+                structlog.contextvars.unbind_contextvars("request_id")
+
+
+async def _send_error(send: Send, error: MesError) -> None:
+    response = error_response(error)
+    await send(
+        {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
+    )
+    await send({"type": "http.response.body", "body": response.body})
+
+
+def error_response(error: MesError, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error.to_body(), status_code=error.status_code, headers=headers)
+
+
+def _validation_error(exc: RequestValidationError) -> MesError:
+    errors: list[dict[str, Any]] = []
+    missing: list[str] = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+        field = ".".join(loc)
+        errors.append({"field": field, "message": err.get("msg"), "type": err.get("type")})
+        if err.get("type") == "missing":
+            missing.append(field)
+    if missing:
+        return MesError(
+            ErrorCode.MISSING_REQUIRED_FIELD,
+            message=f"Missing required field: {missing[0]}",
+            data={"field": missing[0], "missing": missing, "errors": errors},
+        )
+    first = errors[0]["field"] if errors else ""
+    return MesError(
+        ErrorCode.VALIDATION_ERROR,
+        message=f"Invalid value for {first}: {errors[0]['message']}" if errors else None,
+        data={"field": first, "errors": errors},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(MesError)
+    async def _mes_error(_request: Request, exc: MesError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.data["retry_after"])} if "retry_after" in exc.data else None
+        return error_response(exc, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(_validation_error(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, ErrorCode.INTERNAL_ERROR)
+        return error_response(MesError(code, message=str(exc.detail), status=exc.status_code))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", path=request.url.path)
+        return error_response(MesError(ErrorCode.INTERNAL_ERROR))

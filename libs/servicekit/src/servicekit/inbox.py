@@ -1,0 +1,38 @@
+"""Idempotent inbox: an event's effects and its id commit together, so it applies once."""
+
+from __future__ import annotations
+
+from mes_contracts.envelope import Envelope
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    """The service's inbox table (defined once per schema metadata)."""
+    existing = metadata.tables.get(f"{metadata.schema}.inbox")
+    if existing is not None:
+        return existing
+    return Table(
+        "inbox",
+        metadata,
+        Column("event_id", Uuid, primary_key=True),
+        Column("consumer", String(100), primary_key=True),
+        Column("event_type", String(100), nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+class Inbox:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    async def claim(self, session: AsyncSession, event: Envelope, consumer: str) -> bool:
+        """True the first time `consumer` sees this event id (inside the caller's transaction)."""
+        stmt = (
+            insert(self.table)
+            .values(event_id=event.id, consumer=consumer, event_type=event.type)
+            .on_conflict_do_nothing()
+            .returning(self.table.c.event_id)
+        )
+        return (await session.execute(stmt)).first() is not None

@@ -1,0 +1,78 @@
+"""Settings every service reads from the environment (12-factor)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Common settings. A service may subclass to add its own (prefix `MES_`)."""
+
+    model_config = SettingsConfigDict(env_prefix="MES_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "mes-service"
+    env: str = Field(default="dev", description="dev | test | prod")
+    database_url: str = Field(
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres",
+        validation_alias="DATABASE_URL",
+    )
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
+    host: str = "127.0.0.1"
+    port: int = 8001
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+
+    # JWT verification (every service verifies the gateway's tokens itself).
+    jwt_public_key: str | None = None
+    jwt_public_key_file: Path | None = None
+    jwt_issuer: str = "withforce-mes"
+    jwt_audience: str = "withforce-mes-api"
+    jwt_algorithm: str = "EdDSA"
+
+    # Outbox relay and consumers.
+    outbox_poll_seconds: float = 1.0
+    outbox_batch_size: int = 500
+    consumer_name: str | None = None
+    consumer_min_idle_ms: int = 30_000
+    consumer_reclaim_interval_ms: int = 1_000
+    consumer_max_deliveries: int = 5
+    consumer_block_ms: int = 1_000
+    # Streams are the replay log of the trace-service: keep everything unless ops cap it.
+    stream_maxlen: int | None = None
+
+    max_body_bytes: int = 1_048_576
+    otel_console: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_driver(cls, value: str) -> str:
+        """Accept plain postgresql:// URLs (as ops tools write them) and use asyncpg."""
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+asyncpg://" + value[len(prefix) :]
+        return value
+
+    @cached_property
+    def consumer_id(self) -> str:
+        """Unique per running process, so replicas never share a consumer name."""
+        return self.consumer_name or f"{self.service_name}-{socket.gethostname()}-{os.getpid()}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "prod"
+
+    def public_key_pem(self) -> str | None:
+        if self.jwt_public_key:
+            return self.jwt_public_key
+        if self.jwt_public_key_file and self.jwt_public_key_file.exists():
+            return self.jwt_public_key_file.read_text()
+        return None

@@ -1,0 +1,251 @@
+"""Redis Streams consumption on FastStream, made safe.
+
+For each stream a service consumes, `EventConsumers` registers two FastStream
+subscribers on the same consumer group:
+- a live subscriber (XREADGROUP >) for new entries,
+- a reclaimer (XAUTOCLAIM) that takes over entries left pending by a crashed or failing
+  consumer once they have been idle for `min_idle_ms`.
+Groups are created at `0`, so events published before the group existed are consumed.
+Each event is applied inside one DB transaction together with its inbox row (keyed on the
+envelope id), and acknowledged only after commit. An entry that fails `max_deliveries`
+times, or cannot be parsed at all, is moved to `<stream>.dlq` and acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisStreamMessage as InjectedStreamMessage
+from faststream.redis.message import RedisStreamMessage
+from faststream.redis.parser import MessageFormat
+from mes_contracts.envelope import Envelope
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .db import Database
+from .inbox import Inbox
+from .logging import get_logger
+from .metrics import EVENT_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, STREAM_PENDING
+from .tracing import context_from_traceparent, tracer
+
+log = get_logger(__name__)
+
+DATA_FIELD = "__data__"
+EventHandler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+
+def dead_letter_stream(stream: str) -> str:
+    return f"{stream}.dlq"
+
+
+class EnvelopeFormat(MessageFormat):
+    """Wire format: one field `__data__` holding the envelope's JSON, readable by anyone."""
+
+    @classmethod
+    async def encode(cls, *, message: Any, **_: Any) -> bytes:  # type: ignore[override]
+        if isinstance(message, Envelope):
+            return message.to_json()
+        if isinstance(message, bytes):
+            return message
+        return Envelope.model_validate(message).to_json()
+
+    @classmethod
+    def parse(cls, data: bytes) -> tuple[bytes, dict[str, Any]]:
+        return data, {"content-type": "application/json"}
+
+
+def make_broker(redis_url: str) -> RedisBroker:
+    return RedisBroker(redis_url, message_format=EnvelopeFormat, log_level=30)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    stream: str
+    handler: EventHandler
+
+
+class EventConsumers:
+    """Registers handlers for streams under one consumer group (one per service)."""
+
+    def __init__(
+        self,
+        *,
+        broker: RedisBroker,
+        db: Database,
+        inbox: Inbox,
+        group: str,
+        consumer: str,
+        min_idle_ms: int = 30_000,
+        reclaim_interval_ms: int = 1_000,
+        max_deliveries: int = 5,
+        block_ms: int = 1_000,
+    ) -> None:
+        self.broker = broker
+        self.db = db
+        self.inbox = inbox
+        self.group = group
+        self.consumer = consumer
+        self.min_idle_ms = min_idle_ms
+        self.reclaim_interval_ms = reclaim_interval_ms
+        self.max_deliveries = max_deliveries
+        self.block_ms = block_ms
+        self.subscriptions: dict[str, Subscription] = {}
+        self._gauge_task: asyncio.Task[None] | None = None
+
+    @property
+    def streams(self) -> list[str]:
+        return list(self.subscriptions)
+
+    def on(self, stream: str) -> Callable[[EventHandler], EventHandler]:
+        """Decorator: `@consumers.on("lot.created") async def h(session, event): ...`."""
+
+        def register(handler: EventHandler) -> EventHandler:
+            self.add(stream, handler)
+            return handler
+
+        return register
+
+    def add(self, stream: str, handler: EventHandler) -> None:
+        if stream in self.subscriptions:
+            raise ValueError(f"{stream} already has a handler in group {self.group}")
+        sub = Subscription(stream, handler)
+        self.subscriptions[stream] = sub
+        # Groups are created at 0 by ensure_groups() before the broker starts; FastStream
+        # then finds them existing and reads new entries with `>`. (Passing last_id="0"
+        # would make it read only this consumer's own pending list, forever.)
+        live = StreamSub(
+            stream,
+            group=self.group,
+            consumer=self.consumer,
+            polling_interval=self.block_ms,
+        )
+        reclaimer = StreamSub(
+            stream,
+            group=self.group,
+            consumer=self.consumer,
+            min_idle_time=self.min_idle_ms,
+            polling_interval=self.reclaim_interval_ms,
+        )
+
+        async def on_live(msg: InjectedStreamMessage) -> None:
+            await self._process(sub, msg, reclaimed=False)
+
+        async def on_reclaimed(msg: InjectedStreamMessage) -> None:
+            await self._process(sub, msg, reclaimed=True)
+
+        self.broker.subscriber(
+            stream=live,
+            ack_policy=AckPolicy.MANUAL,
+            title=f"{self.group}:{stream}",
+            description=f"{self.group} consumes {stream}",
+        )(on_live)
+        self.broker.subscriber(
+            stream=reclaimer,
+            ack_policy=AckPolicy.MANUAL,
+            include_in_schema=False,
+        )(on_reclaimed)
+
+    async def _process(self, sub: Subscription, msg: RedisStreamMessage, *, reclaimed: bool) -> None:
+        raw = msg.raw_message
+        entry_id = raw["message_ids"][0]
+        try:
+            event = Envelope.from_json(msg.body)
+        except ValueError as exc:
+            await self._dead_letter(sub.stream, msg, entry_id, f"unparseable envelope: {exc}", 1)
+            return
+        deliveries = await msg.get_delivery_count() if reclaimed else 1
+        outcome = "applied"
+        with tracer().start_as_current_span(
+            f"consume {sub.stream}",
+            context=context_from_traceparent(event.traceparent),
+            attributes={"messaging.system": "redis", "messaging.destination": sub.stream},
+        ):
+            try:
+                async with self.db.transaction() as session:
+                    if await self.inbox.claim(session, event, self.group):
+                        await sub.handler(session, event)
+                    else:
+                        outcome = "duplicate"
+            except Exception as exc:
+                EVENTS_CONSUMED.labels(self.group, sub.stream, "failed").inc()
+                log.warning(
+                    "event handling failed",
+                    stream=sub.stream,
+                    event_id=str(event.id),
+                    deliveries=deliveries,
+                    error=repr(exc),
+                )
+                if deliveries >= self.max_deliveries:
+                    await self._dead_letter(sub.stream, msg, entry_id, repr(exc), deliveries)
+                return  # left pending: the reclaimer retries it after min_idle_ms
+        await msg.ack()
+        EVENTS_CONSUMED.labels(self.group, sub.stream, outcome).inc()
+        if outcome == "applied":
+            lag = (datetime.now(UTC) - event.time).total_seconds()
+            EVENT_LAG.labels(self.group, sub.stream).observe(max(lag, 0.0))
+
+    async def _dead_letter(
+        self, stream: str, msg: RedisStreamMessage, entry_id: bytes, reason: str, deliveries: int
+    ) -> None:
+        client: Redis = msg.consumer  # type: ignore[assignment]
+        fields = dict(msg.raw_message["data"])
+        fields.update(
+            {
+                b"dlq_original_id": entry_id,
+                b"dlq_group": self.group.encode(),
+                b"dlq_reason": reason[:1000].encode(),
+                b"dlq_deliveries": str(deliveries).encode(),
+                b"dlq_at": datetime.now(UTC).isoformat().encode(),
+            }
+        )
+        await client.xadd(dead_letter_stream(stream), fields)
+        await msg.ack()
+        EVENTS_DEAD_LETTERED.labels(self.group, stream).inc()
+        log.error("event dead-lettered", stream=stream, entry_id=entry_id.decode(), reason=reason)
+
+    async def ensure_groups(self, redis: Redis) -> None:
+        """Create every group at 0 (FastStream would create it at `$` and skip history)."""
+        for stream in self.subscriptions:
+            try:
+                await redis.xgroup_create(stream, self.group, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    async def missing_groups(self, redis: Redis) -> list[str]:
+        missing = []
+        for stream in self.subscriptions:
+            try:
+                groups = await redis.xinfo_groups(stream)
+            except ResponseError:
+                missing.append(stream)
+                continue
+            names = {g["name"].decode() if isinstance(g["name"], bytes) else g["name"] for g in groups}
+            if self.group not in names:
+                missing.append(stream)
+        return missing
+
+    async def start_gauges(self, redis: Redis, every_s: float = 5.0) -> None:
+        async def loop() -> None:
+            while True:
+                for stream in self.subscriptions:
+                    with contextlib.suppress(ResponseError):
+                        info = await redis.xpending(stream, self.group)
+                        STREAM_PENDING.labels(self.group, stream).set(info["pending"])
+                await asyncio.sleep(every_s)
+
+        self._gauge_task = asyncio.create_task(loop(), name=f"pending-gauges-{self.group}")
+
+    async def stop_gauges(self) -> None:
+        if self._gauge_task:
+            self._gauge_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._gauge_task

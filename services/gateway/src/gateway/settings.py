@@ -1,0 +1,31 @@
+from pathlib import Path
+
+from servicekit.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    service_name: str = "gateway"
+    port: int = 8000
+    jwt_private_key: str | None = None
+    jwt_private_key_file: Path | None = None
+    access_token_minutes: int = 15
+    refresh_token_days: int = 7
+
+    admin_username: str | None = None
+    admin_password: str | None = None
+    seed_demo_users: bool = False
+
+    lot_service_url: str = "http://127.0.0.1:8001"
+    process_service_url: str = "http://127.0.0.1:8002"
+    label_service_url: str = "http://127.0.0.1:8003"
+    firmware_service_url: str = "http://127.0.0.1:8004"
+    trace_service_url: str = "http://127.0.0.1:8005"
+    upstream_timeout_seconds: float = 10.0
+    max_upload_bytes: int = 268_435_456
+
+    def private_key_pem(self) -> str | None:
+        if self.jwt_private_key:
+            return self.jwt_private_key
+        if self.jwt_private_key_file and self.jwt_private_key_file.exists():
+            return self.jwt_private_key_file.read_text()
+        return None

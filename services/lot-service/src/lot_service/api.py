@@ -1,0 +1,195 @@
+"""HTTP routes of lot-service: parse, call the use case, shape the contract's body."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.roles import MANAGERS, READERS
+from pydantic import BaseModel, Field
+from servicekit.auth import Principal, require_roles
+from servicekit.runtime import actor_of
+
+from . import repository as repo
+from .service import LotService
+
+router = APIRouter(prefix="/api/v1")
+Reader = Annotated[Principal, Depends(require_roles(READERS))]
+Manager = Annotated[Principal, Depends(require_roles(MANAGERS))]
+
+
+class LotCreate(BaseModel):
+    product_model: str = Field(default="WF", pattern=r"^[A-Z0-9]{1,8}$")
+    target_quantity: int = Field(default=100, ge=1, le=10_000)
+    shift: Literal["D", "N"]
+
+
+class LotClose(BaseModel):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class SerialReplacement(BaseModel):
+    reason: str = Field(min_length=3, max_length=500)
+
+
+def _svc(request: Request) -> LotService:
+    return request.app.state.lot_service
+
+
+def _ok(message: str, data: Any) -> dict[str, Any]:
+    return {"status": "success", "message": message, "data": data}
+
+
+def _lot_view(lot: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "lot_number": lot["lot_number"],
+        "product_model": lot["product_model"],
+        "factory": lot["factory"],
+        "production_date": lot["production_date"].isoformat(),
+        "shift": lot["shift"],
+        "sequence": lot["sequence"],
+        "target_quantity": lot["target_quantity"],
+        "status": lot["status"],
+        "created_at": lot["created_at"].isoformat(),
+        "created_by": lot["created_by"],
+    }
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+@router.get("/products", tags=["lots"])
+async def list_products(request: Request, _: Reader) -> dict[str, Any]:
+    async with request.app.state.runtime.db.transaction() as session:
+        models = await repo.list_product_models(session)
+    return _ok("OK", [{k: _iso(v) for k, v in m.items()} for m in models])
+
+
+@router.post("/lots", status_code=201, tags=["lots"])
+async def create_lot(body: LotCreate, request: Request, principal: Manager) -> dict[str, Any]:
+    svc = _svc(request)
+    async with svc.rt.db.transaction() as session:
+        lot = await svc.create_lot(
+            session,
+            product_model=body.product_model,
+            target_quantity=body.target_quantity,
+            shift=body.shift,
+            actor=actor_of(principal),
+            correlation_id=request.state.request_id,
+        )
+    return _ok("LOT이 생성되었습니다 (LOT created)", _lot_view(lot))
+
+
+@router.get("/lots", tags=["lots"])
+async def list_lots(
+    request: Request,
+    _: Reader,
+    status: Literal["CREATED", "IN_PROGRESS", "COMPLETED", "CLOSED"] | None = None,
+    product_model: Annotated[str | None, Query(max_length=8)] = None,
+    production_date: date | None = None,
+    shift: Literal["D", "N"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    async with request.app.state.runtime.db.transaction() as session:
+        rows, total = await repo.list_lots(
+            session,
+            status=status,
+            product_model=product_model,
+            production_date=production_date,
+            shift=shift,
+            limit=limit,
+            offset=offset,
+        )
+    items = [_lot_view(r) for r in rows]
+    return _ok("OK", {"items": items, "total": total, "limit": limit, "offset": offset})
+
+
+@router.get("/lots/{lot_number}", tags=["lots"])
+async def get_lot(lot_number: str, request: Request, _: Reader) -> dict[str, Any]:
+    async with request.app.state.runtime.db.transaction() as session:
+        lot = await repo.get_lot(session, lot_number)
+        if lot is None:
+            raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
+        processes = await repo.lot_process_rows(session, lot_number)
+        history = await repo.status_history(session, lot_number)
+        serial_count = await repo.count_serials(session, lot_number)
+    view = _lot_view(lot)
+    view["processes"] = [{k: _iso(v) for k, v in p.items() if k != "lot_number"} for p in processes]
+    view["status_history"] = [
+        {k: _iso(v) for k, v in h.items() if k not in ("id", "lot_number")} for h in history
+    ]
+    view["serial_count"] = serial_count
+    return _ok("OK", view)
+
+
+@router.post("/lots/{lot_number}/close", tags=["lots"])
+async def close_lot(
+    lot_number: str, request: Request, principal: Manager, body: LotClose | None = None
+) -> dict[str, Any]:
+    svc = _svc(request)
+    async with svc.rt.db.transaction() as session:
+        lot = await svc.close_lot(
+            session,
+            lot_number,
+            actor=actor_of(principal),
+            reason=body.reason if body else None,
+            correlation_id=request.state.request_id,
+        )
+    return _ok("LOT이 마감되었습니다 (LOT closed)", _lot_view(lot))
+
+
+def _serial_view(s: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "serial_number": s["serial_number"],
+        "lot_number": s["lot_number"],
+        "sequence": s["sequence"],
+        "status": s["status"],
+        "created_at": s["created_at"].isoformat(),
+        "created_by": s["created_by"],
+        "replacement_reason": s["replacement_reason"],
+    }
+
+
+@router.get("/lots/{lot_number}/serials", tags=["serials"])
+async def lot_serials(lot_number: str, request: Request, _: Reader) -> dict[str, Any]:
+    async with request.app.state.runtime.db.transaction() as session:
+        if await repo.get_lot(session, lot_number) is None:
+            raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
+        rows = await repo.list_serials(session, lot_number)
+    return _ok("OK", {"items": [_serial_view(s) for s in rows], "total": len(rows)})
+
+
+@router.post("/lots/{lot_number}/serials", status_code=201, tags=["serials"])
+async def add_replacement_serial(
+    lot_number: str, body: SerialReplacement, request: Request, principal: Manager
+) -> dict[str, Any]:
+    svc = _svc(request)
+    async with svc.rt.db.transaction() as session:
+        lot = await repo.get_lot(session, lot_number, for_update=True)
+        if lot is None:
+            raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
+        if lot["status"] == "CLOSED":
+            raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": lot_number})
+        rows = await svc.allocate_serials(
+            session,
+            lot,
+            1,
+            actor=actor_of(principal),
+            reason="REPLACEMENT",
+            replacement_reason=body.reason,
+            correlation_id=request.state.request_id,
+        )
+    return _ok("시리얼이 추가되었습니다 (serial allocated)", _serial_view(rows[0]))
+
+
+@router.get("/serials/{serial_number}", tags=["serials"])
+async def get_serial(serial_number: str, request: Request, _: Reader) -> dict[str, Any]:
+    async with request.app.state.runtime.db.transaction() as session:
+        serial = await repo.get_serial(session, serial_number)
+    if serial is None:
+        raise MesError(ErrorCode.SERIAL_NOT_FOUND, data={"serial_number": serial_number})
+    return _ok("OK", _serial_view(serial))

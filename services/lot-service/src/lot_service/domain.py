@@ -1,0 +1,52 @@
+"""LOT rules with no I/O: numbering, production date, status transitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class LotStatus(StrEnum):
+    CREATED = "CREATED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    CLOSED = "CLOSED"
+
+
+ALLOWED_TRANSITIONS: dict[LotStatus, frozenset[LotStatus]] = {
+    LotStatus.CREATED: frozenset({LotStatus.IN_PROGRESS, LotStatus.CLOSED}),
+    LotStatus.IN_PROGRESS: frozenset({LotStatus.COMPLETED, LotStatus.CLOSED}),
+    LotStatus.COMPLETED: frozenset({LotStatus.CLOSED}),
+    LotStatus.CLOSED: frozenset(),
+}
+
+
+def can_transition(current: LotStatus, target: LotStatus) -> bool:
+    return target in ALLOWED_TRANSITIONS[current]
+
+
+@dataclass(frozen=True)
+class ShiftCalendar:
+    """The factory's clock: which production date a LOT created now belongs to."""
+
+    timezone: ZoneInfo
+    day_start: time = time(8, 0)
+    night_start: time = time(20, 0)
+
+    def production_date(self, now: datetime, shift: str) -> date:
+        local = now.astimezone(self.timezone)
+        # A night shift runs past midnight; until the next day shift begins, it still
+        # belongs to the date it started on.
+        if shift == "N" and local.time() < self.day_start:
+            return local.date() - timedelta(days=1)
+        return local.date()
+
+
+def lot_number(product_model: str, factory: str, production_date: date, shift: str, seq: int) -> str:
+    return f"{product_model}-{factory}-{production_date:%y%m%d}{shift}-{seq:03d}"
+
+
+def serial_number(lot: str, seq: int) -> str:
+    return f"{lot}-{seq:04d}"

@@ -1,0 +1,103 @@
+"""Tables of the `lot` schema (owned by lot-service only)."""
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from servicekit.db import schema_metadata
+from servicekit.inbox import inbox_table
+from servicekit.outbox import outbox_table
+
+SCHEMA = "lot"
+metadata = schema_metadata(SCHEMA)
+
+product_models = Table(
+    "product_models",
+    metadata,
+    Column("code", String(8), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("factory", String(2), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+lot_sequences = Table(
+    "lot_sequences",
+    metadata,
+    Column("product_model", String(8), primary_key=True),
+    Column("factory", String(2), primary_key=True),
+    Column("production_date", Date, primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+)
+
+lots = Table(
+    "lots",
+    metadata,
+    Column("lot_number", String(32), primary_key=True),
+    Column("product_model", String(8), ForeignKey("product_models.code"), nullable=False),
+    Column("factory", String(2), nullable=False),
+    Column("production_date", Date, nullable=False),
+    Column("shift", String(1), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("target_quantity", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("last_serial_seq", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("product_model", "factory", "production_date", "sequence"),
+)
+
+lot_status_history = Table(
+    "lot_status_history",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("lot_number", String(32), ForeignKey("lots.lot_number"), nullable=False, index=True),
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", String(64), nullable=False),
+    Column("reason", Text),
+)
+
+lot_processes = Table(
+    "lot_processes",
+    metadata,
+    Column("lot_number", String(32), ForeignKey("lots.lot_number"), primary_key=True),
+    Column("process_id", String(16), primary_key=True),
+    Column("process_name", String(64), nullable=False),
+    Column("sequence_number", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("worker_id", String(32)),
+    Column("start_time", DateTime(timezone=True)),
+    Column("complete_time", DateTime(timezone=True)),
+    Column("result", String(8)),
+    Column("work_order_id", String(32)),
+)
+
+serials = Table(
+    "serials",
+    metadata,
+    Column("serial_number", String(40), primary_key=True),
+    Column("lot_number", String(32), ForeignKey("lots.lot_number"), nullable=False, index=True),
+    Column("sequence", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("replacement_reason", Text),
+    Column("attributes", JSONB, nullable=False, server_default="{}"),
+    UniqueConstraint("lot_number", "sequence"),
+)
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)

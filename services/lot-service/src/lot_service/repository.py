@@ -1,0 +1,209 @@
+"""All SQL of lot-service. Functions take the caller's session (one transaction)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import lot_processes, lot_sequences, lot_status_history, lots, product_models, serials
+
+
+async def get_product_model(session: AsyncSession, code: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(product_models).where(product_models.c.code == code))).first()
+    return dict(row._mapping) if row else None
+
+
+async def list_product_models(session: AsyncSession) -> list[dict[str, Any]]:
+    rows = await session.execute(select(product_models).order_by(product_models.c.code))
+    return [dict(r._mapping) for r in rows]
+
+
+async def upsert_product_model(session: AsyncSession, code: str, name: str, factory: str) -> None:
+    await session.execute(
+        insert(product_models)
+        .values(code=code, name=name, factory=factory)
+        .on_conflict_do_nothing()
+    )
+
+
+async def next_lot_sequence(
+    session: AsyncSession, product_model: str, factory: str, production_date: date
+) -> int:
+    """Consecutive per production date: the row lock serializes concurrent creators and a
+    rolled-back creation gives its number back, so there is no gap and no duplicate."""
+    stmt = (
+        insert(lot_sequences)
+        .values(product_model=product_model, factory=factory, production_date=production_date, last_seq=1)
+        .on_conflict_do_update(
+            index_elements=["product_model", "factory", "production_date"],
+            set_={"last_seq": lot_sequences.c.last_seq + 1},
+        )
+        .returning(lot_sequences.c.last_seq)
+    )
+    return (await session.execute(stmt)).scalar_one()
+
+
+async def insert_lot(session: AsyncSession, values: dict[str, Any]) -> bool:
+    stmt = insert(lots).values(**values).on_conflict_do_nothing().returning(lots.c.lot_number)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def add_status_history(
+    session: AsyncSession,
+    lot_number: str,
+    from_status: str | None,
+    to_status: str,
+    changed_at: datetime,
+    changed_by: str,
+    reason: str | None = None,
+) -> None:
+    await session.execute(
+        lot_status_history.insert().values(
+            lot_number=lot_number,
+            from_status=from_status,
+            to_status=to_status,
+            changed_at=changed_at,
+            changed_by=changed_by,
+            reason=reason,
+        )
+    )
+
+
+async def get_lot(session: AsyncSession, lot_number: str, *, for_update: bool = False) -> dict | None:
+    stmt = select(lots).where(lots.c.lot_number == lot_number)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).first()
+    return dict(row._mapping) if row else None
+
+
+async def set_lot_status(session: AsyncSession, lot_number: str, status: str, at: datetime) -> None:
+    await session.execute(
+        update(lots).where(lots.c.lot_number == lot_number).values(status=status, updated_at=at)
+    )
+
+
+async def list_lots(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    product_model: str | None,
+    production_date: date | None,
+    shift: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    conditions = []
+    if status:
+        conditions.append(lots.c.status == status)
+    if product_model:
+        conditions.append(lots.c.product_model == product_model)
+    if production_date:
+        conditions.append(lots.c.production_date == production_date)
+    if shift:
+        conditions.append(lots.c.shift == shift)
+    where = and_(*conditions) if conditions else None
+    query = select(lots)
+    count = select(func.count()).select_from(lots)
+    if where is not None:
+        query = query.where(where)
+        count = count.where(where)
+    query = query.order_by(lots.c.production_date.desc(), lots.c.sequence.desc()).limit(limit).offset(offset)
+    rows = [dict(r._mapping) for r in await session.execute(query)]
+    return rows, (await session.execute(count)).scalar_one()
+
+
+async def status_history(session: AsyncSession, lot_number: str) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(lot_status_history)
+        .where(lot_status_history.c.lot_number == lot_number)
+        .order_by(lot_status_history.c.id)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def lot_process_rows(session: AsyncSession, lot_number: str) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(lot_processes)
+        .where(lot_processes.c.lot_number == lot_number)
+        .order_by(lot_processes.c.sequence_number)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def record_process_started(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Upsert that never moves a completed step back to IN_PROGRESS (events may arrive late)."""
+    stmt = insert(lot_processes).values(status="IN_PROGRESS", **values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["lot_number", "process_id"],
+        set_={
+            "status": "IN_PROGRESS",
+            "worker_id": stmt.excluded.worker_id,
+            "start_time": stmt.excluded.start_time,
+            "complete_time": None,
+            "result": None,
+            "work_order_id": stmt.excluded.work_order_id,
+        },
+        where=lot_processes.c.work_order_id.is_distinct_from(stmt.excluded.work_order_id)
+        & (lot_processes.c.start_time.is_(None) | (lot_processes.c.start_time < stmt.excluded.start_time)),
+    )
+    await session.execute(stmt)
+
+
+async def record_process_completed(session: AsyncSession, values: dict[str, Any]) -> None:
+    stmt = insert(lot_processes).values(status="COMPLETED", **values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["lot_number", "process_id"],
+        set_={
+            "status": "COMPLETED",
+            "worker_id": stmt.excluded.worker_id,
+            "start_time": stmt.excluded.start_time,
+            "complete_time": stmt.excluded.complete_time,
+            "result": stmt.excluded.result,
+            "work_order_id": stmt.excluded.work_order_id,
+        },
+        where=lot_processes.c.start_time.is_(None)
+        | (lot_processes.c.start_time <= stmt.excluded.start_time),
+    )
+    await session.execute(stmt)
+
+
+async def count_serials(session: AsyncSession, lot_number: str) -> int:
+    return (
+        await session.execute(
+            select(func.count()).select_from(serials).where(serials.c.lot_number == lot_number)
+        )
+    ).scalar_one()
+
+
+async def reserve_serial_seqs(session: AsyncSession, lot_number: str, count: int) -> int:
+    """Advance the LOT's serial counter; returns the first new sequence. Never reissued."""
+    stmt = (
+        update(lots)
+        .where(lots.c.lot_number == lot_number)
+        .values(last_serial_seq=lots.c.last_serial_seq + count)
+        .returning(lots.c.last_serial_seq)
+    )
+    last = (await session.execute(stmt)).scalar_one()
+    return last - count + 1
+
+
+async def insert_serials(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(serials.insert(), rows)
+
+
+async def list_serials(session: AsyncSession, lot_number: str) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(serials).where(serials.c.lot_number == lot_number).order_by(serials.c.sequence)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def get_serial(session: AsyncSession, serial_number: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(serials).where(serials.c.serial_number == serial_number))).first()
+    return dict(row._mapping) if row else None

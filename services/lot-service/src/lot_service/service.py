@@ -1,0 +1,229 @@
+"""lot-service use cases: each runs inside one transaction given by the caller."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from mes_contracts import events as ev
+from mes_contracts.envelope import Actor, Envelope
+from mes_contracts.errors import ErrorCode, MesError
+from servicekit.runtime import ServiceRuntime
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import repository as repo
+from .domain import LotStatus, can_transition, lot_number, serial_number
+from .settings import LotSettings
+
+
+def _who(actor: Actor | None) -> str:
+    if actor is None:
+        return "system"
+    return actor.user_id or actor.worker_id or actor.system or "system"
+
+
+class LotService:
+    def __init__(self, runtime: ServiceRuntime, settings: LotSettings) -> None:
+        self.rt = runtime
+        self.settings = settings
+        self.calendar = settings.calendar()
+
+    async def create_lot(
+        self,
+        session: AsyncSession,
+        *,
+        product_model: str,
+        target_quantity: int,
+        shift: str,
+        actor: Actor,
+        correlation_id: str | None,
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
+        model = await repo.get_product_model(session, product_model)
+        if model is None:
+            raise MesError(ErrorCode.PRODUCT_MODEL_NOT_FOUND, data={"product_model": product_model})
+        now = now or datetime.now(UTC)
+        factory = model["factory"]
+        production_date = self.calendar.production_date(now, shift)
+        seq = await repo.next_lot_sequence(session, product_model, factory, production_date)
+        number = lot_number(product_model, factory, production_date, shift, seq)
+        row = {
+            "lot_number": number,
+            "product_model": product_model,
+            "factory": factory,
+            "production_date": production_date,
+            "shift": shift,
+            "sequence": seq,
+            "target_quantity": target_quantity,
+            "status": LotStatus.CREATED.value,
+            "created_at": now,
+            "created_by": _who(actor),
+            "updated_at": now,
+        }
+        if not await repo.insert_lot(session, row):
+            raise MesError(ErrorCode.DUPLICATE_LOT_NUMBER, data={"lot_number": number})
+        await repo.add_status_history(session, number, None, LotStatus.CREATED, now, _who(actor))
+        await self.rt.publish(
+            session,
+            self.rt.event(
+                ev.LOT_CREATED,
+                {k: v for k, v in row.items() if k != "updated_at"},
+                subject=number,
+                actor=actor,
+                correlation_id=correlation_id,
+            ),
+        )
+        return row
+
+    async def change_status(
+        self,
+        session: AsyncSession,
+        lot: dict[str, Any],
+        target: LotStatus,
+        *,
+        at: datetime,
+        actor: Actor | None,
+        reason: str | None = None,
+        correlation_id: str | None = None,
+    ) -> bool:
+        current = LotStatus(lot["status"])
+        if current == target or not can_transition(current, target):
+            return False
+        await repo.set_lot_status(session, lot["lot_number"], target.value, at)
+        await repo.add_status_history(
+            session, lot["lot_number"], current.value, target.value, at, _who(actor), reason
+        )
+        await self.rt.publish(
+            session,
+            self.rt.event(
+                ev.LOT_STATUS_CHANGED,
+                {
+                    "lot_number": lot["lot_number"],
+                    "from_status": current.value,
+                    "to_status": target.value,
+                    "changed_at": at,
+                    "changed_by": _who(actor),
+                    "reason": reason,
+                },
+                subject=lot["lot_number"],
+                actor=actor,
+                correlation_id=correlation_id,
+            ),
+        )
+        lot["status"] = target.value
+        return True
+
+    async def close_lot(
+        self, session: AsyncSession, number: str, *, actor: Actor, reason: str | None, correlation_id: str | None
+    ) -> dict[str, Any]:
+        lot = await repo.get_lot(session, number, for_update=True)
+        if lot is None:
+            raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": number})
+        if lot["status"] == LotStatus.CLOSED:
+            raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": number})
+        await self.change_status(
+            session, lot, LotStatus.CLOSED, at=datetime.now(UTC), actor=actor, reason=reason,
+            correlation_id=correlation_id,
+        )
+        return lot
+
+    async def allocate_serials(
+        self,
+        session: AsyncSession,
+        lot: dict[str, Any],
+        count: int,
+        *,
+        actor: Actor | None,
+        reason: str,
+        replacement_reason: str | None = None,
+        correlation_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        first = await repo.reserve_serial_seqs(session, lot["lot_number"], count)
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "serial_number": serial_number(lot["lot_number"], seq),
+                "lot_number": lot["lot_number"],
+                "sequence": seq,
+                "status": "CREATED",
+                "created_at": now,
+                "created_by": _who(actor),
+                "replacement_reason": replacement_reason,
+            }
+            for seq in range(first, first + count)
+        ]
+        await repo.insert_serials(session, rows)
+        await self.rt.publish(
+            session,
+            self.rt.event(
+                ev.SERIALS_ALLOCATED,
+                {
+                    "lot_number": lot["lot_number"],
+                    "product_model": lot["product_model"],
+                    "serials": [{"serial_number": r["serial_number"], "sequence": r["sequence"]} for r in rows],
+                    "reason": reason,
+                    "replacement_reason": replacement_reason,
+                    "allocated_at": now,
+                },
+                subject=lot["lot_number"],
+                actor=actor,
+                correlation_id=correlation_id,
+            ),
+        )
+        return rows
+
+    # -- event handlers -----------------------------------------------------------------
+    async def on_process_started(self, session: AsyncSession, event: Envelope) -> None:
+        data = event.data
+        lot = await repo.get_lot(session, data["lot_number"], for_update=True)
+        if lot is None:
+            raise LookupError(f"unknown LOT {data['lot_number']}")  # retried, then dead-lettered
+        await repo.record_process_started(
+            session,
+            {
+                "lot_number": data["lot_number"],
+                "process_id": data["process_id"],
+                "process_name": data["process_name"],
+                "sequence_number": data["sequence_number"],
+                "worker_id": data["worker_id"],
+                "start_time": datetime.fromisoformat(data["start_time"]),
+                "work_order_id": data["work_order_id"],
+            },
+        )
+        at = datetime.fromisoformat(data["start_time"])
+        if lot["status"] == LotStatus.CREATED:
+            await self.change_status(session, lot, LotStatus.IN_PROGRESS, at=at, actor=event.actor,
+                                     correlation_id=event.correlation_id)
+        if data["process_id"] == self.settings.serial_allocation_process:
+            if await repo.count_serials(session, lot["lot_number"]) == 0:
+                await self.allocate_serials(
+                    session, lot, lot["target_quantity"], actor=event.actor,
+                    reason="PROC-007_START", correlation_id=event.correlation_id,
+                )
+
+    async def on_process_completed(self, session: AsyncSession, event: Envelope) -> None:
+        data = event.data
+        lot = await repo.get_lot(session, data["lot_number"], for_update=True)
+        if lot is None:
+            raise LookupError(f"unknown LOT {data['lot_number']}")
+        await repo.record_process_completed(
+            session,
+            {
+                "lot_number": data["lot_number"],
+                "process_id": data["process_id"],
+                "process_name": data["process_name"],
+                "sequence_number": data["sequence_number"],
+                "worker_id": data["worker_id"],
+                "start_time": datetime.fromisoformat(data["start_time"]),
+                "complete_time": datetime.fromisoformat(data["complete_time"]),
+                "result": data["result"],
+                "work_order_id": data["work_order_id"],
+            },
+        )
+        at = datetime.fromisoformat(data["complete_time"])
+        if lot["status"] == LotStatus.CREATED:  # the start event may still be on its way
+            await self.change_status(session, lot, LotStatus.IN_PROGRESS, at=at, actor=event.actor,
+                                     correlation_id=event.correlation_id)
+        if data.get("is_last_process") and data["result"] == "PASS":
+            await self.change_status(session, lot, LotStatus.COMPLETED, at=at, actor=event.actor,
+                                     correlation_id=event.correlation_id)

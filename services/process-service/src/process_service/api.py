@@ -1,0 +1,119 @@
+"""HTTP routes of process-service: /api/v1/process/start and /api/v1/process/complete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from mes_contracts.api import ProcessCompleteRequest, ProcessStartRequest
+from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.roles import FLOOR_WRITERS, READERS, Role
+from servicekit.auth import Principal, require_roles
+from servicekit.runtime import actor_of
+
+from . import repository as repo
+from .service import ProcessService
+
+router = APIRouter(prefix="/api/v1")
+FloorWriter = Annotated[Principal, Depends(require_roles(FLOOR_WRITERS))]
+Reader = Annotated[Principal, Depends(require_roles(READERS))]
+
+
+def _svc(request: Request) -> ProcessService:
+    return request.app.state.process_service
+
+
+def _check_acting_worker(principal: Principal, worker_id: str) -> None:
+    """A worker account may only record work under its own worker id."""
+    if principal.role == Role.WORKER and principal.worker_id != worker_id:
+        raise MesError(
+            ErrorCode.FORBIDDEN,
+            message="작업자는 본인 작업자 ID로만 기록할 수 있습니다 (workers may only act as themselves)",
+            data={"worker_id": worker_id, "your_worker_id": principal.worker_id},
+        )
+
+
+@router.post("/process/start", tags=["process"])
+async def start_process(body: ProcessStartRequest, request: Request, principal: FloorWriter) -> dict[str, Any]:
+    _check_acting_worker(principal, body.worker_id)
+    svc = _svc(request)
+    async with svc.rt.db.transaction() as session:
+        data = await svc.start(
+            session,
+            body.model_dump(),
+            actor=actor_of(principal),
+            correlation_id=request.state.request_id,
+        )
+    return {"status": "success", "message": "착공이 등록되었습니다", "data": data}
+
+
+@router.post("/process/complete", tags=["process"])
+async def complete_process(
+    body: ProcessCompleteRequest, request: Request, principal: FloorWriter
+) -> dict[str, Any]:
+    _check_acting_worker(principal, body.worker_id)
+    svc = _svc(request)
+    async with svc.rt.db.transaction() as session:
+        data = await svc.complete(
+            session,
+            body.model_dump(),
+            actor=actor_of(principal),
+            correlation_id=request.state.request_id,
+        )
+    message = "이미 기록된 완공입니다 (already recorded)" if data["already_recorded"] else "완공이 등록되었습니다"
+    return {"status": "success", "message": message, "data": data}
+
+
+@router.get("/process/routing", tags=["process"])
+async def get_routing(request: Request, _: Reader) -> dict[str, Any]:
+    async with request.app.state.runtime.db.transaction() as session:
+        rows = await repo.all_routings(session)
+    return {"status": "success", "message": "OK", "data": rows}
+
+
+@router.get("/process/lots/{lot_number}", tags=["process"])
+async def lot_process_history(lot_number: str, request: Request, _: Reader) -> dict[str, Any]:
+    """Every step of the LOT's routing with its records (NOT_STARTED steps included)."""
+    async with request.app.state.runtime.db.transaction() as session:
+        lot = await repo.get_lot(session, lot_number)
+        if lot is None:
+            raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
+        steps = await repo.routing(session, lot["product_model"])
+        records = await repo.lot_records(session, lot_number)
+    by_process: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        by_process.setdefault(r["process_id"], []).append(r)
+    out = []
+    for step in steps:
+        attempts = by_process.get(step.process_id, [])
+        last = attempts[-1] if attempts else None
+        status = "NOT_STARTED" if last is None else ("COMPLETED" if last["complete_time"] else "IN_PROGRESS")
+        out.append(
+            {
+                "process_id": step.process_id,
+                "sequence": step.sequence,
+                "name_ko": step.name_ko,
+                "name_en": step.name_en,
+                "status": status,
+                "result": last["result"] if last else None,
+                "attempts": [
+                    {
+                        "work_order_id": a["work_order_id"],
+                        "attempt": a["attempt"],
+                        "worker_id": a["worker_id"],
+                        "complete_worker_id": a["complete_worker_id"],
+                        "start_time": a["start_time_raw"],
+                        "complete_time": a["complete_time_raw"],
+                        "result": a["result"],
+                        "process_data": a["process_data"],
+                        "defects": a["defects"] or [],
+                    }
+                    for a in attempts
+                ],
+            }
+        )
+    return {
+        "status": "success",
+        "message": "OK",
+        "data": {"lot_number": lot_number, "status": lot["status"], "processes": out},
+    }

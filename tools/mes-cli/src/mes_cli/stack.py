@@ -1,0 +1,221 @@
+"""The whole system as local processes: data stores, migrations, services, gateway."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from .infra import EmbeddedPostgres, EmbeddedRedis, free_port
+from .keys import ensure_keypair
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    package: str
+    offset: int  # preferred port = gateway port + offset
+    url_env: str | None  # how the gateway learns its URL
+
+
+SERVICES = (
+    ServiceSpec("lot-service", "lot_service", 1, "MES_LOT_SERVICE_URL"),
+    ServiceSpec("process-service", "process_service", 2, "MES_PROCESS_SERVICE_URL"),
+    ServiceSpec("label-service", "label_service", 3, "MES_LABEL_SERVICE_URL"),
+    ServiceSpec("firmware-service", "firmware_service", 4, "MES_FIRMWARE_SERVICE_URL"),
+    ServiceSpec("trace-service", "trace_service", 5, "MES_TRACE_SERVICE_URL"),
+)
+GATEWAY = ServiceSpec("gateway", "gateway", 0, None)
+ALL_PACKAGES = [s.package for s in (*SERVICES, GATEWAY)]
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path
+    http_port: int = 8000
+    host: str = "127.0.0.1"
+    env: str = "dev"
+    database_url: str | None = None
+    redis_url: str | None = None
+    seed_demo_users: bool = True
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_environment(cls, root: Path) -> StackConfig:
+        data_dir = Path(os.environ.get("MES_DATA_DIR", root / ".mes")).resolve()
+        return cls(
+            data_dir=data_dir,
+            http_port=int(os.environ.get("MES_HTTP_PORT", "8000")),
+            host=os.environ.get("MES_BIND_HOST", "127.0.0.1"),
+            env=os.environ.get("MES_ENV", "dev"),
+            database_url=os.environ.get("DATABASE_URL"),
+            redis_url=os.environ.get("REDIS_URL"),
+            seed_demo_users=os.environ.get("MES_SEED_DEMO_USERS", "true").lower() == "true",
+        )
+
+
+@dataclass
+class RunningService:
+    spec: ServiceSpec
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+class Stack:
+    def __init__(self, config: StackConfig, *, log: callable = print) -> None:
+        self.config = config
+        self.log = log
+        self.postgres: EmbeddedPostgres | None = None
+        self.redis: EmbeddedRedis | None = None
+        self.services: dict[str, RunningService] = {}
+        self.database_url = config.database_url
+        self.redis_url = config.redis_url
+        self.logs_dir = config.data_dir / "logs"
+
+    # -- data stores -------------------------------------------------------------------
+    def start_data_stores(self) -> None:
+        if not self.database_url:
+            self.postgres = EmbeddedPostgres(self.config.data_dir / "postgres").start()
+            self.database_url = self.postgres.url
+            self.log(f"PostgreSQL (embedded) on {self.config.data_dir / 'postgres'}")
+        if not self.redis_url:
+            port = free_port(self.config.http_port + 9)
+            self.redis = EmbeddedRedis(self.config.data_dir / "redis", port=port).start()
+            self.redis_url = self.redis.url
+            self.log(f"Redis (embedded, AOF on) on {self.redis_url}")
+
+    def migrate(self) -> None:
+        env = self._base_env()
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "servicekit.migrate", *ALL_PACKAGES],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        self.log("migrations applied: " + ", ".join(ALL_PACKAGES))
+
+    # -- services ------------------------------------------------------------------------
+    def _base_env(self) -> dict[str, str]:
+        private_key, public_key = ensure_keypair(self.config.data_dir / "keys")
+        env = dict(os.environ)
+        env.update(
+            {
+                "DATABASE_URL": self.database_url or "",
+                "REDIS_URL": self.redis_url or "",
+                "MES_ENV": self.config.env,
+                "MES_JWT_PUBLIC_KEY_FILE": str(public_key),
+                "MES_DATA_DIR": str(self.config.data_dir),
+            }
+        )
+        env.update(self.config.extra_env)
+        env["_MES_PRIVATE_KEY_FILE"] = str(private_key)
+        return env
+
+    def start_services(self) -> None:
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        base_env = self._base_env()
+        private_key = base_env.pop("_MES_PRIVATE_KEY_FILE")
+        gateway_env: dict[str, str] = {}
+        for spec in SERVICES:
+            port = free_port(self.config.http_port + spec.offset)
+            self._spawn(spec, port, base_env)
+            gateway_env[spec.url_env] = f"http://127.0.0.1:{port}"  # type: ignore[index]
+        gateway_port = self.config.http_port
+        gateway_env.update(
+            {
+                "MES_JWT_PRIVATE_KEY_FILE": private_key,
+                "MES_SEED_DEMO_USERS": "true" if self.config.seed_demo_users else "false",
+            }
+        )
+        self._spawn(GATEWAY, gateway_port, {**base_env, **gateway_env}, host=self.config.host)
+
+    def _spawn(self, spec: ServiceSpec, port: int, env: dict[str, str], host: str = "127.0.0.1") -> None:
+        env = {**env, "MES_PORT": str(port), "MES_HOST": host, "MES_SERVICE_NAME": spec.name}
+        log_file = open(self.logs_dir / f"{spec.name}.log", "ab")  # noqa: SIM115 - owned by child
+        process = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable, "-m", "uvicorn", f"{spec.package}.app:app",
+                "--host", host, "--port", str(port),
+                "--no-access-log", "--timeout-graceful-shutdown", "10",
+            ],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log_file.close()
+        self.services[spec.name] = RunningService(spec, port, process)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        pending = dict(self.services)
+        with httpx.Client(timeout=2.0) as client:
+            while pending and time.monotonic() < deadline:
+                for name, svc in list(pending.items()):
+                    if svc.process.poll() is not None:
+                        raise RuntimeError(
+                            f"{name} exited with {svc.process.returncode}; see {self.logs_dir / (name + '.log')}"
+                        )
+                    with contextlib.suppress(httpx.HTTPError):
+                        if client.get(svc.url + "/ready").status_code == 200:
+                            del pending[name]
+                if pending:
+                    time.sleep(0.1)
+        if pending:
+            raise TimeoutError(f"not ready after {timeout}s: {', '.join(pending)}")
+
+    @property
+    def gateway_url(self) -> str:
+        host = self.config.host if self.config.host not in ("0.0.0.0", "::") else "127.0.0.1"  # noqa: S104
+        return f"http://{host}:{self.services['gateway'].port}"
+
+    def state(self) -> dict:
+        return {
+            "supervisor_pid": os.getpid(),
+            "gateway_url": self.gateway_url,
+            "database_url": self.database_url,
+            "redis_url": self.redis_url,
+            "postgres_dir": str(self.postgres.data_dir) if self.postgres else None,
+            "redis_pid": self.redis.process.pid if self.redis and self.redis.process else None,
+            "services": {n: {"port": s.port, "pid": s.process.pid} for n, s in self.services.items()},
+        }
+
+    # -- shutdown ------------------------------------------------------------------------
+    def stop_service(self, name: str, timeout: float = 15.0) -> None:
+        svc = self.services.get(name)
+        if svc is None or svc.process.poll() is not None:
+            return
+        svc.process.send_signal(signal.SIGTERM)
+        try:
+            svc.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            svc.process.kill()
+            svc.process.wait(5)
+
+    def stop(self) -> None:
+        # Gateway first (no new requests), then services, then the data stores.
+        for name in ["gateway", *[s.name for s in SERVICES]]:
+            self.stop_service(name)
+        if self.redis:
+            self.redis.stop()
+        if self.postgres:
+            self.postgres.stop()
+
+
+def write_state(path: Path, state: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2))
+    tmp.replace(path)
