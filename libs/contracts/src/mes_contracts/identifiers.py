@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, NamedTuple
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 PRODUCT_MODEL_RE = r"^[A-Z0-9]{1,8}$"
 FACTORY_CODE_RE = r"^[A-Z]{2}$"
@@ -41,20 +41,56 @@ _PROCESS = re.compile(PROCESS_ID_RE)
 _COMPLETION = re.compile(COMPLETION_FILENAME_RE)
 
 LotNumber = Annotated[
-    str, StringConstraints(max_length=MAX_LOT_NUMBER_LENGTH, pattern=LOT_NUMBER_RE)
+    str,
+    StringConstraints(max_length=MAX_LOT_NUMBER_LENGTH, pattern=LOT_NUMBER_RE),
+    Field(description="LOT number {product}-{factory}-{YYMMDD}{D|N}-{seq:03d}"),
 ]
 SerialNumber = Annotated[
-    str, StringConstraints(max_length=MAX_LOT_NUMBER_LENGTH, pattern=SERIAL_RE)
+    str,
+    StringConstraints(max_length=MAX_LOT_NUMBER_LENGTH, pattern=SERIAL_RE),
+    Field(description="Serial number {LOT}-{seq:04d}"),
 ]
-ProcessId = Annotated[str, StringConstraints(max_length=16, pattern=PROCESS_ID_RE)]
-WorkerId = Annotated[str, StringConstraints(max_length=MAX_WORKER_ID_LENGTH, pattern=WORKER_ID_RE)]
-PrinterId = Annotated[str, StringConstraints(max_length=64, pattern=PRINTER_ID_RE)]
-ProductModelCode = Annotated[str, StringConstraints(max_length=8, pattern=PRODUCT_MODEL_RE)]
-FactoryCode = Annotated[str, StringConstraints(max_length=2, pattern=FACTORY_CODE_RE)]
-FirmwareVersion = Annotated[str, StringConstraints(max_length=32, pattern=FIRMWARE_VERSION_RE)]
-Md5Hex = Annotated[str, StringConstraints(max_length=32, pattern=MD5_RE), AfterValidator(str.lower)]
+ProcessId = Annotated[
+    str,
+    StringConstraints(max_length=16, pattern=PROCESS_ID_RE),
+    Field(description="Routing step id, e.g. PROC-003"),
+]
+WorkerId = Annotated[
+    str,
+    StringConstraints(max_length=MAX_WORKER_ID_LENGTH, pattern=WORKER_ID_RE),
+    Field(description="Shop-floor worker id, e.g. W001"),
+]
+PrinterId = Annotated[
+    str,
+    StringConstraints(max_length=64, pattern=PRINTER_ID_RE),
+    Field(description="Label printer id, e.g. PRINTER-07"),
+]
+ProductModelCode = Annotated[
+    str,
+    StringConstraints(max_length=8, pattern=PRODUCT_MODEL_RE),
+    Field(description="Product model code, e.g. WF"),
+]
+FactoryCode = Annotated[
+    str,
+    StringConstraints(max_length=2, pattern=FACTORY_CODE_RE),
+    Field(description="Factory code, e.g. KR"),
+]
+FirmwareVersion = Annotated[
+    str,
+    StringConstraints(max_length=32, pattern=FIRMWARE_VERSION_RE),
+    Field(description="Firmware version vX.Y.Z"),
+]
+Md5Hex = Annotated[
+    str,
+    StringConstraints(max_length=32, pattern=MD5_RE),
+    AfterValidator(str.lower),
+    Field(description="MD5 checksum, hex (stored lower-case)"),
+]
 Sha256Hex = Annotated[
-    str, StringConstraints(max_length=64, pattern=SHA256_RE), AfterValidator(str.lower)
+    str,
+    StringConstraints(max_length=64, pattern=SHA256_RE),
+    AfterValidator(str.lower),
+    Field(description="SHA-256 checksum, hex (stored lower-case)"),
 ]
 
 

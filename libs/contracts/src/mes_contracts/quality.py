@@ -39,11 +39,11 @@ class Measurement(BaseModel):
 
     check: str = Field(description='Path of the measurement, e.g. "test_results[T38_P170]"')
     value: float | None = Field(description="Measured value (None if the station sent none)")
-    target: float | None = None
-    tolerance: float | None = None
+    target: float | None = Field(default=None, description="Target value of the spec")
+    tolerance: float | None = Field(default=None, description="± tolerance around the target")
     lower: float | None = Field(default=None, description="target - tolerance")
     upper: float | None = Field(default=None, description="target + tolerance")
-    unit: str | None = None
+    unit: str | None = Field(default=None, description='"°C", "kgf"…')
     result: Result = Field(description="FAIL if the station said so or the value is out of spec")
 
 

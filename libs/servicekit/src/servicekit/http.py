@@ -72,7 +72,9 @@ class RequestContextMiddleware:
         limit = self._limit_for(scope["path"])
         declared = headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
-            await _send_error(send, MesError(ErrorCode.PAYLOAD_TOO_LARGE, data={"limit_bytes": limit}))
+            await _send_error(
+                send, MesError(ErrorCode.PAYLOAD_TOO_LARGE, data={"limit_bytes": limit})
+            )
             return
 
         received = 0
@@ -109,7 +111,8 @@ class RequestContextMiddleware:
             except _BodyTooLarge:
                 if not status_holder["started"]:
                     await _send_error(
-                        send_wrapper, MesError(ErrorCode.PAYLOAD_TOO_LARGE, data={"limit_bytes": limit})
+                        send_wrapper,
+                        MesError(ErrorCode.PAYLOAD_TOO_LARGE, data={"limit_bytes": limit}),
                     )
             finally:
                 elapsed = time.perf_counter() - started
@@ -127,7 +130,11 @@ class RequestContextMiddleware:
 async def _send_error(send: Send, error: MesError) -> None:
     response = error_response(error)
     await send(
-        {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": response.raw_headers,
+        }
     )
     await send({"type": "http.response.body", "body": response.body})
 
@@ -162,7 +169,9 @@ def _validation_error(exc: RequestValidationError) -> MesError:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MesError)
     async def _mes_error(_request: Request, exc: MesError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.data["retry_after"])} if "retry_after" in exc.data else None
+        headers = (
+            {"Retry-After": str(exc.data["retry_after"])} if "retry_after" in exc.data else None
+        )
         return error_response(exc, headers)
 
     @app.exception_handler(RequestValidationError)

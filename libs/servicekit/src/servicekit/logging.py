@@ -36,9 +36,7 @@ def configure_logging(service_name: str, level: str = "INFO", json: bool = True)
         _add_trace_ids,
         _redact_secrets,
     ]
-    renderer = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
-    )
+    renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[
             *shared,
@@ -53,7 +51,8 @@ def configure_logging(service_name: str, level: str = "INFO", json: bool = True)
     structlog.contextvars.bind_contextvars(service=service_name)
     # Route stdlib logs (uvicorn, faststream, sqlalchemy) through the same JSON renderer.
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared, processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer]
+        foreign_pre_chain=shared,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)

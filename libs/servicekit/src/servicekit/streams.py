@@ -153,7 +153,9 @@ class EventConsumers:
             include_in_schema=False,
         )(on_reclaimed)
 
-    async def _process(self, sub: Subscription, msg: RedisStreamMessage, *, reclaimed: bool) -> None:
+    async def _process(
+        self, sub: Subscription, msg: RedisStreamMessage, *, reclaimed: bool
+    ) -> None:
         raw = msg.raw_message
         entry_id = raw["message_ids"][0]
         try:
@@ -228,7 +230,9 @@ class EventConsumers:
             except ResponseError:
                 missing.append(stream)
                 continue
-            names = {g["name"].decode() if isinstance(g["name"], bytes) else g["name"] for g in groups}
+            names = {
+                g["name"].decode() if isinstance(g["name"], bytes) else g["name"] for g in groups
+            }
             if self.group not in names:
                 missing.append(stream)
         return missing

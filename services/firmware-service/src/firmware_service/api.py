@@ -42,7 +42,10 @@ def _view(row: Any) -> dict[str, Any]:
 
 def _checked_version(version: str) -> str:
     if not is_firmware_version(version):
-        raise MesError(ErrorCode.INVALID_FIRMWARE_VERSION, data={"version": version[:40], "pattern": FIRMWARE_VERSION_RE})
+        raise MesError(
+            ErrorCode.INVALID_FIRMWARE_VERSION,
+            data={"version": version[:40], "pattern": FIRMWARE_VERSION_RE},
+        )
     return version
 
 
@@ -59,7 +62,11 @@ async def upload(
     rt, storage = request.app.state.runtime, request.app.state.storage
     key = firmware_filename(version)
     async with rt.db.transaction() as session:
-        existing = (await session.execute(select(firmware_versions).where(firmware_versions.c.version == version))).first()
+        existing = (
+            await session.execute(
+                select(firmware_versions).where(firmware_versions.c.version == version)
+            )
+        ).first()
     if existing is not None:
         raise MesError(ErrorCode.FIRMWARE_VERSION_EXISTS, data={"version": version})
     blob = await asyncio.to_thread(storage.put, key, file.file)
@@ -68,9 +75,16 @@ async def upload(
             await session.execute(
                 insert(firmware_versions)
                 .values(
-                    version=version, filename=key, file_size=blob.size, md5_hash=blob.md5,
-                    sha256=blob.sha256, target_mcu=target_mcu, release_notes=release_notes,
-                    storage_key=key, state="UPLOADED", uploaded_by=principal.user_id,
+                    version=version,
+                    filename=key,
+                    file_size=blob.size,
+                    md5_hash=blob.md5,
+                    sha256=blob.sha256,
+                    target_mcu=target_mcu,
+                    release_notes=release_notes,
+                    storage_key=key,
+                    state="UPLOADED",
+                    uploaded_by=principal.user_id,
                     uploaded_at=datetime.now(UTC),
                 )
                 .on_conflict_do_nothing()
@@ -83,9 +97,17 @@ async def upload(
             session,
             rt.event(
                 ev.FIRMWARE_UPLOADED,
-                {"version": version, "filename": key, "file_size": blob.size, "md5_hash": blob.md5,
-                 "sha256": blob.sha256, "target_mcu": target_mcu, "release_notes": release_notes,
-                 "uploaded_at": row.uploaded_at, "uploaded_by": principal.user_id},
+                {
+                    "version": version,
+                    "filename": key,
+                    "file_size": blob.size,
+                    "md5_hash": blob.md5,
+                    "sha256": blob.sha256,
+                    "target_mcu": target_mcu,
+                    "release_notes": release_notes,
+                    "uploaded_at": row.uploaded_at,
+                    "uploaded_by": principal.user_id,
+                },
                 actor=actor_of(principal),
                 correlation_id=request.state.request_id,
             ),
@@ -96,7 +118,9 @@ async def upload(
 @router.get("")
 async def list_versions(request: Request, _: Reader) -> dict[str, Any]:
     async with request.app.state.runtime.db.transaction() as session:
-        rows = await session.execute(select(firmware_versions).order_by(firmware_versions.c.uploaded_at.desc()))
+        rows = await session.execute(
+            select(firmware_versions).order_by(firmware_versions.c.uploaded_at.desc())
+        )
         items = [_view(r) for r in rows]
     return {"status": "success", "message": "OK", "data": {"items": items, "total": len(items)}}
 
@@ -108,30 +132,48 @@ async def release(version: str, request: Request, principal: Admin) -> dict[str,
     async with rt.db.transaction() as session:
         row = (
             await session.execute(
-                select(firmware_versions).where(firmware_versions.c.version == version).with_for_update()
+                select(firmware_versions)
+                .where(firmware_versions.c.version == version)
+                .with_for_update()
             )
         ).first()
         if row is None:
             raise MesError(ErrorCode.FIRMWARE_NOT_FOUND, data={"version": version})
         await session.execute(
-            update(firmware_versions).where(firmware_versions.c.state == "RELEASED").values(state="SUPERSEDED")
+            update(firmware_versions)
+            .where(firmware_versions.c.state == "RELEASED")
+            .values(state="SUPERSEDED")
         )
         await session.execute(
-            update(firmware_versions).where(firmware_versions.c.version == version).values(state="RELEASED")
+            update(firmware_versions)
+            .where(firmware_versions.c.version == version)
+            .values(state="RELEASED")
         )
         now = datetime.now(UTC)
         await rt.publish(
             session,
             rt.event(
                 ev.FIRMWARE_RELEASED,
-                {"version": version, "filename": row.filename, "file_size": row.file_size,
-                 "md5_hash": row.md5_hash, "sha256": row.sha256, "target_mcu": row.target_mcu,
-                 "release_notes": row.release_notes, "released_at": now, "released_by": principal.user_id},
+                {
+                    "version": version,
+                    "filename": row.filename,
+                    "file_size": row.file_size,
+                    "md5_hash": row.md5_hash,
+                    "sha256": row.sha256,
+                    "target_mcu": row.target_mcu,
+                    "release_notes": row.release_notes,
+                    "released_at": now,
+                    "released_by": principal.user_id,
+                },
                 actor=actor_of(principal),
                 correlation_id=request.state.request_id,
             ),
         )
-        row = (await session.execute(select(firmware_versions).where(firmware_versions.c.version == version))).first()
+        row = (
+            await session.execute(
+                select(firmware_versions).where(firmware_versions.c.version == version)
+            )
+        ).first()
     return {"status": "success", "message": "펌웨어가 배포되었습니다", "data": _view(row)}
 
 
@@ -139,7 +181,11 @@ async def release(version: str, request: Request, principal: Admin) -> dict[str,
 async def download(version: str, request: Request, _: Reader) -> FileResponse:
     _checked_version(version)
     async with request.app.state.runtime.db.transaction() as session:
-        row = (await session.execute(select(firmware_versions).where(firmware_versions.c.version == version))).first()
+        row = (
+            await session.execute(
+                select(firmware_versions).where(firmware_versions.c.version == version)
+            )
+        ).first()
     if row is None:
         raise MesError(ErrorCode.FIRMWARE_NOT_FOUND, data={"version": version})
     path = request.app.state.storage.path_of(row.storage_key)

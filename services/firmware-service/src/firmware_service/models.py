@@ -1,9 +1,9 @@
 """Tables of the `firmware` schema."""
 
-from sqlalchemy import BigInteger, Column, DateTime, String, Table, Text, func
 from servicekit.db import schema_metadata
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
+from sqlalchemy import BigInteger, Column, DateTime, String, Table, Text, func
 
 SCHEMA = "firmware"
 metadata = schema_metadata(SCHEMA)

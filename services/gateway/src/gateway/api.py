@@ -80,7 +80,11 @@ async def create_user(body: UserCreate, request: Request, principal: Admin) -> d
         if not created:
             raise MesError(ErrorCode.USER_EXISTS, data={"username": body.username})
         user = await user_store.get_user(session, body.username)
-    return {"status": "success", "message": "사용자가 생성되었습니다", "data": user_store.public_view(user)}
+    return {
+        "status": "success",
+        "message": "사용자가 생성되었습니다",
+        "data": user_store.public_view(user),
+    }
 
 
 proxy_router = APIRouter()

@@ -24,14 +24,26 @@ async def _seed_accounts(runtime: ServiceRuntime) -> None:
             from mes_contracts.roles import Role
 
             await user_store.create_user_if_missing(
-                runtime, session, username=settings.admin_username, password=settings.admin_password,
-                role=Role.ADMIN, worker_id=None, display_name="Administrator", actor=actor,
+                runtime,
+                session,
+                username=settings.admin_username,
+                password=settings.admin_password,
+                role=Role.ADMIN,
+                worker_id=None,
+                display_name="Administrator",
+                actor=actor,
             )
         if settings.seed_demo_users and not settings.is_production:
             for acc in user_store.DEMO_ACCOUNTS:
                 created = await user_store.create_user_if_missing(
-                    runtime, session, username=acc.username, password=acc.password, role=acc.role,
-                    worker_id=acc.worker_id, display_name=acc.display_name, actor=actor,
+                    runtime,
+                    session,
+                    username=acc.username,
+                    password=acc.password,
+                    role=acc.role,
+                    worker_id=acc.worker_id,
+                    display_name=acc.display_name,
+                    actor=actor,
                 )
                 if created:
                     log.info("demo account created", username=acc.username, role=acc.role.value)

@@ -1,9 +1,9 @@
 """Tables of the `gateway` schema: identities (and, later, tokens and the audit trail)."""
 
-from sqlalchemy import Boolean, Column, DateTime, String, Table, func
 from servicekit.db import schema_metadata
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
+from sqlalchemy import Boolean, Column, DateTime, String, Table, func
 
 SCHEMA = "gateway"
 metadata = schema_metadata(SCHEMA)

@@ -10,6 +10,7 @@ from starlette.responses import StreamingResponse
 
 from .settings import GatewaySettings
 
+
 # Longest prefix wins. Paths the gateway serves itself are routed before the proxy.
 def route_table(s: GatewaySettings) -> list[tuple[str, str, str]]:
     return [
@@ -59,7 +60,9 @@ class UpstreamProxy:
         if target is None:
             raise MesError(ErrorCode.NOT_FOUND, data={"path": request.url.path})
         service, base = target
-        headers = {h: request.headers[h] for h in _FORWARDED_REQUEST_HEADERS if h in request.headers}
+        headers = {
+            h: request.headers[h] for h in _FORWARDED_REQUEST_HEADERS if h in request.headers
+        }
         headers["x-request-id"] = request.state.request_id
         if client_ip:
             headers["x-forwarded-for"] = client_ip

@@ -11,7 +11,13 @@ import jwt
 
 class TokenIssuer:
     def __init__(
-        self, private_key_pem: str, *, issuer: str, audience: str, algorithm: str, access_minutes: int
+        self,
+        private_key_pem: str,
+        *,
+        issuer: str,
+        audience: str,
+        algorithm: str,
+        access_minutes: int,
     ) -> None:
         self.private_key = private_key_pem
         self.issuer = issuer

@@ -30,7 +30,9 @@ class DemoAccount:
 # Known demo passwords for a dev stack only (listed in the README; never seeded in prod).
 DEMO_ACCOUNTS = (
     DemoAccount("admin", "demo-admin-1234", Role.ADMIN, None, "System Admin"),
-    DemoAccount("manager", "demo-manager-1234", Role.PRODUCTION_MANAGER, None, "Production Manager"),
+    DemoAccount(
+        "manager", "demo-manager-1234", Role.PRODUCTION_MANAGER, None, "Production Manager"
+    ),
     DemoAccount("quality", "demo-quality-1234", Role.QUALITY_MANAGER, None, "Quality Manager"),
     DemoAccount("viewer", "demo-viewer-1234", Role.VIEWER, None, "Executive Viewer"),
     DemoAccount("w001", "demo-worker-1234", Role.WORKER, "W001", "Worker W001"),

@@ -19,7 +19,9 @@ class LabelSettings(ServiceSettings):
 
 async def queue_lot_label(session: AsyncSession, event: Envelope) -> None:
     await session.execute(
-        print_jobs.insert().values(label_type="LOT", lot_number=event.data["lot_number"], payload=event.data)
+        print_jobs.insert().values(
+            label_type="LOT", lot_number=event.data["lot_number"], payload=event.data
+        )
     )
 
 

@@ -1,10 +1,10 @@
 """Tables of the `label` schema."""
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, String, Table, func
-from sqlalchemy.dialects.postgresql import JSONB
 from servicekit.db import schema_metadata
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
+from sqlalchemy import BigInteger, Column, DateTime, Identity, String, Table, func
+from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "label"
 metadata = schema_metadata(SCHEMA)

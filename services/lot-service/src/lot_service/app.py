@@ -14,7 +14,9 @@ from .settings import LotSettings
 
 async def _seed(runtime: ServiceRuntime) -> None:
     async with runtime.db.transaction() as session:  # type: ignore[union-attr]
-        await repository.upsert_product_model(session, "WF", "Withforce", runtime.settings.factory_code)  # type: ignore[attr-defined]
+        await repository.upsert_product_model(
+            session, "WF", "Withforce", runtime.settings.factory_code
+        )  # type: ignore[attr-defined]
 
 
 def build_app(settings: LotSettings | None = None) -> FastAPI:

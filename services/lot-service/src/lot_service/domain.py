@@ -44,7 +44,9 @@ class ShiftCalendar:
         return local.date()
 
 
-def lot_number(product_model: str, factory: str, production_date: date, shift: str, seq: int) -> str:
+def lot_number(
+    product_model: str, factory: str, production_date: date, shift: str, seq: int
+) -> str:
     return f"{product_model}-{factory}-{production_date:%y%m%d}{shift}-{seq:03d}"
 
 

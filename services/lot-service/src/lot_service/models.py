@@ -1,5 +1,8 @@
 """Tables of the `lot` schema (owned by lot-service only)."""
 
+from servicekit.db import schema_metadata
+from servicekit.inbox import inbox_table
+from servicekit.outbox import outbox_table
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -15,9 +18,6 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from servicekit.db import schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
 
 SCHEMA = "lot"
 metadata = schema_metadata(SCHEMA)

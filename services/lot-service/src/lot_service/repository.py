@@ -13,7 +13,9 @@ from .models import lot_processes, lot_sequences, lot_status_history, lots, prod
 
 
 async def get_product_model(session: AsyncSession, code: str) -> dict[str, Any] | None:
-    row = (await session.execute(select(product_models).where(product_models.c.code == code))).first()
+    row = (
+        await session.execute(select(product_models).where(product_models.c.code == code))
+    ).first()
     return dict(row._mapping) if row else None
 
 
@@ -37,7 +39,12 @@ async def next_lot_sequence(
     rolled-back creation gives its number back, so there is no gap and no duplicate."""
     stmt = (
         insert(lot_sequences)
-        .values(product_model=product_model, factory=factory, production_date=production_date, last_seq=1)
+        .values(
+            product_model=product_model,
+            factory=factory,
+            production_date=production_date,
+            last_seq=1,
+        )
         .on_conflict_do_update(
             index_elements=["product_model", "factory", "production_date"],
             set_={"last_seq": lot_sequences.c.last_seq + 1},
@@ -73,7 +80,9 @@ async def add_status_history(
     )
 
 
-async def get_lot(session: AsyncSession, lot_number: str, *, for_update: bool = False) -> dict | None:
+async def get_lot(
+    session: AsyncSession, lot_number: str, *, for_update: bool = False
+) -> dict | None:
     stmt = select(lots).where(lots.c.lot_number == lot_number)
     if for_update:
         stmt = stmt.with_for_update()
@@ -112,7 +121,11 @@ async def list_lots(
     if where is not None:
         query = query.where(where)
         count = count.where(where)
-    query = query.order_by(lots.c.production_date.desc(), lots.c.sequence.desc()).limit(limit).offset(offset)
+    query = (
+        query.order_by(lots.c.production_date.desc(), lots.c.sequence.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     rows = [dict(r._mapping) for r in await session.execute(query)]
     return rows, (await session.execute(count)).scalar_one()
 
@@ -149,7 +162,10 @@ async def record_process_started(session: AsyncSession, values: dict[str, Any]) 
             "work_order_id": stmt.excluded.work_order_id,
         },
         where=lot_processes.c.work_order_id.is_distinct_from(stmt.excluded.work_order_id)
-        & (lot_processes.c.start_time.is_(None) | (lot_processes.c.start_time < stmt.excluded.start_time)),
+        & (
+            lot_processes.c.start_time.is_(None)
+            | (lot_processes.c.start_time < stmt.excluded.start_time)
+        ),
     )
     await session.execute(stmt)
 
@@ -205,5 +221,7 @@ async def list_serials(session: AsyncSession, lot_number: str) -> list[dict[str,
 
 
 async def get_serial(session: AsyncSession, serial_number: str) -> dict[str, Any] | None:
-    row = (await session.execute(select(serials).where(serials.c.serial_number == serial_number))).first()
+    row = (
+        await session.execute(select(serials).where(serials.c.serial_number == serial_number))
+    ).first()
     return dict(row._mapping) if row else None

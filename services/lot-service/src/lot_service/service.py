@@ -114,7 +114,13 @@ class LotService:
         return True
 
     async def close_lot(
-        self, session: AsyncSession, number: str, *, actor: Actor, reason: str | None, correlation_id: str | None
+        self,
+        session: AsyncSession,
+        number: str,
+        *,
+        actor: Actor,
+        reason: str | None,
+        correlation_id: str | None,
     ) -> dict[str, Any]:
         lot = await repo.get_lot(session, number, for_update=True)
         if lot is None:
@@ -122,7 +128,12 @@ class LotService:
         if lot["status"] == LotStatus.CLOSED:
             raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": number})
         await self.change_status(
-            session, lot, LotStatus.CLOSED, at=datetime.now(UTC), actor=actor, reason=reason,
+            session,
+            lot,
+            LotStatus.CLOSED,
+            at=datetime.now(UTC),
+            actor=actor,
+            reason=reason,
             correlation_id=correlation_id,
         )
         return lot
@@ -160,7 +171,10 @@ class LotService:
                 {
                     "lot_number": lot["lot_number"],
                     "product_model": lot["product_model"],
-                    "serials": [{"serial_number": r["serial_number"], "sequence": r["sequence"]} for r in rows],
+                    "serials": [
+                        {"serial_number": r["serial_number"], "sequence": r["sequence"]}
+                        for r in rows
+                    ],
                     "reason": reason,
                     "replacement_reason": replacement_reason,
                     "allocated_at": now,
@@ -192,14 +206,24 @@ class LotService:
         )
         at = datetime.fromisoformat(data["start_time"])
         if lot["status"] == LotStatus.CREATED:
-            await self.change_status(session, lot, LotStatus.IN_PROGRESS, at=at, actor=event.actor,
-                                     correlation_id=event.correlation_id)
-        if data["process_id"] == self.settings.serial_allocation_process:
-            if await repo.count_serials(session, lot["lot_number"]) == 0:
-                await self.allocate_serials(
-                    session, lot, lot["target_quantity"], actor=event.actor,
-                    reason="PROC-007_START", correlation_id=event.correlation_id,
-                )
+            await self.change_status(
+                session,
+                lot,
+                LotStatus.IN_PROGRESS,
+                at=at,
+                actor=event.actor,
+                correlation_id=event.correlation_id,
+            )
+        allocates = data["process_id"] == self.settings.serial_allocation_process
+        if allocates and await repo.count_serials(session, lot["lot_number"]) == 0:
+            await self.allocate_serials(
+                session,
+                lot,
+                lot["target_quantity"],
+                actor=event.actor,
+                reason="PROC-007_START",
+                correlation_id=event.correlation_id,
+            )
 
     async def on_process_completed(self, session: AsyncSession, event: Envelope) -> None:
         data = event.data
@@ -222,8 +246,20 @@ class LotService:
         )
         at = datetime.fromisoformat(data["complete_time"])
         if lot["status"] == LotStatus.CREATED:  # the start event may still be on its way
-            await self.change_status(session, lot, LotStatus.IN_PROGRESS, at=at, actor=event.actor,
-                                     correlation_id=event.correlation_id)
+            await self.change_status(
+                session,
+                lot,
+                LotStatus.IN_PROGRESS,
+                at=at,
+                actor=event.actor,
+                correlation_id=event.correlation_id,
+            )
         if data.get("is_last_process") and data["result"] == "PASS":
-            await self.change_status(session, lot, LotStatus.COMPLETED, at=at, actor=event.actor,
-                                     correlation_id=event.correlation_id)
+            await self.change_status(
+                session,
+                lot,
+                LotStatus.COMPLETED,
+                at=at,
+                actor=event.actor,
+                correlation_id=event.correlation_id,
+            )

@@ -34,7 +34,9 @@ def _check_acting_worker(principal: Principal, worker_id: str) -> None:
 
 
 @router.post("/process/start", tags=["process"])
-async def start_process(body: ProcessStartRequest, request: Request, principal: FloorWriter) -> dict[str, Any]:
+async def start_process(
+    body: ProcessStartRequest, request: Request, principal: FloorWriter
+) -> dict[str, Any]:
     _check_acting_worker(principal, body.worker_id)
     svc = _svc(request)
     async with svc.rt.db.transaction() as session:
@@ -60,7 +62,11 @@ async def complete_process(
             actor=actor_of(principal),
             correlation_id=request.state.request_id,
         )
-    message = "이미 기록된 완공입니다 (already recorded)" if data["already_recorded"] else "완공이 등록되었습니다"
+    message = (
+        "이미 기록된 완공입니다 (already recorded)"
+        if data["already_recorded"]
+        else "완공이 등록되었습니다"
+    )
     return {"status": "success", "message": message, "data": data}
 
 
@@ -87,7 +93,11 @@ async def lot_process_history(lot_number: str, request: Request, _: Reader) -> d
     for step in steps:
         attempts = by_process.get(step.process_id, [])
         last = attempts[-1] if attempts else None
-        status = "NOT_STARTED" if last is None else ("COMPLETED" if last["complete_time"] else "IN_PROGRESS")
+        status = (
+            "NOT_STARTED"
+            if last is None
+            else ("COMPLETED" if last["complete_time"] else "IN_PROGRESS")
+        )
         out.append(
             {
                 "process_id": step.process_id,

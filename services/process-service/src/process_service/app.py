@@ -49,7 +49,9 @@ def build_app(settings: ProcessSettings | None = None) -> FastAPI:
     for user_event in (ev.USER_CREATED, ev.USER_UPDATED, ev.USER_DEACTIVATED):
         c.add(user_event, service.on_user_changed)
     c.add(ev.FIRMWARE_RELEASED, service.on_firmware_released)
-    app = create_service_app(runtime, title="process-service", routers=[api.router], on_startup=_seed_routing)
+    app = create_service_app(
+        runtime, title="process-service", routers=[api.router], on_startup=_seed_routing
+    )
     app.state.process_service = service
     return app
 

@@ -28,7 +28,9 @@ class Record:
     result: str | None
 
 
-def check_can_start(lot_number: str, routing: list[Step], step: Step, latest: dict[str, Record]) -> None:
+def check_can_start(
+    lot_number: str, routing: list[Step], step: Step, latest: dict[str, Record]
+) -> None:
     """Raise the contract's error when `step` may not start now (FR-PROC-003).
 
     A completion (PASS or FAIL) satisfies the order; a FAIL may be reworked by starting
@@ -75,7 +77,17 @@ def check_can_start(lot_number: str, routing: list[Step], step: Step, latest: di
 def completion_digest(body: dict[str, Any]) -> str:
     """Identity of one completion file's content: the same file posted twice matches."""
     canonical = json.dumps(
-        {k: body.get(k) for k in ("lot_number", "process_id", "worker_id", "start_time", "complete_time", "process_data")},
+        {
+            k: body.get(k)
+            for k in (
+                "lot_number",
+                "process_id",
+                "worker_id",
+                "start_time",
+                "complete_time",
+                "process_data",
+            )
+        },
         sort_keys=True,
         ensure_ascii=False,
         default=str,

@@ -1,5 +1,8 @@
 """Tables of the `process` schema (owned by process-service only)."""
 
+from servicekit.db import schema_metadata
+from servicekit.inbox import inbox_table
+from servicekit.outbox import outbox_table
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -16,9 +19,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from servicekit.db import schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
 
 SCHEMA = "process"
 metadata = schema_metadata(SCHEMA)

@@ -10,7 +10,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .domain import Record, Step
-from .models import current_firmware, lots, process_records, routing_steps, work_order_counters, workers
+from .models import (
+    current_firmware,
+    lots,
+    process_records,
+    routing_steps,
+    work_order_counters,
+    workers,
+)
 
 
 async def routing(session: AsyncSession, product_model: str) -> list[Step]:
@@ -19,9 +26,7 @@ async def routing(session: AsyncSession, product_model: str) -> list[Step]:
         .where(routing_steps.c.product_model == product_model)
         .order_by(routing_steps.c.sequence)
     )
-    return [
-        Step(r.process_id, r.sequence, r.name_ko, r.name_en, r.requires_firmware) for r in rows
-    ]
+    return [Step(r.process_id, r.sequence, r.name_ko, r.name_en, r.requires_firmware) for r in rows]
 
 
 async def all_routings(session: AsyncSession) -> list[dict[str, Any]]:
@@ -31,14 +36,20 @@ async def all_routings(session: AsyncSession) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
-async def seed_routing(session: AsyncSession, product_model: str, steps: list[dict[str, Any]]) -> None:
+async def seed_routing(
+    session: AsyncSession, product_model: str, steps: list[dict[str, Any]]
+) -> None:
     for step in steps:
         await session.execute(
-            insert(routing_steps).values(product_model=product_model, **step).on_conflict_do_nothing()
+            insert(routing_steps)
+            .values(product_model=product_model, **step)
+            .on_conflict_do_nothing()
         )
 
 
-async def get_lot(session: AsyncSession, lot_number: str, *, for_update: bool = False) -> dict | None:
+async def get_lot(
+    session: AsyncSession, lot_number: str, *, for_update: bool = False
+) -> dict | None:
     stmt = select(lots).where(lots.c.lot_number == lot_number)
     if for_update:
         stmt = stmt.with_for_update()
@@ -113,10 +124,14 @@ async def insert_record(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(process_records.insert().values(**values))
 
 
-async def records_for(session: AsyncSession, lot_number: str, process_id: str) -> list[dict[str, Any]]:
+async def records_for(
+    session: AsyncSession, lot_number: str, process_id: str
+) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(process_records)
-        .where(process_records.c.lot_number == lot_number, process_records.c.process_id == process_id)
+        .where(
+            process_records.c.lot_number == lot_number, process_records.c.process_id == process_id
+        )
         .order_by(process_records.c.attempt.desc())
     )
     return [dict(r._mapping) for r in rows]
@@ -131,9 +146,13 @@ async def lot_records(session: AsyncSession, lot_number: str) -> list[dict[str, 
     return [dict(r._mapping) for r in rows]
 
 
-async def complete_record(session: AsyncSession, work_order_id: str, values: dict[str, Any]) -> None:
+async def complete_record(
+    session: AsyncSession, work_order_id: str, values: dict[str, Any]
+) -> None:
     await session.execute(
-        update(process_records).where(process_records.c.work_order_id == work_order_id).values(**values)
+        update(process_records)
+        .where(process_records.c.work_order_id == work_order_id)
+        .values(**values)
     )
 
 

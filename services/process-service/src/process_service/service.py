@@ -47,7 +47,12 @@ class ProcessService:
         return lot, steps, step
 
     async def start(
-        self, session: AsyncSession, body: dict[str, Any], *, actor: Actor, correlation_id: str | None
+        self,
+        session: AsyncSession,
+        body: dict[str, Any],
+        *,
+        actor: Actor,
+        correlation_id: str | None,
     ) -> dict[str, Any]:
         lot_number, process_id = body["lot_number"], body["process_id"]
         lot, steps, step = await self._lot_and_step(session, lot_number, process_id)
@@ -60,7 +65,9 @@ class ProcessService:
             fw = await repo.get_firmware(session)
             if fw is None:
                 raise MesError(ErrorCode.NO_RELEASED_FIRMWARE, data={"process_id": process_id})
-            firmware_info = {k: fw[k] for k in ("version", "filename", "file_size", "md5_hash", "download_url")}
+            firmware_info = {
+                k: fw[k] for k in ("version", "filename", "file_size", "md5_hash", "download_url")
+            }
         start_time: datetime = body["start_time"]
         local_day = datetime.now(UTC).astimezone(self.tz).date()
         seq = await repo.next_work_order_seq(session, local_day)
@@ -117,7 +124,12 @@ class ProcessService:
         return data
 
     async def complete(
-        self, session: AsyncSession, body: dict[str, Any], *, actor: Actor, correlation_id: str | None
+        self,
+        session: AsyncSession,
+        body: dict[str, Any],
+        *,
+        actor: Actor,
+        correlation_id: str | None,
     ) -> dict[str, Any]:
         lot_number, process_id = body["lot_number"], body["process_id"]
         lot, steps, step = await self._lot_and_step(session, lot_number, process_id)

@@ -57,12 +57,21 @@ async def lot_events(lot_number: str, request: Request, _: Reader) -> dict[str, 
             select(event_log).where(event_log.c.subject == lot_number).order_by(event_log.c.time)
         )
         items = [
-            {"event_id": str(r.event_id), "type": r.type, "time": r.time.isoformat(), "data": r.data}
+            {
+                "event_id": str(r.event_id),
+                "type": r.type,
+                "time": r.time.isoformat(),
+                "data": r.data,
+            }
             for r in rows
         ]
     if not items:
         raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
-    return {"status": "success", "message": "OK", "data": {"lot_number": lot_number, "events": items}}
+    return {
+        "status": "success",
+        "message": "OK",
+        "data": {"lot_number": lot_number, "events": items},
+    }
 
 
 def build_app(settings: TraceSettings | None = None) -> FastAPI:

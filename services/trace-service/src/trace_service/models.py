@@ -1,10 +1,10 @@
 """Tables of the `trace` schema: read models built only from consumed events."""
 
-from sqlalchemy import Column, DateTime, Index, String, Table, Uuid
-from sqlalchemy.dialects.postgresql import JSONB
 from servicekit.db import schema_metadata
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
+from sqlalchemy import Column, DateTime, Index, String, Table, Uuid
+from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "trace"
 metadata = schema_metadata(SCHEMA)

@@ -79,7 +79,9 @@ def _up_foreground(config: StackConfig) -> int:
         while True:
             for name, svc in stack.services.items():
                 if svc.process.poll() is not None:
-                    print(f"{name} exited ({svc.process.returncode}); see {stack.logs_dir / (name + '.log')}")
+                    print(
+                        f"{name} exited ({svc.process.returncode}); see {stack.logs_dir / (name + '.log')}"
+                    )
                     raise KeyboardInterrupt
             time.sleep(1)
     except KeyboardInterrupt:
@@ -114,7 +116,7 @@ def _up_detached(config: StackConfig) -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     _state_path(config).unlink(missing_ok=True)
     with open(log_dir / "supervisor.log", "ab") as log:
-        process = subprocess.Popen(  # noqa: S603
+        process = subprocess.Popen(
             [sys.executable, "-m", "mes_cli", "up"],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -186,7 +188,7 @@ def cmd_status(_args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)  # noqa: S603
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)
     if lint.returncode != 0:
         print("ruff found problems (see above)", file=sys.stderr)
         return lint.returncode
@@ -203,11 +205,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="mes", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    up = sub.add_parser("up", help="start the whole system (embedded PostgreSQL and Redis by default)")
+    up = sub.add_parser(
+        "up", help="start the whole system (embedded PostgreSQL and Redis by default)"
+    )
     up.add_argument("--detach", action="store_true", help="run in the background")
     up.set_defaults(func=cmd_up)
     sub.add_parser("down", help="stop everything started by ./mes up").set_defaults(func=cmd_down)
-    sub.add_parser("status", help="show what runs and whether it is ready").set_defaults(func=cmd_status)
+    sub.add_parser("status", help="show what runs and whether it is ready").set_defaults(
+        func=cmd_status
+    )
     test = sub.add_parser("test", help="lint and run the whole test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)

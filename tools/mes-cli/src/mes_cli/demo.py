@@ -18,9 +18,17 @@ def process_data_for(process_id: str, lot: str, now: datetime) -> dict[str, Any]
     """What a station app would write for a good unit (SPEC §3)."""
     samples: dict[str, dict[str, Any]] = {
         "PROC-001": {"lot_number_engraved": lot, "marking_result": "SUCCESS"},
-        "PROC-002": {"sma_spring_lot": f"SPRING-{now:%Y%m%d}01", "busbar_lot": f"BUSBAR-{now:%Y%m%d}01"},
+        "PROC-002": {
+            "sma_spring_lot": f"SPRING-{now:%Y%m%d}01",
+            "busbar_lot": f"BUSBAR-{now:%Y%m%d}01",
+        },
         "PROC-003": {
-            "temp_sensor": {"measured_temp": 60.2, "target_temp": 60.0, "tolerance": 1.0, "result": "PASS"},
+            "temp_sensor": {
+                "measured_temp": 60.2,
+                "target_temp": 60.0,
+                "tolerance": 1.0,
+                "result": "PASS",
+            },
             "tof_sensor": {"i2c_communication": True, "result": "PASS"},
             "overall_result": "PASS",
         },
@@ -28,17 +36,29 @@ def process_data_for(process_id: str, lot: str, now: datetime) -> dict[str, Any]
         "PROC-005": {},
         "PROC-006": {
             "test_results": [
-                {"test_point_id": "T38_P170", "spec": {"target_force": 12.8, "tolerance": 1.0},
-                 "measured_force": 12.9, "result": "PASS"},
-                {"test_point_id": "T50_P180", "spec": {"target_force": 14.5, "tolerance": 1.0},
-                 "measured_force": 14.2, "result": "PASS"},
+                {
+                    "test_point_id": "T38_P170",
+                    "spec": {"target_force": 12.8, "tolerance": 1.0},
+                    "measured_force": 12.9,
+                    "result": "PASS",
+                },
+                {
+                    "test_point_id": "T50_P180",
+                    "spec": {"target_force": 14.5, "tolerance": 1.0},
+                    "measured_force": 14.2,
+                    "result": "PASS",
+                },
             ],
             "overall_result": "PASS",
             "test_duration_seconds": 45,
             "tested_at": now.isoformat(),
         },
-        "PROC-007": {"label_printed": True, "printer_id": "PRINTER-07", "print_time": now.isoformat(),
-                     "barcode_verified": True},
+        "PROC-007": {
+            "label_printed": True,
+            "printer_id": "PRINTER-07",
+            "print_time": now.isoformat(),
+            "barcode_verified": True,
+        },
         "PROC-008": {"inspection_result": "PASS"},
     }
     return samples.get(process_id, {})
@@ -50,11 +70,15 @@ class Api:
         self.token: str | None = None
 
     def login(self, username: str, password: str) -> dict[str, Any]:
-        data = self.call("POST", "/api/v1/auth/login", json={"username": username, "password": password})
+        data = self.call(
+            "POST", "/api/v1/auth/login", json={"username": username, "password": password}
+        )
         self.token = data["access_token"]
         return data["user"]
 
-    def call(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201), **kwargs: Any) -> Any:
+    def call(
+        self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201), **kwargs: Any
+    ) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         r = self.http.request(method, path, headers=headers, **kwargs)
         if r.status_code not in ok:
@@ -82,8 +106,14 @@ def ensure_firmware(api: Api) -> None:
         api.call(
             "POST",
             "/api/v1/firmware",
-            data={"version": DEMO_FIRMWARE_VERSION, "target_mcu": "STM32F103", "release_notes": "demo"},
-            files={"file": (f"firmware_{DEMO_FIRMWARE_VERSION}.bin", blob, "application/octet-stream")},
+            data={
+                "version": DEMO_FIRMWARE_VERSION,
+                "target_mcu": "STM32F103",
+                "release_notes": "demo",
+            },
+            files={
+                "file": (f"firmware_{DEMO_FIRMWARE_VERSION}.bin", blob, "application/octet-stream")
+            },
         )
     api.call("POST", f"/api/v1/firmware/{DEMO_FIRMWARE_VERSION}/release")
 
@@ -100,7 +130,9 @@ def run(base_url: str) -> int:
     ensure_firmware(admin)
     now = datetime.now(KST)
     shift = "D" if 8 <= now.hour < 20 else "N"
-    lot = manager.call("POST", "/api/v1/lots", json={"product_model": "WF", "target_quantity": 100, "shift": shift})
+    lot = manager.call(
+        "POST", "/api/v1/lots", json={"product_model": "WF", "target_quantity": 100, "shift": shift}
+    )
     number = lot["lot_number"]
     print(f"LOT {number} created by manager (status {lot['status']})")
     routing = _wait(
@@ -112,19 +144,35 @@ def run(base_url: str) -> int:
         pid, name = step["process_id"], step["name_ko"]
         started_at = clock
         started = worker.call(
-            "POST", "/api/v1/process/start",
-            json={"lot_number": number, "process_id": pid, "process_name": name,
-                  "worker_id": me["worker_id"], "start_time": started_at.isoformat(timespec="seconds")},
+            "POST",
+            "/api/v1/process/start",
+            json={
+                "lot_number": number,
+                "process_id": pid,
+                "process_name": name,
+                "worker_id": me["worker_id"],
+                "start_time": started_at.isoformat(timespec="seconds"),
+            },
         )
         clock += timedelta(minutes=15)
         done = worker.call(
-            "POST", "/api/v1/process/complete",
-            json={"lot_number": number, "process_id": pid, "process_name": name,
-                  "worker_id": me["worker_id"], "start_time": started_at.isoformat(timespec="seconds"),
-                  "complete_time": clock.isoformat(timespec="seconds"),
-                  "process_data": process_data_for(pid, number, clock)},
+            "POST",
+            "/api/v1/process/complete",
+            json={
+                "lot_number": number,
+                "process_id": pid,
+                "process_name": name,
+                "worker_id": me["worker_id"],
+                "start_time": started_at.isoformat(timespec="seconds"),
+                "complete_time": clock.isoformat(timespec="seconds"),
+                "process_data": process_data_for(pid, number, clock),
+            },
         )
-        extra = f"  firmware {started['firmware_info']['version']}" if "firmware_info" in started else ""
+        extra = (
+            f"  firmware {started['firmware_info']['version']}"
+            if "firmware_info" in started
+            else ""
+        )
         print(f"  {pid} {name:<12} start {started['work_order_id']} → {done['result']}{extra}")
     final = _wait(
         "the LOT to become COMPLETED",
@@ -134,8 +182,10 @@ def run(base_url: str) -> int:
     print(f"\nHistory of {number} ({final['status']}, {final['serial_count']} serials):")
     for p in history["processes"]:
         a = p["attempts"][-1]
-        print(f"  {p['sequence']}. {p['process_id']} {p['name_en']:<28} {a['worker_id']}  "
-              f"{a['start_time']} → {a['complete_time']}  {a['result']}")
+        print(
+            f"  {p['sequence']}. {p['process_id']} {p['name_en']:<28} {a['worker_id']}  "
+            f"{a['start_time']} → {a['complete_time']}  {a['result']}"
+        )
     print("Status history: " + " → ".join(h["to_status"] for h in final["status_history"]))
     return 0
 

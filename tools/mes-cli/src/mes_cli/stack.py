@@ -141,14 +141,24 @@ class Stack:
         )
         self._spawn(GATEWAY, gateway_port, {**base_env, **gateway_env}, host=self.config.host)
 
-    def _spawn(self, spec: ServiceSpec, port: int, env: dict[str, str], host: str = "127.0.0.1") -> None:
+    def _spawn(
+        self, spec: ServiceSpec, port: int, env: dict[str, str], host: str = "127.0.0.1"
+    ) -> None:
         env = {**env, "MES_PORT": str(port), "MES_HOST": host, "MES_SERVICE_NAME": spec.name}
         log_file = open(self.logs_dir / f"{spec.name}.log", "ab")  # noqa: SIM115 - owned by child
         process = subprocess.Popen(  # noqa: S603
             [
-                sys.executable, "-m", "uvicorn", f"{spec.package}.app:app",
-                "--host", host, "--port", str(port),
-                "--no-access-log", "--timeout-graceful-shutdown", "10",
+                sys.executable,
+                "-m",
+                "uvicorn",
+                f"{spec.package}.app:app",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "10",
             ],
             env=env,
             stdout=log_file,
@@ -178,7 +188,7 @@ class Stack:
 
     @property
     def gateway_url(self) -> str:
-        host = self.config.host if self.config.host not in ("0.0.0.0", "::") else "127.0.0.1"  # noqa: S104
+        host = self.config.host if self.config.host not in ("0.0.0.0", "::") else "127.0.0.1"
         return f"http://{host}:{self.services['gateway'].port}"
 
     def state(self) -> dict:
@@ -189,7 +199,9 @@ class Stack:
             "redis_url": self.redis_url,
             "postgres_dir": str(self.postgres.data_dir) if self.postgres else None,
             "redis_pid": self.redis.process.pid if self.redis and self.redis.process else None,
-            "services": {n: {"port": s.port, "pid": s.process.pid} for n, s in self.services.items()},
+            "services": {
+                n: {"port": s.port, "pid": s.process.pid} for n, s in self.services.items()
+            },
         }
 
     # -- shutdown ------------------------------------------------------------------------

@@ -18,7 +18,9 @@ from pydantic_core import PydanticCustomError
 from mes_contracts.enums import LabelType
 from mes_contracts.identifiers import LotNumber, PrinterId, SerialNumber
 
-ProductName = Field(min_length=1, max_length=64, description="Printed product name, e.g. Withforce")
+ProductName = Annotated[
+    str, Field(min_length=1, max_length=64, description="Printed product name, e.g. Withforce")
+]
 
 
 class _LabelRequest(BaseModel):
@@ -45,7 +47,7 @@ class LotLabelRequest(_LabelRequest):
 
     label_type: Literal["LOT"] = "LOT"
     lot_number: LotNumber
-    product_model: str = ProductName
+    product_model: ProductName
     target_quantity: int = Field(ge=1, le=9999)
     created_date: date
 
@@ -56,7 +58,7 @@ class SerialLabelRequest(_LabelRequest):
     label_type: Literal["SERIAL"] = "SERIAL"
     serial_number: SerialNumber
     lot_number: LotNumber
-    product_model: str = ProductName
+    product_model: ProductName
     created_date: date
 
 

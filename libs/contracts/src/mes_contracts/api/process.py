@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
     AwareDatetime,
@@ -19,7 +19,9 @@ from mes_contracts.identifiers import FirmwareVersion, LotNumber, Md5Hex, Proces
 from mes_contracts.process_data import validate_process_data
 from mes_contracts.quality import Defect, ProcessOutcome
 
-ProcessName = Field(min_length=1, max_length=100, description="Process name (Korean)")
+ProcessName = Annotated[
+    str, Field(min_length=1, max_length=100, description="Process name (Korean)")
+]
 
 
 class ProcessStartRequest(BaseModel):
@@ -29,7 +31,7 @@ class ProcessStartRequest(BaseModel):
 
     lot_number: LotNumber = Field(description="Scanned LOT barcode", examples=["WF-KR-251110D-001"])
     process_id: ProcessId = Field(examples=["PROC-001"])
-    process_name: str = ProcessName
+    process_name: ProcessName
     worker_id: WorkerId = Field(examples=["W001"])
     start_time: AwareDatetime = Field(description="ISO 8601 with offset; naive is refused")
     station_id: str | None = Field(default=None, max_length=64, description="Workstation id")
@@ -70,7 +72,7 @@ class ProcessCompleteRequest(BaseModel):
 
     lot_number: LotNumber
     process_id: ProcessId
-    process_name: str = ProcessName
+    process_name: ProcessName
     worker_id: WorkerId
     start_time: AwareDatetime
     complete_time: AwareDatetime = Field(description="Must not be before start_time")

@@ -13,12 +13,12 @@ class _UserSnapshot(EventPayload):
     """The full user record after the change (consumers upsert by username)."""
 
     username: str = Field(max_length=64, description="Login name; stable, never reused")
-    display_name: str | None = Field(default=None, max_length=100)
-    role: Role
+    display_name: str | None = Field(default=None, max_length=100, description="Name shown")
+    role: Role = Field(description="RBAC role")
     worker_id: WorkerId | None = Field(
         default=None, description="Shop-floor worker id (badge), if the user is a worker"
     )
-    active: bool = True
+    active: bool = Field(default=True, description="False: may not log in or start work")
     changed_at: AwareDatetime | None = Field(
         default=None, description="When the change happened (defaults to the envelope time)"
     )
@@ -48,27 +48,29 @@ class UserDeactivated(_UserSnapshot):
 
     event_type = "user.deactivated"
 
-    active: bool = False
-    reason: str | None = Field(default=None, max_length=500)
+    active: bool = Field(default=False, description="Always false")
+    reason: str | None = Field(default=None, max_length=500, description="Why")
 
 
 class _PrinterSnapshot(EventPayload):
     """The full printer record after the change (consumers upsert by printer_id)."""
 
     printer_id: PrinterId = Field(examples=["PRINTER-07"])
-    name: str | None = Field(default=None, max_length=100)
-    model: str = Field(max_length=64, examples=["Zebra ZT410"])
-    language: PrinterLanguage
-    transport: PrinterTransport
+    name: str | None = Field(default=None, max_length=100, description="Display name")
+    model: str = Field(max_length=64, description="Printer model", examples=["Zebra ZT410"])
+    language: PrinterLanguage = Field(description="Command language")
+    transport: PrinterTransport = Field(description="TCP (raw, port 9100) or SERIAL")
     host: str | None = Field(default=None, max_length=255, description="TCP only")
     port: int | None = Field(default=None, ge=1, le=65535, description="TCP only, usually 9100")
     serial_port: str | None = Field(default=None, max_length=64, description="SERIAL only")
     baudrate: int | None = Field(default=None, ge=300, description="SERIAL only")
-    dpi: int | None = Field(default=None, ge=100, le=1200)
-    station_id: str | None = Field(default=None, max_length=64)
-    purpose: PrinterPurpose = PrinterPurpose.ANY
-    active: bool = True
-    changed_at: AwareDatetime
+    dpi: int | None = Field(default=None, ge=100, le=1200, description="Print resolution")
+    station_id: str | None = Field(default=None, max_length=64, description="Station it serves")
+    purpose: PrinterPurpose = Field(
+        default=PrinterPurpose.ANY, description="Labels it prints by default"
+    )
+    active: bool = Field(default=True, description="False: not used for new jobs")
+    changed_at: AwareDatetime = Field(description="When the record changed")
 
     def event_subject(self) -> str | None:
         return self.printer_id

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import AwareDatetime, Field
 
 from mes_contracts.identifiers import FirmwareVersion, Md5Hex, Sha256Hex
 from mes_contracts.payloads._base import EventPayload
 
+By = Annotated[str, Field(description="User id who did it")]
+
 
 class _FirmwareFile(EventPayload):
     version: FirmwareVersion = Field(examples=["v1.2.3"])
-    filename: str = Field(max_length=255, examples=["firmware_v1.2.3.bin"])
+    filename: str = Field(
+        max_length=255, description="Download file name", examples=["firmware_v1.2.3.bin"]
+    )
     file_size: int = Field(ge=0, description="Bytes")
-    md5_hash: Md5Hex = Field(description="MD5, lower-case hex (the workstation checks it)")
-    sha256: Sha256Hex = Field(description="SHA-256, lower-case hex")
-    target_mcu: str = Field(max_length=64, examples=["STM32F103"])
-    release_notes: str | None = Field(default=None, max_length=10000)
+    md5_hash: Md5Hex
+    sha256: Sha256Hex
+    target_mcu: str = Field(max_length=64, description="Target MCU", examples=["STM32F103"])
+    release_notes: str | None = Field(default=None, max_length=10000, description="Free text")
 
     def event_subject(self) -> str | None:
         return self.version
@@ -26,8 +32,8 @@ class FirmwareUploaded(_FirmwareFile):
 
     event_type = "firmware.uploaded"
 
-    uploaded_at: AwareDatetime
-    uploaded_by: str
+    uploaded_at: AwareDatetime = Field(description="When the binary was stored")
+    uploaded_by: By
 
 
 class FirmwareReleased(_FirmwareFile):
@@ -35,8 +41,8 @@ class FirmwareReleased(_FirmwareFile):
 
     event_type = "firmware.released"
 
-    released_at: AwareDatetime
-    released_by: str
+    released_at: AwareDatetime = Field(description="When it was released")
+    released_by: By
     previous_version: FirmwareVersion | None = Field(
         default=None, description="The version released before, now superseded"
     )
@@ -50,10 +56,10 @@ class FirmwareRolledBack(_FirmwareFile):
 
     event_type = "firmware.rolled_back"
 
-    withdrawn_version: FirmwareVersion
-    rolled_back_at: AwareDatetime
-    rolled_back_by: str
-    reason: str | None = Field(default=None, max_length=500)
+    withdrawn_version: FirmwareVersion = Field(description="The version taken out of use")
+    rolled_back_at: AwareDatetime = Field(description="When the rollback happened")
+    rolled_back_by: By
+    reason: str | None = Field(default=None, max_length=500, description="Why it was withdrawn")
 
 
 class FirmwareDownloaded(EventPayload):
@@ -62,11 +68,13 @@ class FirmwareDownloaded(EventPayload):
     event_type = "firmware.downloaded"
 
     version: FirmwareVersion
-    user_id: str
-    station_id: str | None = Field(default=None, max_length=64)
-    downloaded_at: AwareDatetime
-    bytes_sent: int = Field(ge=0)
-    range: str | None = Field(default=None, max_length=100, description="HTTP Range header")
+    user_id: str = Field(description="User whose token downloaded it")
+    station_id: str | None = Field(default=None, max_length=64, description="Workstation id")
+    downloaded_at: AwareDatetime = Field(description="When the response finished")
+    bytes_sent: int = Field(ge=0, description="Bytes sent in this response")
+    range: str | None = Field(
+        default=None, max_length=100, description="HTTP Range header, if a partial download"
+    )
 
     def event_subject(self) -> str | None:
         return self.version

@@ -11,7 +11,7 @@ from mes_contracts.payloads._base import EventPayload
 
 class _LabelJob(EventPayload):
     job_id: str = Field(max_length=64, description="Print job id (one per label request)")
-    label_type: LabelType
+    label_type: LabelType = Field(description="LOT or SERIAL label")
     lot_number: LotNumber
     serial_number: SerialNumber | None = Field(default=None, description="SERIAL labels only")
     printer_id: PrinterId
@@ -29,7 +29,7 @@ class LabelPrinted(_LabelJob):
 
     event_type = "label.printed"
 
-    printed_at: AwareDatetime
+    printed_at: AwareDatetime = Field(description="When the printer accepted the job")
 
 
 class LabelFailed(_LabelJob):
@@ -37,9 +37,9 @@ class LabelFailed(_LabelJob):
 
     event_type = "label.failed"
 
-    failed_at: AwareDatetime
+    failed_at: AwareDatetime = Field(description="When the attempt failed")
     error_code: str | None = Field(
         default=None, description="An ErrorCode, e.g. PRINTER_OUT_OF_PAPER"
     )
-    message: str | None = Field(default=None, max_length=1000)
+    message: str | None = Field(default=None, max_length=1000, description="Printer/driver text")
     will_retry: bool = Field(default=False, description="True if another attempt is scheduled")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -16,6 +17,10 @@ from mes_contracts.identifiers import (
 )
 from mes_contracts.payloads._base import EventPayload
 
+Reason = Annotated[
+    str | None, Field(max_length=500, description="Free-text reason given by the user")
+]
+
 
 class LotCreated(EventPayload):
     """A production manager created a LOT (FR-LOT-001). Triggers the LOT label."""
@@ -23,14 +28,14 @@ class LotCreated(EventPayload):
     event_type = "lot.created"
 
     lot_number: LotNumber = Field(examples=["WF-KR-251110D-001"])
-    product_model: ProductModelCode = Field(description="Product model code", examples=["WF"])
-    factory: FactoryCode = Field(description="Factory code", examples=["KR"])
+    product_model: ProductModelCode
+    factory: FactoryCode
     production_date: date = Field(description="Factory-local production date of the shift")
-    shift: Shift
+    shift: Shift = Field(description="D = day shift, N = night shift")
     sequence: int = Field(ge=1, le=999, description="Per-date LOT sequence (001…)")
     target_quantity: int = Field(ge=1, le=9999, description="Units planned (default 100)")
-    status: LotStatus = Field(default=LotStatus.CREATED)
-    created_at: AwareDatetime
+    status: LotStatus = Field(default=LotStatus.CREATED, description="Always CREATED")
+    created_at: AwareDatetime = Field(description="When the LOT was created")
     created_by: str = Field(description="User id of the creator")
 
 
@@ -40,21 +45,23 @@ class LotStatusChanged(EventPayload):
     event_type = "lot.status_changed"
 
     lot_number: LotNumber
-    from_status: LotStatus
-    to_status: LotStatus
-    changed_at: AwareDatetime
+    from_status: LotStatus = Field(description="Status before the change")
+    to_status: LotStatus = Field(description="Status after the change")
+    changed_at: AwareDatetime = Field(description="When the change happened")
     changed_by: str = Field(description='User/worker id, or "system" for automatic changes')
-    reason: str | None = Field(default=None, max_length=500)
+    reason: Reason = None
     process_id: ProcessId | None = Field(
         default=None, description="Process whose start/completion caused the change, if any"
     )
 
 
 class AllocatedSerial(BaseModel):
+    """One serial number issued to a LOT."""
+
     model_config = ConfigDict(extra="ignore")
 
     serial_number: SerialNumber = Field(examples=["WF-KR-251110D-001-0001"])
-    sequence: int = Field(ge=1, le=9999)
+    sequence: int = Field(ge=1, le=9999, description="Position within the LOT (0001…)")
 
 
 class SerialsAllocated(EventPayload):
@@ -67,10 +74,14 @@ class SerialsAllocated(EventPayload):
 
     lot_number: LotNumber
     product_model: ProductModelCode
-    serials: list[AllocatedSerial] = Field(min_length=1)
-    reason: SerialAllocationReason
-    replacement_reason: str | None = Field(default=None, max_length=500)
-    allocated_at: AwareDatetime
+    serials: list[AllocatedSerial] = Field(min_length=1, description="The new serials, in order")
+    reason: SerialAllocationReason = Field(
+        description="PROC-007_START (the LOT's serials) or REPLACEMENT (extra unit)"
+    )
+    replacement_reason: str | None = Field(
+        default=None, max_length=500, description="Why a replacement serial was needed"
+    )
+    allocated_at: AwareDatetime = Field(description="When the serials were issued")
     allocated_by: str | None = Field(default=None, description="Worker/user who triggered it")
     created_date: date | None = Field(
         default=None, description="Date printed on the serial labels (defaults to allocated_at)"
@@ -85,10 +96,10 @@ class SerialStatusChanged(EventPayload):
     serial_number: SerialNumber
     lot_number: LotNumber
     from_status: SerialStatus | None = Field(default=None, description="None when first set")
-    to_status: SerialStatus
-    changed_at: AwareDatetime
-    process_id: ProcessId | None = None
-    reason: str | None = Field(default=None, max_length=500)
+    to_status: SerialStatus = Field(description="Status after the change")
+    changed_at: AwareDatetime = Field(description="When the change happened")
+    process_id: ProcessId | None = Field(default=None, description="Process that caused it")
+    reason: Reason = None
 
     def event_subject(self) -> str | None:
         return self.serial_number

@@ -13,15 +13,19 @@ from mes_contracts.quality import ComponentLot, Defect, Measurement
 
 
 class _ProcessFacts(EventPayload):
-    work_order_id: str = Field(max_length=64, examples=["WO-20251110-001"])
+    work_order_id: str = Field(
+        max_length=64,
+        description="Id of this start (one per attempt)",
+        examples=["WO-20251110-001"],
+    )
     lot_number: LotNumber
     product_model: ProductModelCode
     process_id: ProcessId
     process_name: str = Field(max_length=100, description="Process name (Korean)")
     sequence_number: int = Field(ge=1, description="Position of the step in the routing")
     worker_id: WorkerId
-    station_id: str | None = Field(default=None, max_length=64)
-    start_time: AwareDatetime = Field(description="As reported by the workstation")
+    station_id: str | None = Field(default=None, max_length=64, description="Workstation id")
+    start_time: AwareDatetime = Field(description="Start as reported by the workstation")
 
 
 class ProcessStarted(_ProcessFacts):
@@ -37,11 +41,15 @@ class ProcessCompleted(_ProcessFacts):
 
     event_type = "process.completed"
 
-    complete_time: AwareDatetime
-    result: Result
+    complete_time: AwareDatetime = Field(description="Completion as reported by the station")
+    result: Result = Field(description="FAIL if any check failed (see defects)")
     process_data: dict[str, Any] = Field(description="Station data exactly as received")
-    defects: list[Defect] = Field(default_factory=list)
-    measurements: list[Measurement] = Field(default_factory=list)
-    component_lots: list[ComponentLot] = Field(default_factory=list)
+    defects: list[Defect] = Field(default_factory=list, description="One per failed check")
+    measurements: list[Measurement] = Field(
+        default_factory=list, description="Numeric measurements with their spec"
+    )
+    component_lots: list[ComponentLot] = Field(
+        default_factory=list, description="Component LOTs used (`*_lot` keys of process_data)"
+    )
     is_last_process: bool = Field(description="True for the last step of the routing")
-    recorded_at: AwareDatetime
+    recorded_at: AwareDatetime = Field(description="When the server accepted the completion")

@@ -1,5 +1,4 @@
-from servicekit.alembic_env import run
-
 from process_service.models import SCHEMA, metadata
+from servicekit.alembic_env import run
 
 run(metadata, SCHEMA)

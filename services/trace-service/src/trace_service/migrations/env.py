@@ -1,5 +1,4 @@
 from servicekit.alembic_env import run
-
 from trace_service.models import SCHEMA, metadata
 
 run(metadata, SCHEMA)
