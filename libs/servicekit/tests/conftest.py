@@ -12,7 +12,18 @@ from redis.asyncio import Redis
 from servicekit.db import Database, schema_metadata
 from servicekit.inbox import Inbox, inbox_table
 from servicekit.outbox import Outbox, outbox_table
-from sqlalchemy import BigInteger, Column, Identity, MetaData, String, Table, Uuid, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Identity,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 

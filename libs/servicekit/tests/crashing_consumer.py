@@ -32,7 +32,11 @@ async def main(pg_url: str, redis_url: str, schema: str, stream: str, group: str
     db = Database(pg_url, pool_size=1)
     broker = make_broker(redis_url)
     consumers = EventConsumers(
-        broker=broker, db=db, inbox=Inbox(inbox_table(metadata)), group=group, consumer="doomed-replica"
+        broker=broker,
+        db=db,
+        inbox=Inbox(inbox_table(metadata)),
+        group=group,
+        consumer="doomed-replica",
     )
 
     async def handle(session: AsyncSession, event: Envelope) -> None:

@@ -79,7 +79,9 @@ class RelayDyingAfterPublish(OutboxRelay):
         raise ConnectionError("relay killed between XADD and marking the rows sent")
 
 
-async def test_relay_stopped_between_commit_and_publish(kit: KitSchema, pg_url: str, redis_url: str):
+async def test_relay_stopped_between_commit_and_publish(
+    kit: KitSchema, pg_url: str, redis_url: str
+):
     event = kit.event(step="committed while the relay was down")
     await commit_events(kit, event)  # state change + outbox row committed; no relay running
     assert await kit.redis.exists(kit.stream) == 0
@@ -92,7 +94,9 @@ async def test_relay_stopped_between_commit_and_publish(kit: KitSchema, pg_url: 
             await dying.publish_batch(conn)
         except ConnectionError:
             pass
-        unsent = await conn.fetchval(f'SELECT count(*) FROM "{kit.schema}".outbox WHERE published_at IS NULL')
+        unsent = await conn.fetchval(
+            f'SELECT count(*) FROM "{kit.schema}".outbox WHERE published_at IS NULL'
+        )
     finally:
         await conn.close()
     assert unsent == 1
@@ -111,14 +115,25 @@ async def test_relay_stopped_between_commit_and_publish(kit: KitSchema, pg_url: 
     assert (await kit.effect_counts()) == {event.id: 1}  # …applied once
 
 
-async def test_consumer_killed_before_ack_is_reclaimed_by_another_replica(kit: KitSchema, pg_url: str, redis_url: str):
+async def test_consumer_killed_before_ack_is_reclaimed_by_another_replica(
+    kit: KitSchema, pg_url: str, redis_url: str
+):
     event = kit.event(step="the replica handling this is killed")
     await kit.redis.xgroup_create(kit.stream, "kit-consumer", id="0", mkstream=True)
     await kit.redis.xadd(kit.stream, {DATA_FIELD: event.to_json()})
     doomed = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("crashing_consumer.py")),
-         pg_url, redis_url, kit.schema, kit.stream, "kit-consumer"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            str(Path(__file__).with_name("crashing_consumer.py")),
+            pg_url,
+            redis_url,
+            kit.schema,
+            kit.stream,
+            "kit-consumer",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert doomed.returncode == -9, doomed.stderr  # SIGKILL mid-handling
     assert "about to die" in doomed.stdout
@@ -168,7 +183,9 @@ async def test_poison_message_goes_to_dead_letter_while_others_flow(kit: KitSche
     good = [kit.event(n=i) for i in range(5)]
     for e in (good[0], poison, *good[1:]):
         await kit.redis.xadd(kit.stream, {DATA_FIELD: e.to_json()})
-    async with consumer(kit, redis_url, name="c1", handler=handler, min_idle_ms=150, max_deliveries=3):
+    async with consumer(
+        kit, redis_url, name="c1", handler=handler, min_idle_ms=150, max_deliveries=3
+    ):
         await wait_until(lambda: _all_applied(kit, good))
         await wait_until(lambda: _dead_lettered(kit, 1))
         await wait_until(lambda: _pending_is_zero(kit))

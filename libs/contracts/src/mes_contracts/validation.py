@@ -36,6 +36,8 @@ def format_loc(loc: Sequence[str | int], prefix: str = "") -> str:
 
 
 def _is_missing(error: Mapping[str, Any]) -> bool:
+    if error["type"] in CUSTOM_ERROR_CODES:
+        return False
     return error["type"] == "missing" or ("input" in error and error["input"] is None)
 
 

@@ -1,0 +1,153 @@
+"""Envelope, registry, make_event / parse_payload, wire format."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from mes_contracts import events as ev
+from mes_contracts import wire
+from mes_contracts.envelope import Actor, Envelope
+from mes_contracts.examples import EXAMPLES
+from pydantic import ValidationError
+
+
+def lot_created() -> ev.LotCreated:
+    return ev.LotCreated.model_validate(EXAMPLES[ev.LOT_CREATED])
+
+
+def test_envelope_round_trip() -> None:
+    env = Envelope(
+        type="lot.created",
+        source="lot-service",
+        subject="WF-KR-251110D-001",
+        actor=Actor(user_id="mgr", role="production_manager"),
+        data={"lot_number": "WF-KR-251110D-001"},
+        correlation_id="req-1",
+        traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    )
+    raw = env.to_json()
+    assert isinstance(raw, bytes)
+    back = Envelope.from_json(raw)
+    assert back == env
+    assert isinstance(back.id, uuid.UUID) and back.version == 1
+    assert Envelope.from_json(raw.decode()) == env
+
+
+def test_envelope_time_keeps_offset() -> None:
+    env = ev.make_event(ev.LOT_CREATED, EXAMPLES[ev.LOT_CREATED], source="lot-service",
+                        time=datetime.fromisoformat("2025-11-10T09:00:00+09:00"))  # fmt: skip
+    assert json.loads(env.to_json())["time"] == "2025-11-10T09:00:00+09:00"
+
+
+def test_envelope_rejects_naive_time_and_unknown_fields() -> None:
+    with pytest.raises(ValidationError):
+        Envelope(type="x", source="y", time=datetime(2025, 1, 1))
+    with pytest.raises(ValidationError):
+        Envelope.model_validate({"type": "x", "source": "y", "bogus": 1})
+
+
+def test_make_event_validates_and_dumps_json_mode() -> None:
+    env = ev.make_event(ev.LOT_CREATED, lot_created(), source="lot-service")
+    assert env.type == "lot.created" and env.version == 1
+    assert env.subject == "WF-KR-251110D-001"
+    assert env.data["production_date"] == "2025-11-10"
+    assert env.data["created_at"] == "2025-11-10T08:30:00+09:00"
+    assert ev.make_event(ev.LOT_CREATED, EXAMPLES[ev.LOT_CREATED], source="x").data == env.data
+
+
+def test_make_event_accepts_python_values() -> None:
+    data = {**EXAMPLES[ev.LOT_STATUS_CHANGED], "changed_at": datetime.now(UTC)}
+    env = ev.make_event(ev.LOT_STATUS_CHANGED, data, source="lot-service", subject="override")
+    assert env.subject == "override"
+    assert isinstance(env.data["changed_at"], str)
+
+
+def test_make_event_rejects_unknown_type() -> None:
+    with pytest.raises(ev.UnknownEventType):
+        ev.make_event("lot.exploded", {}, source="lot-service")
+    with pytest.raises(ValueError):
+        ev.make_event("lot.exploded", {}, source="lot-service")
+
+
+def test_make_event_rejects_invalid_payloads() -> None:
+    bad = {**EXAMPLES[ev.LOT_CREATED], "lot_number": "nope"}
+    with pytest.raises(ValidationError):
+        ev.make_event(ev.LOT_CREATED, bad, source="lot-service")
+    with pytest.raises(ValidationError):
+        ev.make_event(ev.LOT_CREATED, {**EXAMPLES[ev.LOT_CREATED], "typo": 1}, source="x")
+    naive = {**EXAMPLES[ev.PROCESS_STARTED], "start_time": "2025-11-10T09:00:00"}
+    with pytest.raises(ValidationError):
+        ev.make_event(ev.PROCESS_STARTED, naive, source="process-service")
+
+
+def test_parse_payload_is_typed_and_tolerates_new_fields() -> None:
+    env = ev.make_event(ev.PROCESS_COMPLETED, EXAMPLES[ev.PROCESS_COMPLETED], source="p")
+    env.data["added_later"] = True
+    payload = ev.parse_payload(Envelope.from_json(env.to_json()))
+    assert isinstance(payload, ev.ProcessCompleted)
+    assert payload.defects[0].measured == 62.4
+
+
+def test_parse_payload_unknown_version() -> None:
+    env = ev.make_event(ev.LOT_CREATED, EXAMPLES[ev.LOT_CREATED], source="lot-service")
+    with pytest.raises(ev.UnknownEventType):
+        ev.parse_payload(env.model_copy(update={"version": 99}))
+
+
+def test_registry_is_complete_and_consistent() -> None:
+    constants = {v for k, v in vars(ev).items() if k.isupper() and isinstance(v, str) and "." in v}
+    assert constants == set(ev.EVENT_TYPES) == set(ev.ALL_STREAMS)
+    assert len(ev.ALL_STREAMS) == 17
+    for type_, model in ev.EVENT_TYPES.items():
+        assert model.event_type == type_
+        assert ev.EVENT_VERSIONS[type_] == model.event_version == 1
+        assert ev.EVENT_PRODUCERS[type_]
+        assert type_ in ev.EVENT_CONSUMERS
+        assert ev.EVENT_PRODUCERS[type_] not in ev.EVENT_CONSUMERS[type_]
+    assert set(EXAMPLES) == set(ev.EVENT_TYPES)
+
+
+@pytest.mark.parametrize("type_", sorted(EXAMPLES))
+def test_every_example_makes_a_valid_event(type_: str) -> None:
+    env = ev.make_event(type_, EXAMPLES[type_], source=ev.EVENT_PRODUCERS[type_])
+    assert env.subject
+    typed = ev.ENVELOPE_MODELS[type_].model_validate_json(env.to_json())
+    assert typed.data == ev.parse_payload(env)
+
+
+def test_typed_envelope_refuses_other_types() -> None:
+    env = ev.make_event(ev.LOT_CREATED, EXAMPLES[ev.LOT_CREATED], source="lot-service")
+    with pytest.raises(ValidationError):
+        ev.ENVELOPE_MODELS[ev.PROCESS_STARTED].model_validate_json(env.to_json())
+
+
+def test_subjects() -> None:
+    def subject(type_: str) -> str | None:
+        return ev.make_event(type_, EXAMPLES[type_], source="x").subject
+
+    assert subject(ev.SERIAL_STATUS_CHANGED) == "WF-KR-251110D-001-0001"
+    assert subject(ev.LABEL_PRINTED) == "WF-KR-251110D-001-0001"
+    assert subject(ev.FIRMWARE_RELEASED) == "v1.2.3"
+    assert subject(ev.USER_CREATED) == "kim.w001"
+    assert subject(ev.PRINTER_UPDATED) == "PRINTER-07"
+
+
+def test_dead_letter_streams_and_wire_format() -> None:
+    assert ev.dead_letter_stream("lot.created") == "lot.created.dlq"
+    assert ev.is_dead_letter_stream("lot.created.dlq")
+    env = ev.make_event(ev.LOT_CREATED, EXAMPLES[ev.LOT_CREATED], source="lot-service")
+    fields = wire.encode_entry(env)
+    assert list(fields) == ["__data__"]
+    assert wire.decode_entry({b"__data__": fields["__data__"]}) == env
+    assert wire.decode_entry({"__data__": fields["__data__"].decode()}) == env
+    with pytest.raises(ValueError):
+        wire.decode_entry({b"other": b"{}"})
+    dlq = wire.dead_letter_entry(
+        fields["__data__"], stream="lot.created", entry_id="1-0", group="trace-service",
+        deliveries=5, error="x" * 5000,
+    )  # fmt: skip
+    assert set(dlq) == {"__data__", *wire.DLQ_FIELDS}
+    assert len(dlq[wire.DLQ_ERROR]) == wire.DLQ_ERROR_MAX

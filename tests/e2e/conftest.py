@@ -1,0 +1,89 @@
+"""The whole system, started by the launcher's own code, on the session's data stores."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from mes_cli.infra import free_port
+from mes_cli.stack import Stack, StackConfig
+
+from conftest import create_database
+
+FAST_CONSUMERS = {
+    "MES_CONSUMER_MIN_IDLE_MS": "2000",
+    "MES_CONSUMER_BLOCK_MS": "200",
+    "MES_OUTBOX_POLL_SECONDS": "0.5",
+}
+
+
+def _redis_db(url: str, index: int) -> str:
+    base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
+    return f"{base}/{index}"
+
+
+@pytest.fixture(scope="session")
+def stack(pg_url: str, redis_url: str) -> Iterator[Stack]:
+    database_url = asyncio.run(create_database(pg_url, "e2e"))
+    config = StackConfig(
+        data_dir=Path(tempfile.mkdtemp(prefix="mes-e2e-")),
+        http_port=free_port(),
+        database_url=database_url,
+        redis_url=_redis_db(redis_url, 1),
+        extra_env=FAST_CONSUMERS,
+    )
+    running = Stack(config, log=lambda *_: None)
+    try:
+        running.migrate()
+        running.start_services()
+        running.wait_ready(timeout=120)
+        yield running
+    finally:
+        running.stop()
+        shutil.rmtree(config.data_dir, ignore_errors=True)
+
+
+class Client:
+    """A signed-in user of the public API."""
+
+    def __init__(self, base_url: str, username: str, password: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+        r = self.http.post("/api/v1/auth/login", json={"username": username, "password": password})
+        assert r.status_code == 200, r.text
+        self.user = r.json()["data"]["user"]
+        self.http.headers["Authorization"] = f"Bearer {r.json()['data']['access_token']}"
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.http, name)
+
+
+@pytest.fixture(scope="session")
+def gateway(stack: Stack) -> str:
+    return stack.gateway_url
+
+
+@pytest.fixture(scope="session")
+def manager(gateway: str) -> Client:
+    return Client(gateway, "manager", "demo-manager-1234")
+
+
+@pytest.fixture(scope="session")
+def worker(gateway: str) -> Client:
+    return Client(gateway, "w001", "demo-worker-1234")
+
+
+def eventually(probe: Callable[[], Any], timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")

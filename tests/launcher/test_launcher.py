@@ -1,0 +1,69 @@
+"""`./mes up --detach`, `status` and `down` as a user runs them: embedded stores, nothing left."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+import psutil
+from mes_cli.infra import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _mes(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mes_cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def _processes_using(data_dir: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline", "environ"]):
+        try:
+            cmdline = " ".join(proc.info["cmdline"] or [])
+            environ = proc.info["environ"] or {}
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if str(data_dir) in cmdline or environ.get("MES_DATA_DIR") == str(data_dir):
+            found.append(proc)
+    return found
+
+
+def test_up_detached_status_and_down_leave_nothing_running():
+    data_dir = Path(tempfile.mkdtemp(prefix="mes-launcher-"))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update({"MES_DATA_DIR": str(data_dir), "MES_HTTP_PORT": str(port), "MES_ROOT": str(ROOT)})
+    try:
+        up = _mes("up", "--detach", env=env)
+        assert up.returncode == 0, (
+            up.stdout + up.stderr + (data_dir / "logs/supervisor.log").read_text()
+        )
+        assert f"http://127.0.0.1:{port}" in up.stdout
+        assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+
+        status = _mes("status", env=env)
+        assert status.returncode == 0, status.stdout
+        assert status.stdout.count(" ready") == 6
+
+        again = _mes("up", "--detach", env=env)
+        assert again.returncode == 1 and "already running" in again.stdout
+        assert _processes_using(data_dir), "the stack's processes should be visible while it runs"
+    finally:
+        down = _mes("down", env=env)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert "nothing left running" in down.stdout
+    assert _processes_using(data_dir) == []
+    assert (data_dir / "postgres" / "PG_VERSION").exists(), "data survives down"
+    shutil.rmtree(data_dir, ignore_errors=True)
