@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
+import pytest
 from mes_contracts.envelope import Envelope
 from servicekit.outbox import OutboxRelay
 from servicekit.streams import DATA_FIELD, EventConsumers, dead_letter_stream, make_broker
@@ -90,10 +91,8 @@ async def test_relay_stopped_between_commit_and_publish(
     dying = RelayDyingAfterPublish(dsn=dsn(pg_url), schema=kit.schema, redis=kit.redis)
     conn = await asyncpg.connect(dsn(pg_url))
     try:
-        try:
+        with pytest.raises(ConnectionError):
             await dying.publish_batch(conn)
-        except ConnectionError:
-            pass
         unsent = await conn.fetchval(
             f'SELECT count(*) FROM "{kit.schema}".outbox WHERE published_at IS NULL'
         )
