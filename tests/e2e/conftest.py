@@ -13,9 +13,8 @@ from typing import Any
 import httpx
 import pytest
 from mes_cli.infra import free_port
+from mes_cli.pytest_plugin import create_database
 from mes_cli.stack import Stack, StackConfig
-
-from conftest import create_database
 
 FAST_CONSUMERS = {
     "MES_CONSUMER_MIN_IDLE_MS": "2000",

@@ -12,8 +12,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 from mes_contracts.envelope import Envelope
+from mes_contracts.wire import DATA_FIELD, dead_letter_stream
 from servicekit.outbox import OutboxRelay
-from servicekit.streams import DATA_FIELD, EventConsumers, dead_letter_stream, make_broker
+from servicekit.streams import EventConsumers, make_broker
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .conftest import KitSchema
@@ -193,7 +194,7 @@ async def test_poison_message_goes_to_dead_letter_while_others_flow(kit: KitSche
     [(_, fields)] = await kit.redis.xrange(dead_letter_stream(kit.stream))
     assert Envelope.from_json(fields[DATA_FIELD.encode()]).id == poison.id
     assert fields[b"dlq_deliveries"] == b"3"
-    assert b"can never be applied" in fields[b"dlq_reason"]
+    assert b"can never be applied" in fields[b"dlq_error"]
 
 
 async def _has_effect(kit: KitSchema, event: Envelope) -> bool:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.validation import mes_error_from_validation
 from opentelemetry import trace
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -143,29 +143,6 @@ def error_response(error: MesError, headers: dict[str, str] | None = None) -> JS
     return JSONResponse(error.to_body(), status_code=error.status_code, headers=headers)
 
 
-def _validation_error(exc: RequestValidationError) -> MesError:
-    errors: list[dict[str, Any]] = []
-    missing: list[str] = []
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
-        field = ".".join(loc)
-        errors.append({"field": field, "message": err.get("msg"), "type": err.get("type")})
-        if err.get("type") == "missing":
-            missing.append(field)
-    if missing:
-        return MesError(
-            ErrorCode.MISSING_REQUIRED_FIELD,
-            message=f"Missing required field: {missing[0]}",
-            data={"field": missing[0], "missing": missing, "errors": errors},
-        )
-    first = errors[0]["field"] if errors else ""
-    return MesError(
-        ErrorCode.VALIDATION_ERROR,
-        message=f"Invalid value for {first}: {errors[0]['message']}" if errors else None,
-        data={"field": first, "errors": errors},
-    )
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MesError)
     async def _mes_error(_request: Request, exc: MesError) -> JSONResponse:
@@ -176,7 +153,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(_validation_error(exc))
+        return error_response(mes_error_from_validation(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

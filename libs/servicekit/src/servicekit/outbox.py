@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from mes_contracts.envelope import Envelope
+from mes_contracts.wire import DATA_FIELD
 from redis.asyncio import Redis
 from sqlalchemy import (
     BigInteger,
@@ -33,7 +34,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .logging import get_logger
 from .metrics import OUTBOX_LAG, OUTBOX_PUBLISHED, OUTBOX_UNPUBLISHED
-from .streams import DATA_FIELD
 
 log = get_logger(__name__)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from faststream.redis.annotations import RedisStreamMessage as InjectedStreamMes
 from faststream.redis.message import RedisStreamMessage
 from faststream.redis.parser import MessageFormat
 from mes_contracts.envelope import Envelope
+from mes_contracts.wire import DATA_FIELD, dead_letter_entry, dead_letter_stream
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,12 +40,7 @@ from .tracing import context_from_traceparent, tracer
 
 log = get_logger(__name__)
 
-DATA_FIELD = "__data__"
 EventHandler = Callable[[AsyncSession, Envelope], Awaitable[None]]
-
-
-def dead_letter_stream(stream: str) -> str:
-    return f"{stream}.dlq"
 
 
 class EnvelopeFormat(MessageFormat):
@@ -63,7 +60,13 @@ class EnvelopeFormat(MessageFormat):
 
 
 def make_broker(redis_url: str) -> RedisBroker:
-    return RedisBroker(redis_url, message_format=EnvelopeFormat, log_level=30)
+    # FastStream logs per message; route it through our JSON logging at DEBUG level.
+    return RedisBroker(
+        redis_url,
+        message_format=EnvelopeFormat,
+        logger=logging.getLogger("faststream"),
+        log_level=logging.DEBUG,
+    )
 
 
 @dataclass(frozen=True)
@@ -198,15 +201,14 @@ class EventConsumers:
         self, stream: str, msg: RedisStreamMessage, entry_id: bytes, reason: str, deliveries: int
     ) -> None:
         client: Redis = msg.consumer  # type: ignore[assignment]
-        fields = dict(msg.raw_message["data"])
-        fields.update(
-            {
-                b"dlq_original_id": entry_id,
-                b"dlq_group": self.group.encode(),
-                b"dlq_reason": reason[:1000].encode(),
-                b"dlq_deliveries": str(deliveries).encode(),
-                b"dlq_at": datetime.now(UTC).isoformat().encode(),
-            }
+        raw = msg.raw_message["data"].get(DATA_FIELD.encode(), msg.body)
+        fields = dead_letter_entry(
+            raw,
+            stream=stream,
+            entry_id=entry_id.decode(),
+            group=self.group,
+            deliveries=deliveries,
+            error=reason,
         )
         await client.xadd(dead_letter_stream(stream), fields)
         await msg.ack()

@@ -64,6 +64,7 @@ def _up_foreground(config: StackConfig) -> int:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)  # also when started from a shell that ignored it
     try:
         stack.start_data_stores()
         stack.migrate()
