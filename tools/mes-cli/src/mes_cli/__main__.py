@@ -215,13 +215,15 @@ def main() -> int:
     sub.add_parser("status", help="show what runs and whether it is ready").set_defaults(
         func=cmd_status
     )
-    test = sub.add_parser("test", help="lint and run the whole test suite")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test = sub.add_parser("test", help="lint and run the whole test suite (extra args go to pytest)")
     test.set_defaults(func=cmd_test)
     demo = sub.add_parser("demo", help="drive a new LOT through all 8 processes via the HTTP API")
     demo.add_argument("--url", help="gateway URL (default: the running stack)")
     demo.set_defaults(func=cmd_demo)
-    args = parser.parse_args()
+    args, extra = parser.parse_known_args()
+    if extra and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.pytest_args = extra
     return args.func(args)
 
 
