@@ -1,4 +1,4 @@
-"""The reference completion files in shared/data/station-files behave as documented."""
+"""The reference completion files (tests/reference-data/station-files) behave as documented."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""Locate the shared reference data (`shared/data`: station files, printer answers).
+"""Locate the reference data (station files, printer answers), byte for byte as shipped
+in `shared/data` and vendored into the repository at `tests/reference-data`.
 
-`MES_SHARED_DIR` overrides; otherwise the first `shared/` with a `data/` folder found
-walking up from this file, then from the working directory (the repo sits next to it:
-`/work/main/../shared`).
+`MES_REFERENCE_DATA` overrides; otherwise the first `tests/reference-data` found walking up
+from this file, then from the working directory.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ENV_VAR = "MES_SHARED_DIR"
+ENV_VAR = "MES_REFERENCE_DATA"
+_RELATIVE = Path("tests") / "reference-data"
 
 
-def shared_dir() -> Path:
-    """The shared folder; FileNotFoundError if there is none."""
+def reference_data_dir() -> Path:
+    """The folder holding `station-files/` and `printers/`; FileNotFoundError if none."""
     override = os.environ.get(ENV_VAR)
     if override:
         path = Path(override).expanduser().resolve()
@@ -23,17 +24,17 @@ def shared_dir() -> Path:
         return path
     for start in (Path(__file__).resolve(), Path.cwd().resolve()):
         for parent in (start, *start.parents):
-            candidate = parent / "shared"
-            if (candidate / "data").is_dir():
+            candidate = parent / _RELATIVE
+            if (candidate / "station-files").is_dir():
                 return candidate
-    raise FileNotFoundError(f"no shared/data folder found; set {ENV_VAR}")
+    raise FileNotFoundError(f"no {_RELATIVE} folder found; set {ENV_VAR}")
 
 
 def station_files_dir() -> Path:
-    """`shared/data/station-files` (with `valid/` and `invalid/`)."""
-    return shared_dir() / "data" / "station-files"
+    """`station-files` (with `valid/` and `invalid/`)."""
+    return reference_data_dir() / "station-files"
 
 
 def printer_answers_dir() -> Path:
-    """`shared/data/printers` (Zebra `~HS` answers, byte for byte)."""
-    return shared_dir() / "data" / "printers"
+    """`printers` (Zebra `~HS` answers, byte for byte)."""
+    return reference_data_dir() / "printers"
