@@ -215,7 +215,9 @@ def main() -> int:
     sub.add_parser("status", help="show what runs and whether it is ready").set_defaults(
         func=cmd_status
     )
-    test = sub.add_parser("test", help="lint and run the whole test suite (extra args go to pytest)")
+    test = sub.add_parser(
+        "test", help="lint and run the whole test suite (extra args go to pytest)"
+    )
     test.set_defaults(func=cmd_test)
     demo = sub.add_parser("demo", help="drive a new LOT through all 8 processes via the HTTP API")
     demo.add_argument("--url", help="gateway URL (default: the running stack)")

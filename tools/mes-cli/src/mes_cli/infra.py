@@ -7,6 +7,7 @@ pgserver runs a real PostgreSQL 16 from a wheel, as its own user when we are roo
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import signal
@@ -15,6 +16,9 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+# pgserver logs its own start/stop at INFO, also from atexit after test capture has closed.
+logging.getLogger("pgserver").setLevel(logging.WARNING)
 
 
 def free_port(preferred: int | None = None, host: str = "127.0.0.1") -> int:

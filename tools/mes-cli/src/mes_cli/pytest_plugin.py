@@ -1,4 +1,5 @@
-"""Session-wide real data stores for every test: one PostgreSQL and one Redis (a pytest plugin).
+"""Test support as a pytest plugin: one real PostgreSQL and Redis per session, signing
+keys and tokens like the gateway's, and a way to serve one app over real HTTP.
 
 Started here (embedded PostgreSQL via pgserver, a redis-server binary) unless
 MES_TEST_DATABASE_URL / MES_TEST_REDIS_URL point at servers that already run.
@@ -9,14 +10,24 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import jwt
 import pytest
+import uvicorn
 
-from mes_cli.infra import EmbeddedPostgres, EmbeddedRedis
+from mes_cli.infra import EmbeddedPostgres, EmbeddedRedis, free_port
+from mes_cli.keys import generate_keypair
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +81,81 @@ async def create_database(pg_url: str, prefix: str = "mes") -> str:
 @pytest.fixture
 async def fresh_db_url(pg_url: str) -> AsyncIterator[str]:
     yield await create_database(pg_url)
+
+
+# -- signing keys and tokens ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TestKeys:
+    private_pem: str
+    public_pem: str
+
+    def token(
+        self,
+        username: str = "tester",
+        role: str = "admin",
+        worker_id: str | None = None,
+        *,
+        minutes: int = 15,
+        issuer: str = "withforce-mes",
+        audience: str = "withforce-mes-api",
+        typ: str = "access",
+    ) -> str:
+        """An access token exactly as the gateway issues it."""
+        now = datetime.now(UTC)
+        claims = {
+            "iss": issuer,
+            "aud": audience,
+            "sub": username,
+            "role": role,
+            "worker_id": worker_id,
+            "typ": typ,
+            "jti": uuid.uuid4().hex,
+            "iat": now,
+            "nbf": now,
+            "exp": now + timedelta(minutes=minutes),
+        }
+        return jwt.encode(claims, self.private_pem, algorithm="EdDSA")
+
+    def headers(
+        self, role: str = "admin", worker_id: str | None = None, username: str = "tester"
+    ) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(username, role, worker_id)}"}
+
+
+@pytest.fixture(scope="session")
+def jwt_keys() -> TestKeys:
+    private, public = generate_keypair()
+    return TestKeys(private, public)
+
+
+# -- one service app over real HTTP ------------------------------------------------------
+
+
+@contextmanager
+def serve_app(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
+    """Run an ASGI app with uvicorn in a background thread (lifespan included); yields its URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the app did not start (see its log above)")
+        time.sleep(0.02)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+def migrate_service(package: str, database_url: str) -> None:
+    """Apply one service's Alembic migrations (from a thread: Alembic runs its own loop)."""
+    from servicekit.migrate import upgrade
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(upgrade, package, database_url).result()
