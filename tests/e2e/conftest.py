@@ -16,10 +16,14 @@ from mes_cli.infra import free_port
 from mes_cli.pytest_plugin import create_database
 from mes_cli.stack import Stack, StackConfig
 
-FAST_CONSUMERS = {
+STACK_ENV = {
     "MES_CONSUMER_MIN_IDLE_MS": "2000",
     "MES_CONSUMER_BLOCK_MS": "200",
     "MES_OUTBOX_POLL_SECONDS": "0.5",
+    # The suite talks to one gateway from one address far faster than a person would;
+    # the rate limit itself is tested with gateways of its own (test_gateway_rate_limit).
+    "MES_RATE_LIMIT_PER_MINUTE": "1000000",
+    "MES_LOGIN_RATE_LIMIT_PER_MINUTE": "100000",
 }
 
 
@@ -36,7 +40,7 @@ def stack(pg_url: str, redis_url: str) -> Iterator[Stack]:
         http_port=free_port(),
         database_url=database_url,
         redis_url=_redis_db(redis_url, 1),
-        extra_env=FAST_CONSUMERS,
+        extra_env=STACK_ENV,
     )
     running = Stack(config, log=lambda *_: None)
     try:

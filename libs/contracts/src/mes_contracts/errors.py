@@ -52,6 +52,7 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "UNAUTHORIZED"
     TOKEN_EXPIRED = "TOKEN_EXPIRED"  # noqa: S105 - an error code, not a secret
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    TOKEN_REVOKED = "TOKEN_REVOKED"  # noqa: S105 - an error code, not a secret
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
@@ -144,6 +145,11 @@ ERROR_INFO: dict[ErrorCode, tuple[int, str, str]] = {
         401,
         "Invalid user name or password",
         "아이디 또는 비밀번호가 올바르지 않습니다",
+    ),
+    E.TOKEN_REVOKED: (
+        401,
+        "The token was revoked; sign in again",
+        "토큰이 폐기되었습니다. 다시 로그인하세요",
     ),
     E.FORBIDDEN: (403, "Permission denied", "권한이 없습니다"),
     E.NOT_FOUND: (404, "Not found", "찾을 수 없습니다"),

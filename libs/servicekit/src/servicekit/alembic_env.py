@@ -13,13 +13,18 @@ from sqlalchemy.ext.asyncio import async_engine_from_config
 def run(target_metadata: MetaData, schema: str) -> None:
     config = context.config
 
+    def include_name(name: str | None, type_: str, _parents: dict) -> bool:
+        # Compare only this service's schema (autogenerate must not see the others).
+        return name == schema if type_ == "schema" else True
+
     def do_run(connection: Connection) -> None:
         connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
             version_table_schema=schema,
-            include_schemas=False,
+            include_schemas=True,
+            include_name=include_name,
             compare_type=True,
         )
         with context.begin_transaction():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Annotated
 
 import jwt
@@ -72,19 +73,48 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
+def parse_networks(spec: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """`"127.0.0.1/32, 10.0.0.0/8"` → networks; empty → trust nobody."""
+    return tuple(ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip())
+
+
+def resolve_client_ip(
+    peer: str | None, forwarded_for: str | None, trusted: tuple[IPv4Network | IPv6Network, ...]
+) -> str | None:
+    """The client's address. X-Forwarded-For counts only when the peer is a trusted proxy;
+    then the right-most address that is not itself a trusted proxy is the client."""
+    if not peer or not forwarded_for or not _in(peer, trusted):
+        return peer
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _in(hop, trusted):
+            return hop
+    return hops[0] if hops else peer
+
+
+def _in(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
 def client_ip(request: Request) -> str | None:
-    # Services sit behind the gateway, which sets X-Forwarded-For to the real client.
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded:
-        return forwarded.split(",")[0].strip()
-    return request.client.host if request.client else None
+    trusted = getattr(request.app.state, "trusted_proxies", ())
+    peer = request.client.host if request.client else None
+    return resolve_client_ip(peer, request.headers.get("x-forwarded-for"), trusted)
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
     verifier: JwtVerifier | None = getattr(request.app.state, "jwt_verifier", None)
     if verifier is None:
         raise MesError(ErrorCode.SERVICE_UNAVAILABLE, data={"reason": "no JWT public key"})
     principal = verifier.principal(bearer_token(request), client_ip(request))
+    # An app may also refuse tokens revoked before expiry (the gateway does, on logout).
+    is_revoked = getattr(request.app.state, "token_revoked", None)
+    if is_revoked is not None and await is_revoked(principal.token_id):
+        raise MesError(ErrorCode.TOKEN_REVOKED)
     request.state.principal = principal
     return principal
 

@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .auth import JwtVerifier, Principal
+from .auth import JwtVerifier, Principal, parse_networks
 from .db import Database
 from .http import RequestContextMiddleware, install_error_handlers
 from .inbox import Inbox, inbox_table
@@ -160,7 +160,11 @@ def create_service_app(
     routers: Iterable[APIRouter] = (),
     body_limits: dict[str, int] | None = None,
     on_startup: Callable[[ServiceRuntime], Awaitable[None]] | None = None,
+    middleware: Iterable[tuple[type, dict]] = (),
+    own_docs: bool = True,
 ) -> FastAPI:
+    """The service's FastAPI app. `middleware` (class, options) pairs run inside the
+    request-context middleware, in the order given (first = outermost)."""
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     configure_tracing(settings.service_name, console=settings.otel_console)
@@ -187,8 +191,15 @@ def create_service_app(
             await runtime.stop()
             log.info("service stopped")
 
-    app = FastAPI(title=title, lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        docs_url="/docs" if own_docs else None,
+        openapi_url="/openapi.json" if own_docs else None,
+        redoc_url=None,
+    )
     app.state.runtime = runtime
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     install_error_handlers(app)
     for router in routers:
         app.include_router(router)
@@ -207,6 +218,8 @@ def create_service_app(
         )
 
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    for cls, options in reversed(list(middleware)):
+        app.add_middleware(cls, **options)
     app.add_middleware(
         RequestContextMiddleware,
         service=settings.service_name,

@@ -50,6 +50,9 @@ class ServiceSettings(BaseSettings):
     stream_maxlen: int | None = None
 
     max_body_bytes: int = 1_048_576
+    # Peers whose X-Forwarded-For is believed (comma-separated CIDRs). Services sit behind
+    # the gateway on loopback by default; the gateway itself trusts nobody unless told.
+    trusted_proxies: str = "127.0.0.1/32,::1/128"
     otel_console: bool = False
 
     @field_validator("database_url")

@@ -1,28 +1,54 @@
-"""Wiring of the gateway (`uvicorn gateway.app:app`)."""
+"""Wiring of the gateway (`uvicorn --factory gateway.app:build_app`)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from mes_contracts.envelope import Actor
+from mes_contracts.roles import Role
+from servicekit.auth import parse_networks
 from servicekit.logging import get_logger
 from servicekit.runtime import ServiceRuntime, create_service_app
 
-from . import api
+from . import api, audit, audit_api, auth_api, live, users_api
 from . import users as user_store
 from .models import SCHEMA, metadata
+from .openapi import CombinedOpenApi
 from .proxy import UpstreamProxy
+from .ratelimit import Limit, RateLimiter, RateLimitMiddleware
+from .servicemap import ServiceMap
 from .settings import GatewaySettings
-from .tokens import TokenIssuer
+from .tokens import AccessDenylist, RefreshTokens, TokenIssuer
 
 log = get_logger(__name__)
 
 
+def check_production_settings(settings: GatewaySettings) -> None:
+    """In production the gateway refuses to start with a default secret or password."""
+    if not settings.is_production:
+        return
+    problems = []
+    if settings.seed_demo_users:
+        problems.append("MES_SEED_DEMO_USERS must be false")
+    if settings.admin_password and (
+        settings.admin_password in user_store.DEMO_PASSWORDS or len(settings.admin_password) < 12
+    ):
+        problems.append("MES_ADMIN_PASSWORD is a demo password or shorter than 12 characters")
+    if settings.rate_limit_per_minute <= 0:
+        problems.append("MES_RATE_LIMIT_PER_MINUTE must be positive")
+    if problems:
+        raise RuntimeError("refusing to start in production: " + "; ".join(problems))
+
+
 async def _seed_accounts(runtime: ServiceRuntime) -> None:
     settings: GatewaySettings = runtime.settings  # type: ignore[assignment]
-    actor = api.system_actor()
+    actor = Actor(system="gateway")
     async with runtime.db.transaction() as session:  # type: ignore[union-attr]
         if settings.admin_username and settings.admin_password:
-            from mes_contracts.roles import Role
-
             await user_store.create_user_if_missing(
                 runtime,
                 session,
@@ -51,20 +77,33 @@ async def _seed_accounts(runtime: ServiceRuntime) -> None:
 
 def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
+    check_production_settings(settings)
     private_key = settings.private_key_pem()
     if private_key is None:
         raise RuntimeError("MES_JWT_PRIVATE_KEY(_FILE) is required: the gateway signs tokens")
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
-
-    async def on_startup(rt: ServiceRuntime) -> None:
-        await _seed_accounts(rt)
-
+    for stream in audit.AUDITED_STREAMS:
+        runtime.consumers.add(stream, audit.record)
+    services = ServiceMap(settings)
+    limiter = RateLimiter(lambda: runtime.redis)
     app = create_service_app(
         runtime,
         title="Withforce MES gateway",
-        routers=[api.router, api.proxy_router],
+        routers=[auth_api.router, users_api.router, audit_api.router, live.router, api.router],
         body_limits={"/api/v1/firmware": settings.max_upload_bytes},
-        on_startup=on_startup,
+        on_startup=_seed_accounts,
+        own_docs=False,
+        middleware=[
+            (
+                RateLimitMiddleware,
+                {
+                    "limiter": limiter,
+                    "general": Limit("api", settings.rate_limit_per_minute),
+                    "login": Limit("login", settings.login_rate_limit_per_minute),
+                    "trusted_proxies": parse_networks(settings.trusted_proxies),
+                },
+            )
+        ],
     )
     app.state.token_issuer = TokenIssuer(
         private_key,
@@ -73,8 +112,30 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         algorithm=settings.jwt_algorithm,
         access_minutes=settings.access_token_minutes,
     )
-    app.state.proxy = UpstreamProxy(settings)
+    app.state.refresh_tokens = RefreshTokens(timedelta(days=settings.refresh_token_days))
+    denylist = AccessDenylist(_LazyRedis(runtime))
+    app.state.denylist = denylist
+    app.state.token_revoked = denylist.is_revoked
+    app.state.proxy = UpstreamProxy(settings, services)
+    combined = CombinedOpenApi(app, services)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> JSONResponse:
+        return JSONResponse(await combined.document())
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Withforce MES API")
+
     return app
 
 
-app = build_app()
+class _LazyRedis:
+    """The runtime's Redis client exists only after start-up."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.runtime.redis, name)
+

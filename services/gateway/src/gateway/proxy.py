@@ -8,23 +8,8 @@ from mes_contracts.errors import ErrorCode, MesError
 from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 
+from .servicemap import ServiceMap
 from .settings import GatewaySettings
-
-
-# Longest prefix wins. Paths the gateway serves itself are routed before the proxy.
-def route_table(s: GatewaySettings) -> list[tuple[str, str, str]]:
-    return [
-        ("/api/v1/lots", "lot-service", s.lot_service_url),
-        ("/api/v1/serials", "lot-service", s.lot_service_url),
-        ("/api/v1/products", "lot-service", s.lot_service_url),
-        ("/api/v1/process", "process-service", s.process_service_url),
-        ("/api/v1/label", "label-service", s.label_service_url),
-        ("/api/v1/printers", "label-service", s.label_service_url),
-        ("/api/v1/firmware", "firmware-service", s.firmware_service_url),
-        ("/api/v1/trace", "trace-service", s.trace_service_url),
-        ("/api/v1/dashboard", "trace-service", s.trace_service_url),
-    ]
-
 
 _FORWARDED_REQUEST_HEADERS = (
     "authorization",
@@ -35,6 +20,7 @@ _FORWARDED_REQUEST_HEADERS = (
     "range",
     "if-none-match",
     "if-range",
+    "x-station-id",
     "traceparent",
     "tracestate",
 )
@@ -42,21 +28,15 @@ _DROPPED_RESPONSE_HEADERS = {"connection", "keep-alive", "transfer-encoding", "s
 
 
 class UpstreamProxy:
-    def __init__(self, settings: GatewaySettings) -> None:
-        self.routes = sorted(route_table(settings), key=lambda r: len(r[0]), reverse=True)
+    def __init__(self, settings: GatewaySettings, services: ServiceMap) -> None:
+        self.services = services
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.upstream_timeout_seconds, connect=2.0),
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
         )
 
-    def resolve(self, path: str) -> tuple[str, str] | None:
-        for prefix, service, base in self.routes:
-            if path == prefix or path.startswith(prefix + "/"):
-                return service, base
-        return None
-
     async def forward(self, request: Request, client_ip: str | None) -> StreamingResponse:
-        target = self.resolve(request.url.path)
+        target = self.services.resolve(request.url.path)
         if target is None:
             raise MesError(ErrorCode.NOT_FOUND, data={"path": request.url.path})
         service, base = target

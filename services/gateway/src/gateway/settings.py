@@ -21,6 +21,10 @@ class GatewaySettings(ServiceSettings):
     firmware_service_url: str = "http://127.0.0.1:8004"
     trace_service_url: str = "http://127.0.0.1:8005"
     upstream_timeout_seconds: float = 10.0
+    rate_limit_per_minute: int = 100
+    login_rate_limit_per_minute: int = 10
+    # The gateway faces clients: believe X-Forwarded-For only from proxies named here.
+    trusted_proxies: str = ""
     max_upload_bytes: int = 268_435_456
 
     def private_key_pem(self) -> str | None:

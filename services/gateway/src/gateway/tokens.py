@@ -1,12 +1,25 @@
-"""Token issuing (the gateway is the only holder of the private key)."""
+"""Access tokens (Ed25519 JWT, verified by every service) and rotating refresh tokens.
+
+Refresh tokens are opaque random strings stored only as SHA-256. A login opens a family;
+each refresh marks the presented token rotated and issues the next one in the family.
+Presenting a rotated (or revoked) token means it leaked: the whole family is revoked.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+from mes_contracts.errors import ErrorCode, MesError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import refresh_tokens
 
 
 class TokenIssuer:
@@ -41,3 +54,99 @@ class TokenIssuer:
         }
         token = jwt.encode(claims, self.private_key, algorithm=self.algorithm)
         return token, int(self.access_ttl.total_seconds())
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RefreshGrant:
+    token: str
+    family_id: uuid.UUID
+    expires_at: datetime
+
+
+class RefreshTokens:
+    def __init__(self, ttl: timedelta) -> None:
+        self.ttl = ttl
+
+    async def open_family(self, session: AsyncSession, username: str) -> RefreshGrant:
+        return await self._issue(session, username, uuid.uuid4())
+
+    async def _issue(self, session: AsyncSession, username: str, family: uuid.UUID) -> RefreshGrant:
+        token = secrets.token_urlsafe(48)
+        now = datetime.now(UTC)
+        expires = now + self.ttl
+        await session.execute(
+            refresh_tokens.insert().values(
+                token_hash=_digest(token),
+                family_id=family,
+                username=username,
+                issued_at=now,
+                expires_at=expires,
+            )
+        )
+        return RefreshGrant(token, family, expires)
+
+    async def rotate(self, session: AsyncSession, token: str) -> tuple[str, RefreshGrant]:
+        """Exchange a live refresh token for the next one; returns (username, grant)."""
+        row = (
+            await session.execute(
+                select(refresh_tokens)
+                .where(refresh_tokens.c.token_hash == _digest(token))
+                .with_for_update()
+            )
+        ).first()
+        now = datetime.now(UTC)
+        if row is None:
+            raise MesError(ErrorCode.UNAUTHORIZED, data={"reason": "unknown refresh token"})
+        if row.rotated_at is not None or row.revoked_at is not None:
+            await self.revoke_family(session, row.family_id, "reuse_detected")
+            raise MesError(ErrorCode.TOKEN_REVOKED, data={"reason": "refresh token reuse detected"})
+        if row.expires_at <= now:
+            raise MesError(ErrorCode.TOKEN_EXPIRED, data={"reason": "refresh token expired"})
+        await session.execute(
+            update(refresh_tokens)
+            .where(refresh_tokens.c.token_hash == row.token_hash)
+            .values(rotated_at=now)
+        )
+        return row.username, await self._issue(session, row.username, row.family_id)
+
+    async def family_of(self, session: AsyncSession, token: str) -> uuid.UUID | None:
+        row = (
+            await session.execute(
+                select(refresh_tokens.c.family_id).where(
+                    refresh_tokens.c.token_hash == _digest(token)
+                )
+            )
+        ).first()
+        return row.family_id if row else None
+
+    async def revoke_family(self, session: AsyncSession, family: uuid.UUID, reason: str) -> None:
+        await session.execute(
+            update(refresh_tokens)
+            .where(refresh_tokens.c.family_id == family, refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC), revoked_reason=reason)
+        )
+
+    async def revoke_user(self, session: AsyncSession, username: str, reason: str) -> None:
+        await session.execute(
+            update(refresh_tokens)
+            .where(refresh_tokens.c.username == username, refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC), revoked_reason=reason)
+        )
+
+
+class AccessDenylist:
+    """Access tokens revoked before they expire (logout); checked at the gateway."""
+
+    def __init__(self, redis: Any) -> None:
+        self.redis = redis
+
+    async def revoke(self, jti: str, expires_at: datetime) -> None:
+        ttl = max(int((expires_at - datetime.now(UTC)).total_seconds()), 1)
+        await self.redis.set(f"mes:revoked-jti:{jti}", "1", ex=ttl)
+
+    async def is_revoked(self, jti: str | None) -> bool:
+        return bool(jti) and bool(await self.redis.exists(f"mes:revoked-jti:{jti}"))

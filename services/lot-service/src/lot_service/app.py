@@ -1,4 +1,4 @@
-"""Wiring of lot-service (`uvicorn lot_service.app:app`)."""
+"""Wiring of lot-service (`uvicorn --factory lot_service.app:build_app`)."""
 
 from __future__ import annotations
 
@@ -29,5 +29,3 @@ def build_app(settings: LotSettings | None = None) -> FastAPI:
     app.state.lot_service = service
     return app
 
-
-app = build_app()

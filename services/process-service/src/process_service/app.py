@@ -1,4 +1,4 @@
-"""Wiring of process-service (`uvicorn process_service.app:app`)."""
+"""Wiring of process-service (`uvicorn --factory process_service.app:build_app`)."""
 
 from __future__ import annotations
 
@@ -55,5 +55,3 @@ def build_app(settings: ProcessSettings | None = None) -> FastAPI:
     app.state.process_service = service
     return app
 
-
-app = build_app()

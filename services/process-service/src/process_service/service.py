@@ -226,6 +226,17 @@ class ProcessService:
 
     async def on_user_changed(self, session: AsyncSession, event: Envelope) -> None:
         d = event.data
+        if d.get("previous_worker_id"):  # the old badge id is no longer valid
+            await repo.upsert_worker(
+                session,
+                {
+                    "worker_id": d["previous_worker_id"],
+                    "user_id": d.get("username"),
+                    "display_name": d.get("display_name"),
+                    "active": False,
+                    "updated_at": event.time,
+                },
+            )
         if not d.get("worker_id"):
             return
         await repo.upsert_worker(

@@ -1,4 +1,4 @@
-"""Wiring of trace-service (`uvicorn trace_service.app:app`)."""
+"""Wiring of trace-service (`uvicorn --factory trace_service.app:build_app`)."""
 
 from __future__ import annotations
 
@@ -81,5 +81,3 @@ def build_app(settings: TraceSettings | None = None) -> FastAPI:
         runtime.consumers.add(stream, record_event)
     return create_service_app(runtime, title="trace-service", routers=[router])
 
-
-app = build_app()

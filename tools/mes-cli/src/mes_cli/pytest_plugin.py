@@ -137,7 +137,9 @@ def jwt_keys() -> TestKeys:
 def serve_app(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
     """Run an ASGI app with uvicorn in a background thread (lifespan included); yields its URL."""
     port = free_port()
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", lifespan="on", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -126,37 +126,49 @@ class Stack:
     def start_services(self) -> None:
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         base_env = self._base_env()
-        private_key = base_env.pop("_MES_PRIVATE_KEY_FILE")
-        gateway_env: dict[str, str] = {}
         for spec in SERVICES:
-            port = free_port(self.config.http_port + spec.offset)
-            self._spawn(spec, port, base_env)
-            gateway_env[spec.url_env] = f"http://127.0.0.1:{port}"  # type: ignore[index]
-        gateway_port = self.config.http_port
-        gateway_env.update(
-            {
-                "MES_JWT_PRIVATE_KEY_FILE": private_key,
-                "MES_SEED_DEMO_USERS": "true" if self.config.seed_demo_users else "false",
-            }
-        )
-        self._spawn(GATEWAY, gateway_port, {**base_env, **gateway_env}, host=self.config.host)
+            self._spawn(spec, free_port(self.config.http_port + spec.offset), base_env)
+        self.start_gateway(self.config.http_port)
+
+    def start_gateway(
+        self, port: int, *, name: str = "gateway", extra_env: dict[str, str] | None = None
+    ) -> RunningService:
+        """A gateway in front of the running services (more than one can share them)."""
+        base_env = self._base_env()
+        private_key = base_env.pop("_MES_PRIVATE_KEY_FILE")
+        env = {
+            **base_env,
+            **{spec.url_env: self.services[spec.name].url for spec in SERVICES if spec.url_env},
+            "MES_JWT_PRIVATE_KEY_FILE": private_key,
+            "MES_SEED_DEMO_USERS": "true" if self.config.seed_demo_users else "false",
+            **(extra_env or {}),
+        }
+        spec = GATEWAY if name == "gateway" else ServiceSpec(name, GATEWAY.package, 0, None)
+        self._spawn(spec, port, env, host=self.config.host if name == "gateway" else "127.0.0.1")
+        return self.services[name]
 
     def _spawn(
         self, spec: ServiceSpec, port: int, env: dict[str, str], host: str = "127.0.0.1"
     ) -> None:
-        env = {**env, "MES_PORT": str(port), "MES_HOST": host, "MES_SERVICE_NAME": spec.name}
+        env = {k: v for k, v in env.items() if k != "_MES_PRIVATE_KEY_FILE"}
+        # Replicas of a service share its name: the name is also its consumer group.
+        service_name = "gateway" if spec.package == "gateway" else spec.name
+        env.update({"MES_PORT": str(port), "MES_HOST": host, "MES_SERVICE_NAME": service_name})
         log_file = open(self.logs_dir / f"{spec.name}.log", "ab")  # noqa: SIM115 - owned by child
         process = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
                 "-m",
                 "uvicorn",
-                f"{spec.package}.app:app",
+                "--factory",
+                f"{spec.package}.app:build_app",
                 "--host",
                 host,
                 "--port",
                 str(port),
                 "--no-access-log",
+                # We resolve X-Forwarded-For ourselves, against MES_TRUSTED_PROXIES.
+                "--no-proxy-headers",
                 "--timeout-graceful-shutdown",
                 "10",
             ],
@@ -217,8 +229,9 @@ class Stack:
             svc.process.wait(5)
 
     def stop(self) -> None:
-        # Gateway first (no new requests), then services, then the data stores.
-        for name in ["gateway", *[s.name for s in SERVICES]]:
+        # Gateways first (no new requests), then services, then the data stores.
+        gateways = [n for n, s in self.services.items() if s.spec.package == "gateway"]
+        for name in [*gateways, *[s.name for s in SERVICES]]:
             self.stop_service(name)
         if self.redis:
             self.redis.stop()

@@ -1,0 +1,225 @@
+"""The audit trail: every create/update/delete of every service, built from the events
+(which carry the actor), kept append-only and hash-chained.
+
+Each row's hash covers its content and the previous row's hash, so editing or deleting
+any row breaks the chain from there on (`verify_chain`). A database trigger refuses
+UPDATE and DELETE on the table (see migration 0002).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from mes_contracts import events as ev
+from mes_contracts.envelope import Envelope
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import audit_entities, audit_log
+
+GENESIS_HASH = "0" * 64
+_CHAIN_LOCK = 0x4D45_5341  # advisory lock id serializing appends to the chain
+
+
+@dataclass(frozen=True)
+class Change:
+    entity_type: str
+    entity_id: str
+    action: str  # create | update | delete
+    values: dict[str, Any]  # the entity's fields this event sets
+
+
+def _fields(*keys: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda d: {k: d.get(k) for k in keys if k in d}
+
+
+def _everything(d: dict[str, Any]) -> dict[str, Any]:
+    return dict(d)
+
+
+# event type → (entity type, id field, action, which fields of the entity it sets)
+MAPPING: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
+    ev.LOT_CREATED: ("lot", "lot_number", "create", _everything),
+    ev.LOT_STATUS_CHANGED: (
+        "lot",
+        "lot_number",
+        "update",
+        lambda d: {"status": d["to_status"], "status_reason": d.get("reason")},
+    ),
+    ev.SERIALS_ALLOCATED: (
+        "lot_serials",
+        "lot_number",
+        "create",
+        lambda d: {
+            "serials": [s["serial_number"] for s in d["serials"]],
+            "reason": d.get("reason"),
+            "replacement_reason": d.get("replacement_reason"),
+        },
+    ),
+    ev.SERIAL_STATUS_CHANGED: (
+        "serial",
+        "serial_number",
+        "update",
+        lambda d: {"status": d["to_status"]},
+    ),
+    ev.PROCESS_STARTED: ("process_record", "work_order_id", "create", _everything),
+    ev.PROCESS_COMPLETED: (
+        "process_record",
+        "work_order_id",
+        "update",
+        _fields(
+            "complete_time", "result", "process_data", "defects", "component_lots", "worker_id"
+        ),
+    ),
+    ev.LABEL_PRINTED: ("label_job", "job_id", "update", _everything),
+    ev.LABEL_FAILED: ("label_job", "job_id", "update", _everything),
+    ev.FIRMWARE_UPLOADED: ("firmware", "version", "create", _everything),
+    ev.FIRMWARE_RELEASED: (
+        "firmware",
+        "version",
+        "update",
+        lambda d: {"state": "RELEASED", "released_by": d.get("released_by")},
+    ),
+    ev.FIRMWARE_ROLLED_BACK: (
+        "firmware",
+        "withdrawn_version",
+        "update",
+        lambda d: {
+            "state": "WITHDRAWN",
+            "reason": d.get("reason"),
+            "replaced_by": d.get("version"),
+        },
+    ),
+    ev.USER_CREATED: ("user", "username", "create", _everything),
+    ev.USER_UPDATED: ("user", "username", "update", _everything),
+    ev.USER_DEACTIVATED: ("user", "username", "delete", _everything),
+    ev.PRINTER_REGISTERED: ("printer", "printer_id", "create", _everything),
+    ev.PRINTER_UPDATED: ("printer", "printer_id", "update", _everything),
+}
+AUDITED_STREAMS = tuple(MAPPING)
+
+
+def change_of(event: Envelope) -> Change | None:
+    spec = MAPPING.get(event.type)
+    if spec is None:
+        return None
+    entity_type, id_field, action, project = spec
+    return Change(entity_type, str(event.data.get(id_field)), action, project(event.data))
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def row_hash(row: dict[str, Any]) -> str:
+    """SHA-256 over the row's content (everything but `hash`), canonical JSON."""
+    content = {k: v for k, v in row.items() if k != "hash"}
+    for key in ("occurred_at", "recorded_at"):
+        if isinstance(content.get(key), datetime):
+            content[key] = _iso(content[key])
+    content["event_id"] = str(content["event_id"])
+    canonical = json.dumps(
+        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def record(session: AsyncSession, event: Envelope) -> None:
+    """Consumer handler: one audit row per entity change, chained to the previous row."""
+    change = change_of(event)
+    if change is None:
+        return
+    previous = (
+        await session.execute(
+            select(audit_entities.c.state).where(
+                audit_entities.c.entity_type == change.entity_type,
+                audit_entities.c.entity_id == change.entity_id,
+            )
+        )
+    ).scalar_one_or_none()
+    old_state = previous or {}
+    new_state = {**old_state, **change.values} if change.action != "create" else dict(change.values)
+    changed = sorted(k for k in new_state if old_state.get(k) != new_state.get(k))
+    old_values = {k: old_state.get(k) for k in changed} if previous is not None else None
+    new_values = {k: new_state[k] for k in changed}
+    await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK})
+    tip = (
+        await session.execute(
+            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        )
+    ).first()
+    actor = event.actor
+    row = {
+        "seq": (tip.seq + 1) if tip else 1,
+        "event_id": event.id,
+        "occurred_at": event.time,
+        "recorded_at": datetime.now(UTC),
+        "service": event.source,
+        "event_type": event.type,
+        "entity_type": change.entity_type,
+        "entity_id": change.entity_id,
+        "action": change.action,
+        "user_id": actor.user_id if actor else None,
+        "role": actor.role if actor else None,
+        "worker_id": actor.worker_id if actor else None,
+        "source_ip": actor.source_ip if actor else None,
+        "correlation_id": event.correlation_id,
+        "old_values": old_values,
+        "new_values": new_values,
+        "prev_hash": tip.hash if tip else GENESIS_HASH,
+    }
+    row["hash"] = row_hash(row)
+    await session.execute(audit_log.insert().values(**row))
+    upsert = insert(audit_entities).values(
+        entity_type=change.entity_type,
+        entity_id=change.entity_id,
+        state=new_state,
+        deleted=change.action == "delete",
+    )
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["entity_type", "entity_id"],
+            set_={"state": upsert.excluded.state, "deleted": upsert.excluded.deleted},
+        )
+    )
+
+
+async def verify_chain(session: AsyncSession, batch: int = 5000) -> dict[str, Any]:
+    """Recompute every hash in order; report the first row that does not match."""
+    expected_prev = GENESIS_HASH
+    checked = 0
+    last_seq = 0
+    while True:
+        rows = (
+            await session.execute(
+                select(audit_log)
+                .where(audit_log.c.seq > last_seq)
+                .order_by(audit_log.c.seq)
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            return {"valid": True, "rows_checked": checked, "first_broken_seq": None}
+        for r in rows:
+            row = dict(r._mapping)
+            if (
+                row["seq"] != last_seq + 1
+                or row["prev_hash"] != expected_prev
+                or row_hash(row) != row["hash"]
+            ):
+                reason = "gap in sequence" if row["seq"] != last_seq + 1 else "hash mismatch"
+                return {
+                    "valid": False,
+                    "rows_checked": checked,
+                    "first_broken_seq": last_seq + 1,
+                    "reason": reason,
+                }
+            expected_prev = row["hash"]
+            last_seq = row["seq"]
+            checked += 1

@@ -1,0 +1,122 @@
+"""Reading the audit trail (admin) and checking its hash chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from mes_contracts.roles import ADMINS
+from servicekit.auth import Principal, require_roles
+from sqlalchemy import func, select
+
+from .audit import verify_chain
+from .models import audit_log, auth_events
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
+Text64 = Annotated[str | None, Query(max_length=64)]
+
+
+def _view(r: Any) -> dict[str, Any]:
+    return {
+        "seq": r.seq,
+        "event_id": str(r.event_id),
+        "occurred_at": r.occurred_at.isoformat(),
+        "recorded_at": r.recorded_at.isoformat(),
+        "service": r.service,
+        "event_type": r.event_type,
+        "entity_type": r.entity_type,
+        "entity_id": r.entity_id,
+        "action": r.action,
+        "user_id": r.user_id,
+        "role": r.role,
+        "worker_id": r.worker_id,
+        "source_ip": r.source_ip,
+        "correlation_id": r.correlation_id,
+        "old_values": r.old_values,
+        "new_values": r.new_values,
+        "hash": r.hash,
+    }
+
+
+@router.get("")
+async def list_audit(
+    request: Request,
+    _: Admin,
+    entity_type: Text64 = None,
+    entity_id: Text64 = None,
+    user_id: Text64 = None,
+    action: Literal["create", "update", "delete"] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    conditions = []
+    if entity_type:
+        conditions.append(audit_log.c.entity_type == entity_type)
+    if entity_id:
+        conditions.append(audit_log.c.entity_id == entity_id)
+    if user_id:
+        conditions.append(audit_log.c.user_id == user_id)
+    if action:
+        conditions.append(audit_log.c.action == action)
+    if since:
+        conditions.append(audit_log.c.occurred_at >= since)
+    if until:
+        conditions.append(audit_log.c.occurred_at < until)
+    async with request.app.state.runtime.db.transaction() as session:
+        rows = await session.execute(
+            select(audit_log)
+            .where(*conditions)
+            .order_by(audit_log.c.seq.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        items = [_view(r) for r in rows]
+        total = (
+            await session.execute(select(func.count()).select_from(audit_log).where(*conditions))
+        ).scalar_one()
+    return {
+        "status": "success",
+        "message": "OK",
+        "data": {"items": items, "total": total, "limit": limit, "offset": offset},
+    }
+
+
+@router.get("/verify")
+async def verify(request: Request, _: Admin) -> dict[str, Any]:
+    async with request.app.state.runtime.db.transaction() as session:
+        result = await verify_chain(session)
+    return {
+        "status": "success",
+        "message": "OK" if result["valid"] else "audit chain broken",
+        "data": result,
+    }
+
+
+@router.get("/auth-events")
+async def list_auth_events(
+    request: Request,
+    _: Admin,
+    username: Text64 = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    conditions = [auth_events.c.username == username] if username else []
+    async with request.app.state.runtime.db.transaction() as session:
+        rows = await session.execute(
+            select(auth_events).where(*conditions).order_by(auth_events.c.id.desc()).limit(limit)
+        )
+        items = [
+            {
+                "at": r.at.isoformat(),
+                "username": r.username,
+                "action": r.action,
+                "outcome": r.outcome,
+                "source_ip": r.source_ip,
+                "detail": r.detail,
+            }
+            for r in rows
+        ]
+    return {"status": "success", "message": "OK", "data": {"items": items}}

@@ -1,0 +1,143 @@
+"""Sign-in, token refresh with rotation, sign-out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.roles import READERS
+from pydantic import BaseModel, Field
+from servicekit.auth import Principal, bearer_token, client_ip, require_roles
+
+from . import users as user_store
+from .models import auth_events
+from .passwords import verify_password
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+Reader = Annotated[Principal, Depends(require_roles(READERS))]
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=20, max_length=200)
+
+
+class LogoutRequest(BaseModel):
+    refresh_token: str | None = Field(default=None, min_length=20, max_length=200)
+
+
+def _tokens_body(request: Request, user: dict[str, Any], grant: Any) -> dict[str, Any]:
+    access, expires_in = request.app.state.token_issuer.access_token(user)
+    return {
+        "access_token": access,
+        "token_type": "bearer",
+        "expires_in": expires_in,
+        "refresh_token": grant.token,
+        "refresh_expires_at": grant.expires_at.isoformat(),
+        "user": user_store.public_view(user),
+    }
+
+
+async def _record(
+    session: Any,
+    request: Request,
+    username: str | None,
+    action: str,
+    outcome: str,
+    detail: str | None = None,
+) -> None:
+    await session.execute(
+        auth_events.insert().values(
+            username=username,
+            action=action,
+            outcome=outcome,
+            source_ip=client_ip(request),
+            detail=detail,
+        )
+    )
+
+
+@router.post("/login")
+async def login(body: LoginRequest, request: Request) -> dict[str, Any]:
+    runtime = request.app.state.runtime
+    async with runtime.db.transaction() as session:
+        user = await user_store.get_user(session, body.username)
+        ok = verify_password(user["password_hash"] if user else None, body.password)
+        if not ok or user is None or not user["active"]:
+            await _record(session, request, body.username[:64], "login", "refused")
+        else:
+            grant = await request.app.state.refresh_tokens.open_family(session, user["username"])
+            await _record(session, request, user["username"], "login", "ok")
+    if not ok or user is None or not user["active"]:
+        raise MesError(ErrorCode.INVALID_CREDENTIALS)
+    return {
+        "status": "success",
+        "message": "로그인되었습니다 (signed in)",
+        "data": _tokens_body(request, user, grant),
+    }
+
+
+@router.post("/refresh")
+async def refresh(body: RefreshRequest, request: Request) -> dict[str, Any]:
+    runtime = request.app.state.runtime
+    failure: MesError | None = None
+    async with runtime.db.transaction() as session:
+        try:
+            username, grant = await request.app.state.refresh_tokens.rotate(
+                session, body.refresh_token
+            )
+            user = await user_store.get_user(session, username)
+            if user is None or not user["active"]:
+                raise MesError(ErrorCode.TOKEN_REVOKED, data={"reason": "account disabled"})
+            await _record(session, request, username, "refresh", "ok")
+        except MesError as exc:
+            failure = exc  # keep the family revocation: commit, then answer the error
+            await _record(session, request, None, "refresh", "refused", exc.code.value)
+    if failure is not None:
+        raise failure
+    return {
+        "status": "success",
+        "message": "토큰이 갱신되었습니다 (refreshed)",
+        "data": _tokens_body(request, user, grant),
+    }
+
+
+@router.post("/logout")
+async def logout(
+    request: Request, principal: Reader, body: LogoutRequest | None = None
+) -> dict[str, Any]:
+    runtime = request.app.state.runtime
+    claims = request.app.state.jwt_verifier.verify(bearer_token(request))
+    await request.app.state.denylist.revoke(
+        claims["jti"], datetime.fromtimestamp(claims["exp"], UTC)
+    )
+    async with runtime.db.transaction() as session:
+        tokens = request.app.state.refresh_tokens
+        family = (
+            await tokens.family_of(session, body.refresh_token)
+            if body and body.refresh_token
+            else None
+        )
+        if family is not None:
+            await tokens.revoke_family(session, family, "logout")
+        await _record(session, request, principal.user_id, "logout", "ok")
+    return {
+        "status": "success",
+        "message": "로그아웃되었습니다 (signed out)",
+        "data": {"revoked_refresh_family": family is not None},
+    }
+
+
+@router.get("/me")
+async def me(request: Request, principal: Reader) -> dict[str, Any]:
+    async with request.app.state.runtime.db.transaction() as session:
+        user = await user_store.get_user(session, principal.user_id)
+    if user is None:
+        raise MesError(ErrorCode.USER_NOT_FOUND)
+    return {"status": "success", "message": "OK", "data": user_store.public_view(user)}

@@ -1,0 +1,136 @@
+"""User management (admin): accounts, roles, worker ids, deactivation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.identifiers import WORKER_ID_RE
+from mes_contracts.roles import ADMINS, Role
+from pydantic import BaseModel, ConfigDict, Field
+from servicekit.auth import Principal, require_roles
+from servicekit.runtime import actor_of
+
+from . import users as user_store
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")
+    password: str = Field(min_length=10, max_length=256)
+    role: Role
+    worker_id: str | None = Field(default=None, pattern=WORKER_ID_RE)
+    display_name: str = Field(min_length=1, max_length=100)
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Role | None = None
+    worker_id: str | None = Field(default=None, pattern=WORKER_ID_RE)
+    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    active: bool | None = None
+    password: str | None = Field(default=None, min_length=10, max_length=256)
+    reason: str | None = Field(default=None, max_length=500)
+
+
+def _ok(message: str, data: Any) -> dict[str, Any]:
+    return {"status": "success", "message": message, "data": data}
+
+
+@router.get("")
+async def list_users(
+    request: Request,
+    _: Admin,
+    role: Role | None = None,
+    active: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    async with request.app.state.runtime.db.transaction() as session:
+        rows, total = await user_store.list_users(
+            session, role=role, active=active, limit=limit, offset=offset
+        )
+    return _ok(
+        "OK",
+        {
+            "items": [user_store.public_view(u) for u in rows],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        },
+    )
+
+
+@router.post("", status_code=201)
+async def create_user(body: UserCreate, request: Request, principal: Admin) -> dict[str, Any]:
+    runtime = request.app.state.runtime
+    async with runtime.db.transaction() as session:
+        created = await user_store.create_user_if_missing(
+            runtime,
+            session,
+            username=body.username,
+            password=body.password,
+            role=body.role,
+            worker_id=body.worker_id,
+            display_name=body.display_name,
+            actor=actor_of(principal),
+            correlation_id=request.state.request_id,
+        )
+        if not created:
+            raise MesError(ErrorCode.USER_EXISTS, data={"username": body.username})
+        user = await user_store.get_user(session, body.username)
+    return _ok("사용자가 생성되었습니다 (user created)", user_store.public_view(user))
+
+
+@router.get("/{username}")
+async def get_user(username: str, request: Request, _: Admin) -> dict[str, Any]:
+    async with request.app.state.runtime.db.transaction() as session:
+        user = await user_store.get_user(session, username)
+    if user is None:
+        raise MesError(ErrorCode.USER_NOT_FOUND, data={"username": username})
+    return _ok("OK", user_store.public_view(user))
+
+
+@router.patch("/{username}")
+async def update_user(
+    username: str, body: UserUpdate, request: Request, principal: Admin
+) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    if not changes:
+        raise MesError(ErrorCode.VALIDATION_ERROR, data={"reason": "nothing to change"})
+    runtime = request.app.state.runtime
+    async with runtime.db.transaction() as session:
+        user = await user_store.update_user(
+            runtime,
+            session,
+            username,
+            changes,
+            actor=actor_of(principal),
+            correlation_id=request.state.request_id,
+        )
+        if changes.get("active") is False or changes.get("password") or "role" in changes:
+            await request.app.state.refresh_tokens.revoke_user(session, username, "account changed")
+    return _ok("사용자가 변경되었습니다 (user updated)", user_store.public_view(user))
+
+
+@router.delete("/{username}")
+async def deactivate_user(username: str, request: Request, principal: Admin) -> dict[str, Any]:
+    """Users are never erased (the audit trail names them): deletion deactivates."""
+    if username == principal.user_id:
+        raise MesError(ErrorCode.CONFLICT, data={"reason": "you cannot deactivate yourself"})
+    runtime = request.app.state.runtime
+    async with runtime.db.transaction() as session:
+        user = await user_store.update_user(
+            runtime,
+            session,
+            username,
+            {"active": False, "reason": "deleted by admin"},
+            actor=actor_of(principal),
+            correlation_id=request.state.request_id,
+        )
+        await request.app.state.refresh_tokens.revoke_user(session, username, "account deactivated")
+    return _ok("사용자가 비활성화되었습니다 (user deactivated)", user_store.public_view(user))
