@@ -78,6 +78,16 @@ def manager(gateway: str) -> Client:
 
 
 @pytest.fixture(scope="session")
+def admin(gateway: str) -> Client:
+    return Client(gateway, "admin", "demo-admin-1234")
+
+
+@pytest.fixture(scope="session")
+def viewer(gateway: str) -> Client:
+    return Client(gateway, "viewer", "demo-viewer-1234")
+
+
+@pytest.fixture(scope="session")
 def worker(gateway: str) -> Client:
     return Client(gateway, "w001", "demo-worker-1234")
 
