@@ -1,4 +1,4 @@
-"""Wiring of firmware-service (`uvicorn firmware_service.app:app`)."""
+"""Wiring of firmware-service (`uvicorn --factory firmware_service.app:build_app`)."""
 
 from __future__ import annotations
 
@@ -33,5 +33,3 @@ def build_app(settings: FirmwareSettings | None = None) -> FastAPI:
     app.state.storage = LocalDiskStorage(settings.firmware_dir or settings.data_dir / "firmware")
     return app
 
-
-app = build_app()

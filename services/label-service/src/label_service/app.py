@@ -1,4 +1,4 @@
-"""Wiring of label-service (`uvicorn label_service.app:app`)."""
+"""Wiring of label-service (`uvicorn --factory label_service.app:build_app`)."""
 
 from __future__ import annotations
 
@@ -46,5 +46,3 @@ def build_app(settings: LabelSettings | None = None) -> FastAPI:
     runtime.consumers.add(ev.SERIALS_ALLOCATED, queue_serial_labels)
     return create_service_app(runtime, title="label-service")
 
-
-app = build_app()
