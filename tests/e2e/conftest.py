@@ -100,3 +100,13 @@ def eventually(probe: Callable[[], Any], timeout: float = 15.0) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+@pytest.fixture(scope="session")
+def firmware_released(gateway: str) -> None:
+    """PROC-004 needs a released firmware: release the demo one if none is."""
+    from mes_cli.demo import Api, ensure_firmware
+
+    api = Api(gateway)
+    api.login("admin", "demo-admin-1234")
+    ensure_firmware(api)

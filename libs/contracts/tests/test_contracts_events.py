@@ -100,7 +100,7 @@ def test_parse_payload_unknown_version() -> None:
 def test_registry_is_complete_and_consistent() -> None:
     constants = {v for k, v in vars(ev).items() if k.isupper() and isinstance(v, str) and "." in v}
     assert constants == set(ev.EVENT_TYPES) == set(ev.ALL_STREAMS)
-    assert len(ev.ALL_STREAMS) == 17
+    assert len(ev.ALL_STREAMS) == 18
     for type_, model in ev.EVENT_TYPES.items():
         assert model.event_type == type_
         assert ev.EVENT_VERSIONS[type_] == model.event_version == 1

@@ -24,6 +24,7 @@ SERIALS_ALLOCATED = "serials.allocated"
 SERIAL_STATUS_CHANGED = "serial.status_changed"
 PROCESS_STARTED = "process.started"
 PROCESS_COMPLETED = "process.completed"
+ROUTING_UPDATED = "routing.updated"
 LABEL_PRINTED = "label.printed"
 LABEL_FAILED = "label.failed"
 FIRMWARE_UPLOADED = "firmware.uploaded"
@@ -66,6 +67,7 @@ EVENT_PRODUCERS: dict[str, str] = {
     SERIAL_STATUS_CHANGED: _LOT,
     PROCESS_STARTED: _PROCESS,
     PROCESS_COMPLETED: _PROCESS,
+    ROUTING_UPDATED: _PROCESS,
     LABEL_PRINTED: _LABEL,
     LABEL_FAILED: _LABEL,
     FIRMWARE_UPLOADED: _FIRMWARE,
@@ -87,6 +89,7 @@ EVENT_CONSUMERS: dict[str, tuple[str, ...]] = {
     SERIAL_STATUS_CHANGED: (_TRACE,),
     PROCESS_STARTED: (_LOT, _TRACE),
     PROCESS_COMPLETED: (_LOT, _TRACE),
+    ROUTING_UPDATED: (_LOT, _TRACE),
     LABEL_PRINTED: (_TRACE, _LOT),
     LABEL_FAILED: (_TRACE, _LOT),
     FIRMWARE_UPLOADED: (_TRACE,),

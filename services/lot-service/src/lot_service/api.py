@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from mes_contracts.errors import ErrorCode, MesError
-from mes_contracts.roles import MANAGERS, READERS
+from mes_contracts.roles import MANAGERS, READERS, Role
 from pydantic import BaseModel, Field
 from servicekit.auth import Principal, require_roles
 from servicekit.runtime import actor_of
@@ -18,6 +18,9 @@ from .service import LotService
 router = APIRouter(prefix="/api/v1")
 Reader = Annotated[Principal, Depends(require_roles(READERS))]
 Manager = Annotated[Principal, Depends(require_roles(MANAGERS))]
+QualityDecider = Annotated[
+    Principal, Depends(require_roles({Role.ADMIN, Role.PRODUCTION_MANAGER, Role.QUALITY_MANAGER}))
+]
 
 
 class LotCreate(BaseModel):
@@ -31,6 +34,11 @@ class LotClose(BaseModel):
 
 
 class SerialReplacement(BaseModel):
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class SerialStatusChange(BaseModel):
+    status: Literal["IN_PROGRESS", "PASSED", "FAILED"]
     reason: str = Field(min_length=3, max_length=500)
 
 
@@ -59,6 +67,40 @@ def _lot_view(lot: dict[str, Any]) -> dict[str, Any]:
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def process_status(
+    routing: list[dict[str, Any]], records: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every step of the routing with what is known of it (NOT_STARTED when nothing)."""
+    known = {r["process_id"]: r for r in records}
+    steps = routing or [
+        {
+            "process_id": r["process_id"],
+            "sequence": r["sequence_number"],
+            "name_ko": r["process_name"],
+            "name_en": None,
+        }
+        for r in records
+    ]
+    out = []
+    for step in steps:
+        record = known.get(step["process_id"], {})
+        out.append(
+            {
+                "process_id": step["process_id"],
+                "sequence": step["sequence"],
+                "name_ko": step["name_ko"],
+                "name_en": step["name_en"],
+                "status": record.get("status", "NOT_STARTED"),
+                "worker_id": record.get("worker_id"),
+                "start_time": _iso(record.get("start_time")),
+                "complete_time": _iso(record.get("complete_time")),
+                "result": record.get("result"),
+                "work_order_id": record.get("work_order_id"),
+            }
+        )
+    return out
 
 
 @router.get("/products", tags=["lots"])
@@ -115,10 +157,15 @@ async def get_lot(lot_number: str, request: Request, _: Reader) -> dict[str, Any
         if lot is None:
             raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
         processes = await repo.lot_process_rows(session, lot_number)
+        routing = await repo.routing_of(session, lot["product_model"])
         history = await repo.status_history(session, lot_number)
         serial_count = await repo.count_serials(session, lot_number)
     view = _lot_view(lot)
-    view["processes"] = [{k: _iso(v) for k, v in p.items() if k != "lot_number"} for p in processes]
+    view["processes"] = process_status(routing, processes)
+    done = sum(1 for p in view["processes"] if p["status"] == "COMPLETED")
+    view["progress_percent"] = (
+        round(100 * done / len(view["processes"])) if view["processes"] else 0
+    )
     view["status_history"] = [
         {k: _iso(v) for k, v in h.items() if k not in ("id", "lot_number")} for h in history
     ]
@@ -151,6 +198,7 @@ def _serial_view(s: dict[str, Any]) -> dict[str, Any]:
         "created_at": s["created_at"].isoformat(),
         "created_by": s["created_by"],
         "replacement_reason": s["replacement_reason"],
+        "status_reason": s.get("status_reason"),
     }
 
 
@@ -193,3 +241,20 @@ async def get_serial(serial_number: str, request: Request, _: Reader) -> dict[st
     if serial is None:
         raise MesError(ErrorCode.SERIAL_NOT_FOUND, data={"serial_number": serial_number})
     return _ok("OK", _serial_view(serial))
+
+
+@router.patch("/serials/{serial_number}", tags=["serials"])
+async def change_serial_status(
+    serial_number: str, body: SerialStatusChange, request: Request, principal: QualityDecider
+) -> dict[str, Any]:
+    svc = _svc(request)
+    async with svc.rt.db.transaction() as session:
+        serial = await svc.change_serial_status(
+            session,
+            serial_number,
+            body.status,
+            reason=body.reason,
+            actor=actor_of(principal),
+            correlation_id=request.state.request_id,
+        )
+    return _ok("시리얼 상태가 변경되었습니다 (serial status changed)", _serial_view(serial))

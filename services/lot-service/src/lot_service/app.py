@@ -25,7 +25,7 @@ def build_app(settings: LotSettings | None = None) -> FastAPI:
     service = LotService(runtime, settings)
     runtime.consumers.add(ev.PROCESS_STARTED, service.on_process_started)
     runtime.consumers.add(ev.PROCESS_COMPLETED, service.on_process_completed)
+    runtime.consumers.add(ev.ROUTING_UPDATED, service.on_routing_updated)
     app = create_service_app(runtime, title="lot-service", routers=[api.router], on_startup=_seed)
     app.state.lot_service = service
     return app
-

@@ -85,6 +85,17 @@ lot_processes = Table(
     Column("work_order_id", String(32)),
 )
 
+# Copy of each product model's routing, from process-service's routing.updated events.
+routing_steps = Table(
+    "routing_steps",
+    metadata,
+    Column("product_model", String(8), primary_key=True),
+    Column("process_id", String(16), primary_key=True),
+    Column("sequence", Integer, nullable=False),
+    Column("name_ko", String(64), nullable=False),
+    Column("name_en", String(64), nullable=False),
+)
+
 serials = Table(
     "serials",
     metadata,
@@ -95,6 +106,8 @@ serials = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(64), nullable=False),
     Column("replacement_reason", Text),
+    Column("status_reason", Text),
+    Column("updated_at", DateTime(timezone=True)),
     Column("attributes", JSONB, nullable=False, server_default="{}"),
     UniqueConstraint("lot_number", "sequence"),
 )

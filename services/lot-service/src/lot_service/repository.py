@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import lot_processes, lot_sequences, lot_status_history, lots, product_models, serials
+from .models import (
+    lot_processes,
+    lot_sequences,
+    lot_status_history,
+    lots,
+    product_models,
+    routing_steps,
+    serials,
+)
 
 
 async def get_product_model(session: AsyncSession, code: str) -> dict[str, Any] | None:
@@ -49,6 +57,32 @@ async def next_lot_sequence(
             index_elements=["product_model", "factory", "production_date"],
             set_={"last_seq": lot_sequences.c.last_seq + 1},
         )
+        .returning(lot_sequences.c.last_seq)
+    )
+    return (await session.execute(stmt)).scalar_one()
+
+
+async def resync_lot_sequence(
+    session: AsyncSession, product_model: str, factory: str, production_date: date
+) -> int:
+    """Set the date's counter past every existing LOT of that date; returns the next number."""
+    highest = (
+        select(func.coalesce(func.max(lots.c.sequence), 0))
+        .where(
+            lots.c.product_model == product_model,
+            lots.c.factory == factory,
+            lots.c.production_date == production_date,
+        )
+        .scalar_subquery()
+    )
+    stmt = (
+        update(lot_sequences)
+        .where(
+            lot_sequences.c.product_model == product_model,
+            lot_sequences.c.factory == factory,
+            lot_sequences.c.production_date == production_date,
+        )
+        .values(last_seq=func.greatest(lot_sequences.c.last_seq, highest) + 1)
         .returning(lot_sequences.c.last_seq)
     )
     return (await session.execute(stmt)).scalar_one()
@@ -225,3 +259,69 @@ async def get_serial(session: AsyncSession, serial_number: str) -> dict[str, Any
         await session.execute(select(serials).where(serials.c.serial_number == serial_number))
     ).first()
     return dict(row._mapping) if row else None
+
+
+async def replace_routing(
+    session: AsyncSession, product_model: str, steps: list[dict[str, Any]]
+) -> None:
+    await session.execute(
+        delete(routing_steps).where(routing_steps.c.product_model == product_model)
+    )
+    if steps:
+        await session.execute(
+            routing_steps.insert(),
+            [
+                {
+                    "product_model": product_model,
+                    "process_id": s["process_id"],
+                    "sequence": s["sequence"],
+                    "name_ko": s["name_ko"],
+                    "name_en": s["name_en"],
+                }
+                for s in steps
+            ],
+        )
+
+
+async def routing_of(session: AsyncSession, product_model: str) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(routing_steps)
+        .where(routing_steps.c.product_model == product_model)
+        .order_by(routing_steps.c.sequence)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def set_serial_statuses(
+    session: AsyncSession,
+    lot_number: str,
+    *,
+    from_statuses: tuple[str, ...],
+    to_status: str,
+    at: datetime,
+) -> list[dict[str, Any]]:
+    """Move the LOT's serials in `from_statuses` to `to_status`; returns (serial, old status)."""
+    old = (
+        select(serials.c.serial_number, serials.c.status)
+        .where(serials.c.lot_number == lot_number, serials.c.status.in_(from_statuses))
+        .with_for_update()
+    )
+    before = {r.serial_number: r.status for r in await session.execute(old)}
+    if not before:
+        return []
+    await session.execute(
+        update(serials)
+        .where(serials.c.serial_number.in_(list(before)))
+        .values(status=to_status, updated_at=at)
+    )
+    return [{"serial_number": sn, "from_status": st} for sn, st in sorted(before.items())]
+
+
+async def set_serial_status(
+    session: AsyncSession, serial_number: str, status: str, reason: str | None, at: datetime
+) -> None:
+    await session.execute(
+        update(serials)
+        .where(serials.c.serial_number == serial_number)
+        .values(status=status, status_reason=reason, updated_at=at)
+    )

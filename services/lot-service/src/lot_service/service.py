@@ -8,12 +8,15 @@ from typing import Any
 from mes_contracts import events as ev
 from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.errors import ErrorCode, MesError
+from servicekit.logging import get_logger
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
 from .domain import LotStatus, can_transition, lot_number, serial_number
 from .settings import LotSettings
+
+log = get_logger(__name__)
 
 
 def _who(actor: Actor | None) -> str:
@@ -45,23 +48,28 @@ class LotService:
         now = now or datetime.now(UTC)
         factory = model["factory"]
         production_date = self.calendar.production_date(now, shift)
-        seq = await repo.next_lot_sequence(session, product_model, factory, production_date)
-        number = lot_number(product_model, factory, production_date, shift, seq)
-        row = {
-            "lot_number": number,
+        row: dict[str, Any] = {
             "product_model": product_model,
             "factory": factory,
             "production_date": production_date,
             "shift": shift,
-            "sequence": seq,
             "target_quantity": target_quantity,
             "status": LotStatus.CREATED.value,
             "created_at": now,
             "created_by": _who(actor),
             "updated_at": now,
         }
-        if not await repo.insert_lot(session, row):
-            raise MesError(ErrorCode.DUPLICATE_LOT_NUMBER, data={"lot_number": number})
+        seq = await repo.next_lot_sequence(session, product_model, factory, production_date)
+        number = lot_number(product_model, factory, production_date, shift, seq)
+        if not await repo.insert_lot(session, {**row, "lot_number": number, "sequence": seq}):
+            # The number is taken (a LOT entered outside this counter): the database refused
+            # the duplicate. Move the counter past every existing LOT of the date, once.
+            log.warning("lot number taken, resynchronising the counter", lot_number=number)
+            seq = await repo.resync_lot_sequence(session, product_model, factory, production_date)
+            number = lot_number(product_model, factory, production_date, shift, seq)
+            if not await repo.insert_lot(session, {**row, "lot_number": number, "sequence": seq}):
+                raise MesError(ErrorCode.DUPLICATE_LOT_NUMBER, data={"lot_number": number})
+        row.update(lot_number=number, sequence=seq)
         await repo.add_status_history(session, number, None, LotStatus.CREATED, now, _who(actor))
         await self.rt.publish(
             session,
@@ -151,12 +159,15 @@ class LotService:
     ) -> list[dict[str, Any]]:
         first = await repo.reserve_serial_seqs(session, lot["lot_number"], count)
         now = datetime.now(UTC)
+        # Events of different streams may arrive out of order: a LOT already completed
+        # hands its units out as passed.
+        status = "PASSED" if lot["status"] == LotStatus.COMPLETED else "CREATED"
         rows = [
             {
                 "serial_number": serial_number(lot["lot_number"], seq),
                 "lot_number": lot["lot_number"],
                 "sequence": seq,
-                "status": "CREATED",
+                "status": status,
                 "created_at": now,
                 "created_by": _who(actor),
                 "replacement_reason": replacement_reason,
@@ -225,6 +236,76 @@ class LotService:
                 correlation_id=event.correlation_id,
             )
 
+    async def on_routing_updated(self, session: AsyncSession, event: Envelope) -> None:
+        await repo.replace_routing(session, event.data["product_model"], event.data["steps"])
+
+    async def _move_serials(
+        self,
+        session: AsyncSession,
+        lot_number: str,
+        from_statuses: tuple[str, ...],
+        to_status: str,
+        *,
+        at: datetime,
+        event: Envelope,
+    ) -> None:
+        moved = await repo.set_serial_statuses(
+            session, lot_number, from_statuses=from_statuses, to_status=to_status, at=at
+        )
+        events = [
+            self.rt.event(
+                ev.SERIAL_STATUS_CHANGED,
+                {
+                    "serial_number": m["serial_number"],
+                    "lot_number": lot_number,
+                    "from_status": m["from_status"],
+                    "to_status": to_status,
+                    "changed_at": at,
+                    "process_id": event.data["process_id"],
+                },
+                actor=event.actor,
+                correlation_id=event.correlation_id,
+            )
+            for m in moved
+        ]
+        await self.rt.publish(session, *events)
+
+    async def change_serial_status(
+        self,
+        session: AsyncSession,
+        serial_number: str,
+        status: str,
+        *,
+        reason: str,
+        actor: Actor,
+        correlation_id: str | None,
+    ) -> dict[str, Any]:
+        """A manager or quality manager marks one unit (e.g. FAILED after damage)."""
+        serial = await repo.get_serial(session, serial_number)
+        if serial is None:
+            raise MesError(ErrorCode.SERIAL_NOT_FOUND, data={"serial_number": serial_number})
+        now = datetime.now(UTC)
+        if serial["status"] == status:
+            return serial
+        await repo.set_serial_status(session, serial_number, status, reason, now)
+        await self.rt.publish(
+            session,
+            self.rt.event(
+                ev.SERIAL_STATUS_CHANGED,
+                {
+                    "serial_number": serial_number,
+                    "lot_number": serial["lot_number"],
+                    "from_status": serial["status"],
+                    "to_status": status,
+                    "changed_at": now,
+                    "reason": reason,
+                },
+                actor=actor,
+                correlation_id=correlation_id,
+            ),
+        )
+        return {**serial, "status": status, "status_reason": reason}
+
     async def on_process_completed(self, session: AsyncSession, event: Envelope) -> None:
         data = event.data
         lot = await repo.get_lot(session, data["lot_number"], for_update=True)
@@ -254,7 +335,17 @@ class LotService:
                 actor=event.actor,
                 correlation_id=event.correlation_id,
             )
-        if data.get("is_last_process") and data["result"] == "PASS":
+        passed = data["result"] == "PASS"
+        if passed and data["process_id"] == self.settings.serial_allocation_process:
+            # Labelled units move on to packaging.
+            await self._move_serials(
+                session, lot["lot_number"], ("CREATED",), "IN_PROGRESS", at=at, event=event
+            )
+        if data.get("is_last_process") and passed:
+            # Units not individually failed pass with their LOT.
+            await self._move_serials(
+                session, lot["lot_number"], ("CREATED", "IN_PROGRESS"), "PASSED", at=at, event=event
+            )
             await self.change_status(
                 session,
                 lot,

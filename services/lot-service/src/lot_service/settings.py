@@ -1,5 +1,6 @@
 from zoneinfo import ZoneInfo
 
+from mes_contracts.routing import SERIAL_ALLOCATION_PROCESS_ID
 from servicekit.settings import ServiceSettings
 
 from .domain import ShiftCalendar
@@ -13,7 +14,7 @@ class LotSettings(ServiceSettings):
     shift_day_start: str = "08:00"
     shift_night_start: str = "20:00"
     # The routing step whose start allocates the LOT's serial numbers (SPEC §5).
-    serial_allocation_process: str = "PROC-007"
+    serial_allocation_process: str = SERIAL_ALLOCATION_PROCESS_ID
 
     def calendar(self) -> ShiftCalendar:
         from datetime import time

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from mes_contracts import events as ev
+from mes_contracts.envelope import Actor
 from mes_contracts.routing import DEFAULT_ROUTING
 from servicekit.runtime import ServiceRuntime, create_service_app
 from servicekit.settings import ServiceSettings
@@ -19,11 +21,9 @@ class ProcessSettings(ServiceSettings):
     service_name: str = "process-service"
     port: int = 8002
     factory_timezone: str = "Asia/Seoul"
-    firmware_process_id: str = "PROC-004"
 
 
 async def _seed_routing(runtime: ServiceRuntime) -> None:
-    settings: ProcessSettings = runtime.settings  # type: ignore[assignment]
     steps = [
         {
             "process_id": s.process_id,
@@ -31,12 +31,25 @@ async def _seed_routing(runtime: ServiceRuntime) -> None:
             "name_ko": s.name_ko,
             "name_en": s.name_en,
             "level": str(s.level),
-            "requires_firmware": s.process_id == settings.firmware_process_id,
+            "requires_firmware": s.requires_firmware,
         }
         for s in DEFAULT_ROUTING
     ]
     async with runtime.db.transaction() as session:  # type: ignore[union-attr]
-        await repository.seed_routing(session, "WF", steps)
+        if await repository.seed_routing(session, "WF", steps):
+            # Others (lot-service, trace-service) keep a copy of the routing from this event.
+            await runtime.publish(
+                session,
+                runtime.event(
+                    ev.ROUTING_UPDATED,
+                    {
+                        "product_model": "WF",
+                        "steps": await repository.all_routings_of(session, "WF"),
+                        "updated_at": datetime.now(UTC),
+                    },
+                    actor=Actor(system="process-service"),
+                ),
+            )
 
 
 def build_app(settings: ProcessSettings | None = None) -> FastAPI:
@@ -49,9 +62,9 @@ def build_app(settings: ProcessSettings | None = None) -> FastAPI:
     for user_event in (ev.USER_CREATED, ev.USER_UPDATED, ev.USER_DEACTIVATED):
         c.add(user_event, service.on_user_changed)
     c.add(ev.FIRMWARE_RELEASED, service.on_firmware_released)
+    c.add(ev.FIRMWARE_ROLLED_BACK, service.on_firmware_released)  # carries the version now live
     app = create_service_app(
         runtime, title="process-service", routers=[api.router], on_startup=_seed_routing
     )
     app.state.process_service = service
     return app
-

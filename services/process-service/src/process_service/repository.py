@@ -36,6 +36,22 @@ async def all_routings(session: AsyncSession) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
+async def all_routings_of(session: AsyncSession, product_model: str) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(
+            routing_steps.c.process_id,
+            routing_steps.c.sequence,
+            routing_steps.c.name_ko,
+            routing_steps.c.name_en,
+            routing_steps.c.level,
+            routing_steps.c.requires_firmware,
+        )
+        .where(routing_steps.c.product_model == product_model)
+        .order_by(routing_steps.c.sequence)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
 async def seed_routing(
     session: AsyncSession, product_model: str, steps: list[dict[str, Any]]
 ) -> None:

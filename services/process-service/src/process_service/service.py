@@ -178,6 +178,7 @@ class ProcessService:
                     "result": outcome.result,
                     "process_data": body["process_data"],
                     "defects": defects,
+                    "measurements": [m.model_dump(mode="json") for m in outcome.measurements],
                     "component_lots": [c.model_dump(mode="json") for c in outcome.component_lots],
                     "is_last_process": is_last,
                     "recorded_at": now,

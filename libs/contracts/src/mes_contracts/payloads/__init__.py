@@ -22,7 +22,12 @@ from mes_contracts.payloads.lot import (
     SerialsAllocated,
     SerialStatusChanged,
 )
-from mes_contracts.payloads.process import ProcessCompleted, ProcessStarted
+from mes_contracts.payloads.process import (
+    ProcessCompleted,
+    ProcessStarted,
+    RoutingStepInfo,
+    RoutingUpdated,
+)
 
 #: Every payload model, in catalogue order.
 ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
@@ -32,6 +37,7 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     SerialStatusChanged,
     ProcessStarted,
     ProcessCompleted,
+    RoutingUpdated,
     LabelPrinted,
     LabelFailed,
     FirmwareUploaded,
@@ -61,6 +67,8 @@ __all__ = [
     "PrinterUpdated",
     "ProcessCompleted",
     "ProcessStarted",
+    "RoutingStepInfo",
+    "RoutingUpdated",
     "SerialStatusChanged",
     "SerialsAllocated",
     "UserCreated",

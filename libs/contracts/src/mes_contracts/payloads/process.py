@@ -53,3 +53,25 @@ class ProcessCompleted(_ProcessFacts):
     )
     is_last_process: bool = Field(description="True for the last step of the routing")
     recorded_at: AwareDatetime = Field(description="When the server accepted the completion")
+
+
+class RoutingStepInfo(EventPayload):
+    process_id: ProcessId
+    sequence: int = Field(ge=1)
+    name_ko: str = Field(max_length=100)
+    name_en: str = Field(max_length=100)
+    level: str = Field(default="LOT", max_length=16, description="LOT or SERIAL")
+    requires_firmware: bool = False
+
+
+class RoutingUpdated(EventPayload):
+    """The routing of a product model, whole (process-service owns it; others keep a copy)."""
+
+    event_type = "routing.updated"
+
+    product_model: ProductModelCode
+    steps: list[RoutingStepInfo] = Field(min_length=1, description="In order")
+    updated_at: AwareDatetime
+
+    def event_subject(self) -> str | None:
+        return self.product_model

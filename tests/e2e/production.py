@@ -1,0 +1,77 @@
+"""Driving LOTs through processes over the public API, as the workstation does."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from mes_cli.demo import process_data_for
+from mes_contracts.reference_data import station_files_dir
+
+from .conftest import Client, eventually
+
+KST = ZoneInfo("Asia/Seoul")
+NAMES = {
+    "PROC-001": "레이저 마킹",
+    "PROC-002": "LMA 조립",
+    "PROC-003": "센서 검사",
+    "PROC-004": "펌웨어 업로드",
+    "PROC-005": "로봇 조립",
+    "PROC-006": "성능검사",
+    "PROC-007": "라벨 프린팅",
+    "PROC-008": "포장 + 외관검사",
+}
+
+
+def new_lot(manager: Client, worker: Client, quantity: int = 100, shift: str = "D") -> str:
+    r = manager.post(
+        "/api/v1/lots", json={"product_model": "WF", "target_quantity": quantity, "shift": shift}
+    )
+    assert r.status_code == 201, r.text
+    number = r.json()["data"]["lot_number"]
+    eventually(lambda: worker.get(f"/api/v1/process/lots/{number}").status_code == 200)
+    return number
+
+
+def start_body(lot: str, process_id: str, at: datetime, worker_id: str = "W001") -> dict[str, Any]:
+    return {
+        "lot_number": lot,
+        "process_id": process_id,
+        "process_name": NAMES[process_id],
+        "worker_id": worker_id,
+        "start_time": at.isoformat(timespec="seconds"),
+    }
+
+
+def complete_body(
+    lot: str, process_id: str, at: datetime, data: dict | None = None, worker_id: str = "W001"
+) -> dict:
+    return {
+        **start_body(lot, process_id, at, worker_id),
+        "complete_time": (at + timedelta(minutes=10)).isoformat(timespec="seconds"),
+        "process_data": process_data_for(process_id, lot, at) if data is None else data,
+    }
+
+
+def run_process(worker: Client, lot: str, process_id: str, data: dict | None = None) -> dict:
+    at = datetime.now(KST).replace(microsecond=0)
+    r = worker.post("/api/v1/process/start", json=start_body(lot, process_id, at))
+    assert r.status_code == 200, r.text
+    r = worker.post("/api/v1/process/complete", json=complete_body(lot, process_id, at, data))
+    assert r.status_code == 200, r.text
+    return r.json()["data"]
+
+
+def run_through(worker: Client, lot: str, last: str) -> None:
+    for i in range(1, int(last[-3:]) + 1):
+        run_process(worker, lot, f"PROC-{i:03d}")
+
+
+def station_file(kind: str, name_prefix: str) -> dict[str, Any]:
+    """A reference station file's JSON (tests/reference-data/station-files)."""
+    folder: Path = station_files_dir() / kind
+    [path] = [p for p in folder.iterdir() if p.name.startswith(name_prefix)]
+    return json.loads(path.read_text(encoding="utf-8"))
