@@ -1,0 +1,287 @@
+"""Event handlers that build the read models. Each is an idempotent, order-tolerant upsert:
+the newest fact (by its own timestamp) wins, and nothing is keyed on arrival order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from mes_contracts import events as ev
+from mes_contracts.envelope import Envelope
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import (
+    component_usage,
+    defects,
+    event_log,
+    lot_status_history,
+    lots,
+    measurements,
+    process_records,
+    routing,
+    serials,
+)
+
+
+def _t(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Projector:
+    def __init__(self, factory_tz: ZoneInfo) -> None:
+        self.tz = factory_tz
+        self.handlers = {
+            ev.LOT_CREATED: self.lot_created,
+            ev.LOT_STATUS_CHANGED: self.lot_status_changed,
+            ev.ROUTING_UPDATED: self.routing_updated,
+            ev.SERIALS_ALLOCATED: self.serials_allocated,
+            ev.SERIAL_STATUS_CHANGED: self.serial_status_changed,
+            ev.PROCESS_STARTED: self.process_started,
+            ev.PROCESS_COMPLETED: self.process_completed,
+        }
+
+    @property
+    def streams(self) -> tuple[str, ...]:
+        return tuple(self.handlers)
+
+    def _day(self, moment: datetime | None):
+        return moment.astimezone(self.tz).date() if moment else None
+
+    async def apply(self, session: AsyncSession, event: Envelope) -> None:
+        await session.execute(
+            insert(event_log)
+            .values(
+                event_id=event.id,
+                type=event.type,
+                subject=event.subject,
+                time=event.time,
+                actor=event.actor.model_dump(mode="json", exclude_none=True)
+                if event.actor
+                else None,
+                data=event.data,
+            )
+            .on_conflict_do_nothing()
+        )
+        await self.handlers[event.type](session, event)
+
+    async def lot_created(self, session: AsyncSession, event: Envelope) -> None:
+        d = event.data
+        values = {
+            "lot_number": d["lot_number"],
+            "product_model": d["product_model"],
+            "factory": d["factory"],
+            "production_date": datetime.fromisoformat(d["production_date"]).date(),
+            "shift": d["shift"],
+            "target_quantity": d["target_quantity"],
+            "status": d["status"],
+            "status_time": _t(d["created_at"]),
+            "created_at": _t(d["created_at"]),
+            "created_by": d["created_by"],
+        }
+        stmt = insert(lots).values(**values)
+        static = (
+            "product_model",
+            "factory",
+            "production_date",
+            "shift",
+            "target_quantity",
+            "created_at",
+            "created_by",
+        )
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["lot_number"], set_={k: stmt.excluded[k] for k in static}
+            )
+        )
+
+    async def lot_status_changed(self, session: AsyncSession, event: Envelope) -> None:
+        d = event.data
+        at = _t(d["changed_at"])
+        await session.execute(
+            insert(lot_status_history)
+            .values(
+                event_id=event.id,
+                lot_number=d["lot_number"],
+                from_status=d.get("from_status"),
+                to_status=d["to_status"],
+                changed_at=at,
+                changed_by=d.get("changed_by"),
+                reason=d.get("reason"),
+            )
+            .on_conflict_do_nothing()
+        )
+        stmt = insert(lots).values(
+            lot_number=d["lot_number"], status=d["to_status"], status_time=at
+        )
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["lot_number"],
+                set_={"status": stmt.excluded.status, "status_time": stmt.excluded.status_time},
+                where=lots.c.status_time.is_(None)
+                | (lots.c.status_time <= stmt.excluded.status_time),
+            )
+        )
+
+    async def routing_updated(self, session: AsyncSession, event: Envelope) -> None:
+        d = event.data
+        await session.execute(delete(routing).where(routing.c.product_model == d["product_model"]))
+        await session.execute(
+            routing.insert(),
+            [
+                {
+                    "product_model": d["product_model"],
+                    "process_id": s["process_id"],
+                    "sequence": s["sequence"],
+                    "name_ko": s["name_ko"],
+                    "name_en": s["name_en"],
+                }
+                for s in d["steps"]
+            ],
+        )
+
+    async def serials_allocated(self, session: AsyncSession, event: Envelope) -> None:
+        d = event.data
+        at = _t(d["allocated_at"])
+        rows = [
+            {
+                "serial_number": s["serial_number"],
+                "lot_number": d["lot_number"],
+                "sequence": s["sequence"],
+                "status": "CREATED",
+                "status_time": at,
+                "allocated_at": at,
+                "replacement_reason": d.get("replacement_reason"),
+            }
+            for s in d["serials"]
+        ]
+        if rows:
+            stmt = insert(serials).values(rows)
+            await session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["serial_number"],
+                    set_={
+                        "allocated_at": stmt.excluded.allocated_at,
+                        "replacement_reason": stmt.excluded.replacement_reason,
+                    },
+                )
+            )
+
+    async def serial_status_changed(self, session: AsyncSession, event: Envelope) -> None:
+        d = event.data
+        at = _t(d["changed_at"])
+        stmt = insert(serials).values(
+            serial_number=d["serial_number"],
+            lot_number=d["lot_number"],
+            sequence=int(d["serial_number"].rsplit("-", 1)[1]),
+            status=d["to_status"],
+            status_time=at,
+            allocated_at=at,
+        )
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["serial_number"],
+                set_={"status": stmt.excluded.status, "status_time": stmt.excluded.status_time},
+                where=serials.c.status_time <= stmt.excluded.status_time,
+            )
+        )
+
+    def _record_base(self, d: dict[str, Any]) -> dict[str, Any]:
+        start = _t(d["start_time"])
+        return {
+            "work_order_id": d["work_order_id"],
+            "lot_number": d["lot_number"],
+            "product_model": d.get("product_model"),
+            "process_id": d["process_id"],
+            "process_name": d.get("process_name"),
+            "sequence_number": d["sequence_number"],
+            "worker_id": d["worker_id"],
+            "start_time": start,
+            "start_day": self._day(start),
+        }
+
+    async def process_started(self, session: AsyncSession, event: Envelope) -> None:
+        values = self._record_base(event.data)
+        stmt = insert(process_records).values(**values)
+        # The start event is the authority on the start; a completion that arrived first
+        # only filled it provisionally (with the station's reported start).
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["work_order_id"],
+                set_={k: stmt.excluded[k] for k in values if k != "work_order_id"},
+            )
+        )
+
+    async def process_completed(self, session: AsyncSession, event: Envelope) -> None:
+        d = event.data
+        complete = _t(d["complete_time"])
+        base = self._record_base(d)
+        completion = {
+            "complete_worker_id": d["worker_id"],
+            "complete_time": complete,
+            "complete_day": self._day(complete),
+            "result": d["result"],
+            "process_data": d["process_data"],
+        }
+        stmt = insert(process_records).values(**base, **completion)
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["work_order_id"], set_={k: stmt.excluded[k] for k in completion}
+            )
+        )
+        common = {
+            "work_order_id": d["work_order_id"],
+            "lot_number": d["lot_number"],
+            "process_id": d["process_id"],
+        }
+        defect_rows = [
+            {
+                **common,
+                "idx": i,
+                "check_name": x["check"],
+                "measured": x.get("measured"),
+                "target": x.get("target"),
+                "tolerance": x.get("tolerance"),
+                "lower_limit": x.get("lower_limit"),
+                "upper_limit": x.get("upper_limit"),
+                "unit": x.get("unit"),
+                "message": x.get("message"),
+                "worker_id": d["worker_id"],
+                "occurred_at": complete,
+            }
+            for i, x in enumerate(d.get("defects", []))
+        ]
+        measurement_rows = [
+            {
+                **common,
+                "idx": i,
+                "check_name": m["check"],
+                "value": m.get("value"),
+                "target": m.get("target"),
+                "lower_limit": m.get("lower"),
+                "upper_limit": m.get("upper"),
+                "unit": m.get("unit"),
+                "result": m.get("result"),
+                "measured_at": complete,
+            }
+            for i, m in enumerate(d.get("measurements", []))
+        ]
+        usage_rows = [
+            {
+                **common,
+                "component_type": c["component_type"],
+                "component_lot": c["lot_number"],
+                "worker_id": d["worker_id"],
+                "used_at": complete,
+            }
+            for c in d.get("component_lots", [])
+        ]
+        for table, rows in (
+            (defects, defect_rows),
+            (measurements, measurement_rows),
+            (component_usage, usage_rows),
+        ):
+            if rows:
+                await session.execute(insert(table).values(rows).on_conflict_do_nothing())
