@@ -203,6 +203,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo_cmd.run(url)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    if args.suite == "trace":
+        return bench.run_trace(seconds=args.seconds, samples=args.samples, years=args.years)
+    levels = [int(c) for c in args.concurrency.split(",")]
+    return bench.run_core(
+        url=args.url, concurrencies=levels, seconds=args.seconds, quantity=args.quantity
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="mes", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -222,6 +233,21 @@ def main() -> int:
     demo = sub.add_parser("demo", help="drive a new LOT through all 8 processes via the HTTP API")
     demo.add_argument("--url", help="gateway URL (default: the running stack)")
     demo.set_defaults(func=cmd_demo)
+    bench = sub.add_parser(
+        "bench", help="benchmarks (core: process start/complete through the gateway)"
+    )
+    bench.add_argument("suite", nargs="?", default="core", choices=["core", "trace"])
+    bench.add_argument("--samples", type=int, default=300, help="trace: queries per kind")
+    bench.add_argument("--years", type=float, default=3.0, help="trace: history to seed")
+    bench.add_argument(
+        "--concurrency", default="8,32", help="comma-separated levels (default 8,32)"
+    )
+    bench.add_argument("--seconds", type=float, default=20.0, help="time box per level")
+    bench.add_argument(
+        "--quantity", type=int, default=100, help="units per LOT (serials allocated at PROC-007)"
+    )
+    bench.add_argument("--url", help="a running gateway instead of a throw-away stack")
+    bench.set_defaults(func=cmd_bench)
     args, extra = parser.parse_known_args()
     if extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -1,0 +1,378 @@
+"""`./mes bench core`: start and complete requests through the gateway, authenticated, at
+several concurrencies for a bounded time; prints throughput, latency percentiles per
+endpoint and the event lag from a completion's commit to its arrival at a consumer.
+
+By default it starts a throw-away stack (embedded PostgreSQL and Redis in a temp dir, the
+rate limit raised for one client address) so it measures the system, not a dev stack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+from mes_contracts.envelope import Envelope
+from mes_contracts.wire import DATA_FIELD
+from redis.asyncio import Redis
+
+from .demo import Api, ensure_firmware, process_data_for
+from .infra import free_port
+from .stack import Stack, StackConfig
+
+KST = ZoneInfo("Asia/Seoul")
+NAMES = [
+    "레이저 마킹",
+    "LMA 조립",
+    "센서 검사",
+    "펌웨어 업로드",
+    "로봇 조립",
+    "성능검사",
+    "라벨 프린팅",
+    "포장 + 외관검사",
+]
+BENCH_ENV = {
+    "MES_RATE_LIMIT_PER_MINUTE": "100000000",
+    "MES_LOGIN_RATE_LIMIT_PER_MINUTE": "100000",
+    "MES_LOG_LEVEL": "WARNING",
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+@dataclass
+class Results:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    lags: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+
+
+class LotPool:
+    """LOTs to work on, each walked through the 8 steps; one worker per LOT at a time."""
+
+    def __init__(self, lots: list[str]) -> None:
+        self.free: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+        for lot in lots:
+            self.free.put_nowait((lot, 1))
+
+
+async def _worker(
+    client: httpx.AsyncClient, pool: LotPool, results: Results, deadline: float
+) -> None:
+    while time.monotonic() < deadline:
+        try:
+            lot, step = pool.free.get_nowait()
+        except asyncio.QueueEmpty:
+            return  # every LOT done: the run is over for this worker
+        pid = f"PROC-{step:03d}"
+        at = datetime.now(KST).replace(microsecond=0)
+        body = {
+            "lot_number": lot,
+            "process_id": pid,
+            "process_name": NAMES[step - 1],
+            "worker_id": "W001",
+            "start_time": at.isoformat(),
+        }
+        ok = await _timed(client, "start", "/api/v1/process/start", body, results)
+        if ok:
+            done = {
+                **body,
+                "complete_time": (at + timedelta(minutes=5)).isoformat(),
+                "process_data": process_data_for(pid, lot, at),
+            }
+            ok = await _timed(client, "complete", "/api/v1/process/complete", done, results)
+        if ok and step < 8:
+            pool.free.put_nowait((lot, step + 1))
+
+
+async def _timed(
+    client: httpx.AsyncClient, name: str, path: str, body: dict, results: Results
+) -> bool:
+    started = time.perf_counter()
+    try:
+        r = await client.post(path, json=body)
+    except httpx.HTTPError:
+        results.errors[name] += 1
+        return False
+    results.latencies[name].append(time.perf_counter() - started)
+    if r.status_code != 200:
+        results.errors[name] += 1
+        return False
+    return True
+
+
+async def _watch_lag(redis_url: str, results: Results, stop: asyncio.Event) -> None:
+    """A consumer of process.completed: how long after commit each event arrives."""
+    redis = Redis.from_url(redis_url)
+    last = "$"
+    try:
+        while not stop.is_set():
+            answer = await redis.xread({"process.completed": last}, block=500, count=500)
+            arrived = datetime.now(KST)
+            for _, entries in answer or []:
+                for entry_id, fields in entries:
+                    last = entry_id
+                    event = Envelope.from_json(fields[DATA_FIELD.encode()])
+                    results.lags.append((arrived - event.time).total_seconds())
+    finally:
+        await redis.aclose()
+
+
+async def run_level(
+    gateway: str, redis_url: str, token: str, lots: list[str], concurrency: int, seconds: float
+) -> Results:
+    results = Results()
+    pool = LotPool(lots)
+    stop = asyncio.Event()
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=gateway, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
+    ) as client:
+        watcher = asyncio.create_task(_watch_lag(redis_url, results, stop))
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        deadline = started + seconds
+        await asyncio.gather(
+            *(_worker(client, pool, results, deadline) for _ in range(concurrency))
+        )
+        results.elapsed = time.monotonic() - started
+        await asyncio.sleep(1.0)  # let the last events arrive
+        stop.set()
+        await watcher
+    return results
+
+
+def _create_lots(api: Api, count: int, quantity: int) -> list[str]:
+    lots = [
+        api.call(
+            "POST",
+            "/api/v1/lots",
+            json={"product_model": "WF", "shift": "D", "target_quantity": quantity},
+        )["lot_number"]
+        for _ in range(count)
+    ]
+    return lots
+
+
+def _wait_known(api: Api, lots: list[str]) -> None:
+    deadline = time.monotonic() + 60
+    for lot in lots:
+        while True:
+            try:
+                api.call("GET", f"/api/v1/process/lots/{lot}")
+                break
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+
+def report(concurrency: int, r: Results) -> str:
+    total = sum(len(v) for v in r.latencies.values())
+    lines = [
+        f"\nconcurrency {concurrency}: {total} requests in {r.elapsed:.1f}s = {total / r.elapsed:.0f} req/s "
+        f"(errors: {dict(r.errors) or 0})"
+    ]
+    lines.append(
+        f"  {'endpoint':<10} {'count':>7} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+    )
+    for name, values in sorted(r.latencies.items()):
+        ms = [v * 1000 for v in values]
+        lines.append(
+            f"  {name:<10} {len(ms):>7} {len(ms) / r.elapsed:>7.0f} {percentile(ms, 50):>8.1f} "
+            f"{percentile(ms, 95):>8.1f} {percentile(ms, 99):>8.1f}"
+        )
+    lag = [v * 1000 for v in r.lags]
+    lines.append(
+        f"  event lag commit→consumer (process.completed, n={len(lag)}): p50 {percentile(lag, 50):.1f} ms, "
+        f"p95 {percentile(lag, 95):.1f} ms, p99 {percentile(lag, 99):.1f} ms, max {max(lag, default=0):.1f} ms"
+    )
+    return "\n".join(lines)
+
+
+def conditions() -> str:
+    load = os.getloadavg()
+    return (
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"load average before the run {load[0]:.2f}; everything on this machine (client included), loopback"
+    )
+
+
+def run_core(*, url: str | None, concurrencies: list[int], seconds: float, quantity: int) -> int:
+    print(conditions())
+    tmp: Path | None = None
+    stack: Stack | None = None
+    try:
+        if url is None:
+            tmp = Path(tempfile.mkdtemp(prefix="mes-bench-"))
+            stack = Stack(
+                StackConfig(data_dir=tmp, http_port=free_port(), extra_env=BENCH_ENV),
+                log=lambda *_: None,
+            )
+            print("starting a throw-away stack…", flush=True)
+            stack.start_data_stores()
+            stack.migrate()
+            stack.start_services()
+            stack.wait_ready(timeout=120)
+            url = stack.gateway_url
+            redis_url = stack.redis_url
+        else:
+            redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:8009/0")
+        admin, manager, worker = Api(url), Api(url), Api(url)
+        admin.login("admin", "demo-admin-1234")
+        manager.login("manager", "demo-manager-1234")
+        worker.login("w001", "demo-worker-1234")
+        ensure_firmware(admin)
+        for concurrency in concurrencies:
+            # Enough LOTs that no worker runs out within the time box (16 requests per LOT).
+            lots = _create_lots(manager, max(concurrency * 4, int(seconds * 600 / 16)), quantity)
+            _wait_known(worker, lots)
+            results = asyncio.run(
+                run_level(url, redis_url or "", worker.token or "", lots, concurrency, seconds)
+            )
+            print(report(concurrency, results), flush=True)
+    finally:
+        if stack:
+            stack.stop()
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+# -- ./mes bench trace -------------------------------------------------------------------
+
+
+def _histogram(metrics_text: str, group: str, stream: str) -> dict[float, float]:
+    """Cumulative bucket counts of mes_event_lag_seconds for one consumer group and stream."""
+    buckets: dict[float, float] = {}
+    for line in metrics_text.splitlines():
+        if not line.startswith("mes_event_lag_seconds_bucket{"):
+            continue
+        labels, value = line.rsplit(" ", 1)
+        if f'group="{group}"' in labels and f'stream="{stream}"' in labels:
+            le = labels.split('le="', 1)[1].split('"', 1)[0]
+            buckets[float("inf") if le == "+Inf" else float(le)] = float(value)
+    return buckets
+
+
+def _bucket_percentile(before: dict[float, float], after: dict[float, float], q: float) -> float:
+    """Upper bound of the bucket holding the q-th percentile of the observations in between."""
+    diffs = sorted((le, after.get(le, 0) - before.get(le, 0)) for le in after)
+    total = diffs[-1][1] if diffs else 0
+    if not total:
+        return float("nan")
+    for le, count in diffs:
+        if count >= total * q / 100:
+            return le
+    return float("inf")
+
+
+def _timed_gets(client: httpx.Client, paths: list[str]) -> list[float]:
+    out = []
+    for path in paths:
+        started = time.perf_counter()
+        r = client.get(path)
+        out.append((time.perf_counter() - started) * 1000)
+        if r.status_code != 200:
+            raise RuntimeError(f"GET {path} → {r.status_code}: {r.text[:200]}")
+    return out
+
+
+def run_trace(*, seconds: float, samples: int, years: float) -> int:
+    import random
+    import subprocess
+    import sys
+
+    print(conditions())
+    tmp = Path(tempfile.mkdtemp(prefix="mes-bench-trace-"))
+    stack = Stack(
+        StackConfig(data_dir=tmp, http_port=free_port(), extra_env=BENCH_ENV), log=lambda *_: None
+    )
+    try:
+        print("starting a throw-away stack…", flush=True)
+        stack.start_data_stores()
+        stack.migrate()
+        stack.start_services()
+        stack.wait_ready(timeout=120)
+        url = stack.gateway_url
+        print(f"seeding {years:g} years of history (500 units/day)…", flush=True)
+        env = {**os.environ, "DATABASE_URL": stack.database_url or ""}
+        seeded = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "trace_service.seed_history", "--years", str(years)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        print("  " + seeded.stdout.strip())
+        viewer = Api(url)
+        viewer.login("viewer", "demo-viewer-1234")
+        rng = random.Random(1)  # noqa: S311
+        today = datetime.now(KST).date()
+        days = [today - timedelta(days=d) for d in range(1, int(365 * years))]
+        serials = [
+            f"WF-KR-{rng.choice(days):%y%m%d}D-{rng.randint(1, 5):03d}-{rng.randint(1, 100):04d}"
+            for _ in range(samples)
+        ]
+        springs = [f"SPRING-{(rng.choice(days).toordinal() // 2):06d}" for _ in range(samples)]
+        with httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {viewer.token}"}, timeout=30
+        ) as client:
+            _timed_gets(client, [f"/api/v1/trace/serials/{s}" for s in serials[:20]])  # warm-up
+            figures = {
+                "trace by serial": _timed_gets(
+                    client, [f"/api/v1/trace/serials/{s}" for s in serials]
+                ),
+                "recall by component LOT": _timed_gets(
+                    client, [f"/api/v1/trace/components/{c}" for c in springs]
+                ),
+                "dashboard summary": _timed_gets(client, ["/api/v1/dashboard/summary"] * samples),
+            }
+        print(f"\nqueries through the gateway, sequential, {samples} each:")
+        for name, ms in figures.items():
+            print(
+                f"  {name:<26} p50 {percentile(ms, 50):6.1f} ms   p95 {percentile(ms, 95):6.1f} ms"
+            )
+
+        trace_metrics = stack.services["trace-service"].url + "/metrics"
+        before = _histogram(httpx.get(trace_metrics).text, "trace-service", "process.completed")
+        admin, manager, worker = Api(url), Api(url), Api(url)
+        admin.login("admin", "demo-admin-1234")
+        manager.login("manager", "demo-manager-1234")
+        worker.login("w001", "demo-worker-1234")
+        ensure_firmware(admin)
+        lots = _create_lots(manager, max(32, int(seconds * 600 / 16)), 100)
+        _wait_known(worker, lots)
+        load = asyncio.run(
+            run_level(url, stack.redis_url or "", worker.token or "", lots, 8, seconds)
+        )
+        time.sleep(2)
+        after = _histogram(httpx.get(trace_metrics).text, "trace-service", "process.completed")
+        total = sum(len(v) for v in load.latencies.values())
+        print(
+            f"\nevent → trace projection lag under the core load (concurrency 8, {total / load.elapsed:.0f} req/s):"
+        )
+        print(
+            f"  process.completed: p50 ≤ {_bucket_percentile(before, after, 50) * 1000:.0f} ms, "
+            f"p95 ≤ {_bucket_percentile(before, after, 95) * 1000:.0f} ms (histogram bucket bounds)"
+        )
+    finally:
+        stack.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
