@@ -1,52 +1,57 @@
-"""Firmware routes: upload (admin), list, release (admin), download (any signed-in role)."""
+"""Catalogue routes: upload, release and rollback (admin); list, detail, current and
+release history (every signed-in role); the download log (admin)."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse
-from mes_contracts import events as ev
+from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+from mes_contracts.api.firmware import FirmwareRollbackRequest
 from mes_contracts.errors import ErrorCode, MesError
-from mes_contracts.identifiers import FIRMWARE_VERSION_RE, firmware_filename, is_firmware_version
+from mes_contracts.identifiers import FIRMWARE_VERSION_RE, MD5_RE, SHA256_RE, is_firmware_version
 from mes_contracts.roles import ADMINS, READERS
+from pydantic import BaseModel, ConfigDict, Field
 from servicekit.auth import Principal, require_roles
-from servicekit.runtime import actor_of
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
 
-from .models import firmware_versions
+from . import repository as repo
+from .service import FirmwareService, Upload
+from .views import download_view, firmware_view, release_view
 
 router = APIRouter(prefix="/api/v1/firmware", tags=["firmware"])
 Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
 Reader = Annotated[Principal, Depends(require_roles(READERS))]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+State = Literal["UPLOADED", "RELEASED", "SUPERSEDED", "WITHDRAWN"]
 
 
-def _view(row: Any) -> dict[str, Any]:
-    return {
-        "version": row.version,
-        "filename": row.filename,
-        "file_size": row.file_size,
-        "md5_hash": row.md5_hash,
-        "sha256": row.sha256,
-        "target_mcu": row.target_mcu,
-        "release_notes": row.release_notes,
-        "state": row.state,
-        "uploaded_by": row.uploaded_by,
-        "uploaded_at": row.uploaded_at.isoformat(),
-        "download_url": f"/api/v1/firmware/download/{row.version}",
-    }
+class ReleaseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=500)
 
 
-def _checked_version(version: str) -> str:
+def checked_version(version: str) -> str:
     if not is_firmware_version(version):
         raise MesError(
             ErrorCode.INVALID_FIRMWARE_VERSION,
             data={"version": version[:40], "pattern": FIRMWARE_VERSION_RE},
         )
     return version
+
+
+def service_of(request: Request) -> FirmwareService:
+    return request.app.state.firmware_service
+
+
+def _ok(message: str, data: Any, status_code: int = 200) -> JSONResponse:
+    body = {"status": "success", "message": message, "data": data}
+    return JSONResponse(body, status_code=status_code)
+
+
+def _page(items: list[dict[str, Any]], total: int, limit: int, offset: int) -> dict[str, Any]:
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
 @router.post("", status_code=201)
@@ -56,142 +61,127 @@ async def upload(
     version: Annotated[str, Form(max_length=32)],
     target_mcu: Annotated[str, Form(min_length=1, max_length=64)],
     file: Annotated[UploadFile, File()],
-    release_notes: Annotated[str | None, Form(max_length=5000)] = None,
-) -> dict[str, Any]:
-    _checked_version(version)
-    rt, storage = request.app.state.runtime, request.app.state.storage
-    key = firmware_filename(version)
-    async with rt.db.transaction() as session:
-        existing = (
-            await session.execute(
-                select(firmware_versions).where(firmware_versions.c.version == version)
-            )
-        ).first()
-    if existing is not None:
-        raise MesError(ErrorCode.FIRMWARE_VERSION_EXISTS, data={"version": version})
-    blob = await asyncio.to_thread(storage.put, key, file.file)
-    async with rt.db.transaction() as session:
-        row = (
-            await session.execute(
-                insert(firmware_versions)
-                .values(
-                    version=version,
-                    filename=key,
-                    file_size=blob.size,
-                    md5_hash=blob.md5,
-                    sha256=blob.sha256,
-                    target_mcu=target_mcu,
-                    release_notes=release_notes,
-                    storage_key=key,
-                    state="UPLOADED",
-                    uploaded_by=principal.user_id,
-                    uploaded_at=datetime.now(UTC),
-                )
-                .on_conflict_do_nothing()
-                .returning(firmware_versions)
-            )
-        ).first()
-        if row is None:
-            raise MesError(ErrorCode.FIRMWARE_VERSION_EXISTS, data={"version": version})
-        await rt.publish(
-            session,
-            rt.event(
-                ev.FIRMWARE_UPLOADED,
-                {
-                    "version": version,
-                    "filename": key,
-                    "file_size": blob.size,
-                    "md5_hash": blob.md5,
-                    "sha256": blob.sha256,
-                    "target_mcu": target_mcu,
-                    "release_notes": release_notes,
-                    "uploaded_at": row.uploaded_at,
-                    "uploaded_by": principal.user_id,
-                },
-                actor=actor_of(principal),
-                correlation_id=request.state.request_id,
-            ),
-        )
-    return {"status": "success", "message": "펌웨어가 업로드되었습니다", "data": _view(row)}
+    release_notes: Annotated[str | None, Form(max_length=10000)] = None,
+    md5_hash: Annotated[str | None, Form(pattern=MD5_RE)] = None,
+    sha256: Annotated[str | None, Form(pattern=SHA256_RE)] = None,
+) -> JSONResponse:
+    """Store a binary (streamed; size, MD5 and SHA-256 computed on the way). The same
+    version with the same bytes for the same MCU answers 200 `already_uploaded`; with
+    other bytes 409 FIRMWARE_VERSION_EXISTS. Optional `md5_hash` / `sha256` are checked."""
+    checked_version(version)
+    await file.seek(0)
+    up = Upload(version, target_mcu, release_notes, file.file, file.size, md5_hash, sha256)
+    row, already = await service_of(request).upload(up, principal, request.state.request_id)
+    data = {**firmware_view(row), "already_uploaded": already}
+    if already:
+        return _ok("이미 업로드된 펌웨어입니다", data)
+    return _ok("펌웨어가 업로드되었습니다", data, status_code=201)
 
 
 @router.get("")
-async def list_versions(request: Request, _: Reader) -> dict[str, Any]:
+async def list_versions(
+    request: Request,
+    _: Reader,
+    state: State | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
-        rows = await session.execute(
-            select(firmware_versions).order_by(firmware_versions.c.uploaded_at.desc())
+        rows, total = await repo.list_versions(session, state=state, limit=limit, offset=offset)
+    return _ok("OK", _page([firmware_view(r) for r in rows], total, limit, offset))
+
+
+@router.get("/current")
+async def current(request: Request, _: Reader) -> JSONResponse:
+    """The released version (the one PROC-004 starts hand out)."""
+    async with request.app.state.runtime.db.transaction() as session:
+        row = await repo.released(session)
+    if row is None:
+        raise MesError(ErrorCode.NO_RELEASED_FIRMWARE)
+    return _ok("OK", firmware_view(row))
+
+
+@router.get("/releases")
+async def releases(
+    request: Request,
+    _: Reader,
+    version: str | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> JSONResponse:
+    """Release history, newest first: every release and rollback with who, when, why."""
+    if version is not None:
+        checked_version(version)
+    async with request.app.state.runtime.db.transaction() as session:
+        rows, total = await repo.list_releases(session, version=version, limit=limit, offset=offset)
+    return _ok("OK", _page([release_view(r) for r in rows], total, limit, offset))
+
+
+@router.get("/downloads")
+async def downloads(
+    request: Request,
+    _: Admin,
+    version: str | None = None,
+    station_id: Annotated[str | None, Query(max_length=64)] = None,
+    user_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> JSONResponse:
+    """Which station (and user) downloaded which binary, newest first."""
+    if version is not None:
+        checked_version(version)
+    filters = {"version": version, "station_id": station_id, "user_id": user_id}
+    async with request.app.state.runtime.db.transaction() as session:
+        rows, total = await repo.list_downloads(
+            session, filters=filters, limit=limit, offset=offset
         )
-        items = [_view(r) for r in rows]
-    return {"status": "success", "message": "OK", "data": {"items": items, "total": len(items)}}
+    return _ok("OK", _page([download_view(r) for r in rows], total, limit, offset))
+
+
+@router.get("/{version}")
+async def detail(version: str, request: Request, _: Reader) -> JSONResponse:
+    checked_version(version)
+    async with request.app.state.runtime.db.transaction() as session:
+        row = await repo.get_version(session, version)
+    if row is None:
+        raise MesError(ErrorCode.FIRMWARE_NOT_FOUND, data={"version": version})
+    return _ok("OK", firmware_view(row))
 
 
 @router.post("/{version}/release")
-async def release(version: str, request: Request, principal: Admin) -> dict[str, Any]:
-    _checked_version(version)
-    rt = request.app.state.runtime
-    async with rt.db.transaction() as session:
-        row = (
-            await session.execute(
-                select(firmware_versions)
-                .where(firmware_versions.c.version == version)
-                .with_for_update()
-            )
-        ).first()
-        if row is None:
-            raise MesError(ErrorCode.FIRMWARE_NOT_FOUND, data={"version": version})
-        await session.execute(
-            update(firmware_versions)
-            .where(firmware_versions.c.state == "RELEASED")
-            .values(state="SUPERSEDED")
-        )
-        await session.execute(
-            update(firmware_versions)
-            .where(firmware_versions.c.version == version)
-            .values(state="RELEASED")
-        )
-        now = datetime.now(UTC)
-        await rt.publish(
-            session,
-            rt.event(
-                ev.FIRMWARE_RELEASED,
-                {
-                    "version": version,
-                    "filename": row.filename,
-                    "file_size": row.file_size,
-                    "md5_hash": row.md5_hash,
-                    "sha256": row.sha256,
-                    "target_mcu": row.target_mcu,
-                    "release_notes": row.release_notes,
-                    "released_at": now,
-                    "released_by": principal.user_id,
-                },
-                actor=actor_of(principal),
-                correlation_id=request.state.request_id,
-            ),
-        )
-        row = (
-            await session.execute(
-                select(firmware_versions).where(firmware_versions.c.version == version)
-            )
-        ).first()
-    return {"status": "success", "message": "펌웨어가 배포되었습니다", "data": _view(row)}
-
-
-@router.get("/download/{version}")
-async def download(version: str, request: Request, _: Reader) -> FileResponse:
-    _checked_version(version)
-    async with request.app.state.runtime.db.transaction() as session:
-        row = (
-            await session.execute(
-                select(firmware_versions).where(firmware_versions.c.version == version)
-            )
-        ).first()
-    if row is None:
-        raise MesError(ErrorCode.FIRMWARE_NOT_FOUND, data={"version": version})
-    path = request.app.state.storage.path_of(row.storage_key)
-    return FileResponse(
-        path,
-        media_type="application/octet-stream",
-        filename=row.filename,
-        headers={"ETag": f'"{row.sha256}"'},
+async def release(
+    version: str,
+    request: Request,
+    principal: Admin,
+    body: Annotated[ReleaseRequest | None, Body()] = None,
+) -> JSONResponse:
+    """Make `version` the released one (the previous one becomes SUPERSEDED)."""
+    checked_version(version)
+    reason = body.reason if body else None
+    row, changed = await service_of(request).release(
+        version, principal, reason, request.state.request_id
     )
+    data = {**firmware_view(row), "already_released": not changed}
+    return _ok("펌웨어가 배포되었습니다", data)
+
+
+@router.post("/{version}/rollback")
+async def rollback(
+    version: str,
+    request: Request,
+    principal: Admin,
+    body: Annotated[FirmwareRollbackRequest | None, Body()] = None,
+) -> JSONResponse:
+    """Withdraw `version` (it must be the released one) and re-release the version that
+    was released before it. Naming the version makes a repeated click harmless."""
+    checked_version(version)
+    reason = body.reason if body else None
+    restored, withdrawn, changed = await service_of(request).rollback(
+        version, principal, reason, request.state.request_id
+    )
+    data = {
+        "released": firmware_view(restored) if restored is not None else None,
+        "withdrawn": firmware_view(withdrawn),
+        "already_withdrawn": not changed,
+    }
+    return _ok("펌웨어가 롤백되었습니다", data)

@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
 from servicekit.runtime import ServiceRuntime, create_service_app
-from servicekit.settings import ServiceSettings
 
-from . import api
+from . import api, download
 from .models import SCHEMA, metadata
-from .storage import LocalDiskStorage
+from .service import FirmwareService
+from .settings import FirmwareSettings
+from .storage import FirmwareStorage, storage_from_settings
+
+__all__ = ["FirmwareSettings", "build_app"]
 
 
-class FirmwareSettings(ServiceSettings):
-    service_name: str = "firmware-service"
-    port: int = 8004
-    data_dir: Path = Path(".mes")
-    firmware_dir: Path | None = None
-    max_firmware_bytes: int = 268_435_456
-
-
-def build_app(settings: FirmwareSettings | None = None) -> FastAPI:
+def build_app(
+    settings: FirmwareSettings | None = None, storage: FirmwareStorage | None = None
+) -> FastAPI:
     settings = settings or FirmwareSettings()
+    storage = storage or storage_from_settings(settings)
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
+
+    async def start_storage(_: ServiceRuntime) -> None:
+        await storage.start()
+
     app = create_service_app(
         runtime,
         title="firmware-service",
-        routers=[api.router],
+        routers=[download.router, api.router],
         body_limits={"/api/v1/firmware": settings.max_firmware_bytes},
+        on_startup=start_storage,
     )
-    app.state.storage = LocalDiskStorage(settings.firmware_dir or settings.data_dir / "firmware")
+    app.state.storage = storage
+    app.state.firmware_service = FirmwareService(runtime, storage)
     return app
-

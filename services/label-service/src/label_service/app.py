@@ -4,45 +4,35 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from mes_contracts import events as ev
-from mes_contracts.envelope import Envelope
 from servicekit.runtime import ServiceRuntime, create_service_app
-from servicekit.settings import ServiceSettings
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import SCHEMA, metadata, print_jobs
-
-
-class LabelSettings(ServiceSettings):
-    service_name: str = "label-service"
-    port: int = 8003
-
-
-async def queue_lot_label(session: AsyncSession, event: Envelope) -> None:
-    await session.execute(
-        print_jobs.insert().values(
-            label_type="LOT", lot_number=event.data["lot_number"], payload=event.data
-        )
-    )
-
-
-async def queue_serial_labels(session: AsyncSession, event: Envelope) -> None:
-    rows = [
-        {
-            "label_type": "SERIAL",
-            "lot_number": event.data["lot_number"],
-            "serial_number": s["serial_number"],
-            "payload": s,
-        }
-        for s in event.data["serials"]
-    ]
-    if rows:
-        await session.execute(print_jobs.insert(), rows)
+from . import api
+from .dispatcher import Dispatcher
+from .handlers import Handlers
+from .jobs import Jobs
+from .models import SCHEMA, metadata
+from .seed import seed_demo_printers
+from .service import LabelService
+from .settings import LabelSettings
 
 
 def build_app(settings: LabelSettings | None = None) -> FastAPI:
     settings = settings or LabelSettings()
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
-    runtime.consumers.add(ev.LOT_CREATED, queue_lot_label)
-    runtime.consumers.add(ev.SERIALS_ALLOCATED, queue_serial_labels)
-    return create_service_app(runtime, title="label-service")
+    jobs = Jobs(runtime, settings)
+    handlers = Handlers(jobs)
+    dispatcher = Dispatcher(jobs)
+    runtime.consumers.add(ev.LOT_CREATED, handlers.on_lot_created)
+    runtime.consumers.add(ev.SERIALS_ALLOCATED, handlers.on_serials_allocated)
+    runtime.consumers.add(ev.PROCESS_STARTED, handlers.on_process_started)
 
+    async def on_startup(rt: ServiceRuntime) -> None:
+        await seed_demo_printers(rt, settings)
+        rt.run_in_background(dispatcher.run, "label-dispatcher")
+
+    app = create_service_app(
+        runtime, title="label-service", routers=[api.router], on_startup=on_startup
+    )
+    app.state.label_service = LabelService(jobs)
+    app.state.dispatcher = dispatcher
+    return app

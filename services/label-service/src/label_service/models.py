@@ -1,25 +1,107 @@
-"""Tables of the `label` schema."""
+"""Tables of the `label` schema (owned by label-service only)."""
 
 from servicekit.db import schema_metadata
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
-from sqlalchemy import BigInteger, Column, DateTime, Identity, String, Table, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "label"
 metadata = schema_metadata(SCHEMA)
 
-# Labels the line needs, recorded from events; the printer drivers pick them up.
+printers = Table(
+    "printers",
+    metadata,
+    Column("printer_id", String(64), primary_key=True),
+    Column("name", String(100)),
+    Column("model", String(64), nullable=False),
+    Column("language", String(8), nullable=False),  # PrinterLanguage
+    Column("transport", String(8), nullable=False),  # PrinterTransport
+    Column("host", String(255)),
+    Column("port", Integer),
+    Column("serial_port", String(64)),
+    Column("baudrate", Integer),
+    Column("dpi", Integer, nullable=False, server_default="203"),
+    Column("label_width_mm", Integer, nullable=False, server_default="100"),
+    Column("label_height_mm", Integer, nullable=False, server_default="50"),
+    Column("station_id", String(64)),
+    Column("purpose", String(8), nullable=False, server_default="ANY"),  # PrinterPurpose
+    Column("active", Boolean, nullable=False, server_default="true"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# One row per label to print. States: queued → (sending) → sent | retrying → … | failed;
+# jobs for serial-port printers wait as `pending` until their workstation reports.
 print_jobs = Table(
     "print_jobs",
     metadata,
     Column("id", BigInteger, Identity(always=True), primary_key=True),
     Column("label_type", String(8), nullable=False),
-    Column("lot_number", String(32), nullable=False),
-    Column("serial_number", String(40)),
+    Column("lot_number", String(64), nullable=False),
+    Column("serial_number", String(64)),
+    Column("printer_id", String(64)),  # None until a printer is resolved
+    Column("station_id", String(64)),  # station whose serial printer should print it
+    Column("data", JSONB, nullable=False),  # what the label shows (LabelData)
     Column("state", String(16), nullable=False, server_default="queued"),
-    Column("payload", JSONB, nullable=False),
+    Column("source", String(16), nullable=False),  # event | api | reprint
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_error_code", String(64)),
+    Column("last_error", Text),
+    Column("reprint", Boolean, nullable=False, server_default="false"),
+    Column("reason", String(500)),
+    Column("requested_by", String(64)),
+    Column("worker_id", String(32)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True)),
+)
+Index(
+    "ix_print_jobs_due",
+    print_jobs.c.next_attempt_at,
+    postgresql_where=text("state IN ('queued', 'retrying')"),
+)
+Index("ix_print_jobs_lot", print_jobs.c.lot_number, print_jobs.c.serial_number)
+Index("ix_print_jobs_printer_state", print_jobs.c.printer_id, print_jobs.c.state)
+
+# Reprint history (FR-SN-003 / TC-SN-004): reason, who, when.
+reprints = Table(
+    "reprints",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("job_id", BigInteger, nullable=False),
+    Column("label_type", String(8), nullable=False),
+    Column("lot_number", String(64), nullable=False),
+    Column("serial_number", String(64)),
+    Column("printer_id", String(64)),
+    Column("reason", String(500), nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    Column("worker_id", String(32)),
+    Column("requested_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("ix_reprints_lot", reprints.c.lot_number, reprints.c.serial_number)
+
+# Station of each LOT's serial-allocation step, learnt from process.started.
+lot_stations = Table(
+    "lot_stations",
+    metadata,
+    Column("lot_number", String(64), primary_key=True),
+    Column("station_id", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 outbox = outbox_table(metadata)

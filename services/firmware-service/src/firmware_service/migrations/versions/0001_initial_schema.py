@@ -2,13 +2,14 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 13:34:17.161257
+Create Date: 2026-11-23 14:10:37.747221
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -27,6 +28,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("target_mcu", sa.String(length=64), nullable=False),
         sa.Column("release_notes", sa.Text(), nullable=True),
+        sa.Column("storage_backend", sa.String(length=16), nullable=False),
         sa.Column("storage_key", sa.String(length=255), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("uploaded_by", sa.String(length=64), nullable=False),
@@ -36,8 +38,26 @@ def upgrade() -> None:
             server_default=sa.text("now()"),
             nullable=False,
         ),
+        sa.Column("released_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("released_by", sa.String(length=64), nullable=True),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_by", sa.String(length=64), nullable=True),
+        sa.Column("withdrawn_reason", sa.String(length=500), nullable=True),
+        sa.CheckConstraint(
+            "state IN ('UPLOADED', 'RELEASED', 'SUPERSEDED', 'WITHDRAWN')",
+            name=op.f("ck_firmware_versions_state_known"),
+        ),
         sa.PrimaryKeyConstraint("version", name=op.f("pk_firmware_versions")),
+        sa.UniqueConstraint("storage_key", name=op.f("uq_firmware_versions_storage_key")),
         schema="firmware",
+    )
+    op.create_index(
+        "uq_firmware_versions_one_released",
+        "firmware_versions",
+        ["state"],
+        unique=True,
+        schema="firmware",
+        postgresql_where=sa.text("state = 'RELEASED'"),
     )
     op.create_table(
         "inbox",
@@ -79,11 +99,114 @@ def upgrade() -> None:
         schema="firmware",
         postgresql_where=sa.text("published_at IS NULL"),
     )
+    op.create_table(
+        "firmware_downloads",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
+        sa.Column("version", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=64), nullable=False),
+        sa.Column("role", sa.String(length=32), nullable=False),
+        sa.Column("worker_id", sa.String(length=32), nullable=True),
+        sa.Column("station_id", sa.String(length=64), nullable=True),
+        sa.Column("client_ip", sa.String(length=64), nullable=True),
+        sa.Column("request_id", sa.String(length=64), nullable=True),
+        sa.Column("range_header", sa.String(length=100), nullable=True),
+        sa.Column("status_code", sa.SmallInteger(), nullable=False),
+        sa.Column("first_byte", sa.BigInteger(), nullable=False),
+        sa.Column("content_length", sa.BigInteger(), nullable=False),
+        sa.Column("bytes_sent", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("completed", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["version"],
+            ["firmware.firmware_versions.version"],
+            name=op.f("fk_firmware_downloads_version_firmware_versions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_firmware_downloads")),
+        schema="firmware",
+    )
+    op.create_index(
+        op.f("ix_firmware_firmware_downloads_started_at"),
+        "firmware_downloads",
+        ["started_at"],
+        unique=False,
+        schema="firmware",
+    )
+    op.create_index(
+        op.f("ix_firmware_firmware_downloads_station_id"),
+        "firmware_downloads",
+        ["station_id"],
+        unique=False,
+        schema="firmware",
+    )
+    op.create_index(
+        op.f("ix_firmware_firmware_downloads_version"),
+        "firmware_downloads",
+        ["version"],
+        unique=False,
+        schema="firmware",
+    )
+    op.create_table(
+        "firmware_releases",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("version", sa.String(length=32), nullable=False),
+        sa.Column("previous_version", sa.String(length=32), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=True),
+        sa.Column("actor_user_id", sa.String(length=64), nullable=False),
+        sa.Column("actor_role", sa.String(length=32), nullable=False),
+        sa.Column("request_id", sa.String(length=64), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "action IN ('RELEASE', 'ROLLBACK')", name=op.f("ck_firmware_releases_action_known")
+        ),
+        sa.ForeignKeyConstraint(
+            ["previous_version"],
+            ["firmware.firmware_versions.version"],
+            name=op.f("fk_firmware_releases_previous_version_firmware_versions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["version"],
+            ["firmware.firmware_versions.version"],
+            name=op.f("fk_firmware_releases_version_firmware_versions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_firmware_releases")),
+        schema="firmware",
+    )
+    op.create_index(
+        op.f("ix_firmware_firmware_releases_version"),
+        "firmware_releases",
+        ["version"],
+        unique=False,
+        schema="firmware",
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index(
+        op.f("ix_firmware_firmware_releases_version"),
+        table_name="firmware_releases",
+        schema="firmware",
+    )
+    op.drop_table("firmware_releases", schema="firmware")
+    op.drop_index(
+        op.f("ix_firmware_firmware_downloads_version"),
+        table_name="firmware_downloads",
+        schema="firmware",
+    )
+    op.drop_index(
+        op.f("ix_firmware_firmware_downloads_station_id"),
+        table_name="firmware_downloads",
+        schema="firmware",
+    )
+    op.drop_index(
+        op.f("ix_firmware_firmware_downloads_started_at"),
+        table_name="firmware_downloads",
+        schema="firmware",
+    )
+    op.drop_table("firmware_downloads", schema="firmware")
     op.drop_index(
         "ix_outbox_unpublished",
         table_name="outbox",
@@ -92,5 +215,11 @@ def downgrade() -> None:
     )
     op.drop_table("outbox", schema="firmware")
     op.drop_table("inbox", schema="firmware")
+    op.drop_index(
+        "uq_firmware_versions_one_released",
+        table_name="firmware_versions",
+        schema="firmware",
+        postgresql_where=sa.text("state = 'RELEASED'"),
+    )
     op.drop_table("firmware_versions", schema="firmware")
     # ### end Alembic commands ###

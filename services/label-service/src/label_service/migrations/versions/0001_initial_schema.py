@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 13:34:16.999427
+Create Date: 2026-11-23 14:11:03.833737
 """
 
 from collections.abc import Sequence
@@ -31,6 +31,19 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.PrimaryKeyConstraint("event_id", "consumer", name=op.f("pk_inbox")),
+        schema="label",
+    )
+    op.create_table(
+        "lot_stations",
+        sa.Column("lot_number", sa.String(length=64), nullable=False),
+        sa.Column("station_id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("lot_number", name=op.f("pk_lot_stations")),
         schema="label",
     )
     op.create_table(
@@ -63,24 +76,135 @@ def upgrade() -> None:
         "print_jobs",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
         sa.Column("label_type", sa.String(length=8), nullable=False),
-        sa.Column("lot_number", sa.String(length=32), nullable=False),
-        sa.Column("serial_number", sa.String(length=40), nullable=True),
+        sa.Column("lot_number", sa.String(length=64), nullable=False),
+        sa.Column("serial_number", sa.String(length=64), nullable=True),
+        sa.Column("printer_id", sa.String(length=64), nullable=True),
+        sa.Column("station_id", sa.String(length=64), nullable=True),
+        sa.Column("data", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("state", sa.String(length=16), server_default="queued", nullable=False),
-        sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column(
+            "next_attempt_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("last_error_code", sa.String(length=64), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("reprint", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=True),
+        sa.Column("requested_by", sa.String(length=64), nullable=True),
+        sa.Column("worker_id", sa.String(length=32), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
             server_default=sa.text("now()"),
             nullable=False,
         ),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_print_jobs")),
         schema="label",
+    )
+    op.create_index(
+        "ix_print_jobs_due",
+        "print_jobs",
+        ["next_attempt_at"],
+        unique=False,
+        schema="label",
+        postgresql_where=sa.text("state IN ('queued', 'retrying')"),
+    )
+    op.create_index(
+        "ix_print_jobs_lot",
+        "print_jobs",
+        ["lot_number", "serial_number"],
+        unique=False,
+        schema="label",
+    )
+    op.create_index(
+        "ix_print_jobs_printer_state",
+        "print_jobs",
+        ["printer_id", "state"],
+        unique=False,
+        schema="label",
+    )
+    op.create_table(
+        "printers",
+        sa.Column("printer_id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=True),
+        sa.Column("model", sa.String(length=64), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("transport", sa.String(length=8), nullable=False),
+        sa.Column("host", sa.String(length=255), nullable=True),
+        sa.Column("port", sa.Integer(), nullable=True),
+        sa.Column("serial_port", sa.String(length=64), nullable=True),
+        sa.Column("baudrate", sa.Integer(), nullable=True),
+        sa.Column("dpi", sa.Integer(), server_default="203", nullable=False),
+        sa.Column("label_width_mm", sa.Integer(), server_default="100", nullable=False),
+        sa.Column("label_height_mm", sa.Integer(), server_default="50", nullable=False),
+        sa.Column("station_id", sa.String(length=64), nullable=True),
+        sa.Column("purpose", sa.String(length=8), server_default="ANY", nullable=False),
+        sa.Column("active", sa.Boolean(), server_default="true", nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("printer_id", name=op.f("pk_printers")),
+        schema="label",
+    )
+    op.create_table(
+        "reprints",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
+        sa.Column("job_id", sa.BigInteger(), nullable=False),
+        sa.Column("label_type", sa.String(length=8), nullable=False),
+        sa.Column("lot_number", sa.String(length=64), nullable=False),
+        sa.Column("serial_number", sa.String(length=64), nullable=True),
+        sa.Column("printer_id", sa.String(length=64), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("requested_by", sa.String(length=64), nullable=False),
+        sa.Column("worker_id", sa.String(length=32), nullable=True),
+        sa.Column(
+            "requested_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reprints")),
+        schema="label",
+    )
+    op.create_index(
+        "ix_reprints_lot", "reprints", ["lot_number", "serial_number"], unique=False, schema="label"
     )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index("ix_reprints_lot", table_name="reprints", schema="label")
+    op.drop_table("reprints", schema="label")
+    op.drop_table("printers", schema="label")
+    op.drop_index("ix_print_jobs_printer_state", table_name="print_jobs", schema="label")
+    op.drop_index("ix_print_jobs_lot", table_name="print_jobs", schema="label")
+    op.drop_index(
+        "ix_print_jobs_due",
+        table_name="print_jobs",
+        schema="label",
+        postgresql_where=sa.text("state IN ('queued', 'retrying')"),
+    )
     op.drop_table("print_jobs", schema="label")
     op.drop_index(
         "ix_outbox_unpublished",
@@ -89,5 +213,6 @@ def downgrade() -> None:
         postgresql_where=sa.text("published_at IS NULL"),
     )
     op.drop_table("outbox", schema="label")
+    op.drop_table("lot_stations", schema="label")
     op.drop_table("inbox", schema="label")
     # ### end Alembic commands ###
