@@ -1,0 +1,276 @@
+"""HTTP routes of label-service: printers, printing, jobs, reprints, previews."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from mes_contracts.api.label import LabelPrintRequest
+from mes_contracts.enums import LabelType
+from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.roles import ADMINS, FLOOR_WRITERS, READERS
+from mes_contracts.validation import mes_error_from_validation
+from pydantic import TypeAdapter, ValidationError
+from servicekit.auth import Principal, require_roles
+from servicekit.runtime import actor_of
+
+from . import printers as registry
+from . import repository as repo
+from .jobs import job_view
+from .labels import LabelData, Media, validate
+from .preview import render_png
+from .service import JobResult, LabelService, ReprintRequest, label_from_request
+
+router = APIRouter(prefix="/api/v1")
+Reader = Annotated[Principal, Depends(require_roles(READERS))]
+Printer = Annotated[Principal, Depends(require_roles(FLOOR_WRITERS))]
+Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
+_REQUEST = TypeAdapter(LabelPrintRequest)
+JOB_STATES = Literal["queued", "sending", "retrying", "pending", "sent", "failed"]
+
+
+def _svc(request: Request) -> LabelService:
+    return request.app.state.label_service
+
+
+def _ok(message: str, data: Any, status: int = 200) -> Any:
+    body = {"status": "success", "message": message, "data": data}
+    return body if status == 200 else JSONResponse(body, status_code=status)
+
+
+def _print_answer(job: dict[str, Any], printed: bool) -> Any:
+    data = {
+        "label_type": job["label_type"],
+        "lot_number": job["lot_number"],
+        "serial_number": job["serial_number"],
+        "printer_id": job["printer_id"],
+        "print_time": job["sent_at"].isoformat() if printed else None,
+        "job_id": str(job["id"]),
+        "state": job["state"],
+        "reprint": job["reprint"],
+    }
+    if printed:
+        return _ok("라벨이 출력되었습니다", data)
+    return _ok(
+        "라벨이 작업장 프린터 대기열에 등록되었습니다 (queued for the workstation)", data, 202
+    )
+
+
+# -- printers ---------------------------------------------------------------------------
+@router.get("/printers", tags=["printers"])
+async def list_printers(request: Request, _: Reader) -> Any:
+    async with request.app.state.runtime.db.transaction() as session:
+        rows = await repo.list_printers(session)
+    return _ok("OK", [registry.printer_view(p) for p in rows])
+
+
+@router.post("/printers", status_code=201, tags=["printers"])
+async def register_printer(body: registry.PrinterBody, request: Request, who: Admin) -> Any:
+    rt = request.app.state.runtime
+    async with rt.db.transaction() as session:
+        row = await registry.register(rt, session, body, actor_of(who), request.state.request_id)
+    return _ok("프린터가 등록되었습니다 (printer registered)", registry.printer_view(row))
+
+
+@router.get("/printers/{printer_id}", tags=["printers"])
+async def get_printer(printer_id: str, request: Request, _: Reader) -> Any:
+    async with request.app.state.runtime.db.transaction() as session:
+        row = await repo.get_printer(session, printer_id)
+    if row is None:
+        raise MesError(ErrorCode.PRINTER_NOT_FOUND, data={"printer_id": printer_id})
+    return _ok("OK", registry.printer_view(row))
+
+
+@router.patch("/printers/{printer_id}", tags=["printers"])
+async def update_printer(
+    printer_id: str, body: registry.PrinterPatch, request: Request, who: Admin
+) -> Any:
+    rt = request.app.state.runtime
+    async with rt.db.transaction() as session:
+        row = await registry.update(
+            rt, session, printer_id, body, actor_of(who), request.state.request_id
+        )
+    return _ok("프린터가 수정되었습니다 (printer updated)", registry.printer_view(row))
+
+
+@router.get("/printers/{printer_id}/status", tags=["printers"])
+async def printer_status(printer_id: str, request: Request, _: Reader) -> Any:
+    svc = _svc(request)
+    async with svc.rt.db.transaction() as session:
+        printer = await repo.get_printer(session, printer_id)
+    if printer is None:
+        raise MesError(ErrorCode.PRINTER_NOT_FOUND, data={"printer_id": printer_id})
+    if printer["transport"] != "TCP":
+        return _ok(
+            "OK",
+            {
+                "printer_id": printer_id,
+                "state": "unknown",
+                "detail": "serial printers are queried by their workstation",
+            },
+        )
+    report = await svc.jobs.tcp(printer).status()
+    return _ok(
+        "OK", {"printer_id": printer_id, "state": report.state.value, "detail": report.detail}
+    )
+
+
+# -- printing -----------------------------------------------------------------------------
+@router.post("/label/print", tags=["labels"])
+async def print_label(request: Request, who: Printer) -> Any:
+    try:
+        body = _REQUEST.validate_json(await request.body())
+    except ValidationError as exc:
+        error = mes_error_from_validation(exc)
+        if error.code is not ErrorCode.REASON_REQUIRED:
+            error = MesError(ErrorCode.INVALID_LABEL_DATA, data=error.data, detail=error.detail)
+        raise error from exc
+    job, printed = await _svc(request).print_now(
+        label_from_request(body),
+        body.printer_id,
+        actor_of(who),
+        reprint=body.reprint,
+        reason=body.reason,
+        correlation_id=request.state.request_id,
+    )
+    return _print_answer(job, printed)
+
+
+@router.post("/label/reprint", tags=["labels"])
+async def reprint_label(body: ReprintRequest, request: Request, who: Printer) -> Any:
+    job, printed = await _svc(request).reprint(body, actor_of(who), request.state.request_id)
+    return _print_answer(job, printed)
+
+
+@router.get("/label/reprints", tags=["labels"])
+async def reprint_history(
+    request: Request,
+    _: Reader,
+    lot_number: str | None = None,
+    serial_number: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Any:
+    async with request.app.state.runtime.db.transaction() as session:
+        rows = await repo.list_reprints(session, lot_number, serial_number, limit)
+    items = [
+        {**r, "job_id": str(r["job_id"]), "requested_at": r["requested_at"].isoformat()}
+        for r in rows
+    ]
+    return _ok("OK", {"items": items, "total": len(items)})
+
+
+# -- jobs ---------------------------------------------------------------------------------
+@router.get("/label/jobs", tags=["jobs"])
+async def list_jobs(
+    request: Request,
+    _: Reader,
+    station_id: str | None = None,
+    state: JOB_STATES | None = None,
+    printer_id: str | None = None,
+    lot_number: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Any:
+    """With `station_id`, each job also carries its rendered bytes (`content_base64`) and
+    `language`: what the workstation sends to its serial printer."""
+    svc = _svc(request)
+    async with svc.rt.db.transaction() as session:
+        rows, total = await repo.list_jobs(
+            session,
+            limit=limit,
+            offset=offset,
+            station_id=station_id,
+            state=state,
+            printer_id=printer_id,
+            lot_number=lot_number,
+        )
+        printers = {p["printer_id"]: p for p in await repo.list_printers(session)}
+    items = []
+    for job in rows:
+        view = job_view(job)
+        printer = printers.get(job["printer_id"] or "")
+        if station_id and printer is not None:
+            view |= {
+                "language": printer["language"],
+                "serial_port": printer["serial_port"],
+                "baudrate": printer["baudrate"],
+            }
+            try:
+                view["content_base64"] = base64.b64encode(svc.jobs.render(job, printer)).decode()
+            except MesError as exc:  # e.g. text this printer's language cannot encode
+                view["content_base64"], view["render_error"] = None, exc.message
+        items.append(view)
+    return _ok("OK", {"items": items, "total": total, "limit": limit, "offset": offset})
+
+
+async def _job(request: Request, job_id: int) -> dict[str, Any]:
+    async with request.app.state.runtime.db.transaction() as session:
+        job = await repo.get_job(session, job_id)
+    if job is None:
+        raise MesError(ErrorCode.NOT_FOUND, data={"job_id": str(job_id)})
+    return job
+
+
+@router.get("/label/jobs/{job_id}", tags=["jobs"])
+async def get_job(job_id: int, request: Request, _: Reader) -> Any:
+    return _ok("OK", job_view(await _job(request, job_id)))
+
+
+@router.post("/label/jobs/{job_id}/result", tags=["jobs"])
+async def job_result(job_id: int, body: JobResult, request: Request, who: Printer) -> Any:
+    job = await _svc(request).record_result(job_id, body, actor_of(who), request.state.request_id)
+    return _ok("OK", job_view(job))
+
+
+@router.post("/label/jobs/{job_id}/retry", tags=["jobs"])
+async def retry_job(job_id: int, request: Request, _: Printer) -> Any:
+    return _ok("OK", job_view(await _svc(request).retry(job_id)))
+
+
+# -- previews -----------------------------------------------------------------------------
+async def _png(request: Request, label: LabelData, media: Media) -> Response:
+    settings = _svc(request).jobs.settings
+    png = await asyncio.to_thread(
+        render_png, label, media, settings.label_zpl_hangul_font, settings.label_preview_font
+    )
+    return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=300"})
+
+
+@router.get("/label/jobs/{job_id}/preview", tags=["jobs"], response_class=Response)
+async def job_preview(job_id: int, request: Request, _: Reader) -> Response:
+    job = await _job(request, job_id)
+    async with request.app.state.runtime.db.transaction() as session:
+        printer = await repo.get_printer(session, job["printer_id"] or "")
+    svc = _svc(request)
+    return await _png(request, LabelData.from_json(job["data"]), svc.jobs.media(printer))
+
+
+@router.get("/label/preview", tags=["labels"], response_class=Response)
+async def preview(
+    request: Request,
+    _: Reader,
+    label_type: Literal["LOT", "SERIAL"],
+    lot_number: str,
+    product_model: str,
+    created_date: date,
+    serial_number: str | None = None,
+    target_quantity: int | None = None,
+    dpi: Annotated[int, Query(ge=100, le=600)] = 203,
+    width_mm: Annotated[int, Query(ge=20, le=300)] = 100,
+    height_mm: Annotated[int, Query(ge=10, le=300)] = 50,
+) -> Response:
+    label = validate(
+        LabelData(
+            LabelType(label_type),
+            lot_number,
+            product_model,
+            created_date,
+            serial_number,
+            target_quantity,
+        )
+    )
+    return await _png(request, label, Media(dpi, width_mm, height_mm))

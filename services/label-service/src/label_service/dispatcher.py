@@ -1,0 +1,111 @@
+"""Background dispatcher: sends waiting jobs to raw-TCP printers, with retries and backoff.
+
+Jobs live in PostgreSQL, so they survive a restart. Per printer, due jobs are locked
+(`FOR UPDATE SKIP LOCKED`: replicas never send the same job), sent over one connection
+after a status query, and marked `sent` in the same transaction right after the socket
+write completed. At-least-once edge: a crash (or a lost commit) after the write but
+before the commit sends those labels again on the next attempt; see ADR 0005.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from mes_contracts.errors import ErrorCode, MesError
+from servicekit.logging import get_logger
+
+from . import repository as repo
+from .drivers import STATE_ERRORS
+from .handlers import assign_printers
+from .jobs import Jobs
+from .transport import PrinterUnavailable
+
+log = get_logger(__name__)
+
+
+class Dispatcher:
+    def __init__(self, jobs: Jobs) -> None:
+        self.jobs = jobs
+        self.settings = jobs.settings
+        self.wake = asyncio.Event()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # keep dispatching; the next tick retries
+                log.exception("label dispatcher tick failed")
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), self.settings.label_dispatch_interval)
+
+    async def tick(self) -> None:
+        now = datetime.now(UTC)
+        db = self.jobs.rt.db
+        async with db.transaction() as session:
+            stale = now - timedelta(seconds=self.settings.label_stale_sending_seconds)
+            for job in await repo.fail_stale_sending(session, stale):
+                log.warning("print job interrupted while sending", job_id=job["id"])
+            await assign_printers(session, self.jobs, now)
+            printer_ids = await repo.due_printer_ids(session, now)
+        if printer_ids:
+            await asyncio.gather(*(self.send_printer(p) for p in printer_ids))
+
+    async def send_printer(self, printer_id: str) -> None:
+        db = self.jobs.rt.db
+        async with db.transaction() as session:
+            printer = await repo.get_printer(session, printer_id)
+            now = datetime.now(UTC)
+            batch = await repo.lock_due_jobs(
+                session, printer_id, now, self.settings.label_batch_size
+            )
+            if printer is None or not batch:
+                return
+            ready, payloads = await self._render(session, batch, printer)
+            if not ready:
+                return
+            try:
+                await self.jobs.tcp(printer).print_batch(payloads)
+            except PrinterUnavailable as exc:
+                report = exc.report
+                code = STATE_ERRORS[report.state]
+                log.info(
+                    "printer unavailable",
+                    printer_id=printer_id,
+                    state=report.state,
+                    jobs=len(ready),
+                )
+                await self.jobs.failed(
+                    session,
+                    ready,
+                    datetime.now(UTC),
+                    code,
+                    report.detail or report.state.value,
+                    retry=True,
+                )
+                return
+            await self.jobs.printed(session, ready, datetime.now(UTC))
+            log.info("labels printed", printer_id=printer_id, count=len(ready))
+
+    async def _render(
+        self, session: Any, batch: list[dict[str, Any]], printer: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], list[bytes]]:
+        """Bytes per job; a job whose data cannot be rendered fails for good (no retry)."""
+        ready, payloads = [], []
+        for job in batch:
+            try:
+                payloads.append(self.jobs.render(job, printer))
+                ready.append(job)
+            except MesError as exc:
+                await self.jobs.failed(
+                    session,
+                    [job],
+                    datetime.now(UTC),
+                    ErrorCode.INVALID_LABEL_DATA,
+                    exc.message,
+                    retry=False,
+                )
+        return ready, payloads

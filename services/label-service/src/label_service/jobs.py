@@ -1,0 +1,210 @@
+"""Shared job mechanics: rows, printer choice, rendering, backoff and outcome events."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from mes_contracts import events as ev
+from mes_contracts.enums import LabelType
+from mes_contracts.envelope import Actor
+from servicekit.runtime import ServiceRuntime
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import repository as repo
+from .drivers import Driver, StatusReport, driver_for
+from .labels import LabelData, Media
+from .settings import LabelSettings
+from .transport import TcpPrinter, Timeouts
+
+SYSTEM = Actor(system="label-service")
+
+
+def initial_state(printer: dict[str, Any] | None) -> str:
+    """Serial-port printers wait for their workstation; the dispatcher sends the rest."""
+    return "pending" if printer and printer["transport"] == "SERIAL" else "queued"
+
+
+def printer_status(report: StatusReport) -> str:
+    return "offline" if report.state.value == "not_connected" else report.state.value
+
+
+class Jobs:
+    def __init__(self, runtime: ServiceRuntime, settings: LabelSettings) -> None:
+        self.rt = runtime
+        self.settings = settings
+        self.fonts = {
+            "ZPL": settings.label_zpl_hangul_font,
+            "TSPL": settings.label_tspl_hangul_font,
+            "EZPL": settings.label_ezpl_hangul_font,
+        }
+        self.timeouts = Timeouts(
+            settings.label_connect_timeout,
+            settings.label_status_timeout,
+            settings.label_write_timeout,
+        )
+
+    # -- printers -------------------------------------------------------------------------
+    def driver(self, language: str) -> Driver:
+        return driver_for(language, self.fonts)
+
+    @staticmethod
+    def media(printer: dict[str, Any] | None) -> Media:
+        if printer is None:
+            return Media()
+        return Media(printer["dpi"], printer["label_width_mm"], printer["label_height_mm"])
+
+    def render(self, job: dict[str, Any], printer: dict[str, Any]) -> bytes:
+        label = LabelData.from_json(job["data"])
+        return self.driver(printer["language"]).render(label, self.media(printer))
+
+    def tcp(self, printer: dict[str, Any]) -> TcpPrinter:
+        return TcpPrinter(
+            printer["host"],
+            printer["port"] or 9100,
+            self.driver(printer["language"]),
+            self.timeouts,
+        )
+
+    async def printer_for(
+        self, session: AsyncSession, label_type: LabelType, lot_number: str
+    ) -> tuple[dict[str, Any] | None, str | None]:
+        """(printer, station) for a new label; the printer may be None (resolved later)."""
+        if label_type is LabelType.LOT:
+            return await repo.lot_printer(session), None
+        station = await repo.lot_station(session, lot_number)
+        printer = await repo.serial_printer(session, station) if station else None
+        return printer, station
+
+    def backoff(self, attempts: int) -> timedelta:
+        base, cap = self.settings.label_retry_base_seconds, self.settings.label_retry_max_seconds
+        return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+    # -- rows ----------------------------------------------------------------------------
+    @staticmethod
+    def row(
+        label: LabelData,
+        printer: dict[str, Any] | None,
+        *,
+        source: str,
+        station_id: str | None = None,
+        state: str | None = None,
+        reprint: bool = False,
+        reason: str | None = None,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "label_type": label.label_type.value,
+            "lot_number": label.lot_number,
+            "serial_number": label.serial_number,
+            "printer_id": printer["printer_id"] if printer else None,
+            "station_id": (printer or {}).get("station_id") or station_id,
+            "data": label.to_json(),
+            "state": state or initial_state(printer),
+            "source": source,
+            "reprint": reprint,
+            "reason": reason,
+            "requested_by": (actor.user_id or actor.system) if actor else None,
+            "worker_id": actor.worker_id if actor else None,
+        }
+
+    # -- outcome events --------------------------------------------------------------------
+    def _common(self, job: dict[str, Any], attempt: int) -> dict[str, Any]:
+        return {
+            "job_id": str(job["id"]),
+            "label_type": job["label_type"],
+            "lot_number": job["lot_number"],
+            "serial_number": job["serial_number"],
+            "printer_id": job["printer_id"],
+            "attempt": max(1, attempt),
+            "reprint": job["reprint"],
+            "reason": job["reason"],
+            "requested_by": job["requested_by"],
+        }
+
+    async def printed(
+        self,
+        session: AsyncSession,
+        jobs: list[dict[str, Any]],
+        at: datetime,
+        *,
+        actor: Actor = SYSTEM,
+        correlation_id: str | None = None,
+    ) -> None:
+        """Record that the printer accepted these jobs, with one label.printed each."""
+        await repo.record_attempt(session, [j["id"] for j in jobs], state="sent", sent_at=at)
+        events = [
+            self.rt.event(
+                ev.LABEL_PRINTED,
+                {**self._common(j, j["attempts"] + 1), "printed_at": at},
+                actor=actor,
+                correlation_id=correlation_id,
+            )
+            for j in jobs
+        ]
+        await self.rt.publish(session, *events)
+
+    async def failed(
+        self,
+        session: AsyncSession,
+        jobs: list[dict[str, Any]],
+        at: datetime,
+        code: str,
+        message: str,
+        *,
+        retry: bool,
+        actor: Actor = SYSTEM,
+        correlation_id: str | None = None,
+    ) -> None:
+        """Record a failed attempt. With `retry`, jobs wait for the next attempt (backoff)
+        until `label_max_attempts`; label.failed goes out on the first failure and when a
+        job gives up, not on every retry of a printer that stays down."""
+        events = []
+        for job in jobs:
+            attempt = job["attempts"] + 1
+            again = retry and attempt < self.settings.label_max_attempts
+            await repo.record_attempt(
+                session,
+                [job["id"]],
+                state="retrying" if again else "failed",
+                next_attempt_at=at + self.backoff(attempt),
+                last_error_code=code,
+                last_error=message[:1000],
+            )
+            if attempt == 1 or not again:
+                data = {
+                    **self._common(job, attempt),
+                    "failed_at": at,
+                    "error_code": code,
+                    "message": message[:1000],
+                    "will_retry": again,
+                }
+                events.append(
+                    self.rt.event(ev.LABEL_FAILED, data, actor=actor, correlation_id=correlation_id)
+                )
+        if events:
+            await self.rt.publish(session, *events)
+
+
+def job_view(job: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "job_id": str(job["id"]),
+        "label_type": job["label_type"],
+        "lot_number": job["lot_number"],
+        "serial_number": job["serial_number"],
+        "printer_id": job["printer_id"],
+        "station_id": job["station_id"],
+        "state": job["state"],
+        "source": job["source"],
+        "attempts": job["attempts"],
+        "next_attempt_at": job["next_attempt_at"].isoformat(),
+        "last_error_code": job["last_error_code"],
+        "last_error": job["last_error"],
+        "reprint": job["reprint"],
+        "reason": job["reason"],
+        "requested_by": job["requested_by"],
+        "worker_id": job["worker_id"],
+        "created_at": job["created_at"].isoformat(),
+        "sent_at": job["sent_at"].isoformat() if job["sent_at"] else None,
+        "label": job["data"],
+    }

@@ -1,0 +1,158 @@
+"""Printer registry (admin): bodies, validation, printer.registered / printer.updated."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from mes_contracts import events as ev
+from mes_contracts.enums import PrinterLanguage, PrinterPurpose, PrinterTransport
+from mes_contracts.envelope import Actor
+from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.identifiers import PrinterId
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from servicekit.runtime import ServiceRuntime
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import repository as repo
+
+
+class PrinterBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    printer_id: PrinterId
+    name: str | None = Field(default=None, max_length=100)
+    model: str = Field(min_length=1, max_length=64, examples=["Zebra ZT410"])
+    language: PrinterLanguage
+    transport: PrinterTransport = PrinterTransport.TCP
+    host: str | None = Field(default=None, max_length=255)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    serial_port: str | None = Field(default=None, max_length=64, examples=["COM3"])
+    baudrate: int | None = Field(default=None, ge=300, le=921_600)
+    dpi: int = Field(default=203, ge=100, le=1200)
+    label_width_mm: int = Field(default=100, ge=20, le=300)
+    label_height_mm: int = Field(default=50, ge=10, le=300)
+    station_id: str | None = Field(default=None, max_length=64, examples=["ST-07"])
+    purpose: PrinterPurpose = PrinterPurpose.ANY
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _transport(self) -> PrinterBody:
+        if self.transport is PrinterTransport.TCP:
+            if not self.host:
+                raise ValueError("a TCP printer needs a host")
+            self.port = self.port or 9100
+            self.serial_port = self.baudrate = None
+        else:
+            if not self.serial_port or not self.station_id:
+                raise ValueError("a serial printer needs serial_port and the station it hangs off")
+            self.baudrate = self.baudrate or 9600
+            self.host = self.port = None
+        return self
+
+
+class PrinterPatch(BaseModel):
+    """Partial update: only the fields sent change (printer_id cannot)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    model: str | None = None
+    language: PrinterLanguage | None = None
+    transport: PrinterTransport | None = None
+    host: str | None = None
+    port: int | None = None
+    serial_port: str | None = None
+    baudrate: int | None = None
+    dpi: int | None = None
+    label_width_mm: int | None = None
+    label_height_mm: int | None = None
+    station_id: str | None = None
+    purpose: PrinterPurpose | None = None
+    active: bool | None = None
+
+
+_EVENT_FIELDS = [
+    "printer_id",
+    "name",
+    "model",
+    "language",
+    "transport",
+    "host",
+    "port",
+    "serial_port",
+    "baudrate",
+    "dpi",
+    "station_id",
+    "purpose",
+    "active",
+]
+
+
+def printer_view(p: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in p.items()}
+
+
+async def _publish(
+    rt: ServiceRuntime,
+    session: AsyncSession,
+    type_: str,
+    p: dict[str, Any],
+    actor: Actor,
+    correlation_id: str | None,
+) -> None:
+    data = {k: p[k] for k in _EVENT_FIELDS} | {"changed_at": p["updated_at"]}
+    await rt.publish(
+        session,
+        rt.event(type_, data, subject=p["printer_id"], actor=actor, correlation_id=correlation_id),
+    )
+
+
+async def register(
+    rt: ServiceRuntime,
+    session: AsyncSession,
+    body: PrinterBody,
+    actor: Actor,
+    correlation_id: str | None = None,
+) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    values = body.model_dump(mode="json") | {"created_at": now, "updated_at": now}
+    row = await repo.insert_printer(session, values)
+    if row is None:
+        raise MesError(
+            ErrorCode.CONFLICT,
+            data={"printer_id": body.printer_id},
+            detail=f"printer {body.printer_id} is already registered",
+        )
+    await _publish(rt, session, ev.PRINTER_REGISTERED, row, actor, correlation_id)
+    return row
+
+
+async def update(
+    rt: ServiceRuntime,
+    session: AsyncSession,
+    printer_id: str,
+    patch: PrinterPatch,
+    actor: Actor,
+    correlation_id: str | None = None,
+) -> dict[str, Any]:
+    current = await repo.get_printer(session, printer_id)
+    if current is None:
+        raise MesError(ErrorCode.PRINTER_NOT_FOUND, data={"printer_id": printer_id})
+    merged = {k: current[k] for k in PrinterBody.model_fields} | patch.model_dump(
+        exclude_unset=True
+    )
+    try:
+        body = PrinterBody.model_validate(merged)
+    except ValueError as exc:
+        raise MesError(
+            ErrorCode.VALIDATION_ERROR,
+            data={"printer_id": printer_id},
+            detail=str(exc).splitlines()[-1],
+        ) from exc
+    values = body.model_dump(mode="json", exclude={"printer_id"})
+    row = await repo.update_printer(session, printer_id, values)
+    assert row is not None
+    await repo.wake_printer_jobs(session, printer_id)  # try its waiting jobs at once
+    await _publish(rt, session, ev.PRINTER_UPDATED, row, actor, correlation_id)
+    return row

@@ -1,0 +1,256 @@
+"""All SQL of label-service (SQLAlchemy Core, parameterized). Functions take the caller's
+session, i.e. run inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import lot_stations, print_jobs, printers, reprints
+
+WAITING = ("queued", "retrying")  # the dispatcher's states
+OPEN = ("queued", "retrying", "pending", "sending")
+
+
+def _rows(result: Any) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in result]
+
+
+# -- printers ---------------------------------------------------------------------------
+async def get_printer(session: AsyncSession, printer_id: str) -> dict[str, Any] | None:
+    row = (
+        await session.execute(select(printers).where(printers.c.printer_id == printer_id))
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+async def list_printers(session: AsyncSession) -> list[dict[str, Any]]:
+    return _rows(await session.execute(select(printers).order_by(printers.c.printer_id)))
+
+
+async def count_printers(session: AsyncSession) -> int:
+    return (await session.execute(select(func.count()).select_from(printers))).scalar_one()
+
+
+async def insert_printer(session: AsyncSession, values: dict[str, Any]) -> dict[str, Any] | None:
+    stmt = insert(printers).values(**values).on_conflict_do_nothing().returning(printers)
+    row = (await session.execute(stmt)).first()
+    return dict(row._mapping) if row else None
+
+
+async def update_printer(
+    session: AsyncSession, printer_id: str, values: dict[str, Any]
+) -> dict[str, Any] | None:
+    stmt = (
+        update(printers)
+        .where(printers.c.printer_id == printer_id)
+        .values(**values, updated_at=func.now())
+        .returning(printers)
+    )
+    row = (await session.execute(stmt)).first()
+    return dict(row._mapping) if row else None
+
+
+async def lot_printer(session: AsyncSession) -> dict[str, Any] | None:
+    """The active printer for LOT labels: purpose LOT first, else an ANY printer of no
+    station (a station's printer serves that station)."""
+    stmt = (
+        select(printers)
+        .where(
+            printers.c.active,
+            or_(
+                printers.c.purpose == "LOT",
+                and_(printers.c.purpose == "ANY", printers.c.station_id.is_(None)),
+            ),
+        )
+        .order_by(case((printers.c.purpose == "LOT", 0), else_=1), printers.c.printer_id)
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    return dict(row._mapping) if row else None
+
+
+async def serial_printer(session: AsyncSession, station_id: str | None) -> dict[str, Any] | None:
+    """The station's serial-label printer; with no station, a SERIAL printer of no station."""
+    station = printers.c.station_id == station_id if station_id else printers.c.station_id.is_(None)
+    purposes = ("SERIAL", "ANY") if station_id else ("SERIAL",)
+    stmt = (
+        select(printers)
+        .where(printers.c.active, station, printers.c.purpose.in_(purposes))
+        .order_by(case((printers.c.purpose == "SERIAL", 0), else_=1), printers.c.printer_id)
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    return dict(row._mapping) if row else None
+
+
+# -- jobs ---------------------------------------------------------------------------------
+async def insert_jobs(session: AsyncSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not rows:
+        return []
+    return _rows(await session.execute(insert(print_jobs).returning(print_jobs), rows))
+
+
+async def get_job(
+    session: AsyncSession, job_id: int, *, for_update: bool = False
+) -> dict[str, Any] | None:
+    stmt = select(print_jobs).where(print_jobs.c.id == job_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).first()
+    return dict(row._mapping) if row else None
+
+
+async def list_jobs(
+    session: AsyncSession, *, limit: int, offset: int, **filters: str | None
+) -> tuple[list[dict[str, Any]], int]:
+    conditions = [getattr(print_jobs.c, k) == v for k, v in filters.items() if v is not None]
+    where = and_(literal(True), *conditions)
+    total = (
+        await session.execute(select(func.count()).select_from(print_jobs).where(where))
+    ).scalar_one()
+    stmt = select(print_jobs).where(where).order_by(print_jobs.c.id).limit(limit).offset(offset)
+    return _rows(await session.execute(stmt)), total
+
+
+async def latest_job(
+    session: AsyncSession, lot_number: str, serial_number: str | None
+) -> dict[str, Any] | None:
+    label_type = "SERIAL" if serial_number else "LOT"
+    stmt = (
+        select(print_jobs)
+        .where(
+            print_jobs.c.label_type == label_type,
+            print_jobs.c.lot_number == lot_number,
+            print_jobs.c.serial_number == serial_number
+            if serial_number
+            else print_jobs.c.serial_number.is_(None),
+        )
+        .order_by(print_jobs.c.id.desc())
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    return dict(row._mapping) if row else None
+
+
+async def due_printer_ids(session: AsyncSession, now: datetime) -> list[str]:
+    """Active TCP printers that have jobs due now."""
+    stmt = (
+        select(print_jobs.c.printer_id)
+        .join(printers, printers.c.printer_id == print_jobs.c.printer_id)
+        .where(
+            print_jobs.c.state.in_(WAITING),
+            print_jobs.c.next_attempt_at <= now,
+            printers.c.active,
+            printers.c.transport == "TCP",
+        )
+        .distinct()
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def lock_due_jobs(
+    session: AsyncSession, printer_id: str, now: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """Due jobs of one printer, locked (replicas skip them) until the caller commits."""
+    stmt = (
+        select(print_jobs)
+        .where(
+            print_jobs.c.printer_id == printer_id,
+            print_jobs.c.state.in_(WAITING),
+            print_jobs.c.next_attempt_at <= now,
+        )
+        .order_by(print_jobs.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return _rows(await session.execute(stmt))
+
+
+async def lock_unassigned_jobs(session: AsyncSession, limit: int = 500) -> list[dict[str, Any]]:
+    stmt = (
+        select(print_jobs)
+        .where(print_jobs.c.printer_id.is_(None), print_jobs.c.state.in_(WAITING))
+        .order_by(print_jobs.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return _rows(await session.execute(stmt))
+
+
+async def set_jobs(session: AsyncSession, ids: list[int], **values: Any) -> None:
+    if ids:
+        await session.execute(
+            update(print_jobs)
+            .where(print_jobs.c.id.in_(ids))
+            .values(**values, updated_at=func.now())
+        )
+
+
+async def record_attempt(session: AsyncSession, ids: list[int], **values: Any) -> None:
+    """One more attempt for these jobs, with its outcome."""
+    if ids:
+        await session.execute(
+            update(print_jobs)
+            .where(print_jobs.c.id.in_(ids))
+            .values(**values, attempts=print_jobs.c.attempts + 1, updated_at=func.now())
+        )
+
+
+async def wake_printer_jobs(session: AsyncSession, printer_id: str) -> None:
+    """Make a printer's waiting jobs due now (after its settings changed)."""
+    await session.execute(
+        update(print_jobs)
+        .where(print_jobs.c.printer_id == printer_id, print_jobs.c.state.in_(WAITING))
+        .values(next_attempt_at=func.now())
+    )
+
+
+async def fail_stale_sending(session: AsyncSession, older_than: datetime) -> list[dict[str, Any]]:
+    """Jobs whose sender died mid-send: failed, visible, retryable by hand."""
+    stmt = (
+        update(print_jobs)
+        .where(print_jobs.c.state == "sending", print_jobs.c.updated_at < older_than)
+        .values(
+            state="failed",
+            last_error_code="PRINTER_NOT_RESPONDING",
+            last_error="interrupted while sending; check the label, then retry or reprint",
+            updated_at=func.now(),
+        )
+        .returning(print_jobs)
+    )
+    return _rows(await session.execute(stmt))
+
+
+# -- reprint history and LOT stations -------------------------------------------------------
+async def insert_reprint(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(reprints).values(**values))
+
+
+async def list_reprints(
+    session: AsyncSession, lot_number: str | None, serial_number: str | None, limit: int
+) -> list[dict[str, Any]]:
+    stmt = select(reprints).order_by(reprints.c.id.desc()).limit(limit)
+    if lot_number:
+        stmt = stmt.where(reprints.c.lot_number == lot_number)
+    if serial_number:
+        stmt = stmt.where(reprints.c.serial_number == serial_number)
+    return _rows(await session.execute(stmt))
+
+
+async def set_lot_station(session: AsyncSession, lot_number: str, station_id: str) -> None:
+    stmt = insert(lot_stations).values(lot_number=lot_number, station_id=station_id)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["lot_number"],
+        set_={"station_id": stmt.excluded.station_id, "updated_at": func.now()},
+    )
+    await session.execute(stmt)
+
+
+async def lot_station(session: AsyncSession, lot_number: str) -> str | None:
+    stmt = select(lot_stations.c.station_id).where(lot_stations.c.lot_number == lot_number)
+    return (await session.execute(stmt)).scalar_one_or_none()

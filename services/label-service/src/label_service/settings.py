@@ -1,0 +1,47 @@
+"""label-service settings (environment, prefix `MES_`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from servicekit.settings import ServiceSettings
+
+
+class LabelSettings(ServiceSettings):
+    service_name: str = "label-service"
+    port: int = 8003
+    factory_timezone: str = "Asia/Seoul"
+    # The routing step whose start allocates serials; its process.started names the station.
+    serial_allocation_process: str = "PROC-007"
+    # Printed product name per product model code (lot.created carries only the code).
+    label_product_names: dict[str, str] = Field(default_factory=lambda: {"WF": "Withforce"})
+
+    # Printer I/O (seconds).
+    label_connect_timeout: float = 3.0
+    label_status_timeout: float = 2.0
+    label_write_timeout: float = 20.0
+
+    # Background dispatcher: poll interval, retry backoff (doubling, capped), give-up point.
+    label_dispatch_interval: float = 0.5
+    label_retry_base_seconds: float = 2.0
+    label_retry_max_seconds: float = 60.0
+    label_max_attempts: int = 30
+    label_batch_size: int = 200
+    # How long a serial job waits for its LOT's station before the default serial printer.
+    label_station_wait_seconds: float = 30.0
+    # A job left `sending` this long (its process died mid-send) is marked failed.
+    label_stale_sending_seconds: float = 120.0
+
+    # Hangul: the TrueType font the printers hold (ZPL `^CW` / TSPL / EZPL download name).
+    label_zpl_hangul_font: str = "E:NANUMGOTHIC.TTF"
+    label_tspl_hangul_font: str = "NANUMGOTHIC.TTF"
+    label_ezpl_hangul_font: str = "A"
+    # Font the PNG preview embeds for Hangul (TrueType or CFF OpenType); None = bundled Noto.
+    label_preview_font: Path | None = None
+
+    # Dev seeding (MES_ENV=dev, empty printer table): demo printers on loopback.
+    label_seed_demo_printers: bool = True
+    label_demo_printer_host: str = "127.0.0.1"
+    label_demo_printer_port: int = 9101
+    label_demo_serial_printer_port: int = 9107
