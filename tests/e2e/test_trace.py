@@ -7,7 +7,7 @@ import asyncio
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -52,11 +52,15 @@ def _trace(client: Client, path: str) -> dict:
 
 
 def test_lot_history_has_all_eight_processes(viewer: Client, traced_lot: str):  # TC-TRACE-001
-    data = eventually(
-        lambda: (
-            (d := _trace(viewer, f"/api/v1/trace/lots/{traced_lot}"))["status"] == "COMPLETED" and d
+    def settled() -> dict | None:
+        d = _trace(viewer, f"/api/v1/trace/lots/{traced_lot}")
+        return (
+            d
+            if d["status"] == "COMPLETED" and d["serials"]["by_status"] == {"PASSED": 20}
+            else None
         )
-    )
+
+    data = eventually(settled)
     assert [p["process_id"] for p in data["processes"]] == [f"PROC-00{i}" for i in range(1, 9)]
     assert all(p["status"] == "COMPLETED" and p["result"] == "PASS" for p in data["processes"])
     sensor = data["processes"][2]
@@ -156,7 +160,7 @@ def _source_counts(stack: Stack, day: str) -> dict[str, tuple[int, int, int]]:
                                           AND result = 'FAIL')
                 FROM process.process_records GROUP BY process_id
                 """,
-                day,
+                date.fromisoformat(day),
             )
             return {r[0]: (r[1], r[2], r[3]) for r in rows}
         finally:
@@ -200,7 +204,10 @@ def test_dashboard_open_lot_progress(
     def row() -> dict | None:
         lots = _trace(viewer, "/api/v1/dashboard/summary")["open_lots"]
         found = next((o for o in lots if o["lot_number"] == lot), None)
-        return found if found and found["current_process"] == "PROC-002" else None
+        ready = (
+            found and found["current_process"] == "PROC-002" and found["status"] == "IN_PROGRESS"
+        )
+        return found if ready else None
 
     found = eventually(row)
     assert found["current_process_state"] == "IN_PROGRESS" and found["progress_percent"] == 12

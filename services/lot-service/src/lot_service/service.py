@@ -215,7 +215,7 @@ class LotService:
                 "work_order_id": data["work_order_id"],
             },
         )
-        at = datetime.fromisoformat(data["start_time"])
+        at = event.time  # when the MES recorded it (station clocks may be off)
         if lot["status"] == LotStatus.CREATED:
             await self.change_status(
                 session,
@@ -325,7 +325,7 @@ class LotService:
                 "work_order_id": data["work_order_id"],
             },
         )
-        at = datetime.fromisoformat(data["complete_time"])
+        at = event.time  # when the MES recorded it (station clocks may be off)
         if lot["status"] == LotStatus.CREATED:  # the start event may still be on its way
             await self.change_status(
                 session,

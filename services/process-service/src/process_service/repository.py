@@ -54,13 +54,18 @@ async def all_routings_of(session: AsyncSession, product_model: str) -> list[dic
 
 async def seed_routing(
     session: AsyncSession, product_model: str, steps: list[dict[str, Any]]
-) -> None:
+) -> int:
+    """Insert the steps that are missing; returns how many were inserted."""
+    inserted = 0
     for step in steps:
-        await session.execute(
+        result = await session.execute(
             insert(routing_steps)
             .values(product_model=product_model, **step)
             .on_conflict_do_nothing()
+            .returning(routing_steps.c.process_id)
         )
+        inserted += len(result.all())
+    return inserted
 
 
 async def get_lot(

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from mes_contracts import events as ev
 from mes_contracts.envelope import Envelope
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import delete, func
+from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -24,6 +24,13 @@ from .models import (
     routing,
     serials,
 )
+
+_LOT_ORDER = ("CREATED", "IN_PROGRESS", "COMPLETED", "CLOSED")
+
+
+def _rank(column: Any) -> Any:
+    """Position of a LOT status in its lifecycle (0 when unknown or NULL)."""
+    return func.coalesce(func.array_position(array(_LOT_ORDER), column), 0)
 
 
 def _t(value: str | None) -> datetime | None:
@@ -120,8 +127,9 @@ class Projector:
             stmt.on_conflict_do_update(
                 index_elements=["lot_number"],
                 set_={"status": stmt.excluded.status, "status_time": stmt.excluded.status_time},
-                where=lots.c.status_time.is_(None)
-                | (lots.c.status_time <= stmt.excluded.status_time),
+                # A LOT only moves forward (CREATED → IN_PROGRESS → COMPLETED → CLOSED): the
+                # furthest status wins, whatever order the events arrive in.
+                where=_rank(lots.c.status) < _rank(stmt.excluded.status),
             )
         )
 
