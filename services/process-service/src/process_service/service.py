@@ -113,6 +113,7 @@ class ProcessService:
                     "process_name": step.name_ko,
                     "sequence_number": step.sequence,
                     "worker_id": body["worker_id"],
+                    "station_id": body.get("station_id"),
                     "start_time": start_time,
                     "recorded_at": now,
                 },

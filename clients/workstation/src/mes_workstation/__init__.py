@@ -1,0 +1,1 @@
+"""Withforce MES workstation client (issue #8)."""

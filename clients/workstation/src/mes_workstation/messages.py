@@ -1,0 +1,148 @@
+"""What the worker reads: short, plain Korean and English for every outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mes_contracts.errors import ErrorCode
+
+from .events import FileUpdate, FirmwareStatus, LabelStatus, QueueStatus, StartOutcome
+
+Names = Callable[[str], tuple[str, str]]  # process id → (Korean, English) name
+
+# What to do next, per error code (Korean, English); `data.required_action` wins.
+ACTIONS: dict[str, tuple[str, str]] = {
+    "LOT_NOT_FOUND": ("바코드를 확인하고 다시 스캔하세요", "Check the barcode and scan again"),
+    "DUPLICATE_START": (
+        "이 LOT은 이 공정에서 이미 착공되었습니다",
+        "This LOT is already started here",
+    ),
+    "WORKER_NOT_FOUND": (
+        "관리자에게 작업자 등록을 요청하세요",
+        "Ask a manager to register the worker",
+    ),
+    "FORBIDDEN": ("본인 계정으로 로그인하세요", "Sign in with your own account"),
+    "LOT_CLOSED": ("마감된 LOT입니다. 관리자에게 문의하세요", "The LOT is closed; ask a manager"),
+    "NO_RELEASED_FIRMWARE": (
+        "관리자에게 펌웨어 배포를 요청하세요",
+        "Ask an admin to release firmware",
+    ),
+    "UNAUTHORIZED": ("다시 로그인하세요", "Sign in again"),
+    "INVALID_BARCODE": ("LOT 바코드를 스캔하세요", "Scan a LOT barcode"),
+}
+
+
+@dataclass(frozen=True)
+class Display:
+    tone: str  # ok | error | wait
+    ko: str
+    en: str
+    detail_ko: str = ""
+    detail_en: str = ""
+
+
+LOCAL_ERRORS = {"INVALID_BARCODE": ("LOT 바코드가 아닙니다", "Not a LOT barcode")}
+
+
+def error_texts(error: dict[str, Any]) -> tuple[str, str]:
+    code = str(error.get("error_code") or "")
+    if code in LOCAL_ERRORS:
+        return LOCAL_ERRORS[code]
+    try:
+        known = ErrorCode(code)
+    except ValueError:
+        message = str(error.get("message") or code)
+        return message, message
+    return known.message("ko"), known.message("en")
+
+
+def action_texts(error: dict[str, Any], names: Names) -> tuple[str, str]:
+    code = str(error.get("error_code") or "")
+    data = error.get("data") or {}
+    ko, en = ACTIONS.get(code, ("", ""))
+    if code == "PREVIOUS_PROCESS_NOT_COMPLETED" and data.get("previous_process_id"):
+        pid = str(data["previous_process_id"])
+        name_ko, name_en = names(pid)
+        ko, en = f"{name_ko} 공정을 먼저 완료해주세요", f"Complete {pid} {name_en} first"
+    elif code == "INVALID_PROCESS_SEQUENCE":
+        later = ", ".join(data.get("already_started") or [])
+        en = f"A later process was already started ({later})"
+    if data.get("required_action"):
+        ko = str(data["required_action"])
+    return ko, en
+
+
+def start_display(outcome: StartOutcome, names: Names) -> Display:
+    name_ko, name_en = names(outcome.process_id)
+    lot = outcome.lot_number
+    if outcome.state == "sending":
+        return Display("wait", "전송 중…", "Sending…", f"LOT {lot}", f"LOT {lot}")
+    if outcome.state == "queued":
+        return Display(
+            "wait",
+            "오프라인: 착공이 저장되었습니다",
+            "Offline: start saved",
+            f"LOT {lot} · 연결되면 자동 전송합니다",
+            f"LOT {lot} · sent automatically when the MES is back",
+        )
+    if outcome.state in ("started", "already_started"):
+        order = str((outcome.data or {}).get("work_order_id") or "")
+        title_ko = "착공 완료" if outcome.state == "started" else "이미 착공됨"
+        title_en = "Started" if outcome.state == "started" else "Already started"
+        return Display(
+            "ok",
+            f"{title_ko}: {name_ko}",
+            f"{title_en}: {name_en}",
+            f"LOT {lot} · 작업지시 {order}",
+            f"LOT {lot} · work order {order}",
+        )
+    error = outcome.error or {}
+    ko, en = error_texts(error)
+    action_ko, action_en = action_texts(error, names)
+    return Display("error", ko, en, f"LOT {lot} · {action_ko}", f"LOT {lot} · {action_en}")
+
+
+FILE_STATES = {"queued": "전송 대기 queued", "completed": "완료 completed", "error": "오류 error"}
+
+
+def file_line(update: FileUpdate) -> str:
+    state = FILE_STATES.get(update.state, update.state)
+    extra = ""
+    if update.state == "completed":
+        extra = f" · {update.result}" + (" (already recorded)" if update.already_recorded else "")
+    elif update.state == "error":
+        extra = f" · {update.error_code}: {update.reason}"
+    elif update.reason:
+        extra = f" · {update.reason}"
+    return f"{update.at:%H:%M:%S}  {update.name}  →  {state}{extra}"
+
+
+def queue_line(status: QueueStatus) -> str:
+    if status.needs_login:
+        return f"로그인 필요 · sign in again — 대기 {status.waiting} waiting"
+    if not status.online:
+        retry = f", retry in {status.retry_in:.0f} s" if status.retry_in is not None else ""
+        return f"오프라인 OFFLINE — 대기 {status.waiting} waiting{retry}"
+    return f"온라인 ONLINE — 대기 {status.waiting} waiting"
+
+
+def firmware_line(status: FirmwareStatus) -> str:
+    version = f" {status.version}" if status.version else ""
+    words = {
+        "NONE": "없음 none",
+        "DOWNLOADING": "다운로드 중 downloading",
+        "READY": "준비 완료 READY",
+        "ERROR": "오류 ERROR",
+        "UPLOADING": "업로드 중 UPLOADING",
+        "UPLOADED": "업로드 완료 UPLOADED",
+    }
+    text = f"펌웨어 firmware{version}: {words.get(status.state, status.state)}"
+    return f"{text} · {status.message}" if status.message else text
+
+
+def label_line(status: LabelStatus) -> str:
+    if status.state == "unavailable":
+        return f"라벨 프린터 사용 불가 · labels unavailable ({status.message})"
+    return f"라벨 labels: 출력 {status.printed} printed · 실패 {status.failed} failed"

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from mes_workstation.events import StartOutcome
+from mes_workstation.messages import start_display
+from mes_workstation.settings import Settings, default_work_dir, load_settings, save_settings
+from mes_workstation.station import DEFAULT_NAMES
+
+
+def test_settings_round_trip_and_tolerate_old_files(tmp_path: Path) -> None:
+    path = tmp_path / "cfg" / "mes-workstation.json"
+    assert load_settings(path) == Settings()  # no file yet: defaults
+    assert default_work_dir() == Path.home() / "neurohub_work"  # C:\neurohub_work on Windows
+    settings = Settings(station_id="ST-07", process_id="PROC-007", printer_port="COM3")
+    save_settings(settings, path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["retired_option"] = 1
+    del data["label_poll_seconds"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert load_settings(path) == settings
+    assert Settings(gateway_url="ftp://x", process_id="P1").validate() == [
+        "gateway URL must start with http:// or https://",
+        "process id 'P1' is not PROC-NNN",
+    ]
+
+
+def test_refusal_reads_in_both_languages_with_the_action() -> None:
+    error = {
+        "error_code": "PREVIOUS_PROCESS_NOT_COMPLETED",
+        "message": "이전 공정이 완료되지 않았습니다",
+        "data": {
+            "previous_process_id": "PROC-002",
+            "required_action": "LMA 조립 공정을 먼저 완료해주세요",
+        },
+    }
+    outcome = StartOutcome("WF-KR-251110D-001", "PROC-003", "failed", error=error)
+    shown = start_display(outcome, DEFAULT_NAMES.__getitem__)
+    assert (shown.tone, shown.ko, shown.en) == (
+        "error",
+        "이전 공정이 완료되지 않았습니다",
+        "The previous process is not completed",
+    )
+    assert shown.detail_ko.endswith("LMA 조립 공정을 먼저 완료해주세요")
+    assert shown.detail_en.endswith("Complete PROC-002 LMA assembly first")
+
+
+def test_entry_point_runs_without_a_display() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mes_workstation", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.startswith("mes-workstation 0.1.0")

@@ -1,0 +1,138 @@
+"""The workstation's screens (pytest-qt, offscreen) against the running system: sign in,
+scan → start, and errors told in plain Korean and English with what to do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from mes_workstation.settings import Settings
+from mes_workstation.station import Station
+from mes_workstation.ui import Bridge
+from mes_workstation.ui.login_dialog import LoginDialog
+from mes_workstation.ui.main_window import MainWindow
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import QDialog
+
+from .conftest import Client
+from .production import KST, new_lot
+
+# workstation_support sets QT_QPA_PLATFORM=offscreen at import, i.e. during collection,
+# before pytest-qt creates the QApplication.
+from .workstation_support import (
+    history,
+    names,
+    signed_in_api,
+    station_settings,
+    station_threads,
+    write_completion,
+)
+
+WAIT_MS = 15_000
+
+
+@contextmanager
+def station_window(qtbot, settings: Settings) -> Iterator[MainWindow]:
+    api = signed_in_api(settings)
+    bridge = Bridge()
+    station = Station(settings, api, on_event=bridge)
+    window = MainWindow(station)
+    bridge.event.connect(window.on_event)
+    qtbot.addWidget(window)
+    station.start()
+    window.bind(station)
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    try:
+        yield window
+    finally:
+        station.stop()
+        api.close()
+    assert station_threads() == []
+
+
+def scan(qtbot, window: MainWindow, text: str) -> None:
+    qtbot.keyClicks(window.scan_input, text)  # a keyboard-wedge scanner types, then Enter
+    qtbot.keyClick(window.scan_input, Qt.Key_Return)
+
+
+def shown(window: MainWindow) -> str:
+    return "\n".join(
+        w.text() for w in (window.result_title_ko, window.result_title_en, window.result_detail)
+    )
+
+
+def test_login_dialog_refuses_plainly_then_signs_in(qtbot, gateway: str, tmp_path: Path) -> None:
+    dialog = LoginDialog(station_settings(tmp_path / "work", gateway))
+    qtbot.addWidget(dialog)
+    dialog.username.setText("w001")
+    dialog.password.setText("not-the-password")
+    qtbot.mouseClick(dialog.sign_in_button, Qt.LeftButton)
+    assert "아이디 또는 비밀번호가 올바르지 않습니다" in dialog.error.text()
+    assert "Invalid user name or password" in dialog.error.text()
+    assert dialog.result() != QDialog.Accepted and dialog.api is None
+    dialog.password.setText("demo-worker-1234")
+    qtbot.mouseClick(dialog.sign_in_button, Qt.LeftButton)
+    assert dialog.result() == QDialog.Accepted
+    assert dialog.api is not None and dialog.api.worker_id == "W001"
+    assert dialog.settings.last_username == "w001"
+    dialog.api.close()
+
+
+def test_scan_starts_and_every_refusal_reads_plainly(
+    qtbot, gateway: str, manager: Client, worker: Client, tmp_path: Path
+) -> None:
+    lot, not_ready = new_lot(manager, worker), new_lot(manager, worker)
+    settings = station_settings(tmp_path / "w1", gateway)
+    with station_window(qtbot, settings) as window:
+        assert "PROC-001 레이저 마킹 / Laser marking" in window.header.text()
+        qtbot.waitUntil(window.scan_input.hasFocus, timeout=2000)
+        scan(qtbot, window, lot.lower())  # caps lock on: still the LOT
+        qtbot.waitUntil(lambda: "WO-" in window.result_detail.text(), timeout=WAIT_MS)
+        assert window.result_title_ko.text() == "착공 완료: 레이저 마킹"
+        assert window.result_title_en.text() == "Started: Laser marking"
+        assert lot in window.result_detail.text()
+        assert window.scan_input.text() == "" and window.scan_input.hasFocus()
+
+        qtbot.mouseClick(window.files.viewport(), Qt.LeftButton)  # focus stays for the scanner
+        assert window.scan_input.hasFocus()
+
+        scan(qtbot, window, lot)
+        qtbot.waitUntil(lambda: "이미 착공된 공정입니다" in shown(window), timeout=WAIT_MS)
+        assert "The process is already started" in shown(window)
+
+        scan(qtbot, window, "WF-KR-991231D-999")
+        qtbot.waitUntil(lambda: "LOT 번호가 존재하지 않습니다" in shown(window), timeout=WAIT_MS)
+        assert "LOT not found" in shown(window)
+        assert "Check the barcode and scan again" in shown(window)
+
+        scan(qtbot, window, "hello")
+        assert "LOT 바코드가 아닙니다" in shown(window) and "Not a LOT barcode" in shown(window)
+
+        # A station app's file shows up in the list with its outcome.
+        at = datetime.now(KST).replace(microsecond=0)
+        path = write_completion(window.station.folders.pending, lot, "PROC-001", at)
+        qtbot.waitUntil(
+            lambda: window.files.count() and "완료 completed · PASS" in window.files.item(0).text(),
+            timeout=WAIT_MS,
+        )
+        assert path.name in window.files.item(0).text()
+        assert path.name in names(window.station.folders.completed)
+
+    started = history(worker, lot, "PROC-001")["attempts"][0]
+    local_offset = datetime.now().astimezone().utcoffset()
+    assert datetime.fromisoformat(started["start_time"]).utcoffset() == local_offset
+
+    with station_window(
+        qtbot, station_settings(tmp_path / "w2", gateway, process_id="PROC-002")
+    ) as window:
+        scan(qtbot, window, not_ready)
+        qtbot.waitUntil(lambda: "이전 공정이 완료되지 않았습니다" in shown(window), timeout=WAIT_MS)
+        text = shown(window)
+        assert "The previous process is not completed" in text
+        assert "레이저 마킹 공정을 먼저 완료해주세요" in text  # the MES's required_action
+        assert "Complete PROC-001 Laser marking first" in text
+        assert window.result_panel.styleSheet().count("#b71c1c") == 1  # red: refused
