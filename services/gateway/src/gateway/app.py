@@ -14,7 +14,7 @@ from servicekit.auth import parse_networks
 from servicekit.logging import get_logger
 from servicekit.runtime import ServiceRuntime, create_service_app
 
-from . import api, audit, audit_api, auth_api, live, users_api
+from . import api, audit, audit_api, auth_api, live, static, users_api
 from . import users as user_store
 from .models import SCHEMA, metadata
 from .openapi import CombinedOpenApi
@@ -127,6 +127,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="Withforce MES API")
 
+    static.mount_dashboard(app, settings.dashboard_dir)  # last: after every API route
     return app
 
 
@@ -138,4 +139,3 @@ class _LazyRedis:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.runtime.redis, name)
-

@@ -26,6 +26,8 @@ class GatewaySettings(ServiceSettings):
     # The gateway faces clients: believe X-Forwarded-For only from proxies named here.
     trusted_proxies: str = ""
     max_upload_bytes: int = 268_435_456
+    # The built web dashboard served at / (default: clients/dashboard/dist; "" turns it off).
+    dashboard_dir: str | None = None
 
     def private_key_pem(self) -> str | None:
         if self.jwt_private_key:

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from . import backup as backup_cmd
+from . import dashboard
 from . import demo as demo_cmd
 from .infra import stop_postgres_dir
 from .stack import Stack, StackConfig, write_state
@@ -42,11 +44,18 @@ def _alive(pid: int | None) -> bool:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    config = StackConfig.from_environment(ROOT)
+    if args.replicas:  # via the environment, so a --detach supervisor gets them too
+        os.environ["MES_REPLICAS"] = ",".join(args.replicas)
+    try:
+        config = StackConfig.from_environment(ROOT)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     state = _read_state(config)
     if state and _alive(state.get("supervisor_pid")):
         print(f"already running: {state['gateway_url']} (./mes down to stop)")
         return 1
+    dashboard.ensure_built(ROOT)  # the web UI the gateway serves at /
     if args.detach:
         return _up_detached(config)
     return _up_foreground(config)
@@ -221,6 +230,13 @@ def main() -> int:
         "up", help="start the whole system (embedded PostgreSQL and Redis by default)"
     )
     up.add_argument("--detach", action="store_true", help="run in the background")
+    up.add_argument(
+        "--replicas",
+        action="append",
+        default=[],
+        metavar="SERVICE=N",
+        help="N processes of a service sharing its consumer group, e.g. trace-service=3",
+    )
     up.set_defaults(func=cmd_up)
     sub.add_parser("down", help="stop everything started by ./mes up").set_defaults(func=cmd_down)
     sub.add_parser("status", help="show what runs and whether it is ready").set_defaults(
@@ -248,6 +264,7 @@ def main() -> int:
     )
     bench.add_argument("--url", help="a running gateway instead of a throw-away stack")
     bench.set_defaults(func=cmd_bench)
+    backup_cmd.register(sub)
     args, extra = parser.parse_known_args()
     if extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -37,6 +37,21 @@ GATEWAY = ServiceSpec("gateway", "gateway", 0, None)
 ALL_PACKAGES = [s.package for s in (*SERVICES, GATEWAY)]
 
 
+def parse_replicas(text: str | None) -> dict[str, int]:
+    """`"trace-service=3,label-service=2"` → {"trace-service": 3, "label-service": 2}."""
+    known = {s.name for s in SERVICES}
+    replicas: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in (text or "").split(","))):
+        name, sep, count = item.partition("=")
+        if not sep or name not in known or not count.isdigit() or int(count) < 1:
+            raise ValueError(
+                f"bad replica setting {item!r}: use SERVICE=N with N >= 1 and SERVICE one of "
+                + ", ".join(sorted(known))
+            )
+        replicas[name] = int(count)
+    return replicas
+
+
 @dataclass
 class StackConfig:
     data_dir: Path
@@ -47,6 +62,8 @@ class StackConfig:
     redis_url: str | None = None
     seed_demo_users: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Processes per service (default 1), e.g. {"trace-service": 3}; see Stack.start_replicas.
+    replicas: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_environment(cls, root: Path) -> StackConfig:
@@ -59,6 +76,7 @@ class StackConfig:
             database_url=os.environ.get("DATABASE_URL"),
             redis_url=os.environ.get("REDIS_URL"),
             seed_demo_users=os.environ.get("MES_SEED_DEMO_USERS", "true").lower() == "true",
+            replicas=parse_replicas(os.environ.get("MES_REPLICAS")),
         )
 
 
@@ -125,10 +143,39 @@ class Stack:
 
     def start_services(self) -> None:
         self.logs_dir.mkdir(parents=True, exist_ok=True)
+        # Started again after a stop: forget the processes that have exited.
+        self.services = {n: s for n, s in self.services.items() if s.process.poll() is None}
         base_env = self._base_env()
         for spec in SERVICES:
             self._spawn(spec, free_port(self.config.http_port + spec.offset), base_env)
+        for name, count in self.config.replicas.items():
+            self.start_replicas(name, count - 1, base_env)
         self.start_gateway(self.config.http_port)
+
+    def start_replicas(
+        self, name: str, count: int, env: dict[str, str] | None = None
+    ) -> list[RunningService]:
+        """`count` more processes of a running service, on the next free ports after it.
+
+        They share its MES_SERVICE_NAME, hence its consumer group, so the streams' entries
+        are split between them; each has its own consumer name (host + pid). The gateway
+        keeps sending HTTP to the first process: the replicas add consuming capacity.
+        """
+        first = self.services[name]
+        env = env or self._base_env()
+        existing = [n for n in self.services if n == name or n.startswith(f"{name}#")]
+        port = max(self.services[n].port for n in existing)
+        started = []
+        for index in range(len(existing) + 1, len(existing) + 1 + count):
+            port = _next_free_port(port + 1)
+            replica = ServiceSpec(f"{name}#{index}", first.spec.package, first.spec.offset, None)
+            self._spawn(replica, port, env, service_name=name)
+            started.append(self.services[replica.name])
+        return started
+
+    def replicas_of(self, name: str) -> list[RunningService]:
+        """Every process of a service: the first one, then its replicas."""
+        return [s for n, s in self.services.items() if n == name or n.startswith(f"{name}#")]
 
     def start_gateway(
         self, port: int, *, name: str = "gateway", extra_env: dict[str, str] | None = None
@@ -148,13 +195,18 @@ class Stack:
         return self.services[name]
 
     def _spawn(
-        self, spec: ServiceSpec, port: int, env: dict[str, str], host: str = "127.0.0.1"
+        self,
+        spec: ServiceSpec,
+        port: int,
+        env: dict[str, str],
+        host: str = "127.0.0.1",
+        service_name: str | None = None,
     ) -> None:
         env = {k: v for k, v in env.items() if k != "_MES_PRIVATE_KEY_FILE"}
         # Replicas of a service share its name: the name is also its consumer group.
-        service_name = "gateway" if spec.package == "gateway" else spec.name
+        service_name = service_name or ("gateway" if spec.package == "gateway" else spec.name)
         env.update({"MES_PORT": str(port), "MES_HOST": host, "MES_SERVICE_NAME": service_name})
-        log_file = open(self.logs_dir / f"{spec.name}.log", "ab")  # noqa: SIM115 - owned by child
+        log_file = open(self.logs_dir / f"{spec.name.replace('#', '-')}.log", "ab")  # noqa: SIM115 - owned by child
         process = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
@@ -231,12 +283,20 @@ class Stack:
     def stop(self) -> None:
         # Gateways first (no new requests), then services, then the data stores.
         gateways = [n for n, s in self.services.items() if s.spec.package == "gateway"]
-        for name in [*gateways, *[s.name for s in SERVICES]]:
+        for name in [*gateways, *[n for n in self.services if n not in gateways]]:
             self.stop_service(name)
         if self.redis:
             self.redis.stop()
         if self.postgres:
             self.postgres.stop()
+
+
+def _next_free_port(start: int) -> int:
+    """The first port from `start` up that is free (any free port after 100 tries)."""
+    for port in range(start, min(start + 100, 65536)):
+        if free_port(port) == port:
+            return port
+    return free_port()
 
 
 def write_state(path: Path, state: dict) -> None:

@@ -1,0 +1,130 @@
+"""A stack of its own for the operations tests (backup/restore, scale-out): the launcher's
+code on a fresh database and Redis database 7, with three trace-service processes, as
+`./mes up --replicas trace-service=3` starts them. The shared e2e stack is not touched."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from mes_cli.infra import free_port
+from mes_cli.pytest_plugin import create_database
+from mes_cli.stack import Stack, StackConfig, parse_replicas
+
+REPO = Path(__file__).resolve().parents[2]
+REDIS_DB = 7  # reserved for this stack
+TRACE_REPLICAS = 3
+
+OPS_ENV = {
+    "MES_CONSUMER_MIN_IDLE_MS": "2000",
+    "MES_CONSUMER_BLOCK_MS": "200",
+    "MES_OUTBOX_POLL_SECONDS": "0.5",
+    "MES_RATE_LIMIT_PER_MINUTE": "1000000",
+    "MES_LOGIN_RATE_LIMIT_PER_MINUTE": "100000",
+    # No printers: label jobs wait unassigned, so nothing changes once events are applied.
+    "MES_LABEL_SEED_DEMO_PRINTERS": "false",
+}
+
+
+def low_free_port(span: int = 20) -> int:
+    """A free port below the kernel's ephemeral range (32768+) with `span` free ports
+    after it: the launcher gives the services the ports after the gateway's, and an
+    ephemeral port can be taken by any outgoing connection between check and bind."""
+    for _ in range(200):
+        start = secrets.randbelow(32000 - 20000 - span) + 20000
+        if all(free_port(p) == p for p in range(start, start + span)):
+            return start
+    return free_port()
+
+
+def eventually(probe: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what} not met within {timeout}s")
+
+
+class Api:
+    """A signed-in user of the public API."""
+
+    def __init__(self, base_url: str, username: str, password: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+        r = self.http.post("/api/v1/auth/login", json={"username": username, "password": password})
+        assert r.status_code == 200, r.text
+        self.http.headers["Authorization"] = f"Bearer {r.json()['data']['access_token']}"
+
+    @classmethod
+    def with_headers(cls, base_url: str, headers: dict[str, str]) -> Api:
+        api = cls.__new__(cls)
+        api.http = httpx.Client(base_url=base_url, timeout=30, headers=headers)
+        return api
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.http, name)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The backup/restore tests stop the ops stack's processes: run them last."""
+    last = [i for i in items if "test_backup_restore" in i.nodeid]
+    if last:
+        items[:] = [i for i in items if i not in last] + last
+
+
+@pytest.fixture(scope="session")
+def ops_stack(pg_url: str, redis_url: str) -> Iterator[Stack]:
+    database_url = asyncio.run(create_database(pg_url, "ops"))
+    base = redis_url.rsplit("/", 1)[0] if redis_url.count("/") > 2 else redis_url
+    ops_redis = f"{base}/{REDIS_DB}"
+    redis.Redis.from_url(ops_redis).flushdb()
+    config = StackConfig(
+        data_dir=Path(tempfile.mkdtemp(prefix="mes-ops-")),
+        http_port=low_free_port(),
+        database_url=database_url,
+        redis_url=ops_redis,
+        extra_env=OPS_ENV,
+        replicas=parse_replicas(f"trace-service={TRACE_REPLICAS}"),
+    )
+    running = Stack(config, log=lambda *_: None)
+    try:
+        running.migrate()
+        running.start_services()
+        running.wait_ready(timeout=180)
+        yield running
+    finally:
+        running.stop()
+        if not os.environ.get("MES_KEEP_OPS_DIR"):
+            shutil.rmtree(config.data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def ops_manager(ops_stack: Stack) -> Api:
+    return Api(ops_stack.gateway_url, "manager", "demo-manager-1234")
+
+
+@pytest.fixture(scope="session")
+def ops_worker(ops_stack: Stack) -> Api:
+    return Api(ops_stack.gateway_url, "w001", "demo-worker-1234")
+
+
+@pytest.fixture(scope="session")
+def ops_firmware(ops_stack: Stack) -> None:
+    """PROC-004 needs a released firmware."""
+    from mes_cli.demo import Api as DemoApi
+    from mes_cli.demo import ensure_firmware
+
+    api = DemoApi(ops_stack.gateway_url)
+    api.login("admin", "demo-admin-1234")
+    ensure_firmware(api)
