@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import random
 import shutil
 import signal
 import socket
@@ -22,13 +23,17 @@ logging.getLogger("pgserver").setLevel(logging.WARNING)
 
 
 def free_port(preferred: int | None = None, host: str = "127.0.0.1") -> int:
-    if preferred:
+    """A port to listen on: `preferred` if free, else a free one below the kernel's
+    ephemeral range (32768+), where an outgoing connection could grab it before we bind."""
+    candidates = [preferred] if preferred else []
+    candidates += [random.randint(20000, 32000) for _ in range(64)]  # noqa: S311 - not security
+    for port in candidates:
         with socket.socket() as s:
             try:
-                s.bind((host, preferred))
-                return preferred
+                s.bind((host, port))
+                return port
             except OSError:
-                pass
+                continue
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
