@@ -17,6 +17,7 @@ from .domain import LotStatus, can_transition, lot_number, serial_number
 from .settings import LotSettings
 
 log = get_logger(__name__)
+MAX_LOTS_PER_DAY = 999  # the number format has three digits
 
 
 def _who(actor: Actor | None) -> str:
@@ -60,6 +61,12 @@ class LotService:
             "updated_at": now,
         }
         seq = await repo.next_lot_sequence(session, product_model, factory, production_date)
+        if seq > MAX_LOTS_PER_DAY:
+            raise MesError(
+                ErrorCode.CONFLICT,
+                message="이 생산일의 LOT 번호(001-999)를 모두 사용했습니다 (no LOT numbers left for this date)",
+                data={"production_date": production_date.isoformat(), "limit": MAX_LOTS_PER_DAY},
+            )
         number = lot_number(product_model, factory, production_date, shift, seq)
         if not await repo.insert_lot(session, {**row, "lot_number": number, "sequence": seq}):
             # The number is taken (a LOT entered outside this counter): the database refused

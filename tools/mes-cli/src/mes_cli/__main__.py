@@ -260,7 +260,10 @@ def main() -> int:
     )
     bench.add_argument("--seconds", type=float, default=20.0, help="time box per level")
     bench.add_argument(
-        "--quantity", type=int, default=100, help="units per LOT (serials allocated at PROC-007)"
+        "--quantity",
+        type=int,
+        default=10,
+        help="units per LOT (serials and labels at PROC-007; the bench runs ~100x a real day's LOTs)",
     )
     bench.add_argument("--url", help="a running gateway instead of a throw-away stack")
     bench.set_defaults(func=cmd_bench)

@@ -241,7 +241,8 @@ def run_core(*, url: str | None, concurrencies: list[int], seconds: float, quant
         ensure_firmware(admin)
         for concurrency in concurrencies:
             # Enough LOTs that no worker runs out within the time box (16 requests per LOT).
-            lots = _create_lots(manager, max(concurrency * 4, int(seconds * 600 / 16)), quantity)
+            # Enough LOTs for ~300 req/s (16 requests per LOT); a LOT day holds 999 numbers.
+            lots = _create_lots(manager, max(concurrency * 4, int(seconds * 300 / 16)), quantity)
             _wait_known(worker, lots)
             results = asyncio.run(
                 run_level(url, redis_url or "", worker.token or "", lots, concurrency, seconds)

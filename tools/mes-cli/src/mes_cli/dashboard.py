@@ -75,20 +75,22 @@ def ensure_built(root: Path, log: Callable[[str], None] = print) -> Path | None:
     dist = dashboard / "dist"
     if not is_stale(dashboard):
         return dist
+    built = dist if (dist / "index.html").is_file() else None
+    fallback = "serving the previous build" if built else "starting without the web UI"
     npm = shutil.which("npm")
     if npm is None:
         log(
-            "warning: npm not found, so the web dashboard cannot be built; starting without it "
+            f"warning: npm not found, so the web dashboard cannot be built; {fallback} "
             "(install Node.js 20+ with npm, then run ./mes up again)"
         )
-        return dist if (dist / "index.html").is_file() else None
+        return built
     log("building the web dashboard (clients/dashboard)…")
     if needs_install(dashboard) and not _run(
         [npm, "ci", "--no-audit", "--no-fund"], dashboard, timeout=900
     ):
-        log("warning: npm ci failed; starting without a fresh dashboard build")
-        return dist if (dist / "index.html").is_file() else None
+        log(f"warning: npm ci failed in clients/dashboard; {fallback}")
+        return built
     if not _run([npm, "run", "build"], dashboard, timeout=600):
-        log("warning: the dashboard build failed; starting without a fresh dashboard build")
-        return dist if (dist / "index.html").is_file() else None
+        log(f"warning: the dashboard build failed; {fallback}")
+        return built
     return dist
