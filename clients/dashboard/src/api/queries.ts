@@ -1,0 +1,357 @@
+// Server state: one hook per read, one mutation per write. Keys match live/invalidation.ts.
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { usePollInterval } from '../live/useLiveFeed';
+import { api } from './client';
+import type {
+  AuditEntry,
+  AuditVerify,
+  DefectList,
+  Firmware,
+  FirmwareRelease,
+  LabelJob,
+  Lot,
+  LotDetail,
+  MeasurementCheck,
+  MeasurementSeries,
+  Page,
+  Printer,
+  PrinterStatus,
+  Product,
+  Recall,
+  Reprint,
+  RoutingStep,
+  Serial,
+  Summary,
+  TraceLot,
+  TraceSerial,
+  User,
+} from './types';
+
+const enc = encodeURIComponent;
+
+export const summaryQuery = (day?: string) => ({
+  queryKey: ['summary', day ?? 'today'],
+  queryFn: ({ signal }: { signal?: AbortSignal }) => api<Summary>('/api/v1/dashboard/summary', { query: { day }, signal }),
+});
+
+export const routingQuery = {
+  queryKey: ['routing'],
+  queryFn: ({ signal }: { signal?: AbortSignal }) => api<RoutingStep[]>('/api/v1/process/routing', { signal }),
+  staleTime: 10 * 60_000,
+};
+
+export function useSummary(day?: string) {
+  const poll = usePollInterval();
+  return useQuery({ ...summaryQuery(day), refetchInterval: poll });
+}
+
+export function useRouting() {
+  return useQuery(routingQuery);
+}
+
+export function useProducts(enabled = true) {
+  return useQuery({
+    queryKey: ['products'],
+    queryFn: ({ signal }) => api<Product[]>('/api/v1/products', { signal }),
+    staleTime: 10 * 60_000,
+    enabled,
+  });
+}
+
+export interface LotFilter {
+  status?: string;
+  production_date?: string;
+  shift?: string;
+  limit: number;
+  offset: number;
+}
+
+export function useLots(filter: LotFilter) {
+  const poll = usePollInterval();
+  return useQuery({
+    queryKey: ['lots', filter],
+    queryFn: ({ signal }) => api<Page<Lot>>('/api/v1/lots', { query: { ...filter }, signal }),
+    placeholderData: keepPreviousData,
+    refetchInterval: poll,
+  });
+}
+
+export function useLot(lot: string) {
+  const poll = usePollInterval();
+  return useQuery({
+    queryKey: ['lot', lot],
+    queryFn: ({ signal }) => api<LotDetail>(`/api/v1/lots/${enc(lot)}`, { signal }),
+    refetchInterval: poll,
+  });
+}
+
+export function useLotSerials(lot: string, limit: number, offset: number, enabled = true) {
+  return useQuery({
+    queryKey: ['lot', lot, 'serials', limit, offset],
+    queryFn: ({ signal }) =>
+      api<Page<Serial>>(`/api/v1/lots/${enc(lot)}/serials`, { query: { limit, offset }, signal }),
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}
+
+export function useCreateLot() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { product_model: string; target_quantity: number; shift: 'D' | 'N' }) =>
+      api<Lot>('/api/v1/lots', { method: 'POST', json: body }),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ['lots'] });
+      void client.invalidateQueries({ queryKey: ['summary'] });
+    },
+  });
+}
+
+export function useCloseLot(lot: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (reason: string) => api<Lot>(`/api/v1/lots/${enc(lot)}/close`, { method: 'POST', json: { reason } }),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ['lot', lot] });
+      void client.invalidateQueries({ queryKey: ['lots'] });
+      void client.invalidateQueries({ queryKey: ['summary'] });
+    },
+  });
+}
+
+// -- trace ------------------------------------------------------------------------------
+export function useTraceLot(lot: string | null) {
+  return useQuery({
+    queryKey: ['trace', 'lot', lot],
+    queryFn: ({ signal }) => api<TraceLot>(`/api/v1/trace/lots/${enc(lot ?? '')}`, { signal }),
+    enabled: !!lot,
+    retry: false,
+  });
+}
+
+export function useTraceSerial(serial: string | null) {
+  return useQuery({
+    queryKey: ['trace', 'serial', serial],
+    queryFn: ({ signal }) => api<TraceSerial>(`/api/v1/trace/serials/${enc(serial ?? '')}`, { signal }),
+    enabled: !!serial,
+    retry: false,
+  });
+}
+
+export function useRecall(component: string | null) {
+  return useQuery({
+    queryKey: ['trace', 'component', component],
+    queryFn: ({ signal }) => api<Recall>(`/api/v1/trace/components/${enc(component ?? '')}`, { signal }),
+    enabled: !!component,
+    retry: false,
+  });
+}
+
+// -- quality ----------------------------------------------------------------------------
+export interface DefectFilter {
+  since?: string;
+  until?: string;
+  process_id?: string;
+}
+
+export function useDefects(filter: DefectFilter) {
+  return useQuery({
+    queryKey: ['quality', 'defects', filter],
+    queryFn: ({ signal }) => api<DefectList>('/api/v1/trace/defects', { query: { ...filter, limit: 200 }, signal }),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useMeasurementChecks() {
+  return useQuery({
+    queryKey: ['quality', 'checks'],
+    queryFn: ({ signal }) => api<{ checks: MeasurementCheck[] }>('/api/v1/trace/measurements', { signal }),
+  });
+}
+
+export function useMeasurementSeries(check: string | null) {
+  return useQuery({
+    queryKey: ['quality', 'series', check],
+    queryFn: ({ signal }) =>
+      api<MeasurementSeries>('/api/v1/trace/measurements', { query: { check, limit: 500 }, signal }),
+    enabled: !!check,
+  });
+}
+
+// -- firmware ---------------------------------------------------------------------------
+export function useFirmware() {
+  return useQuery({
+    queryKey: ['firmware', 'list'],
+    queryFn: ({ signal }) => api<Page<Firmware>>('/api/v1/firmware', { query: { limit: 200 }, signal }),
+  });
+}
+
+export function useFirmwareReleases() {
+  return useQuery({
+    queryKey: ['firmware', 'releases'],
+    queryFn: ({ signal }) => api<Page<FirmwareRelease>>('/api/v1/firmware/releases', { query: { limit: 100 }, signal }),
+  });
+}
+
+function useFirmwareMutation<T>(fn: (arg: T) => Promise<unknown>) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['firmware'] }),
+  });
+}
+
+export function useUploadFirmware() {
+  return useFirmwareMutation((form: FormData) => api<Firmware>('/api/v1/firmware', { method: 'POST', form }));
+}
+
+export function useReleaseFirmware() {
+  return useFirmwareMutation(({ version, reason }: { version: string; reason: string }) =>
+    api<Firmware>(`/api/v1/firmware/${enc(version)}/release`, { method: 'POST', json: { reason: reason || null } }),
+  );
+}
+
+export function useRollbackFirmware() {
+  return useFirmwareMutation(({ version, reason }: { version: string; reason: string }) =>
+    api<unknown>(`/api/v1/firmware/${enc(version)}/rollback`, { method: 'POST', json: { reason: reason || null } }),
+  );
+}
+
+// -- printers and labels ----------------------------------------------------------------
+export function usePrinters() {
+  return useQuery({
+    queryKey: ['labels', 'printers'],
+    queryFn: ({ signal }) => api<Printer[]>('/api/v1/printers', { signal }),
+  });
+}
+
+export function usePrinterStatus(printerId: string) {
+  return useQuery({
+    queryKey: ['labels', 'printer-status', printerId],
+    queryFn: ({ signal }) => api<PrinterStatus>(`/api/v1/printers/${enc(printerId)}/status`, { signal }),
+    refetchInterval: 30_000,
+    retry: false,
+  });
+}
+
+export function useLabelJobs(lot: string | null) {
+  return useQuery({
+    queryKey: ['labels', 'jobs', lot],
+    queryFn: ({ signal }) => api<Page<LabelJob>>('/api/v1/label/jobs', { query: { lot_number: lot, limit: 200 }, signal }),
+    enabled: !!lot,
+  });
+}
+
+export function useReprints() {
+  return useQuery({
+    queryKey: ['labels', 'reprints'],
+    queryFn: ({ signal }) => api<Page<Reprint>>('/api/v1/label/reprints', { query: { limit: 100 }, signal }),
+  });
+}
+
+export interface PrintAnswer {
+  job_id: string;
+  state: string;
+  printer_id: string;
+  print_time: string | null;
+}
+
+function useLabelMutation<T>(fn: (arg: T) => Promise<PrintAnswer>) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSettled: () => void client.invalidateQueries({ queryKey: ['labels'] }),
+  });
+}
+
+export function useReprint() {
+  return useLabelMutation((body: { lot_number?: string; serial_number?: string; reason: string; printer_id?: string }) =>
+    api<PrintAnswer>('/api/v1/label/reprint', { method: 'POST', json: body }),
+  );
+}
+
+/** A test label: a LOT label of the made-up LOT TEST-KR-{today}D-000 (it cannot collide
+ * with a real LOT, whose product model is WF), with Korean text to check the font. */
+export function testLabel(printerId: string, today: Date = new Date()) {
+  const iso = today.toISOString().slice(0, 10);
+  const yymmdd = iso.slice(2).replaceAll('-', '');
+  return {
+    label_type: 'LOT' as const,
+    lot_number: `TEST-KR-${yymmdd}D-000`,
+    product_model: 'TEST 테스트',
+    target_quantity: 1,
+    created_date: iso,
+    printer_id: printerId,
+  };
+}
+
+export function useRetryJob() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (jobId: string) => api<LabelJob>(`/api/v1/label/jobs/${enc(jobId)}/retry`, { method: 'POST' }),
+    onSettled: () => void client.invalidateQueries({ queryKey: ['labels'] }),
+  });
+}
+
+export function useTestPrint() {
+  return useLabelMutation((printerId: string) =>
+    api<PrintAnswer>('/api/v1/label/print', { method: 'POST', json: testLabel(printerId) }),
+  );
+}
+
+// -- audit and users --------------------------------------------------------------------
+export interface AuditFilter {
+  entity_type?: string;
+  entity_id?: string;
+  user_id?: string;
+  action?: string;
+  limit: number;
+  offset: number;
+}
+
+export function useAudit(filter: AuditFilter) {
+  return useQuery({
+    queryKey: ['audit', filter],
+    queryFn: ({ signal }) => api<Page<AuditEntry>>('/api/v1/audit', { query: { ...filter }, signal }),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useAuditVerify() {
+  return useMutation({ mutationFn: () => api<AuditVerify>('/api/v1/audit/verify') });
+}
+
+export function useUsers() {
+  return useQuery({
+    queryKey: ['users'],
+    queryFn: ({ signal }) => api<Page<User>>('/api/v1/users', { query: { limit: 500 }, signal }),
+  });
+}
+
+export interface UserBody {
+  username?: string;
+  password?: string;
+  role?: string;
+  worker_id?: string | null;
+  display_name?: string;
+  active?: boolean;
+}
+
+export function useSaveUser() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ username, create, body }: { username: string; create: boolean; body: UserBody }) =>
+      create
+        ? api<User>('/api/v1/users', { method: 'POST', json: { ...body, username } })
+        : api<User>(`/api/v1/users/${enc(username)}`, { method: 'PATCH', json: body }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['users'] }),
+  });
+}
+
+export function useDeactivateUser() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (username: string) => api<User>(`/api/v1/users/${enc(username)}`, { method: 'DELETE' }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['users'] }),
+  });
+}

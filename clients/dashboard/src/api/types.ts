@@ -1,0 +1,400 @@
+// Shapes of the gateway's answers (the `data` of {"status":"success","message","data"}).
+
+export type Role = 'admin' | 'production_manager' | 'quality_manager' | 'worker' | 'viewer';
+export const ROLES: Role[] = ['admin', 'production_manager', 'quality_manager', 'worker', 'viewer'];
+
+export interface User {
+  username: string;
+  role: Role;
+  worker_id: string | null;
+  display_name: string;
+  active?: boolean;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface LoginData {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  user: User;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit?: number;
+  offset?: number;
+}
+
+export type LotStatus = 'CREATED' | 'IN_PROGRESS' | 'COMPLETED' | 'CLOSED';
+export type StepStatus = 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | string;
+
+export interface ProcessBreakdown {
+  process_id: string;
+  name_ko: string | null;
+  name_en: string | null;
+  started: number;
+  completed: number;
+  defects: number;
+  wip: number;
+}
+
+export interface OpenLot {
+  lot_number: string;
+  status: LotStatus;
+  target_quantity: number;
+  created_at: string;
+  current_process: string | null;
+  current_process_name: string | null;
+  current_process_state: string | null;
+  progress_percent: number;
+}
+
+export interface RecentEvent {
+  event_id: string;
+  type: string;
+  subject: string;
+  time: string;
+  user_id: string | null;
+}
+
+export interface Summary {
+  date: string;
+  started: number;
+  completed: number;
+  defects: number;
+  by_process: ProcessBreakdown[];
+  open_lots: OpenLot[];
+  recent_events: RecentEvent[];
+}
+
+export interface RoutingStep {
+  product_model: string;
+  process_id: string;
+  sequence: number;
+  name_ko: string;
+  name_en: string;
+  level: string;
+  requires_firmware: boolean;
+}
+
+export interface Product {
+  code: string;
+  name: string;
+  factory: string;
+}
+
+export interface Lot {
+  lot_number: string;
+  product_model: string;
+  factory: string;
+  production_date: string;
+  shift: 'D' | 'N';
+  sequence: number;
+  target_quantity: number;
+  status: LotStatus;
+  created_at: string;
+  created_by: string;
+}
+
+export interface StatusChange {
+  from_status: string | null;
+  to_status: string;
+  changed_at: string;
+  changed_by: string | null;
+  reason: string | null;
+}
+
+export interface LotProcess {
+  process_id: string;
+  sequence: number;
+  name_ko: string | null;
+  name_en: string | null;
+  status: StepStatus;
+  worker_id: string | null;
+  start_time: string | null;
+  complete_time: string | null;
+  result: string | null;
+  work_order_id: string | null;
+}
+
+export interface LotDetail extends Lot {
+  processes: LotProcess[];
+  progress_percent: number;
+  status_history: StatusChange[];
+  serial_count: number;
+}
+
+export interface Serial {
+  serial_number: string;
+  lot_number: string;
+  sequence: number;
+  status: string;
+  created_at: string;
+  created_by: string | null;
+  replacement_reason: string | null;
+  status_reason: string | null;
+}
+
+export interface Measurement {
+  idx?: number;
+  check_name: string;
+  value: number;
+  target: number | null;
+  lower_limit: number | null;
+  upper_limit: number | null;
+  unit: string | null;
+  result: string;
+  measured_at: string;
+}
+
+export interface Defect {
+  check_name?: string;
+  [key: string]: unknown;
+}
+
+export interface Attempt {
+  work_order_id: string;
+  worker_id: string | null;
+  complete_worker_id: string | null;
+  start_time: string | null;
+  complete_time: string | null;
+  result: string | null;
+  process_data: Record<string, unknown> | null;
+  defects: Defect[];
+  measurements: Measurement[];
+}
+
+export interface TraceProcess {
+  process_id: string;
+  sequence: number;
+  name_ko: string | null;
+  name_en: string | null;
+  status: string;
+  result: string | null;
+  attempts: Attempt[];
+}
+
+export interface ComponentUse {
+  work_order_id: string;
+  component_type: string;
+  component_lot: string;
+  process_id: string;
+  worker_id: string | null;
+  used_at: string;
+}
+
+export interface TraceLot {
+  lot_number: string;
+  product_model: string;
+  factory: string;
+  production_date: string;
+  shift: string;
+  target_quantity: number;
+  status: LotStatus;
+  status_time: string | null;
+  created_at: string;
+  created_by: string | null;
+  progress_percent: number;
+  processes: TraceProcess[];
+  component_lots: ComponentUse[];
+  status_history: StatusChange[];
+  serials: { total: number; by_status: Record<string, number> };
+}
+
+export interface TraceSerial {
+  serial_number: string;
+  lot_number: string;
+  sequence: number;
+  status: string;
+  status_time: string | null;
+  allocated_at: string | null;
+  replacement_reason: string | null;
+  lot: TraceLot;
+}
+
+export interface RecallUsage {
+  lot_number: string;
+  lot_status: string;
+  component_type: string;
+  process_id: string;
+  work_order_id: string;
+  worker_id: string | null;
+  used_at: string;
+  serials: { serial_number: string; status: string }[];
+}
+
+export interface Recall {
+  component_lot: string;
+  lot_count: number;
+  serial_count: number;
+  usages: RecallUsage[];
+}
+
+export interface DefectItem {
+  work_order_id: string;
+  idx: number;
+  lot_number: string;
+  process_id: string;
+  check_name: string;
+  measured: unknown;
+  target: number | null;
+  tolerance: number | null;
+  lower_limit: number | null;
+  upper_limit: number | null;
+  unit: string | null;
+  message: string | null;
+  worker_id: string | null;
+  occurred_at: string;
+}
+
+export interface DefectList {
+  items: DefectItem[];
+  total: number;
+  by_cause: { process_id: string; check: string; count: number }[];
+}
+
+export interface MeasurementCheck {
+  check: string;
+  process_id: string;
+  count: number;
+}
+
+export interface MeasurementPoint {
+  work_order_id: string;
+  lot_number: string;
+  process_id: string;
+  value: number;
+  target: number | null;
+  lower_limit: number | null;
+  upper_limit: number | null;
+  unit: string | null;
+  result: string;
+  measured_at: string;
+}
+
+export interface MeasurementSeries {
+  check: string;
+  spec: { target: number | null; lower_limit: number | null; upper_limit: number | null; unit: string | null } | null;
+  points: MeasurementPoint[];
+}
+
+export type FirmwareState = 'UPLOADED' | 'RELEASED' | 'SUPERSEDED' | 'WITHDRAWN';
+
+export interface Firmware {
+  version: string;
+  filename: string;
+  file_size: number;
+  md5_hash: string;
+  sha256: string | null;
+  target_mcu: string;
+  release_notes: string | null;
+  state: FirmwareState;
+  uploaded_at: string | null;
+  uploaded_by: string | null;
+  released_at: string | null;
+  released_by: string | null;
+  withdrawn_at?: string | null;
+  withdrawn_by?: string | null;
+  withdrawn_reason?: string | null;
+}
+
+export interface FirmwareRelease {
+  id: number;
+  action: string;
+  version: string;
+  previous_version: string | null;
+  reason: string | null;
+  actor_user_id: string | null;
+  actor_role: string | null;
+  at: string;
+}
+
+export interface Printer {
+  printer_id: string;
+  name: string | null;
+  model: string;
+  language: string;
+  transport: 'TCP' | 'SERIAL' | string;
+  host: string | null;
+  port: number | null;
+  serial_port: string | null;
+  station_id: string | null;
+  purpose: string;
+  active: boolean;
+  dpi: number;
+  label_width_mm: number;
+  label_height_mm: number;
+}
+
+export interface PrinterStatus {
+  printer_id: string;
+  state: string;
+  detail: string | null;
+}
+
+export interface LabelJob {
+  job_id: string;
+  label_type: 'LOT' | 'SERIAL';
+  lot_number: string;
+  serial_number: string | null;
+  printer_id: string | null;
+  state: string;
+  attempts: number;
+  last_error_code: string | null;
+  last_error: string | null;
+  reprint: boolean;
+  reason: string | null;
+  requested_by: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface Reprint {
+  job_id: string;
+  label_type: string;
+  lot_number: string;
+  serial_number: string | null;
+  printer_id: string | null;
+  reason: string;
+  requested_by: string | null;
+  worker_id: string | null;
+  requested_at: string;
+}
+
+export interface AuditEntry {
+  seq: number;
+  event_id: string | null;
+  occurred_at: string;
+  recorded_at: string;
+  service: string;
+  event_type: string;
+  entity_type: string;
+  entity_id: string;
+  action: 'create' | 'update' | 'delete';
+  user_id: string | null;
+  role: string | null;
+  worker_id: string | null;
+  source_ip: string | null;
+  correlation_id: string | null;
+  old_values: Record<string, unknown> | null;
+  new_values: Record<string, unknown> | null;
+  hash: string;
+}
+
+export interface AuditVerify {
+  valid: boolean;
+  rows_checked: number;
+  first_broken_seq: number | null;
+}
+
+/** One event of the live feed (the envelope the services publish). */
+export interface LiveEvent {
+  id: string;
+  type: string;
+  time: string;
+  subject: string | null;
+  actor?: { user_id: string | null; role: string | null; worker_id: string | null; system: string | null } | null;
+  data: Record<string, unknown>;
+}

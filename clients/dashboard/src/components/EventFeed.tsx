@@ -1,0 +1,124 @@
+import Box from '@mui/material/Box';
+import List from '@mui/material/List';
+import ListItem from '@mui/material/ListItem';
+import Typography from '@mui/material/Typography';
+import { Link as RouterLink } from 'react-router-dom';
+import type { LiveEvent, RecentEvent } from '../api/types';
+import { formatTime, processName, translateLoose, useLang, useT } from '../i18n';
+import type { Lang } from '../store';
+import { ResultChip } from './bits';
+
+/** One row of the feed, from a live envelope or from the summary's recent events. */
+export interface FeedItem {
+  id: string;
+  type: string;
+  time: string;
+  subject: string | null;
+  user: string | null;
+  detail: string;
+  result: string | null;
+}
+
+// serial.status_changed comes once per unit (hundreds per LOT): it refreshes data but is
+// not listed.
+export const HIDDEN_TYPES = new Set(['serial.status_changed']);
+
+export function describe(lang: Lang, e: LiveEvent): FeedItem {
+  const d = e.data ?? {};
+  const str = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : null);
+  let detail = '';
+  let result: string | null = null;
+  switch (e.type) {
+    case 'process.started':
+    case 'process.completed': {
+      const pid = str('process_id');
+      detail = `${pid ?? ''} ${processName(lang, pid, { name_ko: str('process_name') })}`.trim();
+      if (str('worker_id')) detail += ` · ${str('worker_id')}`;
+      result = str('result');
+      break;
+    }
+    case 'lot.created':
+      detail = `${String(d.target_quantity ?? '')} · ${str('shift') ?? ''}`;
+      break;
+    case 'lot.status_changed':
+      detail = `${str('from_status') ?? ''} → ${str('to_status') ?? str('status') ?? ''}`;
+      break;
+    case 'serials.allocated':
+      detail = Array.isArray(d.serials) ? `${d.serials.length}` : '';
+      break;
+    case 'label.printed':
+    case 'label.failed':
+      detail = [str('label_type'), str('serial_number'), str('printer_id'), str('error_code')].filter(Boolean).join(' · ');
+      result = e.type === 'label.printed' ? 'PASS' : 'FAIL';
+      break;
+    case 'firmware.released':
+    case 'firmware.rolled_back':
+      detail = str('version') ?? '';
+      break;
+    default:
+      detail = '';
+  }
+  const subject = str('lot_number') ?? e.subject;
+  return {
+    id: e.id,
+    type: e.type,
+    time: e.time,
+    subject,
+    user: e.actor?.user_id ?? e.actor?.system ?? null,
+    detail,
+    result,
+  };
+}
+
+export function fromRecent(r: RecentEvent): FeedItem {
+  return { id: r.event_id, type: r.type, time: r.time, subject: r.subject, user: r.user_id, detail: '', result: null };
+}
+
+/** Live events first (newest first), then the summary's recent events not already shown. */
+export function mergeFeed(lang: Lang, live: LiveEvent[], recent: RecentEvent[], max = 30): FeedItem[] {
+  const seen = new Set<string>();
+  const out: FeedItem[] = [];
+  for (const item of [...live.map((e) => describe(lang, e)), ...recent.map(fromRecent)]) {
+    if (seen.has(item.id) || HIDDEN_TYPES.has(item.type)) continue;
+    seen.add(item.id);
+    out.push(item);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+const LOT_RE = /^[A-Z0-9]{1,8}-[A-Z]{2}-[0-9]{6}[DN]-[0-9]{3}$/;
+
+export function EventFeed({ items }: { items: FeedItem[] }) {
+  const t = useT();
+  const lang = useLang();
+  if (!items.length) return <Typography color="text.secondary">{t('overview.no_events')}</Typography>;
+  return (
+    <List dense disablePadding data-testid="event-feed" sx={{ maxHeight: 520, overflow: 'auto' }}>
+      {items.map((item) => (
+        <ListItem key={item.id} divider data-event-type={item.type} sx={{ alignItems: 'flex-start', px: 0 }}>
+          <Box sx={{ width: '100%' }}>
+            <Box sx={{ display: 'flex', gap: 1, alignItems: 'center' }}>
+              <Typography variant="body2" sx={{ fontWeight: 600 }}>
+                {translateLoose(lang, `event.${item.type}`, item.type)}
+              </Typography>
+              {item.result && <ResultChip value={item.result} />}
+              <Typography variant="caption" color="text.secondary" sx={{ ml: 'auto', whiteSpace: 'nowrap' }}>
+                {formatTime(lang, item.time, false)}
+              </Typography>
+            </Box>
+            <Typography variant="body2" color="text.secondary" sx={{ wordBreak: 'break-all' }}>
+              {item.subject && LOT_RE.test(item.subject) ? (
+                <RouterLink to={`/lots/${item.subject}`}>{item.subject}</RouterLink>
+              ) : (
+                item.subject
+              )}
+              {item.detail ? ` · ${item.detail}` : ''}
+              {item.user ? ` · ${item.user}` : ''}
+            </Typography>
+          </Box>
+        </ListItem>
+      ))}
+    </List>
+  );
+}

@@ -1,0 +1,56 @@
+// @vitest-environment node
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { LiveEvent } from '../api/types';
+import { INVALIDATION_DELAYS, Invalidator, keysForEvent } from './invalidation';
+
+const ev = (type: string, data: Record<string, unknown> = {}, subject: string | null = 'WF-KR-251110D-001'): LiveEvent => ({
+  id: Math.random().toString(36),
+  type,
+  time: '2025-11-10T00:00:00Z',
+  subject,
+  data,
+});
+
+describe('keysForEvent', () => {
+  it('a completion refreshes the overview, the LOT, trace and quality', () => {
+    expect(keysForEvent(ev('process.completed', { lot_number: 'WF-KR-251110D-001' }))).toEqual([
+      ['summary'],
+      ['lot', 'WF-KR-251110D-001'],
+      ['trace'],
+      ['quality'],
+    ]);
+  });
+  it('a new LOT refreshes the overview and the LOT list', () => {
+    expect(keysForEvent(ev('lot.created'))).toEqual([['summary'], ['lots']]);
+  });
+  it('serial events name the LOT from their data', () => {
+    expect(keysForEvent(ev('serial.status_changed', { lot_number: 'WF-KR-251110D-002' }, 'WF-KR-251110D-002-0001'))).toContainEqual([
+      'lot',
+      'WF-KR-251110D-002',
+    ]);
+  });
+  it('labels and firmware refresh their pages; unknown events nothing', () => {
+    expect(keysForEvent(ev('label.failed'))).toEqual([['labels']]);
+    expect(keysForEvent(ev('firmware.rolled_back'))).toEqual([['firmware']]);
+    expect(keysForEvent(ev('something.else'))).toEqual([]);
+  });
+});
+
+describe('Invalidator', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('coalesces a burst and invalidates each key once per delay step', () => {
+    vi.useFakeTimers();
+    const invalidateQueries = vi.fn(async (_filters: unknown) => undefined);
+    const inv = new Invalidator({ invalidateQueries });
+    for (let i = 0; i < 50; i++) inv.add([['summary'], ['lot', 'A']]);
+    expect(invalidateQueries).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(INVALIDATION_DELAYS[0]!);
+    expect(invalidateQueries.mock.calls.map((c) => c[0])).toEqual([{ queryKey: ['summary'] }, { queryKey: ['lot', 'A'] }]);
+    vi.advanceTimersByTime(INVALIDATION_DELAYS.at(-1)!);
+    expect(invalidateQueries).toHaveBeenCalledTimes(2 * INVALIDATION_DELAYS.length);
+    // the first refetch comes within the 1 s budget
+    expect(INVALIDATION_DELAYS[0]).toBeLessThan(1000);
+    inv.dispose();
+  });
+});

@@ -1,0 +1,225 @@
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogTitle from '@mui/material/DialogTitle';
+import LinearProgress from '@mui/material/LinearProgress';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
+import { createColumnHelper } from '@tanstack/react-table';
+import { useMemo, useState } from 'react';
+import { Link as RouterLink, useParams } from 'react-router-dom';
+import { useCloseLot, useLot, useLotSerials, useTraceLot } from '../api/queries';
+import type { LotDetail, Measurement, Serial, StatusChange, TraceLot } from '../api/types';
+import { DataTable } from '../components/DataTable';
+import { ErrorBox, Loading, LotStatusChip, PageTitle, ResultChip, Section } from '../components/bits';
+import { ProcessTimeline } from '../components/ProcessTimeline';
+import { formatTime, processName, useLang, useT } from '../i18n';
+import { can } from '../permissions';
+import { useUi } from '../store';
+
+const SERIAL_PAGE = 25;
+
+export interface MeasurementRow extends Measurement {
+  process_id: string;
+  work_order_id: string;
+}
+
+export function measurementRows(trace: TraceLot | undefined): MeasurementRow[] {
+  if (!trace) return [];
+  return trace.processes.flatMap((p) =>
+    p.attempts.flatMap((a) => a.measurements.map((m) => ({ ...m, process_id: p.process_id, work_order_id: a.work_order_id }))),
+  );
+}
+
+function limits(m: { lower_limit: number | null; upper_limit: number | null; unit: string | null }): string {
+  if (m.lower_limit == null && m.upper_limit == null) return '–';
+  return `${m.lower_limit ?? ''} ~ ${m.upper_limit ?? ''} ${m.unit ?? ''}`.trim();
+}
+
+function Info({ lot }: { lot: LotDetail }) {
+  const t = useT();
+  const lang = useLang();
+  const rows: [string, React.ReactNode][] = [
+    [t('common.status'), <LotStatusChip key="s" status={lot.status} />],
+    [t('lots.model'), lot.product_model],
+    [t('lots.quantity'), lot.target_quantity],
+    [t('lots.date'), lot.production_date],
+    [t('lots.shift'), t(lot.shift === 'D' ? 'lots.shift.D' : 'lots.shift.N')],
+    [t('lots.created_at'), formatTime(lang, lot.created_at)],
+    [t('lots.created_by'), lot.created_by],
+  ];
+  return (
+    <Box>
+      <Box component="dl" sx={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 2, rowGap: 0.75, m: 0 }}>
+        {rows.map(([k, v]) => (
+          <Box key={k} sx={{ display: 'contents' }}>
+            <Box component="dt" sx={{ color: 'text.secondary' }}>
+              {k}
+            </Box>
+            <Box component="dd" sx={{ m: 0 }}>
+              {v}
+            </Box>
+          </Box>
+        ))}
+      </Box>
+      <Box sx={{ mt: 2 }}>
+        <Typography variant="body2" color="text.secondary">
+          {t('overview.progress')} <b data-testid="lot-progress">{lot.progress_percent}%</b>
+        </Typography>
+        <LinearProgress variant="determinate" value={lot.progress_percent} sx={{ height: 10, borderRadius: 5, mt: 0.5 }} />
+      </Box>
+    </Box>
+  );
+}
+
+function History({ items }: { items: StatusChange[] }) {
+  const lang = useLang();
+  return (
+    <Box component="ul" sx={{ m: 0, pl: 2 }}>
+      {items.map((h, i) => (
+        <li key={i}>
+          <Typography variant="body2">
+            {h.from_status ?? '∅'} → <b>{h.to_status}</b> · {formatTime(lang, h.changed_at)} · {h.changed_by ?? ''}
+            {h.reason ? ` · ${h.reason}` : ''}
+          </Typography>
+        </li>
+      ))}
+    </Box>
+  );
+}
+
+function CloseDialog({ lot, onClose }: { lot: string; onClose: () => void }) {
+  const t = useT();
+  const close = useCloseLot(lot);
+  const [reason, setReason] = useState('');
+  return (
+    <Dialog open onClose={onClose} fullWidth maxWidth="xs">
+      <DialogTitle>{t('lot.close_title', { lot })}</DialogTitle>
+      <DialogContent>
+        <TextField
+          label={t('common.reason')}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          fullWidth
+          multiline
+          minRows={2}
+          sx={{ mt: 1 }}
+          slotProps={{ htmlInput: { 'data-testid': 'close-reason', maxLength: 500 } }}
+        />
+        {close.isError && <ErrorBox error={close.error} />}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose}>{t('common.cancel')}</Button>
+        <Button
+          variant="contained"
+          color="warning"
+          disabled={!reason.trim() || close.isPending}
+          onClick={() => close.mutate(reason.trim(), { onSuccess: onClose })}
+          data-testid="close-submit"
+        >
+          {t('lot.close')}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}
+
+const mcol = createColumnHelper<MeasurementRow>();
+const scol = createColumnHelper<Serial>();
+
+export default function LotDetailPage() {
+  const { lot = '' } = useParams();
+  const t = useT();
+  const lang = useLang();
+  const role = useUi((s) => s.session?.user.role);
+  const detail = useLot(lot);
+  const trace = useTraceLot(lot);
+  const [serialPage, setSerialPage] = useState(0);
+  const serials = useLotSerials(lot, SERIAL_PAGE, serialPage * SERIAL_PAGE, (detail.data?.serial_count ?? 0) > 0);
+  const [closing, setClosing] = useState(false);
+
+  const mcolumns = useMemo(
+    () => [
+      mcol.accessor('process_id', { header: t('process.process'), cell: (c) => `${c.getValue()} ${processName(lang, c.getValue())}` }),
+      mcol.accessor('check_name', { header: t('measure.check') }),
+      mcol.accessor('value', { header: t('measure.value'), cell: (c) => `${c.getValue()} ${c.row.original.unit ?? ''}` }),
+      mcol.accessor('target', { header: t('measure.target') }),
+      mcol.display({ id: 'limits', header: t('measure.limits'), cell: (c) => limits(c.row.original) }),
+      mcol.accessor('result', { header: t('common.result'), cell: (c) => <ResultChip value={c.getValue()} /> }),
+      mcol.accessor('measured_at', { header: t('common.time'), cell: (c) => formatTime(lang, c.getValue()) }),
+    ],
+    [t, lang],
+  );
+  const scolumns = useMemo(
+    () => [
+      scol.accessor('serial_number', {
+        header: t('trace.kind.serial'),
+        cell: (c) => <RouterLink to={`/trace?q=${encodeURIComponent(c.getValue())}`}>{c.getValue()}</RouterLink>,
+      }),
+      scol.accessor('status', { header: t('common.status'), cell: (c) => <ResultChip value={c.getValue()} /> }),
+      scol.accessor('created_at', { header: t('lots.created_at'), cell: (c) => formatTime(lang, c.getValue()) }),
+      scol.accessor('replacement_reason', { header: t('common.reason'), cell: (c) => c.getValue() ?? '' }),
+    ],
+    [t, lang],
+  );
+
+  if (detail.isPending) return <Loading />;
+  if (detail.isError) return <ErrorBox error={detail.error} />;
+  const data = detail.data;
+  const canClose = can(role, 'lot.close') && data.status !== 'CLOSED';
+  return (
+    <Box data-testid="lot-detail" data-lot={data.lot_number}>
+      <PageTitle
+        actions={
+          <>
+            <Button component={RouterLink} to={`/trace?q=${encodeURIComponent(data.lot_number)}`}>
+              {t('lot.trace')}
+            </Button>
+            {canClose && (
+              <Button variant="outlined" color="warning" onClick={() => setClosing(true)} data-testid="close-lot">
+                {t('lot.close')}
+              </Button>
+            )}
+          </>
+        }
+      >
+        {t('lot.detail')} · {data.lot_number}
+      </PageTitle>
+      <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', md: '1fr 2fr' }, alignItems: 'start' }}>
+        <Box>
+          <Section title={t('lot.info')}>
+            <Info lot={data} />
+          </Section>
+          <Section title={t('lot.history')}>
+            <History items={data.status_history} />
+          </Section>
+        </Box>
+        <Section title={t('lot.timeline')}>
+          <ProcessTimeline steps={data.processes} />
+        </Section>
+      </Box>
+      <Section title={t('lot.measurements')}>
+        {trace.isPending ? <Loading /> : <DataTable data={measurementRows(trace.data)} columns={mcolumns} empty={t('lot.no_measurements')} testId="lot-measurements" />}
+      </Section>
+      <Section title={t('lot.serials', { count: data.serial_count })} testId="lot-serials">
+        {data.serial_count === 0 ? (
+          <Typography color="text.secondary">{t('lot.no_serials')}</Typography>
+        ) : serials.isPending ? (
+          <Loading />
+        ) : serials.isError ? (
+          <ErrorBox error={serials.error} />
+        ) : (
+          <DataTable
+            data={serials.data.items}
+            columns={scolumns}
+            rowKey={(s) => s.serial_number}
+            paging={{ total: serials.data.total, page: serialPage, pageSize: SERIAL_PAGE, onPage: setSerialPage }}
+          />
+        )}
+      </Section>
+      {closing && <CloseDialog lot={data.lot_number} onClose={() => setClosing(false)} />}
+    </Box>
+  );
+}

@@ -1,0 +1,83 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { act } from 'react';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Role } from '../api/types';
+import { useUi } from '../store';
+import { fakeGateway, renderPage, resetStore, signIn } from '../test/utils';
+import LotsPage, { labelStatus } from './LotsPage';
+
+const LOT = {
+  lot_number: 'WF-KR-251110D-001',
+  product_model: 'WF',
+  factory: 'KR',
+  production_date: '2025-11-10',
+  shift: 'D',
+  sequence: 1,
+  target_quantity: 100,
+  status: 'CREATED',
+  created_at: '2025-11-10T00:10:00Z',
+  created_by: 'manager',
+};
+
+function gateway() {
+  return fakeGateway({
+    '/api/v1/lots': { items: [LOT], total: 1, limit: 20, offset: 0 },
+    '/api/v1/products': [{ code: 'WF', name: 'Withforce', factory: 'KR' }],
+    '/api/v1/label/jobs': { items: [], total: 0 },
+    'POST /api/v1/lots': { ...LOT, lot_number: 'WF-KR-251110D-002', target_quantity: 40, sequence: 2 },
+  });
+}
+
+describe('LotsPage', () => {
+  beforeEach(resetStore);
+
+  it.each<[Role, boolean]>([
+    ['production_manager', true],
+    ['viewer', false],
+  ])('%s sees the create button: %s', async (role, visible) => {
+    signIn(role);
+    gateway();
+    renderPage(<LotsPage />);
+    await screen.findByText(LOT.lot_number);
+    expect(!!screen.queryByTestId('create-lot')).toBe(visible);
+  });
+
+  it('creates a LOT with model, quantity and shift, and shows its number and label outcome', async () => {
+    signIn('production_manager', 'manager');
+    const { calls } = gateway();
+    renderPage(<LotsPage />);
+    fireEvent.click(await screen.findByTestId('create-lot'));
+    fireEvent.change(screen.getByTestId('create-quantity'), { target: { value: '40' } });
+    fireEvent.click(screen.getByTestId('create-shift-N'));
+    fireEvent.click(screen.getByTestId('create-submit'));
+    const number = await screen.findByTestId('created-lot-number');
+    expect(number.textContent).toBe('WF-KR-251110D-002');
+    const post = calls.find((c) => c.method === 'POST')!;
+    expect(JSON.parse(String(post.init.body))).toEqual({ product_model: 'WF', target_quantity: 40, shift: 'N' });
+    expect(screen.getByTestId('created-lot-label').dataset.labelState).toBe('pending');
+    act(() => {
+      useUi.getState().pushEvents([
+        { id: 'l1', type: 'label.printed', time: '2025-11-10T00:11:00Z', subject: 'WF-KR-251110D-002', data: { label_type: 'LOT', lot_number: 'WF-KR-251110D-002', printer_id: 'PRINTER-01' } },
+      ]);
+    });
+    await waitFor(() => expect(screen.getByTestId('created-lot-label').dataset.labelState).toBe('printed'));
+    expect(screen.getByTestId('created-lot-label').textContent).toContain('PRINTER-01');
+  });
+
+  it('refuses a quantity outside 1..9999', async () => {
+    signIn('admin');
+    gateway();
+    renderPage(<LotsPage />);
+    fireEvent.click(await screen.findByTestId('create-lot'));
+    fireEvent.change(screen.getByTestId('create-quantity'), { target: { value: '10000' } });
+    expect((screen.getByTestId('create-submit') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('label status: a final word beats a job, a job beats a retrying event', () => {
+    const retrying = { state: 'failed' as const, printer: 'P', error: 'PRINTER_NOT_CONNECTED', willRetry: true };
+    const sent = [{ job_id: '1', label_type: 'LOT' as const, state: 'sent', printer_id: 'P', reprint: false } as never];
+    expect(labelStatus(retrying, sent)?.state).toBe('printed');
+    expect(labelStatus(retrying, [])).toEqual(retrying);
+    expect(labelStatus(undefined, [])).toBeNull();
+  });
+});

@@ -1,0 +1,64 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { act } from 'react';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Summary } from '../api/types';
+import { useUi } from '../store';
+import routing from '../test/fixtures/routing.json';
+import summary from '../test/fixtures/summary.json';
+import { fakeGateway, renderPage, resetStore, signIn } from '../test/utils';
+import OverviewPage, { processRows } from './OverviewPage';
+
+const data = summary as unknown as Summary;
+
+describe('OverviewPage', () => {
+  beforeEach(() => {
+    resetStore();
+    signIn('viewer');
+  });
+
+  it('shows today’s counts, every process with its WIP, and each open LOT’s progress', async () => {
+    fakeGateway({ '/api/v1/dashboard/summary': data, '/api/v1/process/routing': routing });
+    renderPage(<OverviewPage />);
+    const started = await screen.findByTestId('kpi-started');
+    expect(started.textContent).toContain(String(data.started));
+    expect(screen.getByTestId('kpi-completed').textContent).toContain(String(data.completed));
+    expect(screen.getByTestId('kpi-defects').textContent).toContain(String(data.defects));
+    await waitFor(() => expect(screen.getByTestId('by-process').querySelectorAll('tbody tr')).toHaveLength(8));
+    const firmwareRow = screen.getByTestId('by-process').querySelector('[data-process="PROC-004"]') as HTMLElement;
+    expect(within(firmwareRow).getByText('펌웨어 업로드')).toBeTruthy();
+    const lot = data.open_lots[0]!;
+    const row = screen.getByTestId('open-lots').querySelector(`[data-lot="${lot.lot_number}"]`) as HTMLElement;
+    expect(row.querySelector('.lot-progress')!.textContent).toBe(`${lot.progress_percent}%`);
+  });
+
+  it('lists live events as they arrive, newest first, without serial noise', async () => {
+    fakeGateway({ '/api/v1/dashboard/summary': data, '/api/v1/process/routing': routing });
+    renderPage(<OverviewPage />);
+    await screen.findByTestId('event-feed');
+    act(() => {
+      useUi.getState().pushEvents([
+        {
+          id: 'live-1',
+          type: 'process.completed',
+          time: new Date().toISOString(),
+          subject: 'WF-KR-251110D-009',
+          data: { lot_number: 'WF-KR-251110D-009', process_id: 'PROC-003', process_name: '센서 검사', worker_id: 'W001', result: 'FAIL' },
+        },
+        { id: 'live-2', type: 'serial.status_changed', time: new Date().toISOString(), subject: 'x', data: { lot_number: 'WF-KR-251110D-009' } },
+      ]);
+    });
+    const first = screen.getByTestId('event-feed').querySelector('li') as HTMLElement;
+    expect(first.dataset.eventType).toBe('process.completed');
+    expect(first.textContent).toContain('WF-KR-251110D-009');
+    expect(first.textContent).toContain('PROC-003 센서 검사');
+    expect(first.textContent).toContain('FAIL');
+    expect(screen.getByTestId('event-feed').querySelector('[data-event-type="serial.status_changed"]')).toBeNull();
+  });
+
+  it('fills steps without activity with zeros, in routing order', () => {
+    const rows = processRows({ ...data, by_process: [{ process_id: 'PROC-003', name_ko: null, name_en: null, started: 2, completed: 1, defects: 1, wip: 1 }] }, routing as never);
+    expect(rows.map((r) => r.process_id)).toEqual(['PROC-001', 'PROC-002', 'PROC-003', 'PROC-004', 'PROC-005', 'PROC-006', 'PROC-007', 'PROC-008']);
+    expect(rows[2]).toMatchObject({ started: 2, defects: 1, wip: 1, name_ko: '센서 검사' });
+    expect(rows[0]).toMatchObject({ started: 0, completed: 0, wip: 0 });
+  });
+});
