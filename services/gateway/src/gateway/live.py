@@ -36,7 +36,8 @@ LIVE_STREAMS = (
     ev.FIRMWARE_RELEASED,
     ev.FIRMWARE_ROLLED_BACK,
 )
-BLOCK_MS = 10_000
+# Below redis-py's default 5 s socket timeout, or an idle feed would break every 5 s.
+BLOCK_MS = 4_000
 BATCH = 200
 
 
