@@ -270,7 +270,8 @@ class Stack:
 
     # -- shutdown ------------------------------------------------------------------------
     def stop_service(self, name: str, timeout: float = 15.0) -> None:
-        svc = self.services.get(name)
+        """Stop one process and forget it (start_gateway can start it again)."""
+        svc = self.services.pop(name, None)
         if svc is None or svc.process.poll() is not None:
             return
         svc.process.send_signal(signal.SIGTERM)
