@@ -95,6 +95,8 @@ process_records = Table(
     Column("complete_worker_id", String(32)),
     Column("start_time", DateTime(timezone=True)),
     Column("start_day", Date),
+    # When the MES accepted the start: orders attempts even if stations report equal times.
+    Column("started_at", DateTime(timezone=True)),
     Column("complete_time", DateTime(timezone=True)),
     Column("complete_day", Date),
     Column("result", String(8)),

@@ -208,6 +208,7 @@ class Projector:
             "worker_id": d["worker_id"],
             "start_time": start,
             "start_day": self._day(start),
+            "started_at": _t(d["recorded_at"]),
         }
 
     async def process_started(self, session: AsyncSession, event: Envelope) -> None:

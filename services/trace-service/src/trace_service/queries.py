@@ -48,7 +48,11 @@ async def lot_history(session: AsyncSession, lot_number: str) -> dict[str, Any] 
         await session.execute(
             select(process_records)
             .where(process_records.c.lot_number == lot_number)
-            .order_by(process_records.c.sequence_number, process_records.c.start_time)
+            .order_by(
+                process_records.c.sequence_number,
+                process_records.c.started_at,
+                process_records.c.start_time,
+            )
         )
     ).all()
     defect_rows = (
@@ -392,7 +396,7 @@ async def open_lots(session: AsyncSession, total_steps: int) -> list[dict[str, A
                 pr.c.result,
             )
             .where(pr.c.lot_number.in_(numbers))
-            .order_by(pr.c.lot_number, pr.c.sequence_number, pr.c.start_time)
+            .order_by(pr.c.lot_number, pr.c.sequence_number, pr.c.started_at, pr.c.start_time)
         )
     ).all()
     progress: dict[str, dict[str, Any]] = {}

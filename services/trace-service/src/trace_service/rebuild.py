@@ -25,7 +25,7 @@ from mes_contracts.envelope import Envelope
 from mes_contracts.wire import DATA_FIELD
 from redis.asyncio import Redis
 from servicekit.settings import ServiceSettings
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from .models import PROJECTIONS, SCHEMA
@@ -98,8 +98,10 @@ def _identifier(name: str) -> str:
     return name
 
 
-async def _rows_only_in(conn: Any, left: str, right: str, table: str) -> int:
-    query = f'SELECT count(*) FROM (SELECT * FROM "{left}".{table} EXCEPT ALL SELECT * FROM "{right}".{table}) d'  # noqa: S608 - identifiers checked, no user values
+async def _rows_only_in(conn: Any, left: str, right: str, table: Table) -> int:
+    # Name the columns: a migrated table may order them differently from a fresh one.
+    cols = ", ".join(f'"{c.name}"' for c in table.columns)
+    query = f'SELECT count(*) FROM (SELECT {cols} FROM "{left}".{table.name} EXCEPT ALL SELECT {cols} FROM "{right}".{table.name}) d'  # noqa: S608 - identifiers checked, no user values
     return (await conn.execute(text(query))).scalar_one()
 
 
@@ -111,8 +113,8 @@ async def compare(database_url: str, left: str, right: str) -> dict[str, tuple[i
         async with engine.connect() as conn:
             for table in PROJECTIONS:
                 out[table.name] = (
-                    await _rows_only_in(conn, left, right, table.name),
-                    await _rows_only_in(conn, right, left, table.name),
+                    await _rows_only_in(conn, left, right, table),
+                    await _rows_only_in(conn, right, left, table),
                 )
     finally:
         await engine.dispose()
