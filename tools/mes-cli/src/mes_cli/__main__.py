@@ -212,8 +212,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo_cmd.run(url)
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
+
+    signal.signal(signal.SIGTERM, _interrupt)  # a killed bench still stops its stack
 
     if args.suite == "trace":
         return bench.run_trace(seconds=args.seconds, samples=args.samples, years=args.years)
