@@ -9,8 +9,7 @@ import os
 import secrets
 import shutil
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,16 +44,6 @@ def low_free_port(span: int = 20) -> int:
         if all(free_port(p) == p for p in range(start, start + span)):
             return start
     return free_port()
-
-
-def eventually(probe: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{what} not met within {timeout}s")
 
 
 class Api:
@@ -99,9 +88,7 @@ def ops_stack(pg_url: str, redis_url: str) -> Iterator[Stack]:
     )
     running = Stack(config, log=lambda *_: None)
     try:
-        running.migrate()
-        running.start_services()
-        running.wait_ready(timeout=180)
+        running.start(timeout=180)
         yield running
     finally:
         running.stop()

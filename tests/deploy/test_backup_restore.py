@@ -29,12 +29,12 @@ from mes_cli.backup import (
     restore_backup,
 )
 from mes_cli.demo import DEMO_FIRMWARE_VERSION, process_data_for
-from mes_cli.pytest_plugin import serve_app
+from mes_cli.pytest_plugin import eventually, serve_app
 from mes_cli.stack import Stack
 from trace_service.app import TraceSettings
 from trace_service.app import build_app as build_trace_app
 
-from .conftest import REPO, Api, eventually
+from .conftest import REPO, Api
 
 KST = ZoneInfo("Asia/Seoul")
 SPRING, BUSBAR = "SPRING-BACKUP-0001", "BUSBAR-BACKUP-0001"

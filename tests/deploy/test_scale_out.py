@@ -15,11 +15,12 @@ import asyncpg
 import httpx
 import redis
 from mes_cli.demo import process_data_for
+from mes_cli.pytest_plugin import eventually
 from mes_cli.stack import SERVICES, Stack, parse_replicas
 from prometheus_client.parser import text_string_to_metric_families
 from trace_service.projections import Projector
 
-from .conftest import TRACE_REPLICAS, Api, eventually
+from .conftest import TRACE_REPLICAS, Api
 
 KST = ZoneInfo("Asia/Seoul")
 BURST_LOTS = 24

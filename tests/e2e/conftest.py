@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +43,7 @@ def stack(pg_url: str, redis_url: str) -> Iterator[Stack]:
     )
     running = Stack(config, log=lambda *_: None)
     try:
-        running.migrate()
-        running.start_services()
-        running.wait_ready(timeout=120)
+        running.start(timeout=120)
         yield running
     finally:
         running.stop()
@@ -90,16 +87,6 @@ def viewer(gateway: str) -> Client:
 @pytest.fixture(scope="session")
 def worker(gateway: str) -> Client:
     return Client(gateway, "w001", "demo-worker-1234")
-
-
-def eventually(probe: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mes_cli.demo import process_data_for
+from mes_cli.pytest_plugin import eventually
 from mes_contracts.reference_data import station_files_dir
 
-from .conftest import Client, eventually
+from .conftest import Client
 
 KST = ZoneInfo("Asia/Seoul")
 NAMES = {

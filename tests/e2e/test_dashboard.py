@@ -29,9 +29,10 @@ import pytest
 from gateway.static import dashboard_dir
 from mes_cli.dashboard import ensure_built, is_stale, needs_install
 from mes_cli.infra import free_port
+from mes_cli.pytest_plugin import eventually
 from mes_cli.stack import Stack
 
-from .conftest import Client, eventually
+from .conftest import Client
 from .production import new_lot as new_lot_via_api
 from .production import run_process, run_through
 

@@ -16,9 +16,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import redis
+from mes_cli.pytest_plugin import eventually
 from mes_cli.stack import Stack
 
-from .conftest import Client, eventually
+from .conftest import Client
 from .production import KST, complete_body, new_lot, run_process, start_body
 
 

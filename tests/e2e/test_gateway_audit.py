@@ -8,8 +8,9 @@ import uuid
 
 import asyncpg
 import pytest
+from mes_cli.pytest_plugin import eventually
 
-from .conftest import Client, eventually
+from .conftest import Client
 
 
 def _entries(admin: Client, **filters: str) -> list[dict]:

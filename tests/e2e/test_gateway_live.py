@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+from mes_cli.pytest_plugin import eventually
 
-from .conftest import Client, eventually
+from .conftest import Client
 
 
 @contextmanager

@@ -7,8 +7,9 @@ import asyncio
 import threading
 
 from label_service.emulator import PrinterEmulator
+from mes_cli.pytest_plugin import eventually
 
-from .conftest import Client, eventually
+from .conftest import Client
 
 
 class ThreadedEmulator:

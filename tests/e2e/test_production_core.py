@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
+from mes_cli.pytest_plugin import eventually
 
-from .conftest import Client, eventually
+from .conftest import Client
 from .production import (
     KST,
     complete_body,

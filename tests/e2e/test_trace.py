@@ -11,10 +11,11 @@ from datetime import date, datetime, timedelta
 
 import asyncpg
 import pytest
+from mes_cli.pytest_plugin import eventually
 from mes_cli.stack import Stack
 from redis import Redis
 
-from .conftest import Client, eventually
+from .conftest import Client
 from .production import KST, complete_body, new_lot, run_process, start_body, station_file
 
 SPRING, BUSBAR = "SPRING-TRACE-0001", "BUSBAR-TRACE-0001"

@@ -6,9 +6,10 @@ import subprocess
 import sys
 
 import httpx
+from mes_cli.pytest_plugin import eventually
 from mes_cli.stack import Stack
 
-from .conftest import Client, eventually
+from .conftest import Client
 
 
 def test_every_service_answers_health_ready_and_metrics(stack: Stack):

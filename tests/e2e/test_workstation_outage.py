@@ -6,12 +6,13 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
+from mes_cli.pytest_plugin import eventually
 from mes_cli.stack import Stack
 from mes_workstation.events import FileUpdate, QueueStatus, StartOutcome
 from mes_workstation.offline_queue import OfflineQueue
 from mes_workstation.station import Station
 
-from .conftest import Client, eventually
+from .conftest import Client
 from .production import KST, start_body
 from .workstation_support import (
     Events,

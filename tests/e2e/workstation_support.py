@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import httpx
 from mes_cli.infra import free_port
+from mes_cli.pytest_plugin import eventually as wait_until
 from mes_cli.stack import Stack
 from mes_workstation.api_client import ApiClient
 from mes_workstation.settings import Settings
@@ -51,16 +51,6 @@ def station_threads() -> list[threading.Thread]:
         for t in threading.enumerate()
         if t.name.startswith("mes-") or type(t).__module__.startswith("watchdog.")
     ]
-
-
-def wait_until(probe: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not met within {timeout} s")
 
 
 def names(folder: Path) -> set[str]:

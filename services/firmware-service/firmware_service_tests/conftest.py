@@ -9,7 +9,6 @@ import hashlib
 import itertools
 import json
 import random
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,16 +39,6 @@ def payload(size: int, seed: int = 0) -> bytes:
     """Deterministic, incompressible-looking bytes."""
     block = hashlib.sha256(f"fw-{seed}".encode()).digest() * 2048  # 64 KiB
     return (block * (size // len(block) + 1))[:size]
-
-
-def eventually(probe: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def redis_db_url(url: str, index: int = REDIS_DB) -> str:

@@ -7,8 +7,9 @@ import socket
 from urllib.parse import urlsplit
 
 import httpx
+from mes_cli.pytest_plugin import eventually
 
-from .conftest import Firmware, eventually, next_version, payload
+from .conftest import Firmware, next_version, payload
 
 SIZE = 5 * 1024 * 1024 + 333  # several storage chunks and S3 parts
 

@@ -7,8 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+from mes_cli.pytest_plugin import eventually
 
-from .conftest import Firmware, eventually, next_version, payload
+from .conftest import Firmware, next_version, payload
 
 
 def _new(fw: Firmware, seed: int) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
-from .conftest import Firmware, eventually, next_version, payload
+from mes_cli.pytest_plugin import eventually
+
+from .conftest import Firmware, next_version, payload
 
 
 def test_upload_computes_size_md5_sha256_and_publishes(fw: Firmware) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -113,7 +112,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         access_minutes=settings.access_token_minutes,
     )
     app.state.refresh_tokens = RefreshTokens(timedelta(days=settings.refresh_token_days))
-    denylist = AccessDenylist(_LazyRedis(runtime))
+    denylist = AccessDenylist(lambda: runtime.redis)
     app.state.denylist = denylist
     app.state.token_revoked = denylist.is_revoked
     app.state.proxy = UpstreamProxy(settings, services)
@@ -129,13 +128,3 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     static.mount_dashboard(app, settings.dashboard_dir)  # last: after every API route
     return app
-
-
-class _LazyRedis:
-    """The runtime's Redis client exists only after start-up."""
-
-    def __init__(self, runtime: ServiceRuntime) -> None:
-        self.runtime = runtime
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.runtime.redis, name)

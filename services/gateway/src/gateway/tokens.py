@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -141,12 +142,12 @@ class RefreshTokens:
 class AccessDenylist:
     """Access tokens revoked before they expire (logout); checked at the gateway."""
 
-    def __init__(self, redis: Any) -> None:
-        self.redis = redis
+    def __init__(self, redis_getter: Callable[[], Any]) -> None:
+        self.redis_getter = redis_getter  # the runtime's client exists only after start-up
 
     async def revoke(self, jti: str, expires_at: datetime) -> None:
         ttl = max(int((expires_at - datetime.now(UTC)).total_seconds()), 1)
-        await self.redis.set(f"mes:revoked-jti:{jti}", "1", ex=ttl)
+        await self.redis_getter().set(f"mes:revoked-jti:{jti}", "1", ex=ttl)
 
     async def is_revoked(self, jti: str | None) -> bool:
-        return bool(jti) and bool(await self.redis.exists(f"mes:revoked-jti:{jti}"))
+        return bool(jti) and bool(await self.redis_getter().exists(f"mes:revoked-jti:{jti}"))

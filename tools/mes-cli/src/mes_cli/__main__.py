@@ -75,10 +75,7 @@ def _up_foreground(config: StackConfig) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)  # also when started from a shell that ignored it
     try:
-        stack.start_data_stores()
-        stack.migrate()
-        stack.start_services()
-        stack.wait_ready()
+        stack.start(timeout=60)
         write_state(_state_path(config), stack.state())
         elapsed = time.monotonic() - started
         print(f"\nWithforce MES is ready in {elapsed:.1f}s: {stack.gateway_url}")

@@ -214,22 +214,29 @@ def conditions() -> str:
     )
 
 
+def _throwaway_stack(prefix: str) -> tuple[Path, Stack]:
+    """A whole stack on embedded stores in a temp dir, rate limit raised for one client."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    stack = Stack(
+        StackConfig(data_dir=tmp, http_port=free_port(), extra_env=BENCH_ENV), log=lambda *_: None
+    )
+    print("starting a throw-away stack…", flush=True)
+    try:
+        stack.start()
+    except BaseException:
+        stack.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp, stack
+
+
 def run_core(*, url: str | None, concurrencies: list[int], seconds: float, quantity: int) -> int:
     print(conditions())
     tmp: Path | None = None
     stack: Stack | None = None
     try:
         if url is None:
-            tmp = Path(tempfile.mkdtemp(prefix="mes-bench-"))
-            stack = Stack(
-                StackConfig(data_dir=tmp, http_port=free_port(), extra_env=BENCH_ENV),
-                log=lambda *_: None,
-            )
-            print("starting a throw-away stack…", flush=True)
-            stack.start_data_stores()
-            stack.migrate()
-            stack.start_services()
-            stack.wait_ready(timeout=120)
+            tmp, stack = _throwaway_stack("mes-bench-")
             url = stack.gateway_url
             redis_url = stack.redis_url
         else:
@@ -240,7 +247,6 @@ def run_core(*, url: str | None, concurrencies: list[int], seconds: float, quant
         worker.login("w001", "demo-worker-1234")
         ensure_firmware(admin)
         for concurrency in concurrencies:
-            # Enough LOTs that no worker runs out within the time box (16 requests per LOT).
             # Enough LOTs for ~300 req/s (16 requests per LOT); a LOT day holds 999 numbers.
             lots = _create_lots(manager, max(concurrency * 4, int(seconds * 300 / 16)), quantity)
             _wait_known(worker, lots)
@@ -301,16 +307,8 @@ def run_trace(*, seconds: float, samples: int, years: float) -> int:
     import sys
 
     print(conditions())
-    tmp = Path(tempfile.mkdtemp(prefix="mes-bench-trace-"))
-    stack = Stack(
-        StackConfig(data_dir=tmp, http_port=free_port(), extra_env=BENCH_ENV), log=lambda *_: None
-    )
+    tmp, stack = _throwaway_stack("mes-bench-trace-")
     try:
-        print("starting a throw-away stack…", flush=True)
-        stack.start_data_stores()
-        stack.migrate()
-        stack.start_services()
-        stack.wait_ready(timeout=120)
         url = stack.gateway_url
         print(f"seeding {years:g} years of history (500 units/day)…", flush=True)
         env = {**os.environ, "DATABASE_URL": stack.database_url or ""}

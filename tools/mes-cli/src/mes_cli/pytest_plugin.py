@@ -161,3 +161,16 @@ def migrate_service(package: str, database_url: str) -> None:
 
     with ThreadPoolExecutor(1) as pool:
         pool.submit(upgrade, package, database_url).result()
+
+
+def eventually(
+    probe: Any, timeout: float = 15.0, what: str = "condition", interval: float = 0.05
+) -> Any:
+    """Poll `probe()` until it returns something truthy (events apply asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"{what} not met within {timeout} s")

@@ -232,6 +232,13 @@ class Stack:
         log_file.close()
         self.services[spec.name] = RunningService(spec, port, process)
 
+    def start(self, timeout: float = 120.0) -> None:
+        """Data stores (unless given), migrations, every service, then wait until ready."""
+        self.start_data_stores()
+        self.migrate()
+        self.start_services()
+        self.wait_ready(timeout=timeout)
+
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         pending = dict(self.services)
