@@ -24,7 +24,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 @dataclass
@@ -41,7 +41,7 @@ class KitSchema:
     def event(self, **data: object) -> Envelope:
         return Envelope(type=self.stream, source="kit-test", data=dict(data))
 
-    async def apply(self, session: AsyncSession, event: Envelope) -> None:
+    async def apply(self, session: AsyncConnection, event: Envelope) -> None:
         """The handler under test: one effect row per application."""
         await session.execute(self.effects.insert().values(event_id=event.id, note=str(event.data)))
 

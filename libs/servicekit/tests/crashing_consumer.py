@@ -17,7 +17,7 @@ from servicekit.db import Database, schema_metadata
 from servicekit.inbox import Inbox, inbox_table
 from servicekit.streams import EventConsumers, make_broker
 from sqlalchemy import BigInteger, Column, Identity, String, Table, Uuid
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 async def main(pg_url: str, redis_url: str, schema: str, stream: str, group: str) -> None:
@@ -39,9 +39,8 @@ async def main(pg_url: str, redis_url: str, schema: str, stream: str, group: str
         consumer="doomed-replica",
     )
 
-    async def handle(session: AsyncSession, event: Envelope) -> None:
+    async def handle(session: AsyncConnection, event: Envelope) -> None:
         await session.execute(effects.insert().values(event_id=event.id, note="doomed"))
-        await session.flush()
         print("handling, about to die", flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
 

@@ -15,7 +15,7 @@ from mes_contracts.envelope import Envelope
 from mes_contracts.wire import DATA_FIELD, dead_letter_stream
 from servicekit.outbox import OutboxRelay
 from servicekit.streams import EventConsumers, make_broker
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .conftest import KitSchema
 
@@ -39,7 +39,7 @@ async def consumer(
     redis_url: str,
     *,
     name: str,
-    handler: Callable[[AsyncSession, Envelope], Awaitable[None]] | None = None,
+    handler: Callable[[AsyncConnection, Envelope], Awaitable[None]] | None = None,
     group: str = "kit-consumer",
     min_idle_ms: int = 300,
     max_deliveries: int = 5,
@@ -173,7 +173,7 @@ async def test_event_published_before_the_group_existed_is_consumed(kit: KitSche
 async def test_poison_message_goes_to_dead_letter_while_others_flow(kit: KitSchema, redis_url: str):
     attempts: dict[str, int] = {}
 
-    async def handler(session: AsyncSession, event: Envelope) -> None:
+    async def handler(session: AsyncConnection, event: Envelope) -> None:
         attempts[str(event.id)] = attempts.get(str(event.id), 0) + 1
         if event.data.get("poison"):
             raise ValueError("this event can never be applied")
@@ -189,7 +189,9 @@ async def test_poison_message_goes_to_dead_letter_while_others_flow(kit: KitSche
         await wait_until(lambda: _all_applied(kit, good))
         await wait_until(lambda: _dead_lettered(kit, 1))
         await wait_until(lambda: _pending_is_zero(kit))
-    assert attempts[str(poison.id)] == 3
+    # 3 deliveries; when the poison arrived in a batch with others, that batch's attempt
+    # (rolled back, then retried one by one) counts once more.
+    assert attempts[str(poison.id)] in (3, 4)
     assert await kit.effect_counts() == {e.id: 1 for e in good}
     [(_, fields)] = await kit.redis.xrange(dead_letter_stream(kit.stream))
     assert Envelope.from_json(fields[DATA_FIELD.encode()]).id == poison.id

@@ -3,7 +3,7 @@ so a request reaching a service directly without a valid token is refused here."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Annotated
@@ -122,10 +122,10 @@ async def current_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_roles(roles: Iterable[Role]) -> Callable[[Principal], Principal]:
+def require_roles(roles: Iterable[Role]) -> Callable[[Principal], Awaitable[Principal]]:
     allowed = frozenset(roles)
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:  # async: no thread hop
         if principal.role not in allowed:
             raise MesError(
                 ErrorCode.FORBIDDEN,

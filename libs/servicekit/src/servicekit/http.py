@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.validation import mes_error_from_validation
 from opentelemetry import trace
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -164,3 +165,27 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", path=request.url.path)
         return error_response(MesError(ErrorCode.INTERNAL_ERROR))
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # A connection lost (database restarted) is the caller's cue to retry, not a bug;
+        # the pool has already discarded the dead connections.
+        if exc.connection_invalidated:
+            log.warning("database connection lost", path=request.url.path, error=repr(exc.orig))
+            return error_response(
+                MesError(ErrorCode.SERVICE_UNAVAILABLE, data={"retry_after": 1}),
+                {"Retry-After": "1"},
+            )
+        if getattr(exc.orig, "sqlstate", None) == _CHARACTER_NOT_IN_REPERTOIRE:
+            # A NUL character in a text value (JSON allows it, PostgreSQL does not): input.
+            return error_response(
+                MesError(ErrorCode.VALIDATION_ERROR, data={"reason": "NUL character in text"})
+            )
+        return await _unexpected(request, exc)
+
+    @app.exception_handler(OSError)
+    async def _unreachable(request: Request, exc: OSError) -> JSONResponse:
+        log.warning("dependency unreachable", path=request.url.path, error=repr(exc))
+        return error_response(
+            MesError(ErrorCode.SERVICE_UNAVAILABLE, data={"retry_after": 1}), {"Retry-After": "1"}
+        )
+

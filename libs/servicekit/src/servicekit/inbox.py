@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from mes_contracts.envelope import Envelope
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -27,7 +29,7 @@ class Inbox:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    async def claim(self, session: AsyncSession, event: Envelope, consumer: str) -> bool:
+    async def claim(self, session: AsyncConnection, event: Envelope, consumer: str) -> bool:
         """True the first time `consumer` sees this event id (inside the caller's transaction)."""
         stmt = (
             insert(self.table)
@@ -36,3 +38,21 @@ class Inbox:
             .returning(self.table.c.event_id)
         )
         return (await session.execute(stmt)).first() is not None
+
+    async def claim_many(
+        self, session: AsyncConnection, events: list[Envelope], consumer: str
+    ) -> set[UUID]:
+        """Ids of the events `consumer` sees for the first time, claimed in one statement."""
+        unique = {event.id: event.type for event in events}
+        stmt = (
+            insert(self.table)
+            .values(
+                [
+                    {"event_id": event_id, "consumer": consumer, "event_type": event_type}
+                    for event_id, event_type in unique.items()
+                ]
+            )
+            .on_conflict_do_nothing()
+            .returning(self.table.c.event_id)
+        )
+        return set((await session.execute(stmt)).scalars())

@@ -30,7 +30,7 @@ from sqlalchemy import (
     insert,
     text,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .logging import get_logger
 from .metrics import OUTBOX_LAG, OUTBOX_PUBLISHED, OUTBOX_UNPUBLISHED
@@ -72,7 +72,7 @@ class Outbox:
         self.table = table
         self._notify = text(f"SELECT pg_notify('{notify_channel(table.schema)}', '')")
 
-    async def add(self, session: AsyncSession, *events: Envelope) -> None:
+    async def add(self, session: AsyncConnection, *events: Envelope) -> None:
         if not events:
             return
         await session.execute(

@@ -15,8 +15,9 @@ from mes_contracts.events import make_event
 from pydantic import BaseModel
 from redis.asyncio import Redis
 from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from . import openapi
 from .auth import JwtVerifier, Principal, parse_networks
 from .db import Database
 from .http import RequestContextMiddleware, install_error_handlers
@@ -68,6 +69,7 @@ class ServiceRuntime:
             reclaim_interval_ms=settings.consumer_reclaim_interval_ms,
             max_deliveries=settings.consumer_max_deliveries,
             block_ms=settings.consumer_block_ms,
+            batch_size=settings.consumer_batch_size,
         )
         self.relay: OutboxRelay | None = None
         self._background: list[asyncio.Task[None]] = []
@@ -92,7 +94,7 @@ class ServiceRuntime:
             traceparent=current_traceparent(),
         )
 
-    async def publish(self, session: AsyncSession, *events: Envelope) -> None:
+    async def publish(self, session: AsyncConnection, *events: Envelope) -> None:
         """Queue events in the outbox, inside the caller's transaction."""
         await self.outbox.add(session, *events)
 
@@ -201,6 +203,7 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     install_error_handlers(app)
+    openapi.install(app)  # the contract's error body in /openapi.json
     for router in routers:
         app.include_router(router)
 

@@ -46,6 +46,7 @@ class ServiceSettings(BaseSettings):
     consumer_reclaim_interval_ms: int = 1_000
     consumer_max_deliveries: int = 5
     consumer_block_ms: int = 1_000
+    consumer_batch_size: int = 100
     # Streams are the replay log of the trace-service: keep everything unless ops cap it.
     stream_maxlen: int | None = None
 

@@ -6,8 +6,9 @@ subscribers on the same consumer group:
 - a reclaimer (XAUTOCLAIM) that takes over entries left pending by a crashed or failing
   consumer once they have been idle for `min_idle_ms`.
 Groups are created at `0`, so events published before the group existed are consumed.
-Each event is applied inside one DB transaction together with its inbox row (keyed on the
-envelope id), and acknowledged only after commit. An entry that fails `max_deliveries`
+New entries are read in batches and applied inside one DB transaction together with their
+inbox rows (keyed on the envelope id), acknowledged only after commit; if a batch fails, its
+events are applied one by one so a bad event holds back no other. An entry that fails `max_deliveries`
 times, or cannot be parsed at all, is moved to `<stream>.dlq` and acknowledged.
 """
 
@@ -20,17 +21,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
-from faststream.redis.annotations import RedisStreamMessage as InjectedStreamMessage
-from faststream.redis.message import RedisStreamMessage
+from faststream.redis.message import RedisBatchStreamMessage, RedisStreamMessage
 from faststream.redis.parser import MessageFormat
 from mes_contracts.envelope import Envelope
 from mes_contracts.wire import DATA_FIELD, dead_letter_entry, dead_letter_stream
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .db import Database
 from .inbox import Inbox
@@ -40,7 +41,7 @@ from .tracing import context_from_traceparent, tracer
 
 log = get_logger(__name__)
 
-EventHandler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+EventHandler = Callable[[AsyncConnection, Envelope], Awaitable[None]]
 
 
 class EnvelopeFormat(MessageFormat):
@@ -90,6 +91,7 @@ class EventConsumers:
         reclaim_interval_ms: int = 1_000,
         max_deliveries: int = 5,
         block_ms: int = 1_000,
+        batch_size: int = 100,
     ) -> None:
         self.broker = broker
         self.db = db
@@ -100,6 +102,7 @@ class EventConsumers:
         self.reclaim_interval_ms = reclaim_interval_ms
         self.max_deliveries = max_deliveries
         self.block_ms = block_ms
+        self.batch_size = batch_size
         self.subscriptions: dict[str, Subscription] = {}
         self._gauge_task: asyncio.Task[None] | None = None
 
@@ -124,11 +127,15 @@ class EventConsumers:
         # Groups are created at 0 by ensure_groups() before the broker starts; FastStream
         # then finds them existing and reads new entries with `>`. (Passing last_id="0"
         # would make it read only this consumer's own pending list, forever.)
+        # New entries are read in batches: whatever has arrived, up to batch_size, is applied
+        # in one transaction (one entry when the line is quiet, more when it is busy).
         live = StreamSub(
             stream,
             group=self.group,
             consumer=self.consumer,
             polling_interval=self.block_ms,
+            batch=True,
+            max_records=self.batch_size,
         )
         reclaimer = StreamSub(
             stream,
@@ -137,12 +144,16 @@ class EventConsumers:
             min_idle_time=self.min_idle_ms,
             polling_interval=self.reclaim_interval_ms,
         )
+        context = self.broker.context
 
-        async def on_live(msg: InjectedStreamMessage) -> None:
-            await self._process(sub, msg, reclaimed=False)
+        # The handlers take no parameters: FastStream resolves injected parameters in a
+        # worker thread, which cost more than the event's own work. The message is read
+        # from FastStream's context instead.
+        async def on_live() -> None:
+            await self._consume(sub, context.get_local("message"), reclaimed=False)
 
-        async def on_reclaimed(msg: InjectedStreamMessage) -> None:
-            await self._process(sub, msg, reclaimed=True)
+        async def on_reclaimed() -> None:
+            await self._consume(sub, context.get_local("message"), reclaimed=True)
 
         self.broker.subscriber(
             stream=live,
@@ -156,29 +167,40 @@ class EventConsumers:
             include_in_schema=False,
         )(on_reclaimed)
 
-    async def _process(
-        self, sub: Subscription, msg: RedisStreamMessage, *, reclaimed: bool
+    async def _consume(
+        self,
+        sub: Subscription,
+        msg: RedisStreamMessage | RedisBatchStreamMessage,
+        *,
+        reclaimed: bool,
     ) -> None:
+        client: Redis = msg.consumer  # type: ignore[assignment]
         raw = msg.raw_message
-        entry_id = raw["message_ids"][0]
-        try:
-            event = Envelope.from_json(msg.body)
-        except ValueError as exc:
-            await self._dead_letter(sub.stream, msg, entry_id, f"unparseable envelope: {exc}", 1)
-            return
-        deliveries = await msg.get_delivery_count() if reclaimed else 1
-        outcome = "applied"
-        with tracer().start_as_current_span(
-            f"consume {sub.stream}",
-            context=context_from_traceparent(event.traceparent),
-            attributes={"messaging.system": "redis", "messaging.destination": sub.stream},
-        ):
+        data = raw["data"]
+        entries = zip(raw["message_ids"], [data] if isinstance(data, dict) else data, strict=True)
+        parsed: list[tuple[bytes, Envelope]] = []
+        bodies: dict[bytes, bytes] = {}
+        for entry_id, fields in entries:
+            body = bodies[entry_id] = fields.get(DATA_FIELD.encode(), b"")
             try:
-                async with self.db.transaction() as session:
-                    if await self.inbox.claim(session, event, self.group):
-                        await sub.handler(session, event)
-                    else:
-                        outcome = "duplicate"
+                parsed.append((entry_id, Envelope.from_json(body)))
+            except ValueError as exc:
+                await self._dead_letter(
+                    client, sub.stream, entry_id, body, f"unparseable envelope: {exc}", 1
+                )
+        if len(parsed) > 1:
+            try:
+                await self._apply(sub, parsed)
+            except Exception as exc:
+                # One bad event must not hold back the others: apply them one by one.
+                log.info("batch failed, applying one by one", stream=sub.stream, error=repr(exc))
+            else:
+                await client.xack(sub.stream, self.group, *(entry_id for entry_id, _ in parsed))
+                return
+        for entry_id, event in parsed:
+            deliveries = await msg.get_delivery_count() if reclaimed else 1  # type: ignore[union-attr]
+            try:
+                await self._apply(sub, [(entry_id, event)])
             except Exception as exc:
                 EVENTS_CONSUMED.labels(self.group, sub.stream, "failed").inc()
                 log.warning(
@@ -189,19 +211,49 @@ class EventConsumers:
                     error=repr(exc),
                 )
                 if deliveries >= self.max_deliveries:
-                    await self._dead_letter(sub.stream, msg, entry_id, repr(exc), deliveries)
-                return  # left pending: the reclaimer retries it after min_idle_ms
-        await msg.ack()
-        EVENTS_CONSUMED.labels(self.group, sub.stream, outcome).inc()
-        if outcome == "applied":
-            lag = (datetime.now(UTC) - event.time).total_seconds()
-            EVENT_LAG.labels(self.group, sub.stream).observe(max(lag, 0.0))
+                    await self._dead_letter(
+                        client, sub.stream, entry_id, bodies[entry_id], repr(exc), deliveries
+                    )
+                continue  # left pending: the reclaimer retries it after min_idle_ms
+            await client.xack(sub.stream, self.group, entry_id)
+
+    async def _apply(self, sub: Subscription, events: list[tuple[bytes, Envelope]]) -> None:
+        """Apply events in one transaction with their inbox rows; duplicates are skipped."""
+        applied: set[UUID] = set()
+        async with self.db.transaction() as session:
+            fresh = await self.inbox.claim_many(session, [e for _, e in events], self.group)
+            for _, event in events:
+                if event.id not in fresh or event.id in applied:
+                    continue
+                applied.add(event.id)
+                with tracer().start_as_current_span(
+                    f"consume {sub.stream}",
+                    context=context_from_traceparent(event.traceparent),
+                    attributes={
+                        "messaging.system": "redis",
+                        "messaging.destination": sub.stream,
+                    },
+                ):
+                    await sub.handler(session, event)
+        now = datetime.now(UTC)
+        for _, event in events:
+            if event.id in applied:
+                applied.discard(event.id)
+                EVENTS_CONSUMED.labels(self.group, sub.stream, "applied").inc()
+                lag = (now - event.time).total_seconds()
+                EVENT_LAG.labels(self.group, sub.stream).observe(max(lag, 0.0))
+            else:
+                EVENTS_CONSUMED.labels(self.group, sub.stream, "duplicate").inc()
 
     async def _dead_letter(
-        self, stream: str, msg: RedisStreamMessage, entry_id: bytes, reason: str, deliveries: int
+        self,
+        client: Redis,
+        stream: str,
+        entry_id: bytes,
+        raw: bytes,
+        reason: str,
+        deliveries: int,
     ) -> None:
-        client: Redis = msg.consumer  # type: ignore[assignment]
-        raw = msg.raw_message["data"].get(DATA_FIELD.encode(), msg.body)
         fields = dead_letter_entry(
             raw,
             stream=stream,
@@ -211,7 +263,7 @@ class EventConsumers:
             error=reason,
         )
         await client.xadd(dead_letter_stream(stream), fields)
-        await msg.ack()
+        await client.xack(stream, self.group, entry_id)
         EVENTS_DEAD_LETTERED.labels(self.group, stream).inc()
         log.error("event dead-lettered", stream=stream, entry_id=entry_id.decode(), reason=reason)
 

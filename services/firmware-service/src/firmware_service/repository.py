@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .models import firmware_downloads, firmware_releases, firmware_versions
 
@@ -18,7 +18,7 @@ fv, fr, fd = firmware_versions, firmware_releases, firmware_downloads
 
 
 async def get_version(
-    session: AsyncSession, version: str, *, for_update: bool = False
+    session: AsyncConnection, version: str, *, for_update: bool = False
 ) -> Row[Any] | None:
     stmt = select(fv).where(fv.c.version == version)
     if for_update:
@@ -26,14 +26,14 @@ async def get_version(
     return (await session.execute(stmt)).first()
 
 
-async def insert_version(session: AsyncSession, values: dict[str, Any]) -> Row[Any] | None:
+async def insert_version(session: AsyncConnection, values: dict[str, Any]) -> Row[Any] | None:
     """The new row, or None when the version exists already."""
     stmt = insert(fv).values(**values).on_conflict_do_nothing(index_elements=[fv.c.version])
     return (await session.execute(stmt.returning(fv))).first()
 
 
 async def list_versions(
-    session: AsyncSession, *, state: str | None, limit: int, offset: int
+    session: AsyncConnection, *, state: str | None, limit: int, offset: int
 ) -> tuple[list[Row[Any]], int]:
     where = [fv.c.state == state] if state else []
     total = (await session.execute(select(func.count()).select_from(fv).where(*where))).scalar_one()
@@ -47,25 +47,27 @@ async def list_versions(
     return list(rows), total
 
 
-async def released(session: AsyncSession) -> Row[Any] | None:
+async def released(session: AsyncConnection) -> Row[Any] | None:
     return (await session.execute(select(fv).where(fv.c.state == "RELEASED"))).first()
 
 
-async def lock_releases(session: AsyncSession) -> None:
+async def lock_releases(session: AsyncConnection) -> None:
     """Transaction-scoped lock: one release/rollback decision at a time."""
     await session.execute(select(func.pg_advisory_xact_lock(_RELEASE_LOCK)))
 
 
-async def update_version(session: AsyncSession, version: str, values: dict[str, Any]) -> Row[Any]:
+async def update_version(
+    session: AsyncConnection, version: str, values: dict[str, Any]
+) -> Row[Any]:
     stmt = update(fv).where(fv.c.version == version).values(**values).returning(fv)
     return (await session.execute(stmt)).one()
 
 
-async def add_release(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
+async def add_release(session: AsyncConnection, values: dict[str, Any]) -> Row[Any]:
     return (await session.execute(insert(fr).values(**values).returning(fr))).one()
 
 
-async def rollback_target(session: AsyncSession) -> Row[Any] | None:
+async def rollback_target(session: AsyncConnection) -> Row[Any] | None:
     """The most recently released version that is SUPERSEDED (not withdrawn)."""
     stmt = (
         select(fv)
@@ -78,7 +80,7 @@ async def rollback_target(session: AsyncSession) -> Row[Any] | None:
 
 
 async def list_releases(
-    session: AsyncSession, *, version: str | None, limit: int, offset: int
+    session: AsyncConnection, *, version: str | None, limit: int, offset: int
 ) -> tuple[list[Row[Any]], int]:
     where = [(fr.c.version == version) | (fr.c.previous_version == version)] if version else []
     total = (await session.execute(select(func.count()).select_from(fr).where(*where))).scalar_one()
@@ -88,12 +90,12 @@ async def list_releases(
     return list(rows), total
 
 
-async def start_download(session: AsyncSession, values: dict[str, Any]) -> int:
+async def start_download(session: AsyncConnection, values: dict[str, Any]) -> int:
     return (await session.execute(insert(fd).values(**values).returning(fd.c.id))).scalar_one()
 
 
 async def finish_download(
-    session: AsyncSession, download_id: int, *, bytes_sent: int, finished_at: datetime
+    session: AsyncConnection, download_id: int, *, bytes_sent: int, finished_at: datetime
 ) -> Row[Any]:
     stmt = (
         update(fd)
@@ -109,7 +111,7 @@ async def finish_download(
 
 
 async def list_downloads(
-    session: AsyncSession,
+    session: AsyncConnection,
     *,
     filters: dict[str, str | None],
     limit: int,

@@ -15,7 +15,7 @@ from servicekit.auth import Principal
 from servicekit.logging import get_logger
 from servicekit.runtime import ServiceRuntime, actor_of
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
 from .storage import FirmwareStorage, StoredBlob, hash_stream, new_key
@@ -239,7 +239,7 @@ class FirmwareService:
             )
         return restored, withdrawn, True
 
-    async def _get(self, session: AsyncSession, version: str) -> Row[Any]:
+    async def _get(self, session: AsyncConnection, version: str) -> Row[Any]:
         row = await repo.get_version(session, version, for_update=True)
         if row is None:
             raise MesError(ErrorCode.FIRMWARE_NOT_FOUND, data={"version": version})
@@ -247,7 +247,7 @@ class FirmwareService:
 
     async def _history(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         action: str,
         version: str,
         previous: str | None,

@@ -19,7 +19,7 @@ from mes_contracts import events as ev
 from mes_contracts.envelope import Envelope
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .models import audit_entities, audit_log
 
@@ -133,7 +133,7 @@ def row_hash(row: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def record(session: AsyncSession, event: Envelope) -> None:
+async def record(session: AsyncConnection, event: Envelope) -> None:
     """Consumer handler: one audit row per entity change, chained to the previous row."""
     change = change_of(event)
     if change is None:
@@ -197,7 +197,7 @@ async def record(session: AsyncSession, event: Envelope) -> None:
     )
 
 
-async def verify_chain(session: AsyncSession, batch: int = 5000) -> dict[str, Any]:
+async def verify_chain(session: AsyncConnection, batch: int = 5000) -> dict[str, Any]:
     """Recompute every hash in order; report the first row that does not match."""
     expected_prev = GENESIS_HASH
     checked = 0

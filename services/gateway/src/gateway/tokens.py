@@ -18,7 +18,7 @@ from typing import Any
 import jwt
 from mes_contracts.errors import ErrorCode, MesError
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .models import refresh_tokens
 
@@ -72,10 +72,12 @@ class RefreshTokens:
     def __init__(self, ttl: timedelta) -> None:
         self.ttl = ttl
 
-    async def open_family(self, session: AsyncSession, username: str) -> RefreshGrant:
+    async def open_family(self, session: AsyncConnection, username: str) -> RefreshGrant:
         return await self._issue(session, username, uuid.uuid4())
 
-    async def _issue(self, session: AsyncSession, username: str, family: uuid.UUID) -> RefreshGrant:
+    async def _issue(
+        self, session: AsyncConnection, username: str, family: uuid.UUID
+    ) -> RefreshGrant:
         token = secrets.token_urlsafe(48)
         now = datetime.now(UTC)
         expires = now + self.ttl
@@ -90,7 +92,7 @@ class RefreshTokens:
         )
         return RefreshGrant(token, family, expires)
 
-    async def rotate(self, session: AsyncSession, token: str) -> tuple[str, RefreshGrant]:
+    async def rotate(self, session: AsyncConnection, token: str) -> tuple[str, RefreshGrant]:
         """Exchange a live refresh token for the next one; returns (username, grant)."""
         row = (
             await session.execute(
@@ -114,7 +116,7 @@ class RefreshTokens:
         )
         return row.username, await self._issue(session, row.username, row.family_id)
 
-    async def family_of(self, session: AsyncSession, token: str) -> uuid.UUID | None:
+    async def family_of(self, session: AsyncConnection, token: str) -> uuid.UUID | None:
         row = (
             await session.execute(
                 select(refresh_tokens.c.family_id).where(
@@ -124,14 +126,14 @@ class RefreshTokens:
         ).first()
         return row.family_id if row else None
 
-    async def revoke_family(self, session: AsyncSession, family: uuid.UUID, reason: str) -> None:
+    async def revoke_family(self, session: AsyncConnection, family: uuid.UUID, reason: str) -> None:
         await session.execute(
             update(refresh_tokens)
             .where(refresh_tokens.c.family_id == family, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=datetime.now(UTC), revoked_reason=reason)
         )
 
-    async def revoke_user(self, session: AsyncSession, username: str, reason: str) -> None:
+    async def revoke_user(self, session: AsyncConnection, username: str, reason: str) -> None:
         await session.execute(
             update(refresh_tokens)
             .where(refresh_tokens.c.username == username, refresh_tokens.c.revoked_at.is_(None))

@@ -14,7 +14,7 @@ from servicekit.runtime import ServiceRuntime
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .models import users
 from .passwords import hash_password
@@ -68,7 +68,7 @@ def _snapshot(user: dict[str, Any]) -> dict[str, Any]:
 
 
 async def get_user(
-    session: AsyncSession, username: str, *, for_update: bool = False
+    session: AsyncConnection, username: str, *, for_update: bool = False
 ) -> dict | None:
     stmt = select(users).where(users.c.username == username)
     if for_update:
@@ -78,7 +78,7 @@ async def get_user(
 
 
 async def list_users(
-    session: AsyncSession, *, role: str | None, active: bool | None, limit: int, offset: int
+    session: AsyncConnection, *, role: str | None, active: bool | None, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     conditions = []
     if role:
@@ -93,7 +93,7 @@ async def list_users(
 
 async def create_user_if_missing(
     runtime: ServiceRuntime,
-    session: AsyncSession,
+    session: AsyncConnection,
     *,
     username: str,
     password: str,
@@ -139,7 +139,7 @@ async def create_user_if_missing(
 
 async def update_user(
     runtime: ServiceRuntime,
-    session: AsyncSession,
+    session: AsyncConnection,
     username: str,
     changes: dict[str, Any],
     *,

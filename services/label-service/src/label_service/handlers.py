@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from mes_contracts.enums import LabelType
 from mes_contracts.envelope import Envelope
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
 from .jobs import Jobs, initial_state
@@ -28,7 +28,7 @@ class Handlers:
     def _local_date(self, value: Any) -> date:
         return datetime.fromisoformat(str(value)).astimezone(self.tz).date()
 
-    async def on_lot_created(self, session: AsyncSession, event: Envelope) -> None:
+    async def on_lot_created(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
         label = validate(
             LabelData(
@@ -42,7 +42,7 @@ class Handlers:
         printer = await repo.lot_printer(session)
         await repo.insert_jobs(session, [self.jobs.row(label, printer, source="event")])
 
-    async def on_serials_allocated(self, session: AsyncSession, event: Envelope) -> None:
+    async def on_serials_allocated(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
         created = (
             date.fromisoformat(d["created_date"])
@@ -68,14 +68,14 @@ class Handlers:
         ]
         await repo.insert_jobs(session, rows)
 
-    async def on_process_started(self, session: AsyncSession, event: Envelope) -> None:
+    async def on_process_started(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
         if d["process_id"] != self.settings.serial_allocation_process or not d.get("station_id"):
             return
         await repo.set_lot_station(session, d["lot_number"], d["station_id"])
 
 
-async def assign_printers(session: AsyncSession, jobs: Jobs, now: datetime) -> int:
+async def assign_printers(session: AsyncConnection, jobs: Jobs, now: datetime) -> int:
     """Give waiting jobs without a printer one, once it can be known: LOT labels the LOT
     printer; serial labels their LOT's station printer, or after `label_station_wait_seconds`
     without a station (serials.allocated may arrive before process.started) the default

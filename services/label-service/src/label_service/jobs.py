@@ -9,7 +9,7 @@ from mes_contracts import events as ev
 from mes_contracts.enums import LabelType
 from mes_contracts.envelope import Actor
 from servicekit.runtime import ServiceRuntime
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
 from .drivers import Driver, StatusReport, driver_for
@@ -67,7 +67,7 @@ class Jobs:
         )
 
     async def printer_for(
-        self, session: AsyncSession, label_type: LabelType, lot_number: str
+        self, session: AsyncConnection, label_type: LabelType, lot_number: str
     ) -> tuple[dict[str, Any] | None, str | None]:
         """(printer, station) for a new label; the printer may be None (resolved later)."""
         if label_type is LabelType.LOT:
@@ -124,7 +124,7 @@ class Jobs:
 
     async def printed(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         jobs: list[dict[str, Any]],
         at: datetime,
         *,
@@ -146,7 +146,7 @@ class Jobs:
 
     async def failed(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         jobs: list[dict[str, Any]],
         at: datetime,
         code: str,

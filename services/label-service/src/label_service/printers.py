@@ -12,7 +12,7 @@ from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.identifiers import PrinterId
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from servicekit.runtime import ServiceRuntime
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
 
@@ -95,7 +95,7 @@ def printer_view(p: dict[str, Any]) -> dict[str, Any]:
 
 async def _publish(
     rt: ServiceRuntime,
-    session: AsyncSession,
+    session: AsyncConnection,
     type_: str,
     p: dict[str, Any],
     actor: Actor,
@@ -110,7 +110,7 @@ async def _publish(
 
 async def register(
     rt: ServiceRuntime,
-    session: AsyncSession,
+    session: AsyncConnection,
     body: PrinterBody,
     actor: Actor,
     correlation_id: str | None = None,
@@ -130,7 +130,7 @@ async def register(
 
 async def update(
     rt: ServiceRuntime,
-    session: AsyncSession,
+    session: AsyncConnection,
     printer_id: str,
     patch: PrinterPatch,
     actor: Actor,

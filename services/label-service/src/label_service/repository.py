@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .models import lot_stations, print_jobs, printers, reprints
 
@@ -21,29 +21,29 @@ def _rows(result: Any) -> list[dict[str, Any]]:
 
 
 # -- printers ---------------------------------------------------------------------------
-async def get_printer(session: AsyncSession, printer_id: str) -> dict[str, Any] | None:
+async def get_printer(session: AsyncConnection, printer_id: str) -> dict[str, Any] | None:
     row = (
         await session.execute(select(printers).where(printers.c.printer_id == printer_id))
     ).first()
     return dict(row._mapping) if row else None
 
 
-async def list_printers(session: AsyncSession) -> list[dict[str, Any]]:
+async def list_printers(session: AsyncConnection) -> list[dict[str, Any]]:
     return _rows(await session.execute(select(printers).order_by(printers.c.printer_id)))
 
 
-async def count_printers(session: AsyncSession) -> int:
+async def count_printers(session: AsyncConnection) -> int:
     return (await session.execute(select(func.count()).select_from(printers))).scalar_one()
 
 
-async def insert_printer(session: AsyncSession, values: dict[str, Any]) -> dict[str, Any] | None:
+async def insert_printer(session: AsyncConnection, values: dict[str, Any]) -> dict[str, Any] | None:
     stmt = insert(printers).values(**values).on_conflict_do_nothing().returning(printers)
     row = (await session.execute(stmt)).first()
     return dict(row._mapping) if row else None
 
 
 async def update_printer(
-    session: AsyncSession, printer_id: str, values: dict[str, Any]
+    session: AsyncConnection, printer_id: str, values: dict[str, Any]
 ) -> dict[str, Any] | None:
     stmt = (
         update(printers)
@@ -55,7 +55,7 @@ async def update_printer(
     return dict(row._mapping) if row else None
 
 
-async def lot_printer(session: AsyncSession) -> dict[str, Any] | None:
+async def lot_printer(session: AsyncConnection) -> dict[str, Any] | None:
     """The active printer for LOT labels: purpose LOT first, else an ANY printer of no
     station (a station's printer serves that station)."""
     stmt = (
@@ -74,7 +74,7 @@ async def lot_printer(session: AsyncSession) -> dict[str, Any] | None:
     return dict(row._mapping) if row else None
 
 
-async def serial_printer(session: AsyncSession, station_id: str | None) -> dict[str, Any] | None:
+async def serial_printer(session: AsyncConnection, station_id: str | None) -> dict[str, Any] | None:
     """The station's serial-label printer; with no station, a SERIAL printer of no station."""
     station = printers.c.station_id == station_id if station_id else printers.c.station_id.is_(None)
     purposes = ("SERIAL", "ANY") if station_id else ("SERIAL",)
@@ -89,14 +89,14 @@ async def serial_printer(session: AsyncSession, station_id: str | None) -> dict[
 
 
 # -- jobs ---------------------------------------------------------------------------------
-async def insert_jobs(session: AsyncSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def insert_jobs(session: AsyncConnection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not rows:
         return []
     return _rows(await session.execute(insert(print_jobs).returning(print_jobs), rows))
 
 
 async def get_job(
-    session: AsyncSession, job_id: int, *, for_update: bool = False
+    session: AsyncConnection, job_id: int, *, for_update: bool = False
 ) -> dict[str, Any] | None:
     stmt = select(print_jobs).where(print_jobs.c.id == job_id)
     if for_update:
@@ -106,7 +106,7 @@ async def get_job(
 
 
 async def list_jobs(
-    session: AsyncSession, *, limit: int, offset: int, **filters: str | None
+    session: AsyncConnection, *, limit: int, offset: int, **filters: str | None
 ) -> tuple[list[dict[str, Any]], int]:
     conditions = [getattr(print_jobs.c, k) == v for k, v in filters.items() if v is not None]
     where = and_(literal(True), *conditions)
@@ -118,7 +118,7 @@ async def list_jobs(
 
 
 async def latest_job(
-    session: AsyncSession, lot_number: str, serial_number: str | None
+    session: AsyncConnection, lot_number: str, serial_number: str | None
 ) -> dict[str, Any] | None:
     label_type = "SERIAL" if serial_number else "LOT"
     stmt = (
@@ -137,7 +137,7 @@ async def latest_job(
     return dict(row._mapping) if row else None
 
 
-async def due_printer_ids(session: AsyncSession, now: datetime) -> list[str]:
+async def due_printer_ids(session: AsyncConnection, now: datetime) -> list[str]:
     """Active TCP printers that have jobs due now."""
     stmt = (
         select(print_jobs.c.printer_id)
@@ -154,7 +154,7 @@ async def due_printer_ids(session: AsyncSession, now: datetime) -> list[str]:
 
 
 async def lock_due_jobs(
-    session: AsyncSession, printer_id: str, now: datetime, limit: int
+    session: AsyncConnection, printer_id: str, now: datetime, limit: int
 ) -> list[dict[str, Any]]:
     """Due jobs of one printer, locked (replicas skip them) until the caller commits."""
     stmt = (
@@ -171,7 +171,7 @@ async def lock_due_jobs(
     return _rows(await session.execute(stmt))
 
 
-async def lock_unassigned_jobs(session: AsyncSession, limit: int = 500) -> list[dict[str, Any]]:
+async def lock_unassigned_jobs(session: AsyncConnection, limit: int = 500) -> list[dict[str, Any]]:
     stmt = (
         select(print_jobs)
         .where(print_jobs.c.printer_id.is_(None), print_jobs.c.state.in_(WAITING))
@@ -182,7 +182,7 @@ async def lock_unassigned_jobs(session: AsyncSession, limit: int = 500) -> list[
     return _rows(await session.execute(stmt))
 
 
-async def set_jobs(session: AsyncSession, ids: list[int], **values: Any) -> None:
+async def set_jobs(session: AsyncConnection, ids: list[int], **values: Any) -> None:
     if ids:
         await session.execute(
             update(print_jobs)
@@ -191,7 +191,7 @@ async def set_jobs(session: AsyncSession, ids: list[int], **values: Any) -> None
         )
 
 
-async def record_attempt(session: AsyncSession, ids: list[int], **values: Any) -> None:
+async def record_attempt(session: AsyncConnection, ids: list[int], **values: Any) -> None:
     """One more attempt for these jobs, with its outcome."""
     if ids:
         await session.execute(
@@ -201,7 +201,7 @@ async def record_attempt(session: AsyncSession, ids: list[int], **values: Any) -
         )
 
 
-async def wake_printer_jobs(session: AsyncSession, printer_id: str) -> None:
+async def wake_printer_jobs(session: AsyncConnection, printer_id: str) -> None:
     """Make a printer's waiting jobs due now (after its settings changed)."""
     await session.execute(
         update(print_jobs)
@@ -210,7 +210,9 @@ async def wake_printer_jobs(session: AsyncSession, printer_id: str) -> None:
     )
 
 
-async def fail_stale_sending(session: AsyncSession, older_than: datetime) -> list[dict[str, Any]]:
+async def fail_stale_sending(
+    session: AsyncConnection, older_than: datetime
+) -> list[dict[str, Any]]:
     """Jobs whose sender died mid-send: failed, visible, retryable by hand."""
     stmt = (
         update(print_jobs)
@@ -227,12 +229,12 @@ async def fail_stale_sending(session: AsyncSession, older_than: datetime) -> lis
 
 
 # -- reprint history and LOT stations -------------------------------------------------------
-async def insert_reprint(session: AsyncSession, values: dict[str, Any]) -> None:
+async def insert_reprint(session: AsyncConnection, values: dict[str, Any]) -> None:
     await session.execute(insert(reprints).values(**values))
 
 
 async def list_reprints(
-    session: AsyncSession, lot_number: str | None, serial_number: str | None, limit: int
+    session: AsyncConnection, lot_number: str | None, serial_number: str | None, limit: int
 ) -> list[dict[str, Any]]:
     stmt = select(reprints).order_by(reprints.c.id.desc()).limit(limit)
     if lot_number:
@@ -242,7 +244,7 @@ async def list_reprints(
     return _rows(await session.execute(stmt))
 
 
-async def set_lot_station(session: AsyncSession, lot_number: str, station_id: str) -> None:
+async def set_lot_station(session: AsyncConnection, lot_number: str, station_id: str) -> None:
     stmt = insert(lot_stations).values(lot_number=lot_number, station_id=station_id)
     stmt = stmt.on_conflict_do_update(
         index_elements=["lot_number"],
@@ -251,6 +253,6 @@ async def set_lot_station(session: AsyncSession, lot_number: str, station_id: st
     await session.execute(stmt)
 
 
-async def lot_station(session: AsyncSession, lot_number: str) -> str | None:
+async def lot_station(session: AsyncConnection, lot_number: str) -> str | None:
     stmt = select(lot_stations.c.station_id).where(lot_stations.c.lot_number == lot_number)
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .models import (
     lot_processes,
@@ -20,19 +20,21 @@ from .models import (
 )
 
 
-async def get_product_model(session: AsyncSession, code: str) -> dict[str, Any] | None:
+async def get_product_model(session: AsyncConnection, code: str) -> dict[str, Any] | None:
     row = (
         await session.execute(select(product_models).where(product_models.c.code == code))
     ).first()
     return dict(row._mapping) if row else None
 
 
-async def list_product_models(session: AsyncSession) -> list[dict[str, Any]]:
+async def list_product_models(session: AsyncConnection) -> list[dict[str, Any]]:
     rows = await session.execute(select(product_models).order_by(product_models.c.code))
     return [dict(r._mapping) for r in rows]
 
 
-async def upsert_product_model(session: AsyncSession, code: str, name: str, factory: str) -> None:
+async def upsert_product_model(
+    session: AsyncConnection, code: str, name: str, factory: str
+) -> None:
     await session.execute(
         insert(product_models)
         .values(code=code, name=name, factory=factory)
@@ -41,7 +43,7 @@ async def upsert_product_model(session: AsyncSession, code: str, name: str, fact
 
 
 async def next_lot_sequence(
-    session: AsyncSession, product_model: str, factory: str, production_date: date
+    session: AsyncConnection, product_model: str, factory: str, production_date: date
 ) -> int:
     """Consecutive per production date: the row lock serializes concurrent creators and a
     rolled-back creation gives its number back, so there is no gap and no duplicate."""
@@ -63,7 +65,7 @@ async def next_lot_sequence(
 
 
 async def resync_lot_sequence(
-    session: AsyncSession, product_model: str, factory: str, production_date: date
+    session: AsyncConnection, product_model: str, factory: str, production_date: date
 ) -> int:
     """Set the date's counter past every existing LOT of that date; returns the next number."""
     highest = (
@@ -88,13 +90,13 @@ async def resync_lot_sequence(
     return (await session.execute(stmt)).scalar_one()
 
 
-async def insert_lot(session: AsyncSession, values: dict[str, Any]) -> bool:
+async def insert_lot(session: AsyncConnection, values: dict[str, Any]) -> bool:
     stmt = insert(lots).values(**values).on_conflict_do_nothing().returning(lots.c.lot_number)
     return (await session.execute(stmt)).first() is not None
 
 
 async def add_status_history(
-    session: AsyncSession,
+    session: AsyncConnection,
     lot_number: str,
     from_status: str | None,
     to_status: str,
@@ -115,7 +117,7 @@ async def add_status_history(
 
 
 async def get_lot(
-    session: AsyncSession, lot_number: str, *, for_update: bool = False
+    session: AsyncConnection, lot_number: str, *, for_update: bool = False
 ) -> dict | None:
     stmt = select(lots).where(lots.c.lot_number == lot_number)
     if for_update:
@@ -124,14 +126,16 @@ async def get_lot(
     return dict(row._mapping) if row else None
 
 
-async def set_lot_status(session: AsyncSession, lot_number: str, status: str, at: datetime) -> None:
+async def set_lot_status(
+    session: AsyncConnection, lot_number: str, status: str, at: datetime
+) -> None:
     await session.execute(
         update(lots).where(lots.c.lot_number == lot_number).values(status=status, updated_at=at)
     )
 
 
 async def list_lots(
-    session: AsyncSession,
+    session: AsyncConnection,
     *,
     status: str | None,
     product_model: str | None,
@@ -164,7 +168,7 @@ async def list_lots(
     return rows, (await session.execute(count)).scalar_one()
 
 
-async def status_history(session: AsyncSession, lot_number: str) -> list[dict[str, Any]]:
+async def status_history(session: AsyncConnection, lot_number: str) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(lot_status_history)
         .where(lot_status_history.c.lot_number == lot_number)
@@ -173,7 +177,7 @@ async def status_history(session: AsyncSession, lot_number: str) -> list[dict[st
     return [dict(r._mapping) for r in rows]
 
 
-async def lot_process_rows(session: AsyncSession, lot_number: str) -> list[dict[str, Any]]:
+async def lot_process_rows(session: AsyncConnection, lot_number: str) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(lot_processes)
         .where(lot_processes.c.lot_number == lot_number)
@@ -182,7 +186,7 @@ async def lot_process_rows(session: AsyncSession, lot_number: str) -> list[dict[
     return [dict(r._mapping) for r in rows]
 
 
-async def record_process_started(session: AsyncSession, values: dict[str, Any]) -> None:
+async def record_process_started(session: AsyncConnection, values: dict[str, Any]) -> None:
     """Upsert that never moves a completed step back to IN_PROGRESS (events may arrive late)."""
     stmt = insert(lot_processes).values(status="IN_PROGRESS", **values)
     stmt = stmt.on_conflict_do_update(
@@ -204,7 +208,7 @@ async def record_process_started(session: AsyncSession, values: dict[str, Any]) 
     await session.execute(stmt)
 
 
-async def record_process_completed(session: AsyncSession, values: dict[str, Any]) -> None:
+async def record_process_completed(session: AsyncConnection, values: dict[str, Any]) -> None:
     stmt = insert(lot_processes).values(status="COMPLETED", **values)
     stmt = stmt.on_conflict_do_update(
         index_elements=["lot_number", "process_id"],
@@ -222,7 +226,7 @@ async def record_process_completed(session: AsyncSession, values: dict[str, Any]
     await session.execute(stmt)
 
 
-async def count_serials(session: AsyncSession, lot_number: str) -> int:
+async def count_serials(session: AsyncConnection, lot_number: str) -> int:
     return (
         await session.execute(
             select(func.count()).select_from(serials).where(serials.c.lot_number == lot_number)
@@ -230,7 +234,7 @@ async def count_serials(session: AsyncSession, lot_number: str) -> int:
     ).scalar_one()
 
 
-async def reserve_serial_seqs(session: AsyncSession, lot_number: str, count: int) -> int:
+async def reserve_serial_seqs(session: AsyncConnection, lot_number: str, count: int) -> int:
     """Advance the LOT's serial counter; returns the first new sequence. Never reissued."""
     stmt = (
         update(lots)
@@ -242,19 +246,19 @@ async def reserve_serial_seqs(session: AsyncSession, lot_number: str, count: int
     return last - count + 1
 
 
-async def insert_serials(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+async def insert_serials(session: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     if rows:
         await session.execute(serials.insert(), rows)
 
 
-async def list_serials(session: AsyncSession, lot_number: str) -> list[dict[str, Any]]:
+async def list_serials(session: AsyncConnection, lot_number: str) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(serials).where(serials.c.lot_number == lot_number).order_by(serials.c.sequence)
     )
     return [dict(r._mapping) for r in rows]
 
 
-async def get_serial(session: AsyncSession, serial_number: str) -> dict[str, Any] | None:
+async def get_serial(session: AsyncConnection, serial_number: str) -> dict[str, Any] | None:
     row = (
         await session.execute(select(serials).where(serials.c.serial_number == serial_number))
     ).first()
@@ -262,7 +266,7 @@ async def get_serial(session: AsyncSession, serial_number: str) -> dict[str, Any
 
 
 async def replace_routing(
-    session: AsyncSession, product_model: str, steps: list[dict[str, Any]]
+    session: AsyncConnection, product_model: str, steps: list[dict[str, Any]]
 ) -> None:
     await session.execute(
         delete(routing_steps).where(routing_steps.c.product_model == product_model)
@@ -283,7 +287,7 @@ async def replace_routing(
         )
 
 
-async def routing_of(session: AsyncSession, product_model: str) -> list[dict[str, Any]]:
+async def routing_of(session: AsyncConnection, product_model: str) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(routing_steps)
         .where(routing_steps.c.product_model == product_model)
@@ -293,7 +297,7 @@ async def routing_of(session: AsyncSession, product_model: str) -> list[dict[str
 
 
 async def set_serial_statuses(
-    session: AsyncSession,
+    session: AsyncConnection,
     lot_number: str,
     *,
     from_statuses: tuple[str, ...],
@@ -318,7 +322,7 @@ async def set_serial_statuses(
 
 
 async def set_serial_status(
-    session: AsyncSession, serial_number: str, status: str, reason: str | None, at: datetime
+    session: AsyncConnection, serial_number: str, status: str, reason: str | None, at: datetime
 ) -> None:
     await session.execute(
         update(serials)

@@ -10,7 +10,7 @@ from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.errors import ErrorCode, MesError
 from servicekit.logging import get_logger
 from servicekit.runtime import ServiceRuntime
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
 from .domain import LotStatus, can_transition, lot_number, serial_number
@@ -34,7 +34,7 @@ class LotService:
 
     async def create_lot(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         *,
         product_model: str,
         target_quantity: int,
@@ -92,7 +92,7 @@ class LotService:
 
     async def change_status(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         lot: dict[str, Any],
         target: LotStatus,
         *,
@@ -130,7 +130,7 @@ class LotService:
 
     async def close_lot(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         number: str,
         *,
         actor: Actor,
@@ -155,7 +155,7 @@ class LotService:
 
     async def allocate_serials(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         lot: dict[str, Any],
         count: int,
         *,
@@ -205,7 +205,7 @@ class LotService:
         return rows
 
     # -- event handlers -----------------------------------------------------------------
-    async def on_process_started(self, session: AsyncSession, event: Envelope) -> None:
+    async def on_process_started(self, session: AsyncConnection, event: Envelope) -> None:
         data = event.data
         lot = await repo.get_lot(session, data["lot_number"], for_update=True)
         if lot is None:
@@ -243,12 +243,12 @@ class LotService:
                 correlation_id=event.correlation_id,
             )
 
-    async def on_routing_updated(self, session: AsyncSession, event: Envelope) -> None:
+    async def on_routing_updated(self, session: AsyncConnection, event: Envelope) -> None:
         await repo.replace_routing(session, event.data["product_model"], event.data["steps"])
 
     async def _move_serials(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         lot_number: str,
         from_statuses: tuple[str, ...],
         to_status: str,
@@ -279,7 +279,7 @@ class LotService:
 
     async def change_serial_status(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         serial_number: str,
         status: str,
         *,
@@ -313,7 +313,7 @@ class LotService:
         )
         return {**serial, "status": status, "status_reason": reason}
 
-    async def on_process_completed(self, session: AsyncSession, event: Envelope) -> None:
+    async def on_process_completed(self, session: AsyncConnection, event: Envelope) -> None:
         data = event.data
         lot = await repo.get_lot(session, data["lot_number"], for_update=True)
         if lot is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .domain import Record, Step
 from .models import (
@@ -20,7 +20,7 @@ from .models import (
 )
 
 
-async def routing(session: AsyncSession, product_model: str) -> list[Step]:
+async def routing(session: AsyncConnection, product_model: str) -> list[Step]:
     rows = await session.execute(
         select(routing_steps)
         .where(routing_steps.c.product_model == product_model)
@@ -29,14 +29,14 @@ async def routing(session: AsyncSession, product_model: str) -> list[Step]:
     return [Step(r.process_id, r.sequence, r.name_ko, r.name_en, r.requires_firmware) for r in rows]
 
 
-async def all_routings(session: AsyncSession) -> list[dict[str, Any]]:
+async def all_routings(session: AsyncConnection) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(routing_steps).order_by(routing_steps.c.product_model, routing_steps.c.sequence)
     )
     return [dict(r._mapping) for r in rows]
 
 
-async def all_routings_of(session: AsyncSession, product_model: str) -> list[dict[str, Any]]:
+async def all_routings_of(session: AsyncConnection, product_model: str) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(
             routing_steps.c.process_id,
@@ -53,7 +53,7 @@ async def all_routings_of(session: AsyncSession, product_model: str) -> list[dic
 
 
 async def seed_routing(
-    session: AsyncSession, product_model: str, steps: list[dict[str, Any]]
+    session: AsyncConnection, product_model: str, steps: list[dict[str, Any]]
 ) -> int:
     """Insert the steps that are missing; returns how many were inserted."""
     inserted = 0
@@ -69,7 +69,7 @@ async def seed_routing(
 
 
 async def get_lot(
-    session: AsyncSession, lot_number: str, *, for_update: bool = False
+    session: AsyncConnection, lot_number: str, *, for_update: bool = False
 ) -> dict | None:
     stmt = select(lots).where(lots.c.lot_number == lot_number)
     if for_update:
@@ -78,23 +78,23 @@ async def get_lot(
     return dict(row._mapping) if row else None
 
 
-async def upsert_lot(session: AsyncSession, values: dict[str, Any]) -> None:
+async def upsert_lot(session: AsyncConnection, values: dict[str, Any]) -> None:
     stmt = insert(lots).values(**values)
     await session.execute(stmt.on_conflict_do_nothing())
 
 
-async def set_lot_status(session: AsyncSession, lot_number: str, status: str) -> None:
+async def set_lot_status(session: AsyncConnection, lot_number: str, status: str) -> None:
     await session.execute(update(lots).where(lots.c.lot_number == lot_number).values(status=status))
 
 
-async def worker_active(session: AsyncSession, worker_id: str) -> bool:
+async def worker_active(session: AsyncConnection, worker_id: str) -> bool:
     row = (
         await session.execute(select(workers.c.active).where(workers.c.worker_id == worker_id))
     ).first()
     return bool(row and row.active)
 
 
-async def upsert_worker(session: AsyncSession, values: dict[str, Any]) -> None:
+async def upsert_worker(session: AsyncConnection, values: dict[str, Any]) -> None:
     stmt = insert(workers).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=["worker_id"],
@@ -104,7 +104,7 @@ async def upsert_worker(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(stmt)
 
 
-async def latest_records(session: AsyncSession, lot_number: str) -> dict[str, Record]:
+async def latest_records(session: AsyncConnection, lot_number: str) -> dict[str, Record]:
     rows = await session.execute(
         select(
             process_records.c.process_id,
@@ -120,7 +120,7 @@ async def latest_records(session: AsyncSession, lot_number: str) -> dict[str, Re
     return latest
 
 
-async def count_attempts(session: AsyncSession, lot_number: str, process_id: str) -> int:
+async def count_attempts(session: AsyncConnection, lot_number: str, process_id: str) -> int:
     rows = await session.execute(
         select(process_records.c.work_order_id).where(
             process_records.c.lot_number == lot_number, process_records.c.process_id == process_id
@@ -129,7 +129,7 @@ async def count_attempts(session: AsyncSession, lot_number: str, process_id: str
     return len(rows.all())
 
 
-async def next_work_order_seq(session: AsyncSession, day: date) -> int:
+async def next_work_order_seq(session: AsyncConnection, day: date) -> int:
     stmt = (
         insert(work_order_counters)
         .values(day=day, last_seq=1)
@@ -141,12 +141,12 @@ async def next_work_order_seq(session: AsyncSession, day: date) -> int:
     return (await session.execute(stmt)).scalar_one()
 
 
-async def insert_record(session: AsyncSession, values: dict[str, Any]) -> None:
+async def insert_record(session: AsyncConnection, values: dict[str, Any]) -> None:
     await session.execute(process_records.insert().values(**values))
 
 
 async def records_for(
-    session: AsyncSession, lot_number: str, process_id: str
+    session: AsyncConnection, lot_number: str, process_id: str
 ) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(process_records)
@@ -158,7 +158,7 @@ async def records_for(
     return [dict(r._mapping) for r in rows]
 
 
-async def lot_records(session: AsyncSession, lot_number: str) -> list[dict[str, Any]]:
+async def lot_records(session: AsyncConnection, lot_number: str) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(process_records)
         .where(process_records.c.lot_number == lot_number)
@@ -168,7 +168,7 @@ async def lot_records(session: AsyncSession, lot_number: str) -> list[dict[str, 
 
 
 async def complete_record(
-    session: AsyncSession, work_order_id: str, values: dict[str, Any]
+    session: AsyncConnection, work_order_id: str, values: dict[str, Any]
 ) -> None:
     await session.execute(
         update(process_records)
@@ -177,12 +177,14 @@ async def complete_record(
     )
 
 
-async def get_firmware(session: AsyncSession) -> dict[str, Any] | None:
+async def get_firmware(session: AsyncConnection) -> dict[str, Any] | None:
     row = (await session.execute(select(current_firmware))).first()
     return dict(row._mapping) if row else None
 
 
-async def set_firmware(session: AsyncSession, values: dict[str, Any], event_time: datetime) -> None:
+async def set_firmware(
+    session: AsyncConnection, values: dict[str, Any], event_time: datetime
+) -> None:
     stmt = insert(current_firmware).values(slot="released", event_time=event_time, **values)
     stmt = stmt.on_conflict_do_update(
         index_elements=["slot"],

@@ -11,7 +11,7 @@ from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.process_data import validate_process_data
 from servicekit.runtime import ServiceRuntime
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
 from .domain import check_can_start, completion_digest
@@ -26,7 +26,7 @@ class ProcessService:
         self.rt = runtime
         self.tz = factory_tz
 
-    async def _lot_and_step(self, session: AsyncSession, lot_number: str, process_id: str):
+    async def _lot_and_step(self, session: AsyncConnection, lot_number: str, process_id: str):
         lot = await repo.get_lot(session, lot_number, for_update=True)
         if lot is None:
             raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
@@ -48,7 +48,7 @@ class ProcessService:
 
     async def start(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         body: dict[str, Any],
         *,
         actor: Actor,
@@ -126,7 +126,7 @@ class ProcessService:
 
     async def complete(
         self,
-        session: AsyncSession,
+        session: AsyncConnection,
         body: dict[str, Any],
         *,
         actor: Actor,
@@ -207,7 +207,7 @@ class ProcessService:
         }
 
     # -- event handlers -----------------------------------------------------------------
-    async def on_lot_created(self, session: AsyncSession, event: Envelope) -> None:
+    async def on_lot_created(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
         await repo.upsert_lot(
             session,
@@ -220,13 +220,13 @@ class ProcessService:
             },
         )
 
-    async def on_lot_status_changed(self, session: AsyncSession, event: Envelope) -> None:
+    async def on_lot_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
         if await repo.get_lot(session, d["lot_number"]) is None:
             raise LookupError(f"lot.created for {d['lot_number']} not seen yet")  # retried later
         await repo.set_lot_status(session, d["lot_number"], d["to_status"])
 
-    async def on_user_changed(self, session: AsyncSession, event: Envelope) -> None:
+    async def on_user_changed(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
         if d.get("previous_worker_id"):  # the old badge id is no longer valid
             await repo.upsert_worker(
@@ -252,7 +252,7 @@ class ProcessService:
             },
         )
 
-    async def on_firmware_released(self, session: AsyncSession, event: Envelope) -> None:
+    async def on_firmware_released(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
         await repo.set_firmware(
             session,

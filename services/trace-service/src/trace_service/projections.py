@@ -11,7 +11,7 @@ from mes_contracts import events as ev
 from mes_contracts.envelope import Envelope
 from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import array, insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .models import (
     component_usage,
@@ -57,7 +57,7 @@ class Projector:
     def _day(self, moment: datetime | None):
         return moment.astimezone(self.tz).date() if moment else None
 
-    async def apply(self, session: AsyncSession, event: Envelope) -> None:
+    async def apply(self, session: AsyncConnection, event: Envelope) -> None:
         await session.execute(
             insert(event_log)
             .values(
@@ -74,7 +74,7 @@ class Projector:
         )
         await self.handlers[event.type](session, event)
 
-    async def lot_created(self, session: AsyncSession, event: Envelope) -> None:
+    async def lot_created(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
         values = {
             "lot_number": d["lot_number"],
@@ -104,7 +104,7 @@ class Projector:
             )
         )
 
-    async def lot_status_changed(self, session: AsyncSession, event: Envelope) -> None:
+    async def lot_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
         at = _t(d["changed_at"])
         await session.execute(
@@ -133,7 +133,7 @@ class Projector:
             )
         )
 
-    async def routing_updated(self, session: AsyncSession, event: Envelope) -> None:
+    async def routing_updated(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
         await session.execute(delete(routing).where(routing.c.product_model == d["product_model"]))
         await session.execute(
@@ -150,7 +150,7 @@ class Projector:
             ],
         )
 
-    async def serials_allocated(self, session: AsyncSession, event: Envelope) -> None:
+    async def serials_allocated(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
         at = _t(d["allocated_at"])
         rows = [
@@ -177,7 +177,7 @@ class Projector:
                 )
             )
 
-    async def serial_status_changed(self, session: AsyncSession, event: Envelope) -> None:
+    async def serial_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
         at = _t(d["changed_at"])
         stmt = insert(serials).values(
@@ -211,7 +211,7 @@ class Projector:
             "started_at": _t(d["recorded_at"]),
         }
 
-    async def process_started(self, session: AsyncSession, event: Envelope) -> None:
+    async def process_started(self, session: AsyncConnection, event: Envelope) -> None:
         values = self._record_base(event.data)
         stmt = insert(process_records).values(**values)
         # The start event is the authority on the start; a completion that arrived first
@@ -223,7 +223,7 @@ class Projector:
             )
         )
 
-    async def process_completed(self, session: AsyncSession, event: Envelope) -> None:
+    async def process_completed(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
         complete = _t(d["complete_time"])
         base = self._record_base(d)

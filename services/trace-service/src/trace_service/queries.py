@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .models import (
     component_usage,
@@ -32,7 +32,7 @@ def _row(r: Any, *skip: str) -> dict[str, Any]:
     return {k: _iso(v) for k, v in r._mapping.items() if k not in skip}
 
 
-async def lot_history(session: AsyncSession, lot_number: str) -> dict[str, Any] | None:
+async def lot_history(session: AsyncConnection, lot_number: str) -> dict[str, Any] | None:
     """The LOT with every step of its routing, each attempt's data, defects and components."""
     lot = (await session.execute(select(lots).where(lots.c.lot_number == lot_number))).first()
     if lot is None:
@@ -142,7 +142,7 @@ async def lot_history(session: AsyncSession, lot_number: str) -> dict[str, Any] 
     }
 
 
-async def serial_history(session: AsyncSession, serial_number: str) -> dict[str, Any] | None:
+async def serial_history(session: AsyncConnection, serial_number: str) -> dict[str, Any] | None:
     serial = (
         await session.execute(select(serials).where(serials.c.serial_number == serial_number))
     ).first()
@@ -152,7 +152,7 @@ async def serial_history(session: AsyncSession, serial_number: str) -> dict[str,
     return {**_row(serial), "lot": lot}
 
 
-async def recall(session: AsyncSession, component_lot: str) -> dict[str, Any]:
+async def recall(session: AsyncConnection, component_lot: str) -> dict[str, Any]:
     """Backward trace: every LOT and serial that used this component LOT."""
     uses = (
         await session.execute(
@@ -198,7 +198,7 @@ async def recall(session: AsyncSession, component_lot: str) -> dict[str, Any]:
 
 
 async def defect_list(
-    session: AsyncSession,
+    session: AsyncConnection,
     *,
     since: datetime | None,
     until: datetime | None,
@@ -243,7 +243,7 @@ async def defect_list(
 
 
 async def worker_activity(
-    session: AsyncSession,
+    session: AsyncConnection,
     worker_id: str,
     *,
     since: datetime | None,
@@ -273,7 +273,12 @@ async def worker_activity(
 
 
 async def measurement_series(
-    session: AsyncSession, check: str, *, since: datetime | None, until: datetime | None, limit: int
+    session: AsyncConnection,
+    check: str,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
 ) -> dict[str, Any]:
     conditions = [measurements.c.check_name == check]
     if since:
@@ -304,7 +309,7 @@ async def measurement_series(
     return {"check": check, "spec": spec, "points": points}
 
 
-async def measurement_checks(session: AsyncSession) -> list[dict[str, Any]]:
+async def measurement_checks(session: AsyncConnection) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(measurements.c.check_name, measurements.c.process_id, func.count().label("count"))
         .group_by(measurements.c.check_name, measurements.c.process_id)
@@ -313,7 +318,9 @@ async def measurement_checks(session: AsyncSession) -> list[dict[str, Any]]:
     return [{"check": r.check_name, "process_id": r.process_id, "count": r.count} for r in rows]
 
 
-async def dashboard_summary(session: AsyncSession, day: date, recent: int = 20) -> dict[str, Any]:
+async def dashboard_summary(
+    session: AsyncConnection, day: date, recent: int = 20
+) -> dict[str, Any]:
     pr = process_records
     started = dict(
         (
@@ -372,7 +379,7 @@ async def dashboard_summary(session: AsyncSession, day: date, recent: int = 20) 
     }
 
 
-async def open_lots(session: AsyncSession, total_steps: int) -> list[dict[str, Any]]:
+async def open_lots(session: AsyncConnection, total_steps: int) -> list[dict[str, Any]]:
     pr = process_records
     open_rows = (
         await session.execute(
@@ -428,7 +435,7 @@ async def open_lots(session: AsyncSession, total_steps: int) -> list[dict[str, A
     ]
 
 
-async def recent_events(session: AsyncSession, limit: int) -> list[dict[str, Any]]:
+async def recent_events(session: AsyncConnection, limit: int) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(
             event_log.c.event_id,
@@ -452,7 +459,7 @@ async def recent_events(session: AsyncSession, limit: int) -> list[dict[str, Any
     ]
 
 
-async def lot_events(session: AsyncSession, lot_number: str) -> list[dict[str, Any]]:
+async def lot_events(session: AsyncConnection, lot_number: str) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(event_log).where(event_log.c.subject == lot_number).order_by(event_log.c.time)
     )

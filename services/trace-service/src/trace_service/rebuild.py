@@ -26,7 +26,7 @@ from mes_contracts.wire import DATA_FIELD
 from redis.asyncio import Redis
 from servicekit.settings import ServiceSettings
 from sqlalchemy import Table, text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from .models import PROJECTIONS, SCHEMA
 from .projections import Projector
@@ -84,7 +84,7 @@ async def replay(
                 await conn.execute(text(f'TRUNCATE "{SCHEMA}".inbox'))
         bound = engine.execution_options(schema_translate_map={SCHEMA: target})
         async for batch in _batches(events):
-            async with AsyncSession(bind=bound) as session, session.begin():
+            async with bound.begin() as session:
                 for event in batch:
                     await projector.apply(session, event)
     finally:
