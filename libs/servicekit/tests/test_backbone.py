@@ -214,3 +214,25 @@ async def _pending_is_zero(kit: KitSchema) -> bool:
 
 async def _dead_lettered(kit: KitSchema, n: int) -> bool:
     return await kit.redis.xlen(dead_letter_stream(kit.stream)) == n
+
+
+async def test_outage_never_spends_the_retry_budget(kit: KitSchema, redis_url: str):
+    """An event that fails only because the database is away is retried, not dead-lettered."""
+    attempts: dict[str, int] = {}
+
+    async def handler(session: AsyncConnection, event: Envelope) -> None:
+        attempts[str(event.id)] = attempts.get(str(event.id), 0) + 1
+        if attempts[str(event.id)] <= 5:  # more failures than max_deliveries allows
+            raise ConnectionRefusedError("database restarting")
+        await kit.apply(session, event)
+
+    event = kit.event(n=1)
+    await kit.redis.xadd(kit.stream, {DATA_FIELD: event.to_json()})
+    async with consumer(
+        kit, redis_url, name="c1", handler=handler, min_idle_ms=100, max_deliveries=3
+    ):
+        await wait_until(lambda: _has_effect(kit, event))
+        await wait_until(lambda: _pending_is_zero(kit))
+    assert attempts[str(event.id)] == 6
+    assert await kit.effect_counts() == {event.id: 1}
+    assert await kit.redis.xlen(dead_letter_stream(kit.stream)) == 0

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .failures import is_outage
 from .logging import get_logger
 from .metrics import HTTP_LATENCY, HTTP_REQUESTS
 from .tracing import context_from_headers, tracer
@@ -35,8 +36,12 @@ _STATUS_CODES = {
 }
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(StarletteHTTPException):
+    """An HTTPException so FastAPI's body parsing re-raises it (as a 413) instead of turning
+    it into "400 error parsing the body" when a chunked body crosses the limit."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="request body too large")
 
 
 class RequestContextMiddleware:
@@ -70,6 +75,12 @@ class RequestContextMiddleware:
         if len(request_id) > 64:
             request_id = uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        if _has_nul(scope):
+            # PostgreSQL cannot store NUL in text: refuse it here, not with a 500 later.
+            await _send_error(
+                send, MesError(ErrorCode.VALIDATION_ERROR, data={"reason": "NUL byte in URL"})
+            )
+            return
         limit = self._limit_for(scope["path"])
         declared = headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
@@ -97,6 +108,8 @@ class RequestContextMiddleware:
                 status_holder["started"] = True
                 message.setdefault("headers", [])
                 message["headers"].append((b"x-request-id", request_id.encode()))
+                if not any(k.lower() == b"x-content-type-options" for k, _ in message["headers"]):
+                    message["headers"].append((b"x-content-type-options", b"nosniff"))
             await send(message)
 
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -128,6 +141,12 @@ class RequestContextMiddleware:
                 structlog.contextvars.unbind_contextvars("request_id")
 
 
+def _has_nul(scope: Scope) -> bool:
+    """A NUL byte in the path or the query string (raw or percent-encoded)."""
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in scope["path"] or b"\x00" in query or b"%00" in query
+
+
 async def _send_error(send: Send, error: MesError) -> None:
     response = error_response(error)
     await send(
@@ -142,6 +161,18 @@ async def _send_error(send: Send, error: MesError) -> None:
 
 def error_response(error: MesError, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(error.to_body(), status_code=error.status_code, headers=headers)
+
+
+def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database or Redis is unreachable or restarting: the caller's cue to retry."""
+    log.warning("dependency unavailable", path=request.url.path, error=repr(exc))
+    return error_response(
+        MesError(ErrorCode.SERVICE_UNAVAILABLE, data={"retry_after": 1}), {"Retry-After": "1"}
+    )
+
+
+# SQLSTATEs of text PostgreSQL cannot store (NUL, untranslatable characters).
+_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -161,31 +192,19 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _STATUS_CODES.get(exc.status_code, ErrorCode.INTERNAL_ERROR)
         return error_response(MesError(code, message=str(exc.detail), status=exc.status_code))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", path=request.url.path)
-        return error_response(MesError(ErrorCode.INTERNAL_ERROR))
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
-        # A connection lost (database restarted) is the caller's cue to retry, not a bug;
-        # the pool has already discarded the dead connections.
-        if exc.connection_invalidated:
-            log.warning("database connection lost", path=request.url.path, error=repr(exc.orig))
+        if getattr(exc.orig, "pgcode", None) in _UNSTORABLE_TEXT:
+            # e.g. "\u0000" in a JSON string: valid JSON, but PostgreSQL cannot store it.
             return error_response(
-                MesError(ErrorCode.SERVICE_UNAVAILABLE, data={"retry_after": 1}),
-                {"Retry-After": "1"},
-            )
-        if getattr(exc.orig, "sqlstate", None) == _CHARACTER_NOT_IN_REPERTOIRE:
-            # A NUL character in a text value (JSON allows it, PostgreSQL does not): input.
-            return error_response(
-                MesError(ErrorCode.VALIDATION_ERROR, data={"reason": "NUL character in text"})
+                MesError(ErrorCode.VALIDATION_ERROR, data={"reason": "unstorable character"})
             )
         return await _unexpected(request, exc)
 
-    @app.exception_handler(OSError)
-    async def _unreachable(request: Request, exc: OSError) -> JSONResponse:
-        log.warning("dependency unreachable", path=request.url.path, error=repr(exc))
-        return error_response(
-            MesError(ErrorCode.SERVICE_UNAVAILABLE, data={"retry_after": 1}), {"Retry-After": "1"}
-        )
-
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Also reached by errors raised in middleware (the rate limiter's Redis calls).
+        if is_outage(exc):
+            return _unavailable(request, exc)
+        log.exception("unhandled error", path=request.url.path)
+        return error_response(MesError(ErrorCode.INTERNAL_ERROR))

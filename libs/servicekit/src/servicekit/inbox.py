@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from mes_contracts.envelope import Envelope
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -56,3 +56,10 @@ class Inbox:
             .returning(self.table.c.event_id)
         )
         return set((await session.execute(stmt)).scalars())
+
+    async def seen(self, session: AsyncConnection, event_id: UUID, consumer: str) -> bool:
+        """Whether `consumer` has applied the event already."""
+        stmt = select(self.table.c.event_id).where(
+            self.table.c.event_id == event_id, self.table.c.consumer == consumer
+        )
+        return (await session.execute(stmt)).first() is not None

@@ -34,6 +34,7 @@ from redis.exceptions import ResponseError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .db import Database
+from .failures import is_outage
 from .inbox import Inbox
 from .logging import get_logger
 from .metrics import EVENT_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, STREAM_PENDING
@@ -203,19 +204,42 @@ class EventConsumers:
                 await self._apply(sub, [(entry_id, event)])
             except Exception as exc:
                 EVENTS_CONSUMED.labels(self.group, sub.stream, "failed").inc()
+                outage = is_outage(exc)
                 log.warning(
                     "event handling failed",
                     stream=sub.stream,
                     event_id=str(event.id),
                     deliveries=deliveries,
+                    outage=outage,
                     error=repr(exc),
                 )
-                if deliveries >= self.max_deliveries:
-                    await self._dead_letter(
-                        client, sub.stream, entry_id, bodies[entry_id], repr(exc), deliveries
+                # An outage (database or Redis away) is no fault of the event: it stays
+                # pending however often it was tried, and is never dead-lettered for it.
+                if deliveries >= self.max_deliveries and not outage:
+                    await self._give_up(
+                        client, sub.stream, entry_id, event, bodies[entry_id], exc, deliveries
                     )
                 continue  # left pending: the reclaimer retries it after min_idle_ms
             await client.xack(sub.stream, self.group, entry_id)
+
+    async def _give_up(
+        self,
+        client: Redis,
+        stream: str,
+        entry_id: bytes,
+        event: Envelope,
+        raw: bytes,
+        exc: Exception,
+        deliveries: int,
+    ) -> None:
+        """Dead-letter an event that keeps failing, unless it was applied after all (its
+        acknowledgement was what failed, e.g. Redis restarted right after the commit)."""
+        async with self.db.transaction() as session:
+            applied = await self.inbox.seen(session, event.id, self.group)
+        if applied:
+            await client.xack(stream, self.group, entry_id)
+            return
+        await self._dead_letter(client, stream, entry_id, raw, repr(exc), deliveries)
 
     async def _apply(self, sub: Subscription, events: list[tuple[bytes, Envelope]]) -> None:
         """Apply events in one transaction with their inbox rows; duplicates are skipped."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -39,6 +40,8 @@ LIVE_STREAMS = (
 # Below redis-py's default 5 s socket timeout, or an idle feed would break every 5 s.
 BLOCK_MS = 4_000
 BATCH = 200
+# A Redis stream entry id: anything else would make XREAD fail after the 200 was sent.
+_ENTRY_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
 
 
 def encode_cursor(positions: dict[str, str]) -> str:
@@ -53,7 +56,8 @@ def decode_cursor(cursor: str) -> dict[str, str]:
     except (binascii.Error, ValueError) as exc:
         raise MesError(ErrorCode.VALIDATION_ERROR, data={"field": "cursor"}) from exc
     if not isinstance(positions, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and len(v) < 40 for k, v in positions.items()
+        isinstance(k, str) and isinstance(v, str) and _ENTRY_ID.fullmatch(v)
+        for k, v in positions.items()
     ):
         raise MesError(ErrorCode.VALIDATION_ERROR, data={"field": "cursor"})
     return {k: v for k, v in positions.items() if k in LIVE_STREAMS}

@@ -36,9 +36,14 @@ class UpstreamProxy:
         )
 
     async def forward(self, request: Request, client_ip: str | None) -> StreamingResponse:
-        target = self.services.resolve(request.url.path)
+        path = request.url.path
+        # `..` would be collapsed on the way out and reach another route (or `/metrics`)
+        # of the service; nothing of the API has such a segment.
+        if any(segment in (".", "..") for segment in path.split("/")):
+            raise MesError(ErrorCode.NOT_FOUND, data={"path": path[:200]})
+        target = self.services.resolve(path)
         if target is None:
-            raise MesError(ErrorCode.NOT_FOUND, data={"path": request.url.path})
+            raise MesError(ErrorCode.NOT_FOUND, data={"path": path[:200]})
         service, base = target
         headers = {
             h: request.headers[h] for h in _FORWARDED_REQUEST_HEADERS if h in request.headers
@@ -46,7 +51,10 @@ class UpstreamProxy:
         headers["x-request-id"] = request.state.request_id
         if client_ip:
             headers["x-forwarded-for"] = client_ip
-        url = httpx.URL(base + request.url.path, query=request.url.query.encode())
+        # The path as the client encoded it: a decoded `%2F`, `%3F` or `%23` must not become a
+        # separator, query or fragment on the way to the service.
+        raw_path = request.scope.get("raw_path") or path.encode()
+        url = httpx.URL(base + raw_path.decode("latin-1"), query=request.url.query.encode())
         upstream_request = self.client.build_request(
             request.method, url, headers=headers, content=request.stream()
         )

@@ -68,6 +68,8 @@ class DashboardFiles:
         if any(route.matches(scope)[0] is not Match.NONE for route in self.router.routes):
             return None
         relative = path.lstrip("/")
+        if "\x00" in relative:  # no file has it, and pathlib would raise on it
+            return Response(status_code=404)
         if relative:
             candidate = (self.root / relative).resolve()
             if candidate.is_relative_to(self.root) and candidate.is_file():
