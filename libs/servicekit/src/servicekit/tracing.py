@@ -7,6 +7,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _propagator = TraceContextTextMapPropagator()
@@ -15,7 +16,13 @@ _propagator = TraceContextTextMapPropagator()
 def configure_tracing(service_name: str, *, console: bool = False) -> None:
     if isinstance(trace.get_tracer_provider(), TracerProvider):
         return
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    # Spans are only recorded when something exports them. Unrecorded spans still carry
+    # trace and span ids, so logs and events keep their `traceparent`; recording them for
+    # nobody cost a few percent of every service's CPU.
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service_name}),
+        sampler=ALWAYS_ON if console else ALWAYS_OFF,
+    )
     if console:
         provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
     trace.set_tracer_provider(provider)

@@ -133,6 +133,25 @@ def row_hash(row: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_TIP = "audit_chain_tip"
+
+
+async def _chain_tip(session: AsyncConnection) -> tuple[int, str] | None:
+    """The last row of the chain, under the chain's lock. Events consumed in one batch share
+    a transaction: the lock is taken and the tip read once, then carried along."""
+    transaction = session.sync_connection.get_transaction()
+    carried = session.info.get(_TIP)
+    if carried is not None and carried[0] is transaction:
+        return carried[1]
+    await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK})
+    tip = (
+        await session.execute(
+            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        )
+    ).first()
+    return (tip.seq, tip.hash) if tip else None
+
+
 async def record(session: AsyncConnection, event: Envelope) -> None:
     """Consumer handler: one audit row per entity change, chained to the previous row."""
     change = change_of(event)
@@ -155,15 +174,10 @@ async def record(session: AsyncConnection, event: Envelope) -> None:
     changed = sorted(k for k in new_state if old_state.get(k) != new_state.get(k))
     old_values = {k: old_state.get(k) for k in changed} if previous is not None else None
     new_values = {k: new_state[k] for k in changed}
-    await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK})
-    tip = (
-        await session.execute(
-            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-        )
-    ).first()
+    tip = await _chain_tip(session)
     actor = event.actor
     row = {
-        "seq": (tip.seq + 1) if tip else 1,
+        "seq": (tip[0] + 1) if tip else 1,
         "event_id": event.id,
         "occurred_at": event.time,
         "recorded_at": datetime.now(UTC),
@@ -179,10 +193,11 @@ async def record(session: AsyncConnection, event: Envelope) -> None:
         "correlation_id": event.correlation_id,
         "old_values": old_values,
         "new_values": new_values,
-        "prev_hash": tip.hash if tip else GENESIS_HASH,
+        "prev_hash": tip[1] if tip else GENESIS_HASH,
     }
     row["hash"] = row_hash(row)
     await session.execute(audit_log.insert().values(**row))
+    session.info[_TIP] = (session.sync_connection.get_transaction(), (row["seq"], row["hash"]))
     upsert = insert(audit_entities).values(
         entity_type=change.entity_type,
         entity_id=change.entity_id,
