@@ -8,7 +8,9 @@
     <work>/.mes/       the offline queue (SQLite) and the app's log
 
 Files are only ever moved, never deleted or overwritten: a name already taken in the
-destination gets ` (2)`, ` (3)`, … before its extension, as Windows Explorer does.
+destination gets ` (2)`, ` (3)`, … before its extension, as Windows Explorer does. A
+name that would pass the 255-byte limit of a file name with that suffix (or with
+`.error.json`) is cut short before it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+NAME_MAX = 255  # bytes of one file name (ext4; NTFS: 255 UTF-16 units)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,13 @@ class WorkFolders:
         return self
 
 
+def fit_name(stem: str, tail: str) -> str:
+    """`stem + tail`, the stem cut short (whole characters) to fit in NAME_MAX bytes."""
+    while len(os.fsencode(stem + tail)) > NAME_MAX and stem:
+        stem = stem[:-1]
+    return stem + tail
+
+
 def candidate_names(name: str) -> Any:
     """`name`, then `stem (2).ext`, `stem (3).ext`, …"""
     yield name
@@ -65,7 +76,7 @@ def candidate_names(name: str) -> Any:
     if not dot:
         stem, ext = name, ""
     for n in range(2, 100_000):
-        yield f"{stem} ({n}).{ext}" if dot else f"{stem} ({n})"
+        yield fit_name(stem, f" ({n}).{ext}" if dot else f" ({n})")
 
 
 def _move_no_replace(src: Path, dst: Path) -> None:
@@ -106,7 +117,8 @@ def write_json_atomic(path: Path, data: Any, *, attempts: int = 5) -> None:
     file open (Windows refuses the replace then)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    prefix = f".{path.name[:64]}."  # a long name + the random part must stay a legal name
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -125,11 +137,15 @@ def write_json_atomic(path: Path, data: Any, *, attempts: int = 5) -> None:
             os.unlink(tmp)
 
 
+def sidecar_name(name: str, n: int = 1) -> str:
+    """`<name>.error.json` (` (n).error.json` when taken), `name` cut short if too long."""
+    return fit_name(name, ".error.json" if n == 1 else f" ({n}).error.json")
+
+
 def write_sidecar(moved: Path, info: dict[str, Any]) -> Path:
     """`<name>.error.json` next to a file moved to error/ (its final, suffixed name)."""
     for n in range(1, 100_000):
-        suffix = ".error.json" if n == 1 else f" ({n}).error.json"
-        sidecar = moved.with_name(moved.name + suffix)
+        sidecar = moved.with_name(sidecar_name(moved.name, n))
         if not sidecar.exists():
             write_json_atomic(sidecar, info)
             return sidecar

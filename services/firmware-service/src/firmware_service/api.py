@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
+from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.api.firmware import FirmwareRollbackRequest
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.identifiers import FIRMWARE_VERSION_RE, MD5_RE, SHA256_RE, is_firmware_version
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/api/v1/firmware", tags=["firmware"])
 Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
 Reader = Annotated[Principal, Depends(require_roles(READERS))]
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 State = Literal["UPLOADED", "RELEASED", "SUPERSEDED", "WITHDRAWN"]
 
 

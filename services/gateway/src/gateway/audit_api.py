@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.roles import ADMINS
 from servicekit.auth import Principal, require_roles
 from sqlalchemy import func, select
@@ -51,7 +52,7 @@ async def list_audit(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     conditions = []
     if entity_type:

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from servicekit.openapi import document_errors
 
 from .servicemap import ServiceMap
 
@@ -50,6 +51,7 @@ class CombinedOpenApi:
             "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         }
         doc["security"] = [{"bearerAuth": []}]
+        document_errors(doc)
         if missing:
             doc["info"]["x-unavailable-services"] = missing
         else:

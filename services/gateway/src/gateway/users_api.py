@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.identifiers import WORKER_ID_RE
 from mes_contracts.roles import ADMINS, Role
@@ -48,7 +49,7 @@ async def list_users(
     role: Role | None = None,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     async with request.app.state.runtime.db.transaction() as session:
         rows, total = await user_store.list_users(

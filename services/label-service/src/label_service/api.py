@@ -7,8 +7,9 @@ import base64
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.api.label import LabelPrintRequest
 from mes_contracts.enums import LabelType
 from mes_contracts.errors import ErrorCode, MesError
@@ -17,11 +18,12 @@ from mes_contracts.validation import mes_error_from_validation
 from pydantic import TypeAdapter, ValidationError
 from servicekit.auth import Principal, require_roles
 from servicekit.runtime import actor_of
+from zplkit.rendering import RenderError
 
 from . import printers as registry
 from . import repository as repo
 from .jobs import job_view
-from .labels import LabelData, Media, validate
+from .labels import LabelData, Media, invalid, validate
 from .preview import render_png
 from .service import JobResult, LabelService, ReprintRequest, label_from_request
 
@@ -30,6 +32,8 @@ Reader = Annotated[Principal, Depends(require_roles(READERS))]
 Printer = Annotated[Principal, Depends(require_roles(FLOOR_WRITERS))]
 Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
 _REQUEST = TypeAdapter(LabelPrintRequest)
+# A BIGINT: a larger id is a 400, not a database error.
+JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 JOB_STATES = Literal["queued", "sending", "retrying", "pending", "sent", "failed"]
 
 
@@ -173,7 +177,7 @@ async def list_jobs(
     printer_id: str | None = None,
     lot_number: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     """With `station_id`, each job also carries its rendered bytes (`content_base64`) and
     `language`: what the workstation sends to its serial printer."""
@@ -216,32 +220,35 @@ async def _job(request: Request, job_id: int) -> dict[str, Any]:
 
 
 @router.get("/label/jobs/{job_id}", tags=["jobs"])
-async def get_job(job_id: int, request: Request, _: Reader) -> Any:
+async def get_job(job_id: JobId, request: Request, _: Reader) -> Any:
     return _ok("OK", job_view(await _job(request, job_id)))
 
 
 @router.post("/label/jobs/{job_id}/result", tags=["jobs"])
-async def job_result(job_id: int, body: JobResult, request: Request, who: Printer) -> Any:
+async def job_result(job_id: JobId, body: JobResult, request: Request, who: Printer) -> Any:
     job = await _svc(request).record_result(job_id, body, actor_of(who), request.state.request_id)
     return _ok("OK", job_view(job))
 
 
 @router.post("/label/jobs/{job_id}/retry", tags=["jobs"])
-async def retry_job(job_id: int, request: Request, _: Printer) -> Any:
+async def retry_job(job_id: JobId, request: Request, _: Printer) -> Any:
     return _ok("OK", job_view(await _svc(request).retry(job_id)))
 
 
 # -- previews -----------------------------------------------------------------------------
 async def _png(request: Request, label: LabelData, media: Media) -> Response:
     settings = _svc(request).jobs.settings
-    png = await asyncio.to_thread(
-        render_png, label, media, settings.label_zpl_hangul_font, settings.label_preview_font
-    )
+    try:
+        png = await asyncio.to_thread(
+            render_png, label, media, settings.label_zpl_hangul_font, settings.label_preview_font
+        )
+    except RenderError as exc:  # e.g. a character no label font has
+        raise invalid("product_model", f"cannot be rendered: {exc}"[:200]) from exc
     return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=300"})
 
 
 @router.get("/label/jobs/{job_id}/preview", tags=["jobs"], response_class=Response)
-async def job_preview(job_id: int, request: Request, _: Reader) -> Response:
+async def job_preview(job_id: JobId, request: Request, _: Reader) -> Response:
     job = await _job(request, job_id)
     async with request.app.state.runtime.db.transaction() as session:
         printer = await repo.get_printer(session, job["printer_id"] or "")

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.roles import MANAGERS, READERS, Role
 from pydantic import BaseModel, Field
@@ -134,7 +135,7 @@ async def list_lots(
     production_date: date | None = None,
     shift: Literal["D", "N"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     async with request.app.state.runtime.db.transaction() as session:
         rows, total = await repo.list_lots(

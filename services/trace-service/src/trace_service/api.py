@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.roles import READERS
 from servicekit.auth import Principal, require_roles
@@ -91,7 +92,8 @@ async def trace_component(
         ]
         for s in use["serials"] or [{"serial_number": "", "status": ""}]:
             writer.writerow([*head, s["serial_number"], s["status"]])
-    filename = "".join(c if c.isalnum() or c in "-_" else "_" for c in component_lot)[:64]
+    safe = (c if (c.isascii() and c.isalnum()) or c in "-_" else "_" for c in component_lot)
+    filename = "".join(safe)[:64]  # a header is latin-1: no Korean or emoji in it
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -108,7 +110,7 @@ async def trace_defects(
     process_id: Annotated[str | None, Query(pattern=r"^PROC-[0-9]{3}$")] = None,
     lot_number: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     async with _db(request).transaction() as session:
         data = await queries.defect_list(
