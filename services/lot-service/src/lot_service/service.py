@@ -163,9 +163,13 @@ class LotService:
         reason: str,
         replacement_reason: str | None = None,
         correlation_id: str | None = None,
+        at: datetime | None = None,
     ) -> list[dict[str, Any]]:
         first = await repo.reserve_serial_seqs(session, lot["lot_number"], count)
-        now = datetime.now(UTC)
+        # On the clock of the fact that allocates (the PROC-007 start as the MES recorded
+        # it), like the status changes that follow (their completions' times): read models
+        # order a serial's statuses by these times, whenever lot-service gets to apply them.
+        now = at or datetime.now(UTC)
         # Events of different streams may arrive out of order: a LOT already completed
         # hands its units out as passed.
         status = "PASSED" if lot["status"] == LotStatus.COMPLETED else "CREATED"
@@ -202,6 +206,27 @@ class LotService:
                 correlation_id=correlation_id,
             ),
         )
+        if status != "CREATED":
+            # Read models start an allocated serial at CREATED: say that it passed already.
+            await self.rt.publish(
+                session,
+                *(
+                    self.rt.event(
+                        ev.SERIAL_STATUS_CHANGED,
+                        {
+                            "serial_number": r["serial_number"],
+                            "lot_number": lot["lot_number"],
+                            "from_status": "CREATED",
+                            "to_status": status,
+                            "changed_at": now,
+                            "reason": "allocated after its LOT completed",
+                        },
+                        actor=actor,
+                        correlation_id=correlation_id,
+                    )
+                    for r in rows
+                ),
+            )
         return rows
 
     # -- event handlers -----------------------------------------------------------------
@@ -241,6 +266,7 @@ class LotService:
                 actor=event.actor,
                 reason="PROC-007_START",
                 correlation_id=event.correlation_id,
+                at=at,
             )
 
     async def on_routing_updated(self, session: AsyncConnection, event: Envelope) -> None:

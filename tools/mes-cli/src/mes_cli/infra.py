@@ -61,6 +61,10 @@ class EmbeddedPostgres:
             # pgserver runs postgres as the `pgserver` user: it must be able to reach the dir.
             _allow_traverse(self.data_dir.parent)
         server = pgserver.get_server(str(self.data_dir), cleanup_mode=None)
+        if not server.get_postmaster_info().is_running():
+            # Stopped (or crashed) since this process first started it: start it again.
+            with server._lock:
+                server.ensure_postgres_running()
         uri = server.get_uri()  # postgresql://postgres:@/postgres?host=<dir>
         self.url = uri.replace("postgresql://", "postgresql+asyncpg://", 1)
         self._server = server
@@ -70,15 +74,20 @@ class EmbeddedPostgres:
         # pgserver's cleanup() does nothing with cleanup_mode=None: stop it ourselves.
         stop_postgres_dir(self.data_dir)
 
+    def crash(self) -> None:
+        """Immediate shutdown (SIGQUIT): no checkpoint, crash recovery at the next start."""
+        stop_postgres_dir(self.data_dir, signal.SIGQUIT)
 
-def stop_postgres_dir(data_dir: Path) -> None:
-    """Stop a postgres left running on `data_dir` (its postmaster.pid names the pid)."""
+
+def stop_postgres_dir(data_dir: Path, how: signal.Signals = signal.SIGINT) -> None:
+    """Stop a postgres left running on `data_dir` (its postmaster.pid names the pid);
+    SIGINT is a "fast" shutdown, SIGQUIT an immediate one."""
     pidfile = data_dir / "postmaster.pid"
     if not pidfile.exists():
         return
     with contextlib.suppress(ValueError, OSError, IndexError):
         pid = int(pidfile.read_text().splitlines()[0])
-        os.kill(pid, signal.SIGINT)  # "fast" shutdown: clean, without waiting for clients
+        os.kill(pid, how)
         for _ in range(200):
             os.kill(pid, 0)  # raises once the postmaster is gone
             time.sleep(0.05)
@@ -140,6 +149,13 @@ class EmbeddedRedis:
         wait_for_port(self.host, self.port)
         self.url = f"redis://{self.host}:{self.port}/0"
         return self
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would (start() brings it back on the same port and AOF)."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -174,3 +174,14 @@ def eventually(
             return value
         time.sleep(interval)
     raise AssertionError(f"{what} not met within {timeout} s")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `slow` (chaos, soak) run with MES_TEST_SLOW=1 or when `-m` names them;
+    otherwise they are deselected (not skipped), so `./mes test` stays fast."""
+    if os.environ.get("MES_TEST_SLOW") == "1" or "slow" in (config.option.markexpr or ""):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
