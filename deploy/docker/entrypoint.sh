@@ -18,10 +18,11 @@ case "$role" in
     # --no-proxy-headers: services resolve X-Forwarded-For themselves (MES_TRUSTED_PROXIES).
     # On SIGTERM uvicorn stops accepting, the service stops its consumers (in-flight
     # handlers finish), then the outbox relay; the orchestrator's grace period must exceed
-    # MES_GRACEFUL_SHUTDOWN_SECONDS.
+    # MES_GRACEFUL_SHUTDOWN_SECONDS. Keep-alive (75 s) outlasts the gateway's idle upstream
+    # connections (30 s), so it never sends on a socket the service is closing.
     exec uvicorn --factory "${package}.app:build_app" \
       --host "${MES_HOST:-0.0.0.0}" --port "${MES_PORT:-8000}" \
-      --no-proxy-headers --no-access-log \
+      --no-proxy-headers --no-access-log --timeout-keep-alive 75 \
       --timeout-graceful-shutdown "${MES_GRACEFUL_SHUTDOWN_SECONDS:-25}" \
       "$@"
     ;;

@@ -172,6 +172,7 @@ def test_entrypoint_starts_each_role_as_the_launcher_does():
         "--factory",
         "--no-proxy-headers",
         "--timeout-graceful-shutdown",
+        "--timeout-keep-alive",
         "--host",
         "--port",
     ):

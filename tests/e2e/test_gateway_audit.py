@@ -91,6 +91,7 @@ def test_lot_changes_from_another_service_are_audited(admin: Client, manager: Cl
 def test_a_burst_of_changes_is_chained_once_each_in_order(admin: Client, manager: Client):
     """Events arriving together are audited in batches (one transaction, the chain's tip
     carried along): every change gets one row and the chain stays valid."""
+
     def create(_: int) -> str:
         r = manager.post(
             "/api/v1/lots", json={"product_model": "WF", "shift": "N", "target_quantity": 1}

@@ -32,7 +32,11 @@ class UpstreamProxy:
         self.services = services
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.upstream_timeout_seconds, connect=2.0),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+            # Idle connections are dropped well before the services' keep-alive (75 s) ends,
+            # or a request could race the service closing the socket (a spurious 503).
+            limits=httpx.Limits(
+                max_connections=200, max_keepalive_connections=100, keepalive_expiry=30.0
+            ),
         )
 
     async def forward(self, request: Request, client_ip: str | None) -> StreamingResponse:

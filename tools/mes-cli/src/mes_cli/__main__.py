@@ -12,8 +12,11 @@ import time
 from pathlib import Path
 
 from . import backup as backup_cmd
+from . import chaos as chaos_cmd
 from . import dashboard
 from . import demo as demo_cmd
+from . import fuzz as fuzz_cmd
+from . import load as load_cmd
 from .infra import stop_postgres_dir
 from .stack import Stack, StackConfig, write_state
 
@@ -220,9 +223,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.suite == "trace":
         return bench.run_trace(seconds=args.seconds, samples=args.samples, years=args.years)
-    levels = [int(c) for c in args.concurrency.split(",")]
+    levels = [int(c) for c in args.concurrency.split(",") if c]
+    rates = [float(r) for r in args.rate.split(",") if r]
     return bench.run_core(
-        url=args.url, concurrencies=levels, seconds=args.seconds, quantity=args.quantity
+        url=args.url,
+        concurrencies=levels,
+        seconds=args.seconds,
+        quantity=args.quantity,
+        rates=rates,
     )
 
 
@@ -261,6 +269,11 @@ def main() -> int:
     bench.add_argument(
         "--concurrency", default="8,32", help="comma-separated levels (default 8,32)"
     )
+    bench.add_argument(
+        "--rate",
+        default="20",
+        help="comma-separated fixed request rates run first, open loop (default 20: the spec's TPS)",
+    )
     bench.add_argument("--seconds", type=float, default=20.0, help="time box per level")
     bench.add_argument(
         "--quantity",
@@ -271,6 +284,9 @@ def main() -> int:
     bench.add_argument("--url", help="a running gateway instead of a throw-away stack")
     bench.set_defaults(func=cmd_bench)
     backup_cmd.register(sub)
+    fuzz_cmd.register(sub)
+    chaos_cmd.register(sub)
+    load_cmd.register(sub)
     args, extra = parser.parse_known_args()
     if extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

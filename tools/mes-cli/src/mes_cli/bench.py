@@ -112,7 +112,11 @@ async def _timed(
         return False
     results.latencies[name].append(time.perf_counter() - started)
     if r.status_code != 200:
-        results.errors[name] += 1
+        try:
+            code = r.json().get("error_code", "")
+        except ValueError:
+            code = ""
+        results.errors[f"{name} {r.status_code} {code}".strip()] += 1
         return False
     return True
 
@@ -158,6 +162,70 @@ async def run_level(
     return results
 
 
+async def run_rate_level(
+    gateway: str, redis_url: str, token: str, lots: list[str], rate: float, seconds: float
+) -> Results:
+    """Open loop: a request every 1/rate seconds, whatever the answers' latency (a takt),
+    alternating starts and completes over many LOTs, so latency is measured at that load."""
+    results = Results()
+    ready: asyncio.Queue[tuple[str, int, datetime | None]] = asyncio.Queue()
+    for lot in lots:
+        ready.put_nowait((lot, 1, None))  # no start time yet: the step is to be started
+    stop = asyncio.Event()
+    in_flight: set[asyncio.Task[None]] = set()
+    missed = 0
+
+    async def fire(
+        client: httpx.AsyncClient, lot: str, step: int, started: datetime | None
+    ) -> None:
+        pid = f"PROC-{step:03d}"
+        at = started or datetime.now(KST).replace(microsecond=0)
+        body = {
+            "lot_number": lot,
+            "process_id": pid,
+            "process_name": NAMES[step - 1],
+            "worker_id": "W001",
+            "start_time": at.isoformat(),
+        }
+        if started is None:
+            if await _timed(client, "start", "/api/v1/process/start", body, results):
+                ready.put_nowait((lot, step, at))
+            return
+        done = {
+            **body,
+            "complete_time": (at + timedelta(minutes=5)).isoformat(),
+            "process_data": process_data_for(pid, lot, at),
+        }
+        if await _timed(client, "complete", "/api/v1/process/complete", done, results) and step < 8:
+            ready.put_nowait((lot, step + 1, None))
+
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(
+        base_url=gateway, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
+    ) as client:
+        watcher = asyncio.create_task(_watch_lag(redis_url, results, stop))
+        await asyncio.sleep(0.2)
+        t0 = time.monotonic()
+        for tick in range(int(seconds * rate)):
+            await asyncio.sleep(max(0.0, t0 + tick / rate - time.monotonic()))
+            try:
+                lot, step, started_at = ready.get_nowait()
+            except asyncio.QueueEmpty:
+                missed += 1  # every LOT busy: the rate is above what the system answers
+                continue
+            task = asyncio.create_task(fire(client, lot, step, started_at))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+        await asyncio.gather(*in_flight)
+        results.elapsed = time.monotonic() - t0
+        await asyncio.sleep(1.0)
+        stop.set()
+        await watcher
+    if missed:
+        results.errors["not sent (no LOT free)"] = missed
+    return results
+
+
 def _create_lots(api: Api, count: int, quantity: int) -> list[str]:
     lots = [
         api.call(
@@ -183,10 +251,10 @@ def _wait_known(api: Api, lots: list[str]) -> None:
                 time.sleep(0.05)
 
 
-def report(concurrency: int, r: Results) -> str:
+def report(level: str, r: Results) -> str:
     total = sum(len(v) for v in r.latencies.values())
     lines = [
-        f"\nconcurrency {concurrency}: {total} requests in {r.elapsed:.1f}s = {total / r.elapsed:.0f} req/s "
+        f"\n{level}: {total} requests in {r.elapsed:.1f}s = {total / r.elapsed:.0f} req/s "
         f"(errors: {dict(r.errors) or 0})"
     ]
     lines.append(
@@ -230,7 +298,14 @@ def _throwaway_stack(prefix: str) -> tuple[Path, Stack]:
     return tmp, stack
 
 
-def run_core(*, url: str | None, concurrencies: list[int], seconds: float, quantity: int) -> int:
+def run_core(
+    *,
+    url: str | None,
+    concurrencies: list[int],
+    seconds: float,
+    quantity: int,
+    rates: list[float] | None = None,
+) -> int:
     print(conditions())
     tmp: Path | None = None
     stack: Stack | None = None
@@ -246,6 +321,13 @@ def run_core(*, url: str | None, concurrencies: list[int], seconds: float, quant
         manager.login("manager", "demo-manager-1234")
         worker.login("w001", "demo-worker-1234")
         ensure_firmware(admin)
+        for rate in rates or []:
+            lots = _create_lots(manager, max(16, int(rate * 2)), quantity)
+            _wait_known(worker, lots)
+            results = asyncio.run(
+                run_rate_level(url, redis_url or "", worker.token or "", lots, rate, seconds)
+            )
+            print(report(f"fixed rate {rate:g} req/s", results), flush=True)
         for concurrency in concurrencies:
             # Enough LOTs for ~300 req/s (16 requests per LOT); a LOT day holds 999 numbers.
             lots = _create_lots(manager, max(concurrency * 4, int(seconds * 300 / 16)), quantity)
@@ -253,7 +335,7 @@ def run_core(*, url: str | None, concurrencies: list[int], seconds: float, quant
             results = asyncio.run(
                 run_level(url, redis_url or "", worker.token or "", lots, concurrency, seconds)
             )
-            print(report(concurrency, results), flush=True)
+            print(report(f"concurrency {concurrency}", results), flush=True)
     finally:
         if stack:
             stack.stop()

@@ -181,18 +181,20 @@ class Stack:
         self, port: int, *, name: str = "gateway", extra_env: dict[str, str] | None = None
     ) -> RunningService:
         """A gateway in front of the running services (more than one can share them)."""
+        env = {**self._gateway_env(), **(extra_env or {})}
+        spec = GATEWAY if name == "gateway" else ServiceSpec(name, GATEWAY.package, 0, None)
+        self._spawn(spec, port, env, host=self.config.host if name == "gateway" else "127.0.0.1")
+        return self.services[name]
+
+    def _gateway_env(self) -> dict[str, str]:
         base_env = self._base_env()
         private_key = base_env.pop("_MES_PRIVATE_KEY_FILE")
-        env = {
+        return {
             **base_env,
             **{spec.url_env: self.services[spec.name].url for spec in SERVICES if spec.url_env},
             "MES_JWT_PRIVATE_KEY_FILE": private_key,
             "MES_SEED_DEMO_USERS": "true" if self.config.seed_demo_users else "false",
-            **(extra_env or {}),
         }
-        spec = GATEWAY if name == "gateway" else ServiceSpec(name, GATEWAY.package, 0, None)
-        self._spawn(spec, port, env, host=self.config.host if name == "gateway" else "127.0.0.1")
-        return self.services[name]
 
     def _spawn(
         self,
@@ -223,6 +225,10 @@ class Stack:
                 "--no-proxy-headers",
                 "--timeout-graceful-shutdown",
                 "10",
+                # Longer than the gateway keeps idle upstream connections (30 s) and than
+                # clients that pause between requests expect: no request on a closing socket.
+                "--timeout-keep-alive",
+                "75",
             ],
             env=env,
             stdout=log_file,
@@ -274,6 +280,25 @@ class Stack:
                 n: {"port": s.port, "pid": s.process.pid} for n, s in self.services.items()
             },
         }
+
+    def kill_service(self, name: str) -> None:
+        """SIGKILL one process, as a crash would; `respawn` starts it again."""
+        svc = self.services[name]
+        if svc.process.poll() is None:
+            svc.process.kill()
+        svc.process.wait(10)
+
+    def respawn(self, name: str) -> RunningService:
+        """Start an exited (or killed) process again under its name, on its port."""
+        old = self.services[name]
+        if old.process.poll() is None:
+            raise RuntimeError(f"{name} is still running (pid {old.process.pid})")
+        if old.spec.package == "gateway":
+            host = self.config.host if name == "gateway" else "127.0.0.1"
+            self._spawn(old.spec, old.port, self._gateway_env(), host=host)
+        else:
+            self._spawn(old.spec, old.port, self._base_env(), service_name=name.split("#")[0])
+        return self.services[name]
 
     # -- shutdown ------------------------------------------------------------------------
     def stop_service(self, name: str, timeout: float = 15.0) -> None:
