@@ -98,8 +98,18 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     ev.ROUTING_UPDATED: {
         "product_model": "WF",
         "steps": [
-            {"process_id": "PROC-001", "sequence": 1, "name_ko": "레이저 마킹", "name_en": "Laser marking"},
-            {"process_id": "PROC-002", "sequence": 2, "name_ko": "LMA 조립", "name_en": "LMA assembly"},
+            {
+                "process_id": "PROC-001",
+                "sequence": 1,
+                "name_ko": "레이저 마킹",
+                "name_en": "Laser marking",
+            },
+            {
+                "process_id": "PROC-002",
+                "sequence": 2,
+                "name_ko": "LMA 조립",
+                "name_en": "LMA assembly",
+            },
         ],
         "updated_at": "2025-11-10T08:00:00+09:00",
     },
