@@ -1,13 +1,14 @@
 """Live feed: production events pushed to dashboards as Server-Sent Events.
 
-Each client reads the streams itself (XREAD BLOCK, no consumer group: every dashboard sees
-every event), starting from a cursor — the last entry id of every stream it has seen —
-sent as the SSE event id. A reconnecting browser sends it back as `Last-Event-ID`
+One reader per gateway process (`LiveHub`: XREAD BLOCK, no consumer group) hands every
+entry to every connected dashboard. A client's position is a cursor — the last entry id
+of every stream it has seen — sent as the SSE event id. A reconnecting browser sends it back as `Last-Event-ID`
 (or `?cursor=`), and the feed resumes exactly after the last event the client received.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -18,10 +19,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from mes_contracts import events as ev
 from mes_contracts.errors import ErrorCode, MesError
-from mes_contracts.wire import DATA_FIELD
 from redis.asyncio import Redis
 from servicekit.auth import client_ip
 from starlette.responses import StreamingResponse
+
+from .live_hub import Entry, LiveHub, entry_key, to_entries
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 
@@ -63,38 +65,54 @@ def decode_cursor(cursor: str) -> dict[str, str]:
     return {k: v for k, v in positions.items() if k in LIVE_STREAMS}
 
 
-async def current_positions(redis: Redis) -> dict[str, str]:
-    """The last entry id of every stream now: 'from here on' for a new client."""
-    positions: dict[str, str] = {}
+async def catch_up(
+    redis: Redis, since: dict[str, str], until: dict[str, str], limit: int = 10_000
+) -> list[Entry]:
+    """What a resuming client missed: entries after its cursor up to the hub's position."""
+    behind = [s for s in LIVE_STREAMS if s in since and entry_key(since[s]) < entry_key(until[s])]
+    if not behind:
+        return []
     async with redis.pipeline(transaction=False) as pipe:
-        for stream in LIVE_STREAMS:
-            pipe.xrevrange(stream, count=1)
+        for stream in behind:
+            pipe.xrange(stream, min="(" + since[stream], max=until[stream], count=limit)
         results = await pipe.execute()
-    for stream, last in zip(LIVE_STREAMS, results, strict=True):
-        positions[stream] = last[0][0].decode() if last else "0-0"
-    return positions
+    return to_entries(zip(behind, results, strict=True))
 
 
 async def event_stream(
-    request: Request, redis: Redis, positions: dict[str, str]
+    request: Request, hub: LiveHub, resume: dict[str, str]
 ) -> AsyncIterator[bytes]:
-    yield b"retry: 2000\n\n"
-    while not await request.is_disconnected():
-        answer = await redis.xread(positions, count=BATCH, block=BLOCK_MS)
-        if not answer:
-            yield b": keep-alive\n\n"
-            continue
-        # Streams are read together; order the batch by entry id (≈ publish time).
-        entries: list[tuple[str, str, bytes]] = []
-        for stream, items in answer:
-            name = stream.decode() if isinstance(stream, bytes) else stream
-            for entry_id, fields in items:
-                entries.append((entry_id.decode(), name, fields.get(DATA_FIELD.encode(), b"{}")))
-        entries.sort(key=lambda e: tuple(int(p) for p in e[0].split("-")))
-        for entry_id, name, payload in entries:
-            positions[name] = entry_id
-            data = payload.decode().replace("\n", " ")
-            yield f"id: {encode_cursor(positions)}\nevent: {name}\ndata: {data}\n\n".encode()
+    listener, positions = await hub.join()
+    try:
+        yield b"retry: 2000\n\n"
+        backlog = await catch_up(hub.redis, resume, positions) if resume else []
+        positions.update({s: p for s, p in resume.items() if s in positions})
+        pending = backlog
+        while True:
+            for entry_id, name, data in pending:
+                if entry_key(entry_id) <= entry_key(positions.get(name, "0-0")):
+                    continue  # seen already (the catch-up and the queue may overlap)
+                positions[name] = entry_id
+                yield f"id: {encode_cursor(positions)}\nevent: {name}\ndata: {data}\n\n".encode()
+            if listener.dropped or await request.is_disconnected():
+                return  # a dropped (too slow) client reconnects and resumes from its cursor
+            try:
+                pending = await asyncio.wait_for(listener.queue.get(), BLOCK_MS / 1000)
+            except TimeoutError:
+                pending = []
+                yield b": keep-alive\n\n"
+    finally:
+        hub.leave(listener)
+
+
+def _hub(request: Request) -> LiveHub:
+    app = request.app
+    hub = getattr(app.state, "live_hub", None)
+    if hub is None:
+        hub = app.state.live_hub = LiveHub(
+            app.state.runtime.redis, LIVE_STREAMS, block_ms=BLOCK_MS, batch=BATCH
+        )
+    return hub
 
 
 @router.get("/live")
@@ -114,14 +132,10 @@ async def live(
     claims: dict[str, Any] = verifier.verify(token)
     if await request.app.state.denylist.is_revoked(claims.get("jti")):
         raise MesError(ErrorCode.TOKEN_REVOKED)
-    redis: Redis = request.app.state.runtime.redis
     resume = request.headers.get("last-event-id") or cursor
-    positions = await current_positions(redis)
-    if resume:
-        positions.update(decode_cursor(resume))
     request.state.principal = principal
     return StreamingResponse(
-        event_stream(request, redis, positions),
+        event_stream(request, _hub(request), decode_cursor(resume) if resume else {}),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
