@@ -65,7 +65,8 @@ export interface Summary {
   completed: number;
   defects: number;
   by_process: ProcessBreakdown[];
-  open_lots: OpenLot[];
+  open_lots: OpenLot[]; // the newest 50
+  open_lots_total?: number;
   recent_events: RecentEvent[];
 }
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.roles import READERS
@@ -167,4 +167,5 @@ async def dashboard_summary(request: Request, _: Reader, day: date | None = None
     today = day or datetime.now(request.app.state.factory_tz).date()
     async with _db(request).transaction() as session:
         data = await queries.dashboard_summary(session, today)
-    return _ok(data)
+    # Already JSON types: skip FastAPI's encoder, the summary is polled by every dashboard.
+    return JSONResponse(_ok(data))

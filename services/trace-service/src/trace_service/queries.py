@@ -375,8 +375,19 @@ async def dashboard_summary(
         "defects": sum(failed.values()),
         "by_process": by_process,
         "open_lots": await open_lots(session, len(steps) or 8),
+        "open_lots_total": await open_lot_count(session),
         "recent_events": await recent_events(session, recent),
     }
+
+
+# The overview shows the newest open LOTs; the LOT list pages through all of them. (With
+# hundreds open, the summary spent most of its time building rows nobody scrolls to.)
+OPEN_LOTS_SHOWN = 50
+
+
+async def open_lot_count(session: AsyncConnection) -> int:
+    stmt = select(func.count()).select_from(lots).where(lots.c.status.in_(OPEN_STATUSES))
+    return (await session.execute(stmt)).scalar_one()
 
 
 async def open_lots(session: AsyncConnection, total_steps: int) -> list[dict[str, Any]]:
@@ -386,7 +397,7 @@ async def open_lots(session: AsyncConnection, total_steps: int) -> list[dict[str
             select(lots)
             .where(lots.c.status.in_(OPEN_STATUSES))
             .order_by(lots.c.created_at.desc())
-            .limit(200)
+            .limit(OPEN_LOTS_SHOWN)
         )
     ).all()
     if not open_rows:
