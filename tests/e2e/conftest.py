@@ -11,8 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 from mes_cli.infra import free_port
-from mes_cli.pytest_plugin import create_database
+from mes_cli.pytest_plugin import create_database, eventually
 from mes_cli.stack import Stack, StackConfig
 
 STACK_ENV = {
@@ -90,10 +91,35 @@ def worker(gateway: str) -> Client:
 
 
 @pytest.fixture(scope="session")
-def firmware_released(gateway: str) -> None:
-    """PROC-004 needs a released firmware: release the demo one if none is."""
+def firmware_released(gateway: str, stack: Stack) -> None:
+    """PROC-004 needs a released firmware: release the demo one if none is, and wait until
+    process-service has consumed the release (it learns of it by event, not at once)."""
     from mes_cli.demo import Api, ensure_firmware
 
     api = Api(gateway)
     api.login("admin", "demo-admin-1234")
     ensure_firmware(api)
+    client = redis.Redis.from_url(stack.redis_url or "")
+    try:
+        eventually(lambda: _consumed(client, "firmware.released", "process-service"), timeout=30)
+    finally:
+        client.close()
+
+
+def _entry(entry_id: bytes | str) -> tuple[int, int]:
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    millis, _, seq = text.partition("-")
+    return int(millis), int(seq or 0)
+
+
+def _consumed(client: redis.Redis, stream: str, group: str) -> bool:
+    """Every entry of `stream` delivered to `group` and acknowledged."""
+    last = client.xrevrange(stream, count=1)
+    if not last:
+        return False
+    for info in client.xinfo_groups(stream):
+        name = info["name"].decode() if isinstance(info["name"], bytes) else info["name"]
+        if name == group:
+            delivered = _entry(info["last-delivered-id"])
+            return delivered >= _entry(last[0][0]) and info["pending"] == 0
+    return False

@@ -143,16 +143,17 @@ def run(base_url: str) -> int:
     for step in routing:
         pid, name = step["process_id"], step["name_ko"]
         started_at = clock
-        started = worker.call(
-            "POST",
-            "/api/v1/process/start",
-            json={
-                "lot_number": number,
-                "process_id": pid,
-                "process_name": name,
-                "worker_id": me["worker_id"],
-                "start_time": started_at.isoformat(timespec="seconds"),
-            },
+        start = {
+            "lot_number": number,
+            "process_id": pid,
+            "process_name": name,
+            "worker_id": me["worker_id"],
+            "start_time": started_at.isoformat(timespec="seconds"),
+        }
+        # A firmware released a moment ago reaches process-service by event: retry briefly.
+        started = _wait(
+            f"{pid} to start",
+            lambda start=start: _start_unless_firmware_pending(worker, start),
         )
         clock += timedelta(minutes=15)
         done = worker.call(
@@ -188,6 +189,15 @@ def run(base_url: str) -> int:
         )
     print("Status history: " + " → ".join(h["to_status"] for h in final["status_history"]))
     return 0
+
+
+def _start_unless_firmware_pending(api: Api, body: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        return api.call("POST", "/api/v1/process/start", json=body)
+    except RuntimeError as exc:
+        if "NO_RELEASED_FIRMWARE" in str(exc):
+            return None
+        raise
 
 
 def _lot_routing(api: Api, number: str) -> list[dict[str, Any]] | None:
