@@ -12,12 +12,14 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
+import redis
 from firmware_service.app import build_app as build_firmware_app
 from firmware_service.settings import FirmwareSettings
 from mes_cli.backup import (
@@ -63,6 +65,39 @@ def _run_process(worker: Api, lot: str, process_id: str, data: dict | None = Non
     r = worker.post("/api/v1/process/complete", json=done)
     assert r.status_code == 200, r.text
     return r.json()["data"]
+
+
+def _entry(entry_id: bytes) -> tuple[int, int]:
+    millis, _, seq = entry_id.decode().partition("-")
+    return int(millis), int(seq or 0)
+
+
+def _streams_idle(redis_url: str) -> bool:
+    """Every entry of every stream delivered to every group and acknowledged (an audit
+    event that overtook its create waits pending for the reclaimer)."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        for stream in client.scan_iter(_type="stream"):
+            last = client.xinfo_stream(stream)["last-generated-id"]
+            for group in client.xinfo_groups(stream):
+                if group["pending"] or _entry(group["last-delivered-id"]) < _entry(last):
+                    return False
+        return True
+    finally:
+        client.close()
+
+
+def _settled_rows(url: str, redis_url: str) -> dict[str, list] | None:
+    """The rows, once every firmware download is recorded finished, every event published
+    and consumed, and nothing changes for half a second; None before."""
+    if not asyncio.run(_quiet(url)) or not _streams_idle(redis_url):
+        return None
+    first = asyncio.run(_rows(url))
+    if any('"completed":false' in row for row in first.get('"firmware"."firmware_downloads"', [])):
+        return None
+    time.sleep(0.5)
+    second = asyncio.run(_rows(url))
+    return second if second == first else None
 
 
 async def _rows(url: str) -> dict[str, list]:
@@ -202,7 +237,13 @@ def test_full_and_incremental_backup_restore_after_a_wipe(
         if p.is_file()
     }
     assert files_before, "the released firmware is on disk"
-    rows_before = asyncio.run(_rows(url))
+    # The download is logged when its last byte has gone (after the answer), and its event
+    # is consumed after that: compare against the database once it has settled.
+    rows_before = eventually(
+        lambda: _settled_rows(url, ops_stack.redis_url or ""),
+        timeout=60,
+        what="downloads recorded and every event consumed",
+    )
     assert any(rows_before[t] for t in rows_before if t.startswith('"trace"'))
 
     # The command line, as cron or the CronJob runs it, while the services run.
