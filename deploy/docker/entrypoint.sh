@@ -22,7 +22,7 @@ case "$role" in
     # connections (30 s), so it never sends on a socket the service is closing.
     exec uvicorn --factory "${package}.app:build_app" \
       --host "${MES_HOST:-0.0.0.0}" --port "${MES_PORT:-8000}" \
-      --no-proxy-headers --no-access-log --timeout-keep-alive 75 \
+      --no-proxy-headers --no-access-log --no-server-header --timeout-keep-alive 75 \
       --timeout-graceful-shutdown "${MES_GRACEFUL_SHUTDOWN_SECONDS:-25}" \
       "$@"
     ;;

@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from servicekit.http import SECURITY_HEADERS
 from servicekit.logging import get_logger
 from starlette.responses import FileResponse, Response
 from starlette.routing import Match, Router
@@ -57,6 +58,9 @@ class DashboardFiles:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
             response = self.response_for(scope)
             if response is not None:
+                # Served ahead of the request middleware: the same security headers here.
+                for name, value in SECURITY_HEADERS.items():
+                    response.headers.setdefault(name, value)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

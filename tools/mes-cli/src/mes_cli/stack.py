@@ -221,6 +221,7 @@ class Stack:
                 "--port",
                 str(port),
                 "--no-access-log",
+                "--no-server-header",  # no product banner to look vulnerabilities up by
                 # We resolve X-Forwarded-For ourselves, against MES_TRUSTED_PROXIES.
                 "--no-proxy-headers",
                 "--timeout-graceful-shutdown",
