@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from gateway.static import mount_dashboard
 from servicekit.http import SECURITY_HEADERS
 
@@ -22,19 +22,22 @@ def _app(dist: Path) -> FastAPI:
     return app
 
 
-def test_dashboard_files_carry_the_security_headers(tmp_path: Path) -> None:
+async def test_dashboard_files_carry_the_security_headers(tmp_path: Path) -> None:
     (tmp_path / "assets").mkdir()
     (tmp_path / "index.html").write_text("<!doctype html><title>MES</title>")
     (tmp_path / "assets" / "app-1234.js").write_text("console.log('mes')")
-    with TestClient(_app(tmp_path)) as client:
+    transport = httpx.ASGITransport(app=_app(tmp_path))
+    async with httpx.AsyncClient(transport=transport, base_url="http://mes") as client:
         for path, body in (
             ("/", "<title>MES</title>"),
             ("/lots/WF-KR-1", "<title>MES</title>"),
             ("/assets/app-1234.js", "console.log"),
         ):
-            r = client.get(path)
+            r = await client.get(path)
             assert r.status_code == 200 and body in r.text, path
             for name, value in SECURITY_HEADERS.items():
                 assert r.headers.get(name) == value, (path, name)
-        assert client.get("/assets/gone-0000.js").status_code == 404
-        assert client.get("/api/v1/ping").json() == {"pong": "yes"}  # routes keep their paths
+        assert (await client.get("/assets/gone-0000.js")).status_code == 404
+        assert (await client.get("/api/v1/ping")).json() == {
+            "pong": "yes"
+        }  # routes keep their paths
