@@ -4,21 +4,17 @@ code on a fresh database and Redis database 7, with three trace-service processe
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import redis
 from mes_cli.infra import free_port
-from mes_cli.pytest_plugin import create_database
-from mes_cli.stack import Stack, StackConfig, parse_replicas
+from mes_cli.pytest_plugin import running_stack
+from mes_cli.stack import Stack, parse_replicas
 
 REPO = Path(__file__).resolve().parents[2]
 REDIS_DB = 7  # reserved for this stack
@@ -74,26 +70,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def ops_stack(pg_url: str, redis_url: str) -> Iterator[Stack]:
-    database_url = asyncio.run(create_database(pg_url, "ops"))
-    base = redis_url.rsplit("/", 1)[0] if redis_url.count("/") > 2 else redis_url
-    ops_redis = f"{base}/{REDIS_DB}"
-    redis.Redis.from_url(ops_redis).flushdb()
-    config = StackConfig(
-        data_dir=Path(tempfile.mkdtemp(prefix="mes-ops-")),
+    with running_stack(
+        pg_url,
+        redis_url,
+        name="ops",
+        redis_index=REDIS_DB,
+        env=OPS_ENV,
         http_port=low_free_port(),
-        database_url=database_url,
-        redis_url=ops_redis,
-        extra_env=OPS_ENV,
         replicas=parse_replicas(f"trace-service={TRACE_REPLICAS}"),
-    )
-    running = Stack(config, log=lambda *_: None)
-    try:
-        running.start(timeout=180)
+        timeout=180,
+        keep_dir=bool(os.environ.get("MES_KEEP_OPS_DIR")),
+    ) as running:
         yield running
-    finally:
-        running.stop()
-        if not os.environ.get("MES_KEEP_OPS_DIR"):
-            shutil.rmtree(config.data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
-import redis
 from firmware_service.app import build_app as build_firmware_app
 from firmware_service.settings import FirmwareSettings
 from mes_cli.backup import (
@@ -31,7 +30,7 @@ from mes_cli.backup import (
     restore_backup,
 )
 from mes_cli.demo import DEMO_FIRMWARE_VERSION, process_data_for
-from mes_cli.pytest_plugin import eventually, serve_app
+from mes_cli.pytest_plugin import eventually, serve_app, streams_consumed
 from mes_cli.stack import Stack
 from trace_service.app import TraceSettings
 from trace_service.app import build_app as build_trace_app
@@ -67,30 +66,10 @@ def _run_process(worker: Api, lot: str, process_id: str, data: dict | None = Non
     return r.json()["data"]
 
 
-def _entry(entry_id: bytes) -> tuple[int, int]:
-    millis, _, seq = entry_id.decode().partition("-")
-    return int(millis), int(seq or 0)
-
-
-def _streams_idle(redis_url: str) -> bool:
-    """Every entry of every stream delivered to every group and acknowledged (an audit
-    event that overtook its create waits pending for the reclaimer)."""
-    client = redis.Redis.from_url(redis_url)
-    try:
-        for stream in client.scan_iter(_type="stream"):
-            last = client.xinfo_stream(stream)["last-generated-id"]
-            for group in client.xinfo_groups(stream):
-                if group["pending"] or _entry(group["last-delivered-id"]) < _entry(last):
-                    return False
-        return True
-    finally:
-        client.close()
-
-
 def _settled_rows(url: str, redis_url: str) -> dict[str, list] | None:
     """The rows, once every firmware download is recorded finished, every event published
     and consumed, and nothing changes for half a second; None before."""
-    if not asyncio.run(_quiet(url)) or not _streams_idle(redis_url):
+    if not asyncio.run(_quiet(url)) or not streams_consumed(redis_url):
         return None
     first = asyncio.run(_rows(url))
     if any('"completed":false' in row for row in first.get('"firmware"."firmware_downloads"', [])):

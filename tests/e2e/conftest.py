@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import redis
-from mes_cli.infra import free_port
-from mes_cli.pytest_plugin import create_database, eventually
-from mes_cli.stack import Stack, StackConfig
+from mes_cli.pytest_plugin import eventually, running_stack, streams_consumed
+from mes_cli.stack import Stack
 
 STACK_ENV = {
     "MES_CONSUMER_MIN_IDLE_MS": "2000",
@@ -27,28 +21,10 @@ STACK_ENV = {
 }
 
 
-def _redis_db(url: str, index: int) -> str:
-    base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
-    return f"{base}/{index}"
-
-
 @pytest.fixture(scope="session")
 def stack(pg_url: str, redis_url: str) -> Iterator[Stack]:
-    database_url = asyncio.run(create_database(pg_url, "e2e"))
-    config = StackConfig(
-        data_dir=Path(tempfile.mkdtemp(prefix="mes-e2e-")),
-        http_port=free_port(),
-        database_url=database_url,
-        redis_url=_redis_db(redis_url, 1),
-        extra_env=STACK_ENV,
-    )
-    running = Stack(config, log=lambda *_: None)
-    try:
-        running.start(timeout=120)
+    with running_stack(pg_url, redis_url, name="e2e", redis_index=1, env=STACK_ENV) as running:
         yield running
-    finally:
-        running.stop()
-        shutil.rmtree(config.data_dir, ignore_errors=True)
 
 
 class Client:
@@ -99,27 +75,7 @@ def firmware_released(gateway: str, stack: Stack) -> None:
     api = Api(gateway)
     api.login("admin", "demo-admin-1234")
     ensure_firmware(api)
-    client = redis.Redis.from_url(stack.redis_url or "")
-    try:
-        eventually(lambda: _consumed(client, "firmware.released", "process-service"), timeout=30)
-    finally:
-        client.close()
-
-
-def _entry(entry_id: bytes | str) -> tuple[int, int]:
-    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-    millis, _, seq = text.partition("-")
-    return int(millis), int(seq or 0)
-
-
-def _consumed(client: redis.Redis, stream: str, group: str) -> bool:
-    """Every entry of `stream` delivered to `group` and acknowledged."""
-    last = client.xrevrange(stream, count=1)
-    if not last:
-        return False
-    for info in client.xinfo_groups(stream):
-        name = info["name"].decode() if isinstance(info["name"], bytes) else info["name"]
-        if name == group:
-            delivered = _entry(info["last-delivered-id"])
-            return delivered >= _entry(last[0][0]) and info["pending"] == 0
-    return False
+    eventually(
+        lambda: streams_consumed(stack.redis_url or "", ["firmware.released"], "process-service"),
+        timeout=30,
+    )

@@ -13,6 +13,7 @@ import pytest
 from gateway.app import check_production_settings
 from gateway.settings import GatewaySettings
 from mes_cli.infra import free_port
+from mes_cli.pytest_plugin import redis_db
 from mes_cli.stack import Stack
 
 LIMIT = 30
@@ -22,7 +23,7 @@ LIMIT = 30
 def limited_gateways(stack: Stack) -> Iterator[tuple[str, str]]:
     """Two more gateway replicas with a low limit, counting in a Redis database of their own
     (so the rest of the suite's traffic is not counted), one of them with a dead trace-service."""
-    redis_url = stack.redis_url.rsplit("/", 1)[0] + "/2"
+    redis_url = redis_db(stack.redis_url, 2)
     common = {
         "REDIS_URL": redis_url,
         "MES_RATE_LIMIT_PER_MINUTE": str(LIMIT),
@@ -84,7 +85,7 @@ def test_rate_limit_holds_across_replicas_and_ignores_spoofed_forwarded_for(limi
 
 def test_login_has_its_own_stricter_limit(limited_gateways, stack: Stack):
     a, _ = limited_gateways
-    _flush(stack.redis_url.rsplit("/", 1)[0] + "/2")
+    _flush(redis_db(stack.redis_url, 2))
     codes = [
         httpx.post(
             a + "/api/v1/auth/login", json={"username": "viewer", "password": "wrong"}
@@ -97,7 +98,7 @@ def test_login_has_its_own_stricter_limit(limited_gateways, stack: Stack):
 
 def test_unavailable_service_and_oversized_body_get_contract_errors(limited_gateways, stack: Stack):
     _, b = limited_gateways
-    _flush(stack.redis_url.rsplit("/", 1)[0] + "/2")
+    _flush(redis_db(stack.redis_url, 2))
     headers = {"Authorization": f"Bearer {_token(b)}"}
     r = httpx.get(b + "/api/v1/trace/lots/WF-KR-000101D-001/events", headers=headers)
     assert r.status_code == 503

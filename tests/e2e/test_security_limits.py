@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from mes_cli.infra import free_port
+from mes_cli.pytest_plugin import redis_db
 from mes_cli.stack import Stack
 
 from .conftest import Client
@@ -34,7 +35,7 @@ def _flush(redis_url: str) -> None:
 def strict_gateway(stack: Stack) -> Iterator[tuple[str, str]]:
     """A gateway replica with a low sign-in limit and a small upload cap, counting in a Redis
     database of its own. Yields (url, redis url)."""
-    redis_url = stack.redis_url.rsplit("/", 1)[0] + "/3"
+    redis_url = redis_db(stack.redis_url, 3)
     env = {
         "REDIS_URL": redis_url,
         "MES_LOGIN_RATE_LIMIT_PER_MINUTE": str(LOGIN_LIMIT),

@@ -3,16 +3,11 @@ and firmware, which the e2e suite's stack must not see."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from mes_cli.infra import free_port
-from mes_cli.pytest_plugin import create_database
-from mes_cli.stack import Stack, StackConfig
+from mes_cli.pytest_plugin import running_stack
+from mes_cli.stack import Stack
 
 FUZZ_ENV = {
     # One client address, far more requests than a person makes (limits have own tests).
@@ -23,24 +18,9 @@ FUZZ_ENV = {
 REDIS_DB = 12  # e2e uses 1 (and 2, 3 for its own gateways)
 
 
-def _redis_db(url: str, index: int) -> str:
-    base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
-    return f"{base}/{index}"
-
-
 @pytest.fixture(scope="session")
 def fuzz_stack(pg_url: str, redis_url: str) -> Iterator[Stack]:
-    config = StackConfig(
-        data_dir=Path(tempfile.mkdtemp(prefix="mes-fuzz-")),
-        http_port=free_port(),
-        database_url=asyncio.run(create_database(pg_url, "fuzz")),
-        redis_url=_redis_db(redis_url, REDIS_DB),
-        extra_env=FUZZ_ENV,
-    )
-    running = Stack(config, log=lambda *_: None)
-    try:
-        running.start(timeout=120)
+    with running_stack(
+        pg_url, redis_url, name="fuzz", redis_index=REDIS_DB, env=FUZZ_ENV
+    ) as running:
         yield running
-    finally:
-        running.stop()
-        shutil.rmtree(config.data_dir, ignore_errors=True)

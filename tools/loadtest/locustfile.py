@@ -31,16 +31,13 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import gevent
 from gevent.lock import Semaphore
 from locust import LoadTestShape, User, events, task
 from locust.contrib.fasthttp import FastHttpUser
-from mes_cli.bench import NAMES
-from mes_cli.demo import process_data_for
+from mes_cli.demo import KST, process_data_for, step_bodies
 
-KST = ZoneInfo("Asia/Seoul")
 PACE = float(os.environ.get("MES_LOAD_PACE", "1.0"))
 BASE_USERS = int(os.environ.get("MES_LOAD_USERS", "100"))
 STEP_USERS = int(os.environ.get("MES_LOAD_STEP", "100"))
@@ -193,15 +190,10 @@ class Station(MesUser):
             if self.lot is None:
                 STARVED["seconds"] += 4.0 * PACE
                 return
-        lot, pid = self.lot, f"PROC-{self.step:03d}"
+        lot = self.lot
         at = datetime.now(KST).replace(microsecond=0)
-        body = {
-            "lot_number": lot,
-            "process_id": pid,
-            "process_name": NAMES[self.step - 1],
-            "worker_id": self.worker_id,
-            "start_time": at.isoformat(),
-        }
+        body, _ = step_bodies(lot, self.step, at, worker_id=self.worker_id)
+        pid = body["process_id"]
         r = self.client.post("/api/v1/process/start", json=body, headers=self.auth())
         if r.status_code != 200:
             self.lot = None  # leave it: the failure is in the stats with its body

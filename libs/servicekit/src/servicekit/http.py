@@ -109,11 +109,7 @@ class RequestContextMiddleware:
                 message.setdefault("headers", [])
                 message["headers"].append((b"x-request-id", request_id.encode()))
                 present = {k.lower() for k, _ in message["headers"]}
-                message["headers"].extend(
-                    (name.encode(), value.encode())
-                    for name, value in SECURITY_HEADERS.items()
-                    if name.encode() not in present
-                )
+                message["headers"].extend(h for h in _SECURITY_HEADER_BYTES if h[0] not in present)
             await send(message)
 
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -152,6 +148,7 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "referrer-policy": "same-origin",
 }
+_SECURITY_HEADER_BYTES = tuple((k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
 
 
 def _has_nul(scope: Scope) -> bool:

@@ -29,16 +29,6 @@ class Inbox:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    async def claim(self, session: AsyncConnection, event: Envelope, consumer: str) -> bool:
-        """True the first time `consumer` sees this event id (inside the caller's transaction)."""
-        stmt = (
-            insert(self.table)
-            .values(event_id=event.id, consumer=consumer, event_type=event.type)
-            .on_conflict_do_nothing()
-            .returning(self.table.c.event_id)
-        )
-        return (await session.execute(stmt)).first() is not None
-
     async def claim_many(
         self, session: AsyncConnection, events: list[Envelope], consumer: str
     ) -> set[UUID]:

@@ -9,7 +9,6 @@ is dropped (its browser reconnects with its cursor and resumes where it stopped)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -118,10 +117,3 @@ class LiveHub:
                     self.listeners.discard(listener)
                     listener.dropped = True
                     listener.wakeup.set()
-
-    async def close(self) -> None:
-        self.listeners.clear()
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task

@@ -18,28 +18,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 from mes_contracts.envelope import Envelope
 from mes_contracts.wire import DATA_FIELD
 from redis.asyncio import Redis
 
-from .demo import Api, ensure_firmware, process_data_for
+from .demo import KST, Api, ensure_firmware, step_bodies
 from .infra import free_port
 from .stack import Stack, StackConfig
 
-KST = ZoneInfo("Asia/Seoul")
-NAMES = [
-    "레이저 마킹",
-    "LMA 조립",
-    "센서 검사",
-    "펌웨어 업로드",
-    "로봇 조립",
-    "성능검사",
-    "라벨 프린팅",
-    "포장 + 외관검사",
-]
 BENCH_ENV = {
     "MES_RATE_LIMIT_PER_MINUTE": "100000000",
     "MES_LOGIN_RATE_LIMIT_PER_MINUTE": "100000",
@@ -80,22 +68,9 @@ async def _worker(
             lot, step = pool.free.get_nowait()
         except asyncio.QueueEmpty:
             return  # every LOT done: the run is over for this worker
-        pid = f"PROC-{step:03d}"
-        at = datetime.now(KST).replace(microsecond=0)
-        body = {
-            "lot_number": lot,
-            "process_id": pid,
-            "process_name": NAMES[step - 1],
-            "worker_id": "W001",
-            "start_time": at.isoformat(),
-        }
+        body, done = step_bodies(lot, step, datetime.now(KST).replace(microsecond=0))
         ok = await _timed(client, "start", "/api/v1/process/start", body, results)
         if ok:
-            done = {
-                **body,
-                "complete_time": (at + timedelta(minutes=5)).isoformat(),
-                "process_data": process_data_for(pid, lot, at),
-            }
             ok = await _timed(client, "complete", "/api/v1/process/complete", done, results)
         if ok and step < 8:
             pool.free.put_nowait((lot, step + 1))
@@ -178,24 +153,12 @@ async def run_rate_level(
     async def fire(
         client: httpx.AsyncClient, lot: str, step: int, started: datetime | None
     ) -> None:
-        pid = f"PROC-{step:03d}"
         at = started or datetime.now(KST).replace(microsecond=0)
-        body = {
-            "lot_number": lot,
-            "process_id": pid,
-            "process_name": NAMES[step - 1],
-            "worker_id": "W001",
-            "start_time": at.isoformat(),
-        }
+        body, done = step_bodies(lot, step, at)
         if started is None:
             if await _timed(client, "start", "/api/v1/process/start", body, results):
                 ready.put_nowait((lot, step, at))
             return
-        done = {
-            **body,
-            "complete_time": (at + timedelta(minutes=5)).isoformat(),
-            "process_data": process_data_for(pid, lot, at),
-        }
         if await _timed(client, "complete", "/api/v1/process/complete", done, results) and step < 8:
             ready.put_nowait((lot, step + 1, None))
 

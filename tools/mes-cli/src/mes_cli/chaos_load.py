@@ -10,26 +10,14 @@ import contextlib
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
-from .demo import process_data_for
+from .demo import KST, step_bodies
 
-KST = ZoneInfo("Asia/Seoul")
 STEPS = 8
-NAMES = [
-    "레이저 마킹",
-    "LMA 조립",
-    "센서 검사",
-    "펌웨어 업로드",
-    "로봇 조립",
-    "성능검사",
-    "라벨 프린팅",
-    "포장 + 외관검사",
-]
 # Answers that say "not now": the outage, not the request. Anything else is retried too
 # (e.g. LOT_NOT_FOUND while process-service's consumer is down), but counted apart.
 OUTAGE_STATUS = frozenset({0, 429, 500, 502, 503, 504})
@@ -118,23 +106,6 @@ async def create_lot(session: Session, tally: Tally, quantity: int) -> str | Non
     if why in (0, 502, 503, 504):  # the request may have reached lot-service
         tally.ambiguous["lot"] += 1
     return None
-
-
-def step_bodies(lot: str, step: int, at: datetime) -> tuple[dict, dict]:
-    pid = f"PROC-{step:03d}"
-    start = {
-        "lot_number": lot,
-        "process_id": pid,
-        "process_name": NAMES[step - 1],
-        "worker_id": "W001",
-        "start_time": at.isoformat(),
-    }
-    complete = {
-        **start,
-        "complete_time": (at + timedelta(minutes=5)).isoformat(),
-        "process_data": process_data_for(pid, lot, at),
-    }
-    return start, complete
 
 
 async def send_until_answered(

@@ -14,7 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .chaos_load import KST, STEPS, Session, Tally, create_lot, step_bodies
+from .chaos_load import STEPS, Session, Tally, create_lot
+from .demo import KST, step_bodies
 
 
 @dataclass
@@ -73,9 +74,8 @@ class ChaosStation:
     def enqueue_lot(self, lot: str) -> None:
         at = datetime.now(KST).replace(microsecond=0)
         for step in range(1, STEPS + 1):
-            start, complete = step_bodies(lot, step, at)
+            start, complete = step_bodies(lot, step, at, worker_id="W002")
             for body in (start, complete):
-                body["worker_id"] = "W002"
                 body["station_id"] = "ST-CHAOS"
             pid = start["process_id"]
             self.queue.enqueue("start", f"start:{lot}:{pid}", json.dumps(start))

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from mes_contracts.routing import DEFAULT_ROUTING
 
 KST = ZoneInfo("Asia/Seoul")
 DEMO_FIRMWARE_VERSION = "v1.0.0"
@@ -96,6 +97,33 @@ def _wait(what: str, probe: Any, timeout: float = 10.0) -> Any:
     raise TimeoutError(f"timed out waiting for {what}")
 
 
+def step_bodies(
+    lot: str,
+    step: int,
+    at: datetime,
+    *,
+    worker_id: str = "W001",
+    takes: timedelta = timedelta(minutes=5),
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The start and completion bodies a station sends for step `step` (1–8) of `lot`,
+    started at `at` and done `takes` later, for a good unit."""
+    route = DEFAULT_ROUTING[step - 1]
+    start = {
+        "lot_number": lot,
+        "process_id": route.process_id,
+        "process_name": route.name_ko,
+        "worker_id": worker_id,
+        "start_time": at.isoformat(),
+    }
+    done_at = at + takes
+    complete = {
+        **start,
+        "complete_time": done_at.isoformat(),
+        "process_data": process_data_for(route.process_id, lot, done_at),
+    }
+    return start, complete
+
+
 def ensure_firmware(api: Api) -> None:
     """PROC-004 needs a released firmware; the demo releases a small one if none is."""
     versions = api.call("GET", "/api/v1/firmware")["items"]
@@ -160,11 +188,7 @@ def run(base_url: str) -> int:
             "POST",
             "/api/v1/process/complete",
             json={
-                "lot_number": number,
-                "process_id": pid,
-                "process_name": name,
-                "worker_id": me["worker_id"],
-                "start_time": started_at.isoformat(timespec="seconds"),
+                **start,
                 "complete_time": clock.isoformat(timespec="seconds"),
                 "process_data": process_data_for(pid, number, clock),
             },

@@ -18,7 +18,7 @@ from typing import Any
 
 from mes_contracts.completion import MAX_COMPLETION_BYTES
 
-from .demo import process_data_for
+from .demo import step_bodies
 
 NAME_MAX = 255  # bytes of one file name on Linux, NTFS counts 255 UTF-16 units
 
@@ -41,16 +41,7 @@ class Lot:
 
 def completion(lot: Lot) -> dict[str, Any]:
     """The one good PROC-001 completion of `lot` (the same every time: a resend is a no-op)."""
-    at = lot.started_at
-    return {
-        "lot_number": lot.number,
-        "process_id": "PROC-001",
-        "process_name": "레이저 마킹",
-        "worker_id": "W001",
-        "start_time": at.isoformat(timespec="seconds"),
-        "complete_time": (at + timedelta(minutes=10)).isoformat(timespec="seconds"),
-        "process_data": process_data_for("PROC-001", lot.number, at),
-    }
+    return step_bodies(lot.number, 1, lot.started_at, takes=timedelta(minutes=10))[1]
 
 
 def file_name(lot: Lot, process_id: str = "PROC-001") -> str:

@@ -20,10 +20,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from .demo import Api
-from .fuzz_files import Drop, Lot, completion, generate
+from .demo import KST, Api, step_bodies
+from .fuzz_files import Drop, Lot, generate
 
 DRAIN_SECONDS = 60.0  # plus 0.5 s a drop; an empty file alone waits 10 s
 log = logging.getLogger(__name__)
@@ -66,9 +65,9 @@ def started_lots(gateway_url: str, count: int) -> list[Lot]:
             "/api/v1/lots",
             json={"product_model": "WF", "target_quantity": 10, "shift": "D"},
         )["lot_number"]
-        at = datetime.now(ZoneInfo("Asia/Seoul")).replace(microsecond=0)
+        at = datetime.now(KST).replace(microsecond=0)
         lot = Lot(number, at)
-        body = {k: v for k, v in completion(lot).items() if k in _START_FIELDS}
+        body, _ = step_bodies(number, 1, at)
         deadline = time.monotonic() + 15
         while True:  # process-service learns of the LOT from lot.created
             r = worker.http.post(
@@ -83,9 +82,6 @@ def started_lots(gateway_url: str, count: int) -> list[Lot]:
             raise RuntimeError(f"cannot start PROC-001 of {number}: {r.status_code} {r.text}")
         lots.append(lot)
     return lots
-
-
-_START_FIELDS = {"lot_number", "process_id", "process_name", "worker_id", "start_time"}
 
 
 def _drop(pending: Path, drop: Drop, stop_at: float) -> None:

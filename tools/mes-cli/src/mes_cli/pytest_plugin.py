@@ -7,6 +7,7 @@ MES_TEST_DATABASE_URL / MES_TEST_REDIS_URL point at servers that already run.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -76,6 +77,89 @@ async def create_database(pg_url: str, prefix: str = "mes") -> str:
     base, _, query = pg_url.partition("?")
     base = base.rsplit("/", 1)[0]
     return f"{base}/{name}" + (f"?{query}" if query else "")
+
+
+def redis_db(url: str, index: int) -> str:
+    """The same Redis server, database `index`: a suite's own stack keeps its streams apart."""
+    base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
+    return f"{base}/{index}"
+
+
+def _entry_id(entry_id: bytes | str) -> tuple[int, int]:
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    millis, _, seq = text.partition("-")
+    return int(millis), int(seq or 0)
+
+
+def streams_consumed(
+    redis_url: str, streams: list[str] | None = None, group: str | None = None
+) -> bool:
+    """Every entry of `streams` (default: every stream) delivered to `group` (default: every
+    group) and acknowledged: the events are applied, none waits pending for a reclaimer.
+    A stream named in `streams` must hold an entry (the awaited event is published)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        for stream in streams or list(client.scan_iter(_type="stream")):
+            last = client.xrevrange(stream, count=1)
+            if not last:
+                if streams:
+                    return False
+                continue
+            groups = {
+                (g["name"].decode() if isinstance(g["name"], bytes) else g["name"]): g
+                for g in client.xinfo_groups(stream)
+            }
+            wanted = [groups.get(group)] if group else list(groups.values())
+            for info in wanted:
+                if info is None or info["pending"]:
+                    return False
+                if _entry_id(info["last-delivered-id"]) < _entry_id(last[0][0]):
+                    return False
+        return True
+    finally:
+        client.close()
+
+
+@contextmanager
+def running_stack(
+    pg_url: str,
+    redis_url: str,
+    *,
+    name: str,
+    redis_index: int,
+    env: dict[str, str],
+    http_port: int | None = None,
+    replicas: dict[str, int] | None = None,
+    timeout: float = 120,
+    keep_dir: bool = False,
+) -> Iterator[Any]:
+    """The whole system for a test suite: its own database and Redis database (emptied),
+    started as the launcher starts it, stopped and its directory removed afterwards."""
+    import redis
+
+    from mes_cli.stack import Stack, StackConfig
+
+    database_url = asyncio.run(create_database(pg_url, name))
+    own_redis = redis_db(redis_url, redis_index)
+    redis.Redis.from_url(own_redis).flushdb()
+    config = StackConfig(
+        data_dir=Path(tempfile.mkdtemp(prefix=f"mes-{name}-")),
+        http_port=http_port or free_port(),
+        database_url=database_url,
+        redis_url=own_redis,
+        extra_env=env,
+        replicas=replicas or {},
+    )
+    running = Stack(config, log=lambda *_: None)
+    try:
+        running.start(timeout=timeout)
+        yield running
+    finally:
+        running.stop()
+        if not keep_dir:
+            shutil.rmtree(config.data_dir, ignore_errors=True)
 
 
 @pytest.fixture
