@@ -19,6 +19,7 @@ from . import fuzz as fuzz_cmd
 from . import load as load_cmd
 from .infra import stop_postgres_dir
 from .stack import Stack, StackConfig, write_state
+from .supervisor import RestartPolicy, Supervisor, retry_marker
 
 ROOT = Path(os.environ.get("MES_ROOT", Path.cwd()))
 
@@ -79,7 +80,14 @@ def _up_foreground(config: StackConfig) -> int:
     signal.signal(signal.SIGINT, _terminate)  # also when started from a shell that ignored it
     try:
         stack.start(timeout=60)
-        write_state(_state_path(config), stack.state())
+        supervisor = Supervisor(
+            stack,
+            RestartPolicy.from_environment(),
+            run_dir=_state_path(config).parent,
+            on_change=lambda: write_state(_state_path(config), _state(stack, supervisor)),
+            log=lambda line: print(line, flush=True),
+        )
+        write_state(_state_path(config), _state(stack, supervisor))
         elapsed = time.monotonic() - started
         print(f"\nWithforce MES is ready in {elapsed:.1f}s: {stack.gateway_url}")
         print(f"  API docs   {stack.gateway_url}/docs")
@@ -87,13 +95,8 @@ def _up_foreground(config: StackConfig) -> int:
         _print_demo_accounts_once(config)
         print("Press Ctrl-C to stop.", flush=True)
         while True:
-            for name, svc in stack.services.items():
-                if svc.process.poll() is not None:
-                    print(
-                        f"{name} exited ({svc.process.returncode}); see {stack.logs_dir / (name + '.log')}"
-                    )
-                    raise KeyboardInterrupt
-            time.sleep(1)
+            supervisor.tick()  # a crashed process is started again; the others keep running
+            time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)
     except Exception as exc:
@@ -105,6 +108,21 @@ def _up_foreground(config: StackConfig) -> int:
     _state_path(config).unlink(missing_ok=True)
     print("stopped: nothing left running.")
     return 0
+
+
+def _state(stack: Stack, supervisor: Supervisor) -> dict:
+    """What `./mes status` and `./mes down` read: pids, ports and each process's restarts."""
+    state = stack.state()
+    supervision = supervisor.status()
+    for name, svc in state["services"].items():
+        svc.update(supervision.get(name, {}))
+    for store, pid in (
+        ("postgres", stack.postgres.pid() if stack.postgres else None),
+        ("redis", state["redis_pid"]),
+    ):
+        if store in supervision:
+            state[store] = {**supervision[store], "pid": pid}
+    return state
 
 
 def _print_demo_accounts_once(config: StackConfig) -> None:
@@ -187,14 +205,51 @@ def cmd_status(_args: argparse.Namespace) -> int:
     print(f"gateway {state['gateway_url']}  (supervisor pid {state['supervisor_pid']})")
     healthy = True
     for name, svc in state["services"].items():
-        try:
-            r = httpx.get(f"http://127.0.0.1:{svc['port']}/ready", timeout=2)
-            status = r.json().get("status", r.status_code)
-        except httpx.HTTPError as exc:
-            status = f"unreachable ({exc.__class__.__name__})"
+        if svc.get("state", "running") != "running":
+            status = svc["state"]  # restarting after a crash, or failed (a crash loop)
+        else:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{svc['port']}/ready", timeout=2)
+                status = r.json().get("status", r.status_code)
+            except httpx.HTTPError as exc:
+                status = f"unreachable ({exc.__class__.__name__})"
         healthy &= status == "ready"
-        print(f"  {name:<17} port {svc['port']:<6} pid {svc['pid']:<8} {status}")
+        restarts = svc.get("restarts", 0)
+        print(
+            f"  {name:<17} port {svc['port']:<6} pid {svc['pid']:<8} restarts {restarts:<3} "
+            f"{status}"
+        )
+    for store in ("postgres", "redis"):
+        info = state.get(store)
+        if info:  # embedded, supervised like the services
+            healthy &= info["state"] == "running"
+            print(
+                f"  {store:<17} {'':<11} pid {info.get('pid') or '-':<8} "
+                f"restarts {info['restarts']:<3} {info['state']}"
+            )
     return 0 if healthy else 1
+
+
+def cmd_restart(args: argparse.Namespace) -> int:
+    """Ask the supervisor to restart a process (also one it gave up on after a crash loop)."""
+    config = StackConfig.from_environment(ROOT)
+    state = _read_state(config)
+    if not state or not _alive(state.get("supervisor_pid")):
+        print("not running")
+        return 1
+    known = [*state["services"], *(s for s in ("postgres", "redis") if state.get(s))]
+    if args.name not in known:
+        print(f"unknown process {args.name!r}; one of: {', '.join(known)}", file=sys.stderr)
+        return 2
+    marker = retry_marker(_state_path(config).parent, args.name)
+    marker.touch()
+    for _ in range(300):  # the supervisor takes the request at its next tick
+        if not marker.exists():
+            print(f"{args.name}: restart requested (./mes status shows it)")
+            return 0
+        time.sleep(0.1)
+    print("the supervisor did not take the request", file=sys.stderr)
+    return 1
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -253,6 +308,11 @@ def main() -> int:
     sub.add_parser("status", help="show what runs and whether it is ready").set_defaults(
         func=cmd_status
     )
+    restart = sub.add_parser(
+        "restart", help="restart one process (also one left stopped after a crash loop)"
+    )
+    restart.add_argument("name", help="e.g. trace-service, gateway, redis")
+    restart.set_defaults(func=cmd_restart)
     test = sub.add_parser(
         "test", help="lint and run the whole test suite (extra args go to pytest)"
     )

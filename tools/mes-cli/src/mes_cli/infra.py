@@ -74,6 +74,14 @@ class EmbeddedPostgres:
         # pgserver's cleanup() does nothing with cleanup_mode=None: stop it ourselves.
         stop_postgres_dir(self.data_dir)
 
+    def pid(self) -> int | None:
+        """The postmaster's pid (from postmaster.pid), if one is running."""
+        pid = postmaster_pid(self.data_dir)
+        return pid if pid and _pid_alive(pid) else None
+
+    def running(self) -> bool:
+        return self.pid() is not None
+
     def crash(self) -> None:
         """Immediate shutdown (SIGQUIT): no checkpoint, crash recovery at the next start."""
         stop_postgres_dir(self.data_dir, signal.SIGQUIT)
@@ -91,6 +99,22 @@ def stop_postgres_dir(data_dir: Path, how: signal.Signals = signal.SIGINT) -> No
         for _ in range(200):
             os.kill(pid, 0)  # raises once the postmaster is gone
             time.sleep(0.05)
+
+
+def postmaster_pid(data_dir: Path) -> int | None:
+    with contextlib.suppress(ValueError, OSError, IndexError):
+        return int((data_dir / "postmaster.pid").read_text().splitlines()[0])
+    return None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by the pgserver user
+        return True
+    return True
 
 
 def _allow_traverse(path: Path) -> None:

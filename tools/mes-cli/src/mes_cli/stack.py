@@ -304,8 +304,14 @@ class Stack:
     # -- shutdown ------------------------------------------------------------------------
     def stop_service(self, name: str, timeout: float = 15.0) -> None:
         """Stop one process and forget it (start_gateway can start it again)."""
-        svc = self.services.pop(name, None)
-        if svc is None or svc.process.poll() is not None:
+        if name in self.services:
+            self.stop_process(name, timeout)
+            del self.services[name]
+
+    def stop_process(self, name: str, timeout: float = 15.0) -> None:
+        """SIGTERM one process and wait (SIGKILL after `timeout`); `respawn` starts it again."""
+        svc = self.services[name]
+        if svc.process.poll() is not None:
             return
         svc.process.send_signal(signal.SIGTERM)
         try:
