@@ -109,7 +109,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         algorithm=settings.jwt_algorithm,
-        access_minutes=settings.access_token_minutes,
+        access_minutes=settings.access_token_lifetime_minutes,
     )
     app.state.refresh_tokens = RefreshTokens(timedelta(days=settings.refresh_token_days))
     denylist = AccessDenylist(lambda: runtime.redis)

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from pydantic import Field
 from servicekit.settings import ServiceSettings
 
 
@@ -9,6 +10,8 @@ class GatewaySettings(ServiceSettings):
     jwt_private_key: str | None = None
     jwt_private_key_file: Path | None = None
     access_token_minutes: int = 15
+    # Overrides the minutes when set (tests of token expiry; never needed in production).
+    access_token_seconds: int | None = Field(default=None, gt=0)
     refresh_token_days: int = 7
 
     admin_username: str | None = None
@@ -28,6 +31,12 @@ class GatewaySettings(ServiceSettings):
     max_upload_bytes: int = 268_435_456
     # The built web dashboard served at / (default: clients/dashboard/dist; "" turns it off).
     dashboard_dir: str | None = None
+
+    @property
+    def access_token_lifetime_minutes(self) -> float:
+        if self.access_token_seconds:
+            return self.access_token_seconds / 60
+        return float(self.access_token_minutes)
 
     def private_key_pem(self) -> str | None:
         if self.jwt_private_key:
