@@ -52,9 +52,9 @@ def test_the_gateway_request_id_is_the_service_correlation_id(admin: Client, man
     lot = r.json()["data"]["lot_number"]
 
     def created() -> dict | None:
-        items = admin.get(
-            "/api/v1/audit", params={"entity_type": "lot", "entity_id": lot}
-        ).json()["data"]["items"]
+        items = admin.get("/api/v1/audit", params={"entity_type": "lot", "entity_id": lot}).json()[
+            "data"
+        ]["items"]
         return items[0] if items else None
 
     entry = eventually(created, what="the LOT's audit entry")

@@ -29,6 +29,10 @@ class GatewaySettings(ServiceSettings):
     # The gateway faces clients: believe X-Forwarded-For only from proxies named here.
     trusted_proxies: str = ""
     max_upload_bytes: int = 268_435_456
+    # Audit anchor (ADR 0010): checkpoints after every recorded batch and this often, to
+    # the Redis stream and, when set, to this file (a volume the database's owner cannot write).
+    audit_checkpoint_seconds: float = Field(default=5.0, gt=0)
+    audit_anchor_file: Path | None = None
     # The built web dashboard served at / (default: clients/dashboard/dist; "" turns it off).
     dashboard_dir: str | None = None
 
