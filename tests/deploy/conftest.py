@@ -14,6 +14,7 @@ import httpx
 import pytest
 from mes_cli.infra import free_port
 from mes_cli.pytest_plugin import running_stack
+from mes_cli.signin import signed_in
 from mes_cli.stack import Stack, parse_replicas
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,13 +44,11 @@ def low_free_port(span: int = 20) -> int:
 
 
 class Api:
-    """A signed-in user of the public API."""
+    """A signed-in user of the public API (token refreshed before it expires and on
+    TOKEN_EXPIRED: the session's fixtures outlive an access token on a slow machine)."""
 
     def __init__(self, base_url: str, username: str, password: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=30)
-        r = self.http.post("/api/v1/auth/login", json={"username": username, "password": password})
-        assert r.status_code == 200, r.text
-        self.http.headers["Authorization"] = f"Bearer {r.json()['data']['access_token']}"
+        self.http = signed_in(base_url, username, password)
 
     @classmethod
     def with_headers(cls, base_url: str, headers: dict[str, str]) -> Api:

@@ -21,6 +21,8 @@ import asyncpg
 import pytest
 from firmware_service.app import build_app as build_firmware_app
 from firmware_service.settings import FirmwareSettings
+from gateway.app import build_app as build_gateway_app
+from gateway.settings import GatewaySettings
 from mes_cli.backup import (
     MANIFEST,
     BackupError,
@@ -178,6 +180,17 @@ def traced_lot(ops_stack: Stack, ops_manager: Api, ops_worker: Api, ops_firmware
     return lot
 
 
+def _anchored_tip(admin: Api) -> int:
+    """The audit chain's newest row, once it is intact and anchored."""
+
+    def anchored() -> int | None:
+        data = admin.get("/api/v1/audit/verify").json()["data"]
+        tip, anchor = data["tip"], data["anchor"]
+        return tip["seq"] if data["valid"] and anchor and anchor["seq"] == tip["seq"] else None
+
+    return eventually(anchored, timeout=30, what="the audit chain anchored")
+
+
 async def _quiet(url: str) -> bool:
     """Every outbox row published (so every event is out and, below, applied)."""
     conn = await asyncpg.connect(_dsn(url))
@@ -240,6 +253,27 @@ def test_full_and_incremental_backup_restore_after_a_wipe(
     assert incremental.returncode == 0, incremental.stderr
     assert [b["kind"] for b in list_backups(tmp_path / "backups")] == ["full", "incremental"]
 
+    # Audited after the backup, and anchored outside the database: the restore takes these
+    # rows back, the audit anchor (Redis, the file) does not.
+    admin = Api(ops_stack.gateway_url, "admin", "demo-admin-1234")
+    backed_up = _anchored_tip(admin)
+    username = f"after-backup-{os.getpid()}"
+    created = admin.post(
+        "/api/v1/users",
+        json={
+            "username": username,
+            "password": "a-long-password-1",
+            "role": "viewer",
+            "display_name": "After the backup",
+        },
+    )
+    assert created.status_code == 201, created.text
+    lost = eventually(
+        lambda: (tip := _anchored_tip(admin)) > backed_up and tip,
+        timeout=30,
+        what="the new audit row anchored",
+    )
+
     latest = find_backup(tmp_path / "backups", "latest")
     manifest = json.loads((latest / MANIFEST).read_text())
     assert manifest["kind"] == "incremental" and manifest["base"].endswith("-full")
@@ -282,6 +316,15 @@ def test_full_and_incremental_backup_restore_after_a_wipe(
         "jwt_public_key": jwt_keys.public_pem,
         "env": "dev",
     }
+    keys = ops_stack.config.data_dir / "keys"
+    gateway_app = build_gateway_app(
+        GatewaySettings(
+            **{**settings, "jwt_public_key": (keys / "jwt_ed25519.pub").read_text()},
+            jwt_private_key_file=keys / "jwt_ed25519.pem",
+            audit_anchor_file=ops_stack.config.data_dir / "audit" / "anchor.json",
+            dashboard_dir="",
+        )
+    )
     trace_app = build_trace_app(TraceSettings(**settings))
     firmware_app = build_firmware_app(
         FirmwareSettings(**settings, data_dir=ops_stack.config.data_dir)
@@ -294,6 +337,22 @@ def test_full_and_incremental_backup_restore_after_a_wipe(
         download = firmware.get(f"/api/v1/firmware/download/{DEMO_FIRMWARE_VERSION}")
         assert download.status_code == 200
         assert hashlib.md5(download.content).hexdigest() == firmware_md5
+
+    # The audit chain: intact as restored, but shorter than its anchor (the rows audited after
+    # the backup are gone): reported as a cut tail until an admin acknowledges the restore.
+    with serve_app(gateway_app) as gateway_url:
+        admin = Api(gateway_url, "admin", "demo-admin-1234")
+        data = admin.get("/api/v1/audit/verify").json()["data"]
+        assert data["valid"] is False and data["reason"] == "cut tail", data
+        assert data["rows_checked"] == backed_up
+        assert (data["tail"]["missing_from_seq"], data["tail"]["missing_to_seq"]) == (
+            backed_up + 1,
+            lost,
+        )
+        r = admin.post("/api/v1/audit/anchor", json={"reason": f"restored {manifest['name']}"})
+        assert r.status_code == 200, r.text
+        data = admin.get("/api/v1/audit/verify").json()["data"]
+        assert data["valid"] is True and data["anchor"]["kind"] == "reanchor", data
 
 
 def test_a_damaged_backup_is_refused_before_anything_changes(ops_stack: Stack, tmp_path: Path):

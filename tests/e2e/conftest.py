@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from mes_cli.pytest_plugin import eventually, running_stack, streams_consumed
+from mes_cli.signin import TokenAuth
 from mes_cli.stack import Stack
 
 STACK_ENV = {
@@ -28,14 +29,19 @@ def stack(pg_url: str, redis_url: str) -> Iterator[Stack]:
 
 
 class Client:
-    """A signed-in user of the public API."""
+    """A signed-in user of the public API whose token is refreshed before it expires (and
+    on TOKEN_EXPIRED), so a session-long fixture never depends on the suite's speed."""
 
     def __init__(self, base_url: str, username: str, password: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=30)
-        r = self.http.post("/api/v1/auth/login", json={"username": username, "password": password})
-        assert r.status_code == 200, r.text
-        self.user = r.json()["data"]["user"]
-        self.http.headers["Authorization"] = f"Bearer {r.json()['data']['access_token']}"
+        self.auth = TokenAuth(base_url, username, password)
+        self.http = self.auth.attach(httpx.Client(base_url=base_url, timeout=30))
+        self.user = self.auth.data["user"]
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The client's headers, with a current `Authorization` (for requests made elsewhere)."""
+        self.auth.token()
+        return self.http.headers
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.http, name)

@@ -114,7 +114,7 @@ def test_process_completed_reaches_a_dashboard_within_a_second_and_resume_works(
         "lot_number"
     ]
     eventually(lambda: worker.get(f"/api/v1/process/lots/{lot}").status_code == 200)
-    token = viewer.http.headers["Authorization"].removeprefix("Bearer ")
+    token = viewer.headers["Authorization"].removeprefix("Bearer ")
 
     with sse(gateway, token) as events:
         committed = _start_and_complete(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from mes_cli.signin import TokenAuth
 
 RBAC_DOC = Path(__file__).resolve().parents[2] / "docs" / "rbac.md"
 ROLES = ("admin", "production_manager", "quality_manager", "worker", "viewer")
@@ -55,14 +56,9 @@ def concrete(path: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def tokens(gateway: str) -> dict[str, str]:
-    out = {}
-    for role, (user, password) in ACCOUNTS.items():
-        r = httpx.post(
-            gateway + "/api/v1/auth/login", json={"username": user, "password": password}
-        )
-        out[role] = r.json()["data"]["access_token"]
-    return out
+def tokens(gateway: str) -> dict[str, TokenAuth]:
+    """One sign-in per role for the whole matrix, its token renewed as the module runs."""
+    return {role: TokenAuth(gateway, *account) for role, account in ACCOUNTS.items()}
 
 
 def test_the_matrix_is_complete(gateway: str):
@@ -80,11 +76,11 @@ def test_the_matrix_is_complete(gateway: str):
     ("method", "path", "allowed"), matrix(), ids=lambda v: v if isinstance(v, str) else ""
 )
 def test_each_role_gets_what_the_matrix_says(
-    gateway: str, tokens: dict[str, str], method: str, path: str, allowed: dict[str, bool]
+    gateway: str, tokens: dict[str, TokenAuth], method: str, path: str, allowed: dict[str, bool]
 ):
     url = gateway + concrete(path)
     for role in ROLES:
-        headers = {"Authorization": f"Bearer {tokens[role]}"}
+        headers = {"Authorization": f"Bearer {tokens[role].token()}"}
         if path == "/api/v1/auth/logout":
             # Signing out kills the token: use a throwaway sign-in for this row.
             user, password = ACCOUNTS[role]

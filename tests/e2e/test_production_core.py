@@ -49,7 +49,7 @@ def test_lot_number_format_and_daily_sequence(manager: Client):  # TC-LOT-001, T
 
 
 def test_fifty_simultaneous_creates_get_fifty_consecutive_numbers(gateway: str, manager: Client):
-    token = manager.http.headers["Authorization"]
+    token = manager.headers["Authorization"]
 
     def create(_: int) -> httpx.Response:
         return httpx.post(

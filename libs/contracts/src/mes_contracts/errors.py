@@ -59,6 +59,8 @@ class ErrorCode(StrEnum):
     CONFLICT = "CONFLICT"
     USER_EXISTS = "USER_EXISTS"
     USER_NOT_FOUND = "USER_NOT_FOUND"
+    AUDIT_CHAIN_BROKEN = "AUDIT_CHAIN_BROKEN"
+    AUDIT_ANCHOR_INTACT = "AUDIT_ANCHOR_INTACT"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     RANGE_NOT_SATISFIABLE = "RANGE_NOT_SATISFIABLE"
@@ -157,6 +159,16 @@ ERROR_INFO: dict[ErrorCode, tuple[int, str, str]] = {
     E.CONFLICT: (409, "Conflict with the current state", "현재 상태와 충돌합니다"),
     E.USER_EXISTS: (409, "The user already exists", "이미 존재하는 사용자입니다"),
     E.USER_NOT_FOUND: (404, "User not found", "사용자가 존재하지 않습니다"),
+    E.AUDIT_CHAIN_BROKEN: (
+        409,
+        "The audit chain is broken; re-anchoring cannot cover an edited or missing row",
+        "감사 로그 체인이 손상되어 재고정할 수 없습니다",
+    ),
+    E.AUDIT_ANCHOR_INTACT: (
+        409,
+        "The audit chain matches its anchor; there is nothing to acknowledge",
+        "감사 로그 체인이 고정점과 일치하여 재고정할 필요가 없습니다",
+    ),
     E.PAYLOAD_TOO_LARGE: (413, "Payload too large", "요청 크기가 너무 큽니다"),
     E.UNSUPPORTED_MEDIA_TYPE: (415, "Unsupported media type", "지원하지 않는 형식입니다"),
     E.RANGE_NOT_SATISFIABLE: (416, "Range not satisfiable", "요청한 범위가 올바르지 않습니다"),

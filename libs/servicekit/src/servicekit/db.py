@@ -7,7 +7,7 @@ statement's CPU under load. Handlers still call the argument `session` (the unit
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy import MetaData, text
@@ -27,6 +27,27 @@ def schema_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
+_AFTER_COMMIT = "servicekit.after_commit"
+
+
+def after_commit(connection: AsyncConnection, callback: Callable[[], None]) -> None:
+    """Call `callback` once the transaction of `connection` (a `Database.transaction()`)
+    has committed; never if it rolls back. Registering the same callback twice calls it once."""
+    callbacks = connection.info.setdefault(_AFTER_COMMIT, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
+
+
+def _take_callbacks(connection: AsyncConnection) -> list[Callable[[], None]]:
+    # `info` belongs to the pooled DBAPI connection: callbacks must not outlive this
+    # transaction. A connection lost mid-transaction may refuse even this: its error, not
+    # ours, is the one to raise.
+    try:
+        return connection.info.pop(_AFTER_COMMIT, [])
+    except Exception:
+        return []
+
+
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> None:
         self.engine: AsyncEngine = create_async_engine(
@@ -40,7 +61,12 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A connection inside one transaction: commit on success, roll back on error."""
         async with self.engine.begin() as connection:
-            yield connection
+            try:
+                yield connection
+            finally:
+                callbacks = _take_callbacks(connection)
+        for callback in callbacks:
+            callback()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -106,7 +106,11 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 status_holder["started"] = True
-                message.setdefault("headers", [])
+                # Exactly one X-Request-ID: ours replaces any the app set (the gateway's
+                # proxy copies the service's, which is the id the gateway passed upstream).
+                message["headers"] = [
+                    h for h in message.get("headers", []) if h[0].lower() != b"x-request-id"
+                ]
                 message["headers"].append((b"x-request-id", request_id.encode()))
                 present = {k.lower() for k, _ in message["headers"]}
                 message["headers"].extend(h for h in _SECURITY_HEADER_BYTES if h[0] not in present)

@@ -7,14 +7,17 @@ from datetime import timedelta
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from mes_contracts.envelope import Actor
+from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.roles import Role
 from servicekit.auth import parse_networks
+from servicekit.db import after_commit
 from servicekit.logging import get_logger
 from servicekit.runtime import ServiceRuntime, create_service_app
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import api, audit, audit_api, auth_api, live, static, users_api
 from . import users as user_store
+from .audit_anchor import AnchorKey, AnchorStore, AuditAnchor
 from .models import SCHEMA, metadata
 from .openapi import CombinedOpenApi
 from .proxy import UpstreamProxy
@@ -81,8 +84,23 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     if private_key is None:
         raise RuntimeError("MES_JWT_PRIVATE_KEY(_FILE) is required: the gateway signs tokens")
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
+    anchor = AuditAnchor(
+        lambda: runtime.db,
+        AnchorStore(lambda: runtime.redis, AnchorKey(private_key), settings.audit_anchor_file),
+        settings.audit_checkpoint_seconds,
+    )
+
+    async def record_audited(session: AsyncConnection, event: Envelope) -> None:
+        await audit.record(session, event)
+        after_commit(session, anchor.wake)  # one checkpoint per batch, after it commits
+
     for stream in audit.AUDITED_STREAMS:
-        runtime.consumers.add(stream, audit.record)
+        runtime.consumers.add(stream, record_audited)
+
+    async def on_startup(runtime: ServiceRuntime) -> None:
+        await _seed_accounts(runtime)
+        runtime.run_in_background(anchor.run, "audit-anchor")
+
     services = ServiceMap(settings)
     limiter = RateLimiter(lambda: runtime.redis)
     app = create_service_app(
@@ -90,7 +108,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         title="Withforce MES gateway",
         routers=[auth_api.router, users_api.router, audit_api.router, live.router, api.router],
         body_limits={"/api/v1/firmware": settings.max_upload_bytes},
-        on_startup=_seed_accounts,
+        on_startup=on_startup,
         own_docs=False,
         middleware=[
             (
@@ -109,13 +127,14 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         algorithm=settings.jwt_algorithm,
-        access_minutes=settings.access_token_minutes,
+        access_minutes=settings.access_token_lifetime_minutes,
     )
     app.state.refresh_tokens = RefreshTokens(timedelta(days=settings.refresh_token_days))
     denylist = AccessDenylist(lambda: runtime.redis)
     app.state.denylist = denylist
     app.state.token_revoked = denylist.is_revoked
     app.state.proxy = UpstreamProxy(settings, services)
+    app.state.audit_anchor = anchor
     combined = CombinedOpenApi(app, services)
 
     @app.get("/openapi.json", include_in_schema=False)

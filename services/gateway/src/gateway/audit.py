@@ -212,11 +212,13 @@ async def record(session: AsyncConnection, event: Envelope) -> None:
     )
 
 
-async def verify_chain(session: AsyncConnection, batch: int = 5000) -> dict[str, Any]:
-    """Recompute every hash in order; report the first row that does not match."""
-    expected_prev = GENESIS_HASH
+async def verify_chain(
+    session: AsyncConnection, batch: int = 5000, after: tuple[int, str] = (0, GENESIS_HASH)
+) -> dict[str, Any]:
+    """Recompute every hash in order (from the row after `after`, a known good (seq, hash));
+    report the first row that does not match, and the tip reached."""
+    last_seq, expected_prev = after
     checked = 0
-    last_seq = 0
     while True:
         rows = (
             await session.execute(
@@ -227,7 +229,12 @@ async def verify_chain(session: AsyncConnection, batch: int = 5000) -> dict[str,
             )
         ).all()
         if not rows:
-            return {"valid": True, "rows_checked": checked, "first_broken_seq": None}
+            return {
+                "valid": True,
+                "rows_checked": checked,
+                "first_broken_seq": None,
+                "tip": {"seq": last_seq, "hash": expected_prev},
+            }
         for r in rows:
             row = dict(r._mapping)
             if (
@@ -241,7 +248,27 @@ async def verify_chain(session: AsyncConnection, batch: int = 5000) -> dict[str,
                     "rows_checked": checked,
                     "first_broken_seq": last_seq + 1,
                     "reason": reason,
+                    "tip": None,
                 }
             expected_prev = row["hash"]
             last_seq = row["seq"]
             checked += 1
+
+
+async def hash_at(session: AsyncConnection, seq: int) -> str | None:
+    """The stored hash of row `seq` (seq 0 is the genesis)."""
+    if seq == 0:
+        return GENESIS_HASH
+    return (
+        await session.execute(select(audit_log.c.hash).where(audit_log.c.seq == seq))
+    ).scalar_one_or_none()
+
+
+async def newest_row(session: AsyncConnection) -> tuple[int, str]:
+    """(seq, hash) of the chain's last row, (0, genesis) when it is empty."""
+    tip = (
+        await session.execute(
+            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        )
+    ).first()
+    return (tip.seq, tip.hash) if tip else (0, GENESIS_HASH)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.roles import ADMINS
+from pydantic import BaseModel, ConfigDict, Field
 from servicekit.auth import Principal, require_roles
 from sqlalchemy import func, select
 
@@ -88,13 +90,52 @@ async def list_audit(
 
 @router.get("/verify")
 async def verify(request: Request, _: Admin) -> dict[str, Any]:
+    """The hash chain row by row, and its tail against the anchor (ADR 0010)."""
     async with request.app.state.runtime.db.transaction() as session:
         result = await verify_chain(session)
+        result.update(await request.app.state.audit_anchor.report(session))
+    tail, forged = result["tail"], result["forged_checkpoints"]
+    if result["valid"] and tail:
+        result["first_broken_seq"] = tail["missing_from_seq"]
+        result["reason"] = "cut tail" if tail["state"] == "cut" else "tail rewritten"
+    elif result["valid"] and forged:
+        result["reason"] = "forged checkpoint"
+    result["valid"] = result["valid"] and not tail and not forged
     return {
         "status": "success",
         "message": "OK" if result["valid"] else "audit chain broken",
         "data": result,
     }
+
+
+class ReanchorRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    reason: str = Field(min_length=3, max_length=500)
+
+
+@router.post("/anchor")
+async def reanchor(request: Request, principal: Admin, body: ReanchorRequest) -> dict[str, Any]:
+    """Acknowledge what /verify reports about the anchor (a restored backup's missing tail,
+    a forged checkpoint, a new signing key) by anchoring the chain as it is now, which must
+    be intact from its first row. Recorded as a signed checkpoint and a security event."""
+    result = await request.app.state.audit_anchor.reanchor(principal.user_id, body.reason)
+    acknowledged = result["acknowledged"]
+    detail = json.dumps(
+        {"reason": body.reason, "seq": result["anchor"]["seq"], **acknowledged},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    async with request.app.state.runtime.db.transaction() as session:
+        await session.execute(
+            auth_events.insert().values(
+                username=principal.user_id,
+                action="audit_reanchor",
+                outcome="ok",
+                source_ip=principal.source_ip,
+                detail=detail,
+            )
+        )
+    return {"status": "success", "message": "audit chain re-anchored", "data": result}
 
 
 @router.get("/auth-events")

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from pydantic import Field
 from servicekit.settings import ServiceSettings
 
 
@@ -9,6 +10,8 @@ class GatewaySettings(ServiceSettings):
     jwt_private_key: str | None = None
     jwt_private_key_file: Path | None = None
     access_token_minutes: int = 15
+    # Overrides the minutes when set (tests of token expiry; never needed in production).
+    access_token_seconds: int | None = Field(default=None, gt=0)
     refresh_token_days: int = 7
 
     admin_username: str | None = None
@@ -26,8 +29,18 @@ class GatewaySettings(ServiceSettings):
     # The gateway faces clients: believe X-Forwarded-For only from proxies named here.
     trusted_proxies: str = ""
     max_upload_bytes: int = 268_435_456
+    # Audit anchor (ADR 0010): checkpoints after every recorded batch and this often, to
+    # the Redis stream and, when set, to this file (a volume the database's owner cannot write).
+    audit_checkpoint_seconds: float = Field(default=5.0, gt=0)
+    audit_anchor_file: Path | None = None
     # The built web dashboard served at / (default: clients/dashboard/dist; "" turns it off).
     dashboard_dir: str | None = None
+
+    @property
+    def access_token_lifetime_minutes(self) -> float:
+        if self.access_token_seconds:
+            return self.access_token_seconds / 60
+        return float(self.access_token_minutes)
 
     def private_key_pem(self) -> str | None:
         if self.jwt_private_key:

@@ -31,7 +31,7 @@ class TokenIssuer:
         issuer: str,
         audience: str,
         algorithm: str,
-        access_minutes: int,
+        access_minutes: float,
     ) -> None:
         self.private_key = private_key_pem
         self.issuer = issuer

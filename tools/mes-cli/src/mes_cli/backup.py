@@ -580,7 +580,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
     print(
         f"restored {manifest['name']}: schemas {', '.join(manifest['database']['schemas'])}, "
         f"{len(manifest['firmware']['files'])} firmware file(s). Run the migrations "
-        "(./mes up does) if this release is newer than the backup."
+        "(./mes up does) if this release is newer than the backup. If anything was audited "
+        "after this backup, GET /api/v1/audit/verify reports that cut tail until an admin "
+        "re-anchors the audit chain (POST /api/v1/audit/anchor, docs/operations.md)."
     )
     return 0
 

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import httpx
 from mes_contracts.routing import DEFAULT_ROUTING
 
+from .signin import TokenAuth
+
 KST = ZoneInfo("Asia/Seoul")
 DEMO_FIRMWARE_VERSION = "v1.0.0"
 
@@ -67,21 +69,24 @@ def process_data_for(process_id: str, lot: str, now: datetime) -> dict[str, Any]
 
 class Api:
     def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
         self.http = httpx.Client(base_url=base_url, timeout=30)
-        self.token: str | None = None
+        self.auth: TokenAuth | None = None
 
     def login(self, username: str, password: str) -> dict[str, Any]:
-        data = self.call(
-            "POST", "/api/v1/auth/login", json={"username": username, "password": password}
-        )
-        self.token = data["access_token"]
-        return data["user"]
+        """Sign in; the token is refreshed from then on (long runs outlive it)."""
+        self.auth = TokenAuth(self.base_url, username, password)
+        self.auth.attach(self.http)
+        return self.auth.data["user"]
+
+    @property
+    def token(self) -> str | None:
+        return self.auth.token() if self.auth else None
 
     def call(
         self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201), **kwargs: Any
     ) -> Any:
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        r = self.http.request(method, path, headers=headers, **kwargs)
+        r = self.http.request(method, path, **kwargs)
         if r.status_code not in ok:
             raise RuntimeError(f"{method} {path} → {r.status_code}: {r.text}")
         return r.json().get("data")

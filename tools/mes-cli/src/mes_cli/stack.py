@@ -194,6 +194,9 @@ class Stack:
             **{spec.url_env: self.services[spec.name].url for spec in SERVICES if spec.url_env},
             "MES_JWT_PRIVATE_KEY_FILE": private_key,
             "MES_SEED_DEMO_USERS": "true" if self.config.seed_demo_users else "false",
+            # The audit chain's head is also anchored here (ADR 0010), beside the keys.
+            "MES_AUDIT_ANCHOR_FILE": base_env.get("MES_AUDIT_ANCHOR_FILE")
+            or str(self.config.data_dir / "audit" / "anchor.json"),
         }
 
     def _spawn(
