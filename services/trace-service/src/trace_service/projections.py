@@ -208,7 +208,9 @@ class Projector:
             "worker_id": d["worker_id"],
             "start_time": start,
             "start_day": self._day(start),
-            "started_at": _t(d["recorded_at"]),
+            # A completion carries its start's acceptance time (ADR 0008); older ones
+            # only their own, which the start event corrects.
+            "started_at": _t(d.get("started_at") or d["recorded_at"]),
         }
 
     async def process_started(self, session: AsyncConnection, event: Envelope) -> None:
