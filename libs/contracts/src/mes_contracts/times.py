@@ -51,7 +51,7 @@ def _parse(value: Any) -> Any:
             "datetime_format", "expected {expected}", {"expected": _FORMAT_HINT}
         )
     try:
-        return datetime.fromisoformat(value)
+        return datetime.fromisoformat(value.upper())  # RFC 3339 allows a lower-case t/z
     except ValueError as exc:
         raise PydanticCustomError(
             "datetime_format", "not a valid date-time: {reason}", {"reason": str(exc)}
