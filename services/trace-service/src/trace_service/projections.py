@@ -217,7 +217,7 @@ class Projector:
         values = self._record_base(event.data)
         stmt = insert(process_records).values(**values)
         # The start event is the authority on the start; a completion that arrived first
-        # only filled it provisionally (with the station's reported start).
+        # filled it from the start facts it carries (older completions: their own).
         await session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["work_order_id"],
