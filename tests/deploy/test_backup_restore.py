@@ -34,6 +34,7 @@ from mes_cli.backup import (
 from mes_cli.demo import DEMO_FIRMWARE_VERSION, process_data_for
 from mes_cli.pytest_plugin import eventually, serve_app, streams_consumed
 from mes_cli.stack import Stack
+from mes_contracts.routing import step_for
 from trace_service.app import TraceSettings
 from trace_service.app import build_app as build_trace_app
 
@@ -52,7 +53,7 @@ def _run_process(worker: Api, lot: str, process_id: str, data: dict | None = Non
     start = {
         "lot_number": lot,
         "process_id": process_id,
-        "process_name": process_id,
+        "process_name": step_for(process_id).name_ko,
         "worker_id": "W001",
         "start_time": at.isoformat(),
     }

@@ -15,6 +15,9 @@ from mes_contracts.reference_data import station_files_dir
 from .conftest import Client
 
 KST = ZoneInfo("Asia/Seoul")
+#: How long a step takes in these tests: started about now, a completion may not be
+#: more than the allowed clock skew (5 minutes) ahead of the MES clock (ADR 0008).
+TAKES = timedelta(seconds=30)
 NAMES = {
     "PROC-001": "레이저 마킹",
     "PROC-002": "LMA 조립",
@@ -52,7 +55,7 @@ def complete_body(
 ) -> dict:
     return {
         **start_body(lot, process_id, at, worker_id),
-        "complete_time": (at + timedelta(minutes=10)).isoformat(timespec="seconds"),
+        "complete_time": (at + TAKES).isoformat(timespec="seconds"),
         "process_data": process_data_for(process_id, lot, at) if data is None else data,
     }
 

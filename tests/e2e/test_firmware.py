@@ -11,7 +11,7 @@ import hashlib
 import http.client
 import json
 import random
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -150,7 +150,7 @@ def test_release_reaches_proc_004_downloads_resume_and_rollback_restores(
     assert r.status_code == 200, r.text
     assert r.json()["data"]["released"]["version"] == old
     eventually(lambda: _consumed(stack, "firmware.rolled_back", old))
-    again = _start_proc_004(worker, lot, at + timedelta(minutes=30))["firmware_info"]
+    again = _start_proc_004(worker, lot, datetime.now(KST).replace(microsecond=0))["firmware_info"]
     assert again["version"] == old
     assert again["md5_hash"] == hashlib.md5(old_bin).hexdigest()
     history = admin.get("/api/v1/firmware/releases", params={"version": new}).json()["data"]

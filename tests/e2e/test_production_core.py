@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -202,7 +203,7 @@ def test_serials_are_allocated_at_label_printing_start(
     )
     r = worker.post("/api/v1/process/complete", json=failed)
     assert r.status_code == 200 and r.json()["data"]["result"] == "FAIL"
-    at2 = at + timedelta(minutes=20)
+    at2 = datetime.now(KST).replace(microsecond=0)
     assert (
         worker.post("/api/v1/process/start", json=start_body(lot, "PROC-007", at2)).status_code
         == 200
@@ -362,19 +363,20 @@ def test_worker_and_times_are_stored_to_the_second(
     manager: Client, worker: Client
 ):  # TC-PROC-007/008
     lot = new_lot(manager, worker)
-    start = datetime(2026, 1, 5, 9, 0, 7, tzinfo=KST)
+    # Times near the MES clock (ADR 0008), in another offset than the server's.
+    start = datetime.now(ZoneInfo("America/New_York")).replace(microsecond=0)
     assert (
         worker.post("/api/v1/process/start", json=start_body(lot, "PROC-001", start)).status_code
         == 200
     )
     body = complete_body(lot, "PROC-001", start)
-    body["complete_time"] = "2026-01-05T09:15:41+09:00"
+    body["complete_time"] = (start + timedelta(seconds=41)).isoformat()
     assert worker.post("/api/v1/process/complete", json=body).status_code == 200
     history = worker.get(f"/api/v1/process/lots/{lot}").json()["data"]["processes"]
     [attempt] = history[0]["attempts"]
     assert attempt["worker_id"] == "W001" and attempt["complete_worker_id"] == "W001"
-    assert attempt["start_time"] == "2026-01-05T09:00:07+09:00"
-    assert attempt["complete_time"] == "2026-01-05T09:15:41+09:00"
+    assert attempt["start_time"] == start.isoformat()
+    assert attempt["complete_time"] == body["complete_time"]
 
 
 def test_naive_times_are_refused(manager: Client, worker: Client):

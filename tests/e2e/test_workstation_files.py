@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from mes_contracts.reference_data import station_files_dir
 
 from .conftest import Client
-from .production import KST, new_lot, run_through, start_body
+from .production import KST, TAKES, new_lot, run_through, start_body
 from .workstation_support import (
     completion_name,
     history,
@@ -30,6 +30,17 @@ def reference(prefix: str) -> tuple[str, bytes]:
     """(name without the `prefix__`, bytes) of an invalid reference file."""
     [path] = [p for p in (station_files_dir() / "invalid").iterdir() if p.name.startswith(prefix)]
     return path.name.split("__", 1)[1], path.read_bytes()
+
+
+def recent(raw: bytes, start: datetime) -> bytes:
+    """The reference file's start and completion moved to `start` (the MES refuses times
+    far from its clock, ADR 0008)."""
+    for old, new in (
+        (b"2025-11-10T09:00:00+09:00", start),
+        (b"2025-11-10T09:15:00+09:00", start + TAKES),
+    ):
+        raw = raw.replace(old, new.isoformat().encode())
+    return raw
 
 
 def sidecar(folder: Path, name: str) -> dict:
@@ -56,11 +67,13 @@ def test_reference_files_end_in_the_right_folder_with_their_reason(
         (pending / name).write_bytes(raw)
     name, raw = reference("defect-is-valid-but-FAIL")
     fail_name = name.replace(REFERENCE_LOT, fail_lot)
-    (pending / fail_name).write_bytes(raw.replace(REFERENCE_LOT.encode(), fail_lot.encode()))
+    (pending / fail_name).write_bytes(
+        recent(raw, now).replace(REFERENCE_LOT.encode(), fail_lot.encode())
+    )
     name, raw = reference("cp949-encoded")
     cp949_name, cp949_raw = (
         name.replace(REFERENCE_LOT, cp949_lot),
-        raw.replace(REFERENCE_LOT.encode(), cp949_lot.encode()),
+        recent(raw, now).replace(REFERENCE_LOT.encode(), cp949_lot.encode()),
     )
     (pending / cp949_name).write_bytes(cp949_raw)
     write_completion(pending, unstarted_lot, "PROC-001", now)  # valid, but never started
@@ -122,7 +135,7 @@ def test_a_file_is_taken_only_once_completely_written(
     gateway: str, manager: Client, worker: Client, tmp_path: Path
 ) -> None:
     lot = new_lot(manager, worker)
-    at = datetime.now(KST).replace(microsecond=0) - timedelta(minutes=30)
+    at = datetime.now(KST).replace(microsecond=0)
     r = worker.post("/api/v1/process/start", json=start_body(lot, "PROC-001", at))
     assert r.status_code == 200, r.text
     settings = station_settings(tmp_path / "work", gateway)

@@ -4,7 +4,7 @@ comes back (issue #8): nothing lost, nothing recorded twice, order kept."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from mes_cli.pytest_plugin import eventually
 from mes_cli.stack import Stack
@@ -13,7 +13,7 @@ from mes_workstation.offline_queue import OfflineQueue
 from mes_workstation.station import Station
 
 from .conftest import Client
-from .production import KST, start_body
+from .production import KST, TAKES, start_body
 from .workstation_support import (
     Events,
     completion_name,
@@ -54,7 +54,7 @@ def test_fifty_completions_survive_a_gateway_outage_and_a_restart(
     stack: Stack, manager: Client, worker: Client, tmp_path
 ) -> None:
     with own_gateway(stack) as gateway:  # starts while the LOTs are prepared
-        at = datetime.now(KST).replace(microsecond=0) - timedelta(hours=1)
+        at = datetime.now(KST).replace(microsecond=0)
         lots = started_lots(manager, worker, 51, at)
         scanned_offline, lots = lots[-1], lots[:50]
         gateway.wait_ready()
@@ -109,7 +109,7 @@ def test_fifty_completions_survive_a_gateway_outage_and_a_restart(
     offline_start = history(worker, scanned_offline, "PROC-001")["attempts"][0]
     # Sent with the station's own UTC offset, as scanned (not when replayed).
     assert datetime.fromisoformat(offline_start["start_time"]).utcoffset() is not None
-    assert offline_start["complete_time"] == (late + timedelta(minutes=10)).isoformat()
+    assert offline_start["complete_time"] == (late + TAKES).isoformat()
 
     # The outage was real: items were deferred, the screen was told, and nothing failed.
     statuses = first_events.of(QueueStatus) + second_events.of(QueueStatus)

@@ -82,7 +82,7 @@ def main() -> None:
             "process_name": "레이저 마킹",
             "worker_id": "W001",
             "start_time": at.isoformat(),
-            "complete_time": (at + timedelta(minutes=12)).isoformat(),
+            "complete_time": (at + timedelta(seconds=30)).isoformat(),  # ADR 0008: near now
             "process_data": process_data_for("PROC-001", lot, at),
         }
         name = f"{lot}_PROC-001_{at:%Y%m%d%H%M%S}.json"

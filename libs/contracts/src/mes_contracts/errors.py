@@ -24,6 +24,9 @@ class ErrorCode(StrEnum):
     WORKER_NOT_FOUND = "WORKER_NOT_FOUND"
     PROCESS_NOT_STARTED = "PROCESS_NOT_STARTED"
     PROCESS_ALREADY_COMPLETED = "PROCESS_ALREADY_COMPLETED"
+    PROCESS_NAME_MISMATCH = "PROCESS_NAME_MISMATCH"
+    TIME_OUT_OF_RANGE = "TIME_OUT_OF_RANGE"
+    BEFORE_RECORDED_START = "BEFORE_RECORDED_START"
     VALIDATION_ERROR = "VALIDATION_ERROR"
     MISSING_REQUIRED_FIELD = "MISSING_REQUIRED_FIELD"
     INVALID_PROCESS_DATA = "INVALID_PROCESS_DATA"
@@ -32,6 +35,7 @@ class ErrorCode(StrEnum):
     LOT_CLOSED = "LOT_CLOSED"
     INVALID_STATUS_TRANSITION = "INVALID_STATUS_TRANSITION"
     SERIAL_NOT_FOUND = "SERIAL_NOT_FOUND"
+    SERIALS_NOT_ALLOCATED = "SERIALS_NOT_ALLOCATED"
     PRODUCT_MODEL_NOT_FOUND = "PRODUCT_MODEL_NOT_FOUND"
     PROCESS_NOT_FOUND = "PROCESS_NOT_FOUND"
     NO_RELEASED_FIRMWARE = "NO_RELEASED_FIRMWARE"
@@ -104,6 +108,21 @@ ERROR_INFO: dict[ErrorCode, tuple[int, str, str]] = {
         "The process is already completed with other data",
         "이미 다른 내용으로 완공된 공정입니다",
     ),
+    E.PROCESS_NAME_MISMATCH: (
+        400,
+        "The process name does not match the routing",
+        "공정명이 라우팅의 공정명과 일치하지 않습니다",
+    ),
+    E.TIME_OUT_OF_RANGE: (
+        400,
+        "A time is outside the accepted window",
+        "시각이 허용 범위를 벗어났습니다",
+    ),
+    E.BEFORE_RECORDED_START: (
+        409,
+        "A completion time is before the recorded start",
+        "완공 시각이 기록된 착공 시각보다 이릅니다",
+    ),
     E.VALIDATION_ERROR: (400, "Invalid request data", "요청 데이터가 올바르지 않습니다"),
     E.MISSING_REQUIRED_FIELD: (400, "A required field is missing", "필수 항목이 누락되었습니다"),
     E.INVALID_PROCESS_DATA: (400, "Invalid process data", "공정 데이터가 올바르지 않습니다"),
@@ -116,6 +135,11 @@ ERROR_INFO: dict[ErrorCode, tuple[int, str, str]] = {
         "허용되지 않는 상태 변경입니다",
     ),
     E.SERIAL_NOT_FOUND: (404, "Serial number not found", "시리얼 번호가 존재하지 않습니다"),
+    E.SERIALS_NOT_ALLOCATED: (
+        409,
+        "The LOT's serials are not allocated yet (label printing has not started)",
+        "LOT의 시리얼이 아직 발급되지 않았습니다 (라벨 프린팅 착공 전)",
+    ),
     E.PRODUCT_MODEL_NOT_FOUND: (404, "Product model not found", "제품 모델이 존재하지 않습니다"),
     E.PROCESS_NOT_FOUND: (404, "Process not found in the routing", "공정이 존재하지 않습니다"),
     E.NO_RELEASED_FIRMWARE: (409, "No firmware is released", "배포된 펌웨어가 없습니다"),

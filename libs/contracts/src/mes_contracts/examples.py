@@ -115,6 +115,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     ev.PROCESS_COMPLETED: {
         **_STEP,
+        "started_at": "2025-11-10T09:00:00.120000+09:00",
+        "reported_start_time": _STEP["start_time"],
         "complete_time": _T1,
         "result": "FAIL",
         "process_data": {

@@ -6,13 +6,13 @@ strings are accepted in any case and normalised to upper case.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, FiniteFloat
 
 from mes_contracts.identifiers import FirmwareVersion
 from mes_contracts.quality import ComponentLotNumber
+from mes_contracts.times import AwareTimestamp
 
 
 def _upper(value: Any) -> Any:
@@ -92,7 +92,7 @@ class PerformanceTestData(_StationData):
     test_results: list[ForceTestPoint] = Field(min_length=1)
     overall_result: PassFail
     test_duration_seconds: NonNegative
-    tested_at: datetime
+    tested_at: AwareTimestamp
 
 
 class LabelPrintingData(_StationData):
@@ -100,7 +100,7 @@ class LabelPrintingData(_StationData):
 
     label_printed: bool
     printer_id: str = Field(min_length=1, max_length=64)
-    print_time: datetime
+    print_time: AwareTimestamp
     barcode_verified: bool
 
 

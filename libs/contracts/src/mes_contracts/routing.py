@@ -6,6 +6,8 @@ seed it from here. Order is enforced by `sequence` (FR-PROC-003).
 
 from __future__ import annotations
 
+import unicodedata
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from mes_contracts.enums import ProcessLevel
@@ -121,3 +123,15 @@ def previous_step(
 
 def is_last_step(step: RoutingStep, routing: tuple[RoutingStep, ...] = DEFAULT_ROUTING) -> bool:
     return step.sequence == max(s.sequence for s in routing)
+
+
+def process_name_key(name: str) -> str:
+    """What two process names are compared on: Unicode form (NFKC), case and whitespace
+    do not count, so "LMA조립", "lma  조립" and "LMA 조립" are one name."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def process_name_matches(name: str, *routing_names: str) -> bool:
+    """True if `name` is one of the step's names (Korean or English, see process_name_key)."""
+    key = process_name_key(name)
+    return any(key == process_name_key(n) for n in routing_names if n)

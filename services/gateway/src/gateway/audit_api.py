@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.roles import ADMINS
+from mes_contracts.times import AwareTimestamp
 from pydantic import BaseModel, ConfigDict, Field
 from servicekit.auth import Principal, require_roles
 from sqlalchemy import func, select
@@ -51,8 +51,8 @@ async def list_audit(
     entity_id: Text64 = None,
     user_id: Text64 = None,
     action: Literal["create", "update", "delete"] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareTimestamp | None = None,
+    until: AwareTimestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:

@@ -218,21 +218,14 @@ async def add_replacement_serial(
 ) -> dict[str, Any]:
     svc = _svc(request)
     async with svc.rt.db.transaction() as session:
-        lot = await repo.get_lot(session, lot_number, for_update=True)
-        if lot is None:
-            raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
-        if lot["status"] == "CLOSED":
-            raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": lot_number})
-        rows = await svc.allocate_serials(
+        row = await svc.add_replacement_serial(
             session,
-            lot,
-            1,
+            lot_number,
+            reason=body.reason,
             actor=actor_of(principal),
-            reason="REPLACEMENT",
-            replacement_reason=body.reason,
             correlation_id=request.state.request_id,
         )
-    return _ok("시리얼이 추가되었습니다 (serial allocated)", _serial_view(rows[0]))
+    return _ok("시리얼이 추가되었습니다 (serial allocated)", _serial_view(row))
 
 
 @router.get("/serials/{serial_number}", tags=["serials"])

@@ -83,6 +83,8 @@ lot_processes = Table(
     Column("complete_time", DateTime(timezone=True)),
     Column("result", String(8)),
     Column("work_order_id", String(32)),
+    # When the MES accepted the start of work_order_id: orders attempts (NULL before 0003).
+    Column("started_at", DateTime(timezone=True)),
 )
 
 # Copy of each product model's routing, from process-service's routing.updated events.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -186,8 +186,23 @@ async def lot_process_rows(session: AsyncConnection, lot_number: str) -> list[di
     return [dict(r._mapping) for r in rows]
 
 
+def _later_attempt(excluded: Any) -> Any:
+    """The event is about a later attempt of the step than the row holds: ordered by when
+    the MES accepted each start (`started_at`), by the reported start for rows from
+    before that was recorded."""
+    row = lot_processes.c
+    return case(
+        (
+            and_(row.started_at.is_not(None), excluded.started_at.is_not(None)),
+            row.started_at < excluded.started_at,
+        ),
+        else_=row.start_time.is_(None) | (row.start_time < excluded.start_time),
+    )
+
+
 async def record_process_started(session: AsyncConnection, values: dict[str, Any]) -> None:
-    """Upsert that never moves a completed step back to IN_PROGRESS (events may arrive late)."""
+    """Upsert that never moves a completed step back to IN_PROGRESS (events may arrive late):
+    only a later attempt (another work order) replaces the row."""
     stmt = insert(lot_processes).values(status="IN_PROGRESS", **values)
     stmt = stmt.on_conflict_do_update(
         index_elements=["lot_number", "process_id"],
@@ -195,43 +210,48 @@ async def record_process_started(session: AsyncConnection, values: dict[str, Any
             "status": "IN_PROGRESS",
             "worker_id": stmt.excluded.worker_id,
             "start_time": stmt.excluded.start_time,
+            "started_at": stmt.excluded.started_at,
             "complete_time": None,
             "result": None,
             "work_order_id": stmt.excluded.work_order_id,
         },
         where=lot_processes.c.work_order_id.is_distinct_from(stmt.excluded.work_order_id)
-        & (
-            lot_processes.c.start_time.is_(None)
-            | (lot_processes.c.start_time < stmt.excluded.start_time)
-        ),
+        & _later_attempt(stmt.excluded),
     )
     await session.execute(stmt)
 
 
 async def record_process_completed(session: AsyncConnection, values: dict[str, Any]) -> None:
+    """The completion of the row's work order always applies (it carries the recorded
+    start, ADR 0008); one of another work order only if it is a later attempt."""
     stmt = insert(lot_processes).values(status="COMPLETED", **values)
+    row = lot_processes.c
     stmt = stmt.on_conflict_do_update(
         index_elements=["lot_number", "process_id"],
         set_={
             "status": "COMPLETED",
             "worker_id": stmt.excluded.worker_id,
             "start_time": stmt.excluded.start_time,
+            "started_at": func.coalesce(stmt.excluded.started_at, row.started_at),
             "complete_time": stmt.excluded.complete_time,
             "result": stmt.excluded.result,
             "work_order_id": stmt.excluded.work_order_id,
         },
-        where=lot_processes.c.start_time.is_(None)
-        | (lot_processes.c.start_time <= stmt.excluded.start_time),
+        where=row.work_order_id.is_(None)
+        | (row.work_order_id == stmt.excluded.work_order_id)
+        | _later_attempt(stmt.excluded),
     )
     await session.execute(stmt)
 
 
-async def count_serials(session: AsyncConnection, lot_number: str) -> int:
-    return (
-        await session.execute(
-            select(func.count()).select_from(serials).where(serials.c.lot_number == lot_number)
-        )
-    ).scalar_one()
+async def count_serials(
+    session: AsyncConnection, lot_number: str, *, regular_only: bool = False
+) -> int:
+    """The LOT's serials; `regular_only`: those allocated for its units, not replacements."""
+    query = select(func.count()).select_from(serials).where(serials.c.lot_number == lot_number)
+    if regular_only:
+        query = query.where(serials.c.replacement_reason.is_(None))
+    return (await session.execute(query)).scalar_one()
 
 
 async def reserve_serial_seqs(session: AsyncConnection, lot_number: str, count: int) -> int:

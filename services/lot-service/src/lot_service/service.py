@@ -20,6 +20,10 @@ log = get_logger(__name__)
 MAX_LOTS_PER_DAY = 999  # the number format has three digits
 
 
+def _time_or_none(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
 def _who(actor: Actor | None) -> str:
     if actor is None:
         return "system"
@@ -153,6 +157,48 @@ class LotService:
         )
         return lot
 
+    async def add_replacement_serial(
+        self,
+        session: AsyncConnection,
+        number: str,
+        *,
+        reason: str,
+        actor: Actor,
+        correlation_id: str | None,
+    ) -> dict[str, Any]:
+        """One more serial for a LOT whose serials exist (a damaged unit's replacement).
+
+        Refused until the allocation step has issued the LOT's own serials: both run under
+        the LOT's row lock, so a LOT ends with target_quantity regular serials plus its
+        replacements whatever order they arrive in.
+        """
+        lot = await repo.get_lot(session, number, for_update=True)
+        if lot is None:
+            raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": number})
+        if lot["status"] == LotStatus.CLOSED:
+            raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": number})
+        if not await repo.count_serials(session, number, regular_only=True):
+            raise MesError(
+                ErrorCode.SERIALS_NOT_ALLOCATED,
+                data={
+                    "lot_number": number,
+                    "allocation_process": self.settings.serial_allocation_process,
+                    "required_action": f"{self.settings.serial_allocation_process} 착공 후 "
+                    "교체 시리얼을 추가하세요 (add replacements once its start allocated the "
+                    "LOT's serials)",
+                },
+            )
+        [row] = await self.allocate_serials(
+            session,
+            lot,
+            1,
+            actor=actor,
+            reason="REPLACEMENT",
+            replacement_reason=reason,
+            correlation_id=correlation_id,
+        )
+        return row
+
     async def allocate_serials(
         self,
         session: AsyncConnection,
@@ -244,6 +290,7 @@ class LotService:
                 "sequence_number": data["sequence_number"],
                 "worker_id": data["worker_id"],
                 "start_time": datetime.fromisoformat(data["start_time"]),
+                "started_at": datetime.fromisoformat(data["recorded_at"]),
                 "work_order_id": data["work_order_id"],
             },
         )
@@ -258,7 +305,10 @@ class LotService:
                 correlation_id=event.correlation_id,
             )
         allocates = data["process_id"] == self.settings.serial_allocation_process
-        if allocates and await repo.count_serials(session, lot["lot_number"]) == 0:
+        # Under the LOT's row lock, like replacements (which wait for these serials).
+        if allocates and not await repo.count_serials(
+            session, lot["lot_number"], regular_only=True
+        ):
             await self.allocate_serials(
                 session,
                 lot,
@@ -353,6 +403,7 @@ class LotService:
                 "sequence_number": data["sequence_number"],
                 "worker_id": data["worker_id"],
                 "start_time": datetime.fromisoformat(data["start_time"]),
+                "started_at": _time_or_none(data.get("started_at")),
                 "complete_time": datetime.fromisoformat(data["complete_time"]),
                 "result": data["result"],
                 "work_order_id": data["work_order_id"],

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from mes_contracts import events as ev
 from mes_contracts.envelope import Actor
 from mes_contracts.routing import DEFAULT_ROUTING
+from mes_contracts.times import (
+    DEFAULT_MAX_CLOCK_SKEW_SECONDS,
+    DEFAULT_MAX_REPLAY_AGE_SECONDS,
+    ReportedTimeWindow,
+)
+from pydantic import Field
 from servicekit.runtime import ServiceRuntime, create_service_app
 from servicekit.settings import ServiceSettings
 
@@ -21,6 +27,15 @@ class ProcessSettings(ServiceSettings):
     service_name: str = "process-service"
     port: int = 8002
     factory_timezone: str = "Asia/Seoul"
+    # Reported start/completion times (ADR 0008): MES_MAX_CLOCK_SKEW_SECONDS, …
+    max_clock_skew_seconds: int = Field(default=DEFAULT_MAX_CLOCK_SKEW_SECONDS, ge=0)
+    max_replay_age_seconds: int = Field(default=DEFAULT_MAX_REPLAY_AGE_SECONDS, ge=0)
+
+    def time_window(self) -> ReportedTimeWindow:
+        return ReportedTimeWindow(
+            max_skew=timedelta(seconds=self.max_clock_skew_seconds),
+            max_replay_age=timedelta(seconds=self.max_replay_age_seconds),
+        )
 
 
 async def _seed_routing(runtime: ServiceRuntime) -> None:
@@ -55,7 +70,7 @@ async def _seed_routing(runtime: ServiceRuntime) -> None:
 def build_app(settings: ProcessSettings | None = None) -> FastAPI:
     settings = settings or ProcessSettings()
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
-    service = ProcessService(runtime, ZoneInfo(settings.factory_timezone))
+    service = ProcessService(runtime, ZoneInfo(settings.factory_timezone), settings.time_window())
     c = runtime.consumers
     c.add(ev.LOT_CREATED, service.on_lot_created)
     c.add(ev.LOT_STATUS_CHANGED, service.on_lot_status_changed)

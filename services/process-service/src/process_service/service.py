@@ -10,21 +10,44 @@ from mes_contracts import events as ev
 from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.process_data import validate_process_data
+from mes_contracts.routing import process_name_matches
+from mes_contracts.times import ReportedTimeWindow
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
-from .domain import check_can_start, completion_digest
+from .domain import Step, check_can_start, completion_digest
 
 
 def _who(actor: Actor) -> str:
     return actor.user_id or actor.worker_id or actor.system or "system"
 
 
+def check_process_name(body: dict[str, Any], step: Step) -> None:
+    """The name a station sends must be the routing's (Korean or English, ADR 0008)."""
+    name = body["process_name"]
+    if not process_name_matches(name, step.name_ko, step.name_en):
+        raise MesError(
+            ErrorCode.PROCESS_NAME_MISMATCH,
+            data={
+                "field": "process_name",
+                "value": name,
+                "process_id": step.process_id,
+                "expected": [step.name_ko, step.name_en],
+            },
+        )
+
+
 class ProcessService:
-    def __init__(self, runtime: ServiceRuntime, factory_tz: ZoneInfo) -> None:
+    def __init__(
+        self,
+        runtime: ServiceRuntime,
+        factory_tz: ZoneInfo,
+        window: ReportedTimeWindow | None = None,
+    ) -> None:
         self.rt = runtime
         self.tz = factory_tz
+        self.window = window or ReportedTimeWindow()
 
     async def _lot_and_step(self, session: AsyncConnection, lot_number: str, process_id: str):
         lot = await repo.get_lot(session, lot_number, for_update=True)
@@ -56,10 +79,16 @@ class ProcessService:
     ) -> dict[str, Any]:
         lot_number, process_id = body["lot_number"], body["process_id"]
         lot, steps, step = await self._lot_and_step(session, lot_number, process_id)
+        check_process_name(body, step)
         if not await repo.worker_active(session, body["worker_id"]):
             raise MesError(ErrorCode.WORKER_NOT_FOUND, data={"worker_id": body["worker_id"]})
         latest = await repo.latest_records(session, lot_number)
         check_can_start(lot_number, steps, step, latest)
+        start_time: datetime = body["start_time"]
+        now = datetime.now(UTC)
+        self.window.check(
+            "start_time", start_time, now=now, after=("lot_created_at", lot["created_at"])
+        )
         firmware_info = None
         if step.requires_firmware:
             fw = await repo.get_firmware(session)
@@ -68,12 +97,10 @@ class ProcessService:
             firmware_info = {
                 k: fw[k] for k in ("version", "filename", "file_size", "md5_hash", "download_url")
             }
-        start_time: datetime = body["start_time"]
-        local_day = datetime.now(UTC).astimezone(self.tz).date()
+        local_day = now.astimezone(self.tz).date()
         seq = await repo.next_work_order_seq(session, local_day)
         work_order_id = f"WO-{local_day:%Y%m%d}-{seq:03d}"
         attempt = await repo.count_attempts(session, lot_number, process_id) + 1
-        now = datetime.now(UTC)
         await repo.insert_record(
             session,
             {
@@ -93,7 +120,7 @@ class ProcessService:
         data = {
             "lot_number": lot_number,
             "process_id": process_id,
-            "process_name": body.get("process_name") or step.name_ko,
+            "process_name": step.name_ko,
             "worker_id": body["worker_id"],
             "start_time": start_time.isoformat(),
             "work_order_id": work_order_id,
@@ -143,9 +170,11 @@ class ProcessService:
         if open_record is None:
             code = ErrorCode.PROCESS_ALREADY_COMPLETED if records else ErrorCode.PROCESS_NOT_STARTED
             raise MesError(code, data={"lot_number": lot_number, "process_id": process_id})
-        outcome = validate_process_data(process_id, body["process_data"], lot_number=lot_number)
+        check_process_name(body, step)
         complete_time: datetime = body["complete_time"]
         now = datetime.now(UTC)
+        self._check_completion_times(body, open_record, now)
+        outcome = validate_process_data(process_id, body["process_data"], lot_number=lot_number)
         defects = [d.model_dump(mode="json") for d in outcome.defects]
         values = {
             "complete_worker_id": body["worker_id"],
@@ -174,7 +203,11 @@ class ProcessService:
                     "process_name": step.name_ko,
                     "sequence_number": step.sequence,
                     "worker_id": body["worker_id"],
-                    "start_time": body["start_time"],
+                    # The work order's facts: read models key on these, not on what the
+                    # completion file says its start was (kept as reported_start_time).
+                    "start_time": open_record["start_time"],
+                    "started_at": open_record["started_at"],
+                    "reported_start_time": body["start_time"],
                     "complete_time": complete_time,
                     "result": outcome.result,
                     "process_data": body["process_data"],
@@ -190,6 +223,21 @@ class ProcessService:
             ),
         )
         return self._completion_view(record, already_recorded=False)
+
+    def _check_completion_times(
+        self, body: dict[str, Any], record: dict[str, Any], now: datetime
+    ) -> None:
+        """ADR 0008: both times at or after the recorded start (give or take the clock
+        skew), and the completion within the window around the MES clock."""
+        for field in ("start_time", "complete_time"):
+            self.window.check_after_start(
+                field,
+                body[field],
+                recorded_start=record["start_time"],
+                recorded_start_raw=record["start_time_raw"],
+                work_order_id=record["work_order_id"],
+            )
+        self.window.check("complete_time", body["complete_time"], now=now)
 
     @staticmethod
     def _completion_view(record: dict[str, Any], *, already_recorded: bool) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.roles import READERS
+from mes_contracts.times import AwareTimestamp
 from servicekit.auth import Principal, require_roles
 
 from . import queries
@@ -105,8 +106,8 @@ async def trace_component(
 async def trace_defects(
     request: Request,
     _: Reader,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareTimestamp | None = None,
+    until: AwareTimestamp | None = None,
     process_id: Annotated[str | None, Query(pattern=r"^PROC-[0-9]{3}$")] = None,
     lot_number: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -130,8 +131,8 @@ async def trace_worker(
     worker_id: str,
     request: Request,
     _: Reader,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareTimestamp | None = None,
+    until: AwareTimestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
     async with _db(request).transaction() as session:
@@ -146,8 +147,8 @@ async def trace_measurements(
     request: Request,
     _: Reader,
     check: Annotated[str | None, Query(max_length=100)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareTimestamp | None = None,
+    until: AwareTimestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> dict[str, Any]:
     """Without `check`: which checks have data. With it: the series with its spec limits."""

@@ -208,14 +208,16 @@ class Projector:
             "worker_id": d["worker_id"],
             "start_time": start,
             "start_day": self._day(start),
-            "started_at": _t(d["recorded_at"]),
+            # A completion carries its start's acceptance time (ADR 0008); older ones
+            # only their own, which the start event corrects.
+            "started_at": _t(d.get("started_at") or d["recorded_at"]),
         }
 
     async def process_started(self, session: AsyncConnection, event: Envelope) -> None:
         values = self._record_base(event.data)
         stmt = insert(process_records).values(**values)
         # The start event is the authority on the start; a completion that arrived first
-        # only filled it provisionally (with the station's reported start).
+        # filled it from the start facts it carries (older completions: their own).
         await session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["work_order_id"],

@@ -108,10 +108,12 @@ def step_bodies(
     at: datetime,
     *,
     worker_id: str = "W001",
-    takes: timedelta = timedelta(minutes=5),
+    takes: timedelta = timedelta(seconds=30),
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The start and completion bodies a station sends for step `step` (1–8) of `lot`,
-    started at `at` and done `takes` later, for a good unit."""
+    started at `at` and done `takes` later, for a good unit. Start `at` about now: the
+    MES refuses times far from its clock (ADR 0008), and `takes` stays well inside the
+    clock skew it allows ahead (5 minutes)."""
     route = DEFAULT_ROUTING[step - 1]
     start = {
         "lot_number": lot,
@@ -172,10 +174,10 @@ def run(base_url: str) -> int:
         "the LOT to reach process-service",
         lambda: _lot_routing(worker, number),
     )
-    clock = now
     for step in routing:
         pid, name = step["process_id"], step["name_ko"]
-        started_at = clock
+        # Real times: the MES refuses times far from its clock (ADR 0008).
+        started_at = datetime.now(KST)
         start = {
             "lot_number": number,
             "process_id": pid,
@@ -188,7 +190,7 @@ def run(base_url: str) -> int:
             f"{pid} to start",
             lambda start=start: _start_unless_firmware_pending(worker, start),
         )
-        clock += timedelta(minutes=15)
+        clock = datetime.now(KST)
         done = worker.call(
             "POST",
             "/api/v1/process/complete",

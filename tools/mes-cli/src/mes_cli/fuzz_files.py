@@ -13,7 +13,7 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from mes_contracts.completion import MAX_COMPLETION_BYTES
@@ -41,7 +41,7 @@ class Lot:
 
 def completion(lot: Lot) -> dict[str, Any]:
     """The one good PROC-001 completion of `lot` (the same every time: a resend is a no-op)."""
-    return step_bodies(lot.number, 1, lot.started_at, takes=timedelta(minutes=10))[1]
+    return step_bodies(lot.number, 1, lot.started_at)[1]
 
 
 def file_name(lot: Lot, process_id: str = "PROC-001") -> str:

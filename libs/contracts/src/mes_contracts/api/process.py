@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -18,6 +19,7 @@ from mes_contracts.enums import Result
 from mes_contracts.identifiers import FirmwareVersion, LotNumber, Md5Hex, ProcessId, WorkerId
 from mes_contracts.process_data import validate_process_data
 from mes_contracts.quality import Defect, ProcessOutcome
+from mes_contracts.times import AwareTimestamp
 
 ProcessName = Annotated[
     str, Field(min_length=1, max_length=100, description="Process name (Korean)")
@@ -31,9 +33,15 @@ class ProcessStartRequest(BaseModel):
 
     lot_number: LotNumber = Field(description="Scanned LOT barcode", examples=["WF-KR-251110D-001"])
     process_id: ProcessId = Field(examples=["PROC-001"])
-    process_name: ProcessName
+    process_name: ProcessName = Field(
+        description="The routing's name of process_id, Korean or English (case and spaces "
+        "ignored); the answer carries the routing's Korean name"
+    )
     worker_id: WorkerId = Field(examples=["W001"])
-    start_time: AwareDatetime = Field(description="ISO 8601 with offset; naive is refused")
+    start_time: AwareTimestamp = Field(
+        description="ISO 8601 with offset (naive or numbers are refused); within the MES "
+        "clock's window (ADR 0008)"
+    )
     station_id: str | None = Field(default=None, max_length=64, description="Workstation id")
 
 
@@ -72,15 +80,19 @@ class ProcessCompleteRequest(BaseModel):
 
     lot_number: LotNumber
     process_id: ProcessId
-    process_name: ProcessName
+    process_name: ProcessName = Field(description="As for the start: the routing's name")
     worker_id: WorkerId
-    start_time: AwareDatetime
-    complete_time: AwareDatetime = Field(description="Must not be before start_time")
+    start_time: AwareTimestamp = Field(
+        description="Start as the station saw it: not before the recorded start (ADR 0008)"
+    )
+    complete_time: AwareTimestamp = Field(
+        description="Not before start_time; within the MES clock's window (ADR 0008)"
+    )
     process_data: dict[str, Any]
 
     @field_validator("complete_time")
     @classmethod
-    def _not_before_start(cls, value: AwareDatetime, info: ValidationInfo) -> AwareDatetime:
+    def _not_before_start(cls, value: datetime, info: ValidationInfo) -> datetime:
         start = info.data.get("start_time")
         if start is not None and value < start:
             raise PydanticCustomError(

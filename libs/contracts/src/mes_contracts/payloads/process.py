@@ -25,7 +25,10 @@ class _ProcessFacts(EventPayload):
     sequence_number: int = Field(ge=1, description="Position of the step in the routing")
     worker_id: WorkerId
     station_id: str | None = Field(default=None, max_length=64, description="Workstation id")
-    start_time: AwareDatetime = Field(description="Start as reported by the workstation")
+    start_time: AwareDatetime = Field(
+        description="The work order's start as its start reported it (a completion carries "
+        "this recorded start, not its file's, see reported_start_time)"
+    )
 
 
 class ProcessStarted(_ProcessFacts):
@@ -41,6 +44,13 @@ class ProcessCompleted(_ProcessFacts):
 
     event_type = "process.completed"
 
+    started_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the server accepted the start (the start's recorded_at); orders attempts",
+    )
+    reported_start_time: AwareDatetime | None = Field(
+        default=None, description="start_time as the completion file reported it"
+    )
     complete_time: AwareDatetime = Field(description="Completion as reported by the station")
     result: Result = Field(description="FAIL if any check failed (see defects)")
     process_data: dict[str, Any] = Field(description="Station data exactly as received")
