@@ -21,6 +21,7 @@ from .proxy import UpstreamProxy
 from .ratelimit import Limit, RateLimiter, RateLimitMiddleware
 from .servicemap import ServiceMap
 from .settings import GatewaySettings
+from .subscriptions import SUBSCRIPTIONS
 from .tokens import AccessDenylist, RefreshTokens, TokenIssuer
 
 log = get_logger(__name__)
@@ -81,8 +82,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     if private_key is None:
         raise RuntimeError("MES_JWT_PRIVATE_KEY(_FILE) is required: the gateway signs tokens")
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
-    for stream in audit.AUDITED_STREAMS:
-        runtime.consumers.add(stream, audit.record)
+    SUBSCRIPTIONS.wire(runtime.consumers, audit)  # the audit trail
     services = ServiceMap(settings)
     limiter = RateLimiter(lambda: runtime.redis)
     app = create_service_app(
