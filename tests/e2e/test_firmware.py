@@ -156,3 +156,29 @@ def test_release_reaches_proc_004_downloads_resume_and_rollback_restores(
     history = admin.get("/api/v1/firmware/releases", params={"version": new}).json()["data"]
     assert [h["action"] for h in history["items"]] == ["ROLLBACK", "RELEASE"]
     assert history["items"][0]["reason"] == "flash failures"
+
+
+def test_only_admins_download_firmware_nobody_released(
+    gateway: str, admin: Client, manager: Client, worker: Client, viewer: Client
+) -> None:
+    """A build uploaded but not released never reaches a station: every role but admin is
+    refused by firmware-service (403 FIRMWARE_NOT_RELEASED), through the gateway."""
+    version = f"v8.{random.randint(1000, 999_999)}.0"
+    data = _blob(200_000, version)
+    _upload(admin, version, data)
+    url = f"/api/v1/firmware/download/{version}"
+    station = {"X-Station-Id": "ST-PROC004-02"}
+    quality = Client(gateway, "quality", "demo-quality-1234")
+    try:
+        for client in (manager, quality, worker, viewer):
+            r = client.get(url, headers=station)
+            assert r.status_code == 403, (client.user["role"], r.status_code)
+            body = r.json()
+            assert body["status"] == "error" and body["error_code"] == "FIRMWARE_NOT_RELEASED"
+            assert body["data"] == {"version": version, "state": "UPLOADED"}
+    finally:
+        quality.http.close()
+    got = admin.get(url, headers=station)
+    assert got.status_code == 200 and got.content == data
+    log = admin.get("/api/v1/firmware/downloads", params={"version": version}).json()["data"]
+    assert {d["user_id"] for d in log["items"]} == {"admin"}

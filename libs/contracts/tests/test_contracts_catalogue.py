@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from mes_contracts import catalogue
 from mes_contracts import events as ev
@@ -29,33 +28,14 @@ def test_routing_summary_matches_the_models() -> None:
         assert [f.split("{")[0].split("[")[0] for f in step.required_fields] == required
 
 
-def test_committed_catalogue_is_current() -> None:
-    assert catalogue.main(["--check"]) == 0, "run: uv run python -m mes_contracts.catalogue"
-
-
-def test_generation_and_check(tmp_path: Path) -> None:
-    assert catalogue.main(["--check", "--docs-dir", str(tmp_path)]) == 1
-    assert catalogue.main(["--docs-dir", str(tmp_path)]) == 0
-    assert catalogue.main(["--check", "--docs-dir", str(tmp_path)]) == 0
-    (tmp_path / "events.md").write_text("stale", encoding="utf-8")
-    assert catalogue.main(["--check", "--docs-dir", str(tmp_path)]) == 1
-
-
-def test_asyncapi_document() -> None:
-    doc = json.loads(catalogue.render_asyncapi())
-    assert doc["asyncapi"] == "3.0.0"
-    assert list(doc["channels"]) == ev.ALL_STREAMS
-    for stream in ev.ALL_STREAMS:
-        assert doc["channels"][stream]["bindings"]["redis"]["method"] == "xadd"
-        message = doc["components"]["messages"][f"{stream}:Message"]
-        assert message["examples"][0]["payload"]["type"] == stream
-    schemas = doc["components"]["schemas"]
-    assert "LotCreatedEvent" in schemas and "LotCreated" in schemas
-
-
-def test_markdown_mentions_every_stream() -> None:
-    text = catalogue.render_markdown()
-    for stream in ev.ALL_STREAMS:
-        assert f"## `{stream}`" in text
-        assert f"`{stream}.dlq`" in text
-    assert "`__data__`" in text
+def test_rendering_names_the_given_consumers() -> None:
+    """The generator (mes_cli.catalogue) passes each stream's consumers from the services'
+    subscriptions; a stream nobody consumes says so."""
+    consumers = {ev.LOT_CREATED: ("label-service", "trace-service")}
+    text = catalogue.render_markdown(consumers)
+    assert "- consumers: label-service, trace-service" in text
+    assert "- consumers: — (integrators only)" in text
+    doc = json.loads(catalogue.render_asyncapi(consumers))
+    described = {k: v.get("description", "") for k, v in doc["channels"].items()}
+    assert described[ev.LOT_CREATED].endswith("Consumers: label-service, trace-service.")
+    assert described[ev.PRINTER_UPDATED].endswith("Consumers: integrators only.")

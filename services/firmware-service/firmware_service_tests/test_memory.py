@@ -100,6 +100,11 @@ def test_50_mib_download_with_bounded_memory(
                 timeout=120,
             )
             assert r.status_code == 201, r.text
+            # A station downloads released firmware only.
+            released = httpx.post(
+                upload_url + f"/api/v1/firmware/{version}/release", headers=jwt_keys.headers()
+            )
+            assert released.status_code == 200, released.text
         expected_md5 = hashlib.md5(data).hexdigest()
         del data
         service = wait_ready(url, proc, log)

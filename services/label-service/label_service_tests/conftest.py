@@ -80,7 +80,10 @@ class LabelStack:
 
 
 @pytest.fixture(scope="module")
-async def label_stack(pg_url: str, redis_url: str, jwt_keys: Any) -> AsyncIterator[LabelStack]:
+async def label_stack(
+    request: pytest.FixtureRequest, pg_url: str, redis_url: str, jwt_keys: Any
+) -> AsyncIterator[LabelStack]:
+    """A test module may set `LABEL_SETTINGS = {...}` for its own service's settings."""
     database_url = await create_database(pg_url, "label")
     await asyncio.to_thread(migrate_service, "label_service", database_url)
     redis = Redis.from_url(redis_db(redis_url, LABEL_REDIS_DB))
@@ -101,6 +104,7 @@ async def label_stack(pg_url: str, redis_url: str, jwt_keys: Any) -> AsyncIterat
         label_connect_timeout=1.0,
         label_status_timeout=0.5,
         label_station_wait_seconds=2.0,
+        **getattr(request.module, "LABEL_SETTINGS", {}),
     )
 
     def headers(role: str = "admin", worker_id: str | None = None, username: str = "tester"):

@@ -8,7 +8,8 @@ import pytest
 from label_service.drivers import PrinterState, driver_for
 from label_service.drivers.zpl import host_status_answer
 from label_service.emulator import EmulatedPrinter
-from label_service.labels import LabelData, Media, validate
+from label_service.labels import LabelData, Media, storable, unprintable, validate
+from label_service.preview import font_charset
 from mes_contracts.enums import LabelType
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.reference_data import reference_data_dir
@@ -170,13 +171,31 @@ def test_other_languages_render_barcode_qr_and_hangul(language: str, markers: li
         {"product": ""},
         {"serial_number": "WF-KR-251110D-002-0001"},  # another LOT's serial
         {"lot_number": "WF-KR-1"},
+        {"product": "Withforce \U0001f916"},  # an emoji: no label font has it
+        {"product": "\ufffd"},
+        {"product": "With\u202eforce"},  # a bidi override would reorder what is printed
+        {"product": "With\u200bforce"},  # invisible
+        {"product": "With\ud800force"},  # a lone surrogate
+        {"product": "With\ue000force"},  # private use
     ],
 )
 def test_bad_label_data_is_refused(change: dict) -> None:
     label = LabelData(**{**SERIAL.__dict__, **change})
     with pytest.raises(MesError) as caught:
-        validate(label)
+        validate(label, font_charset())
     assert caught.value.code is ErrorCode.INVALID_LABEL_DATA
+
+
+@pytest.mark.parametrize("product", ["Withforce", "위드포스 로봇", "café Ωmega Ж №1 ①", "漢字"])
+def test_text_the_label_font_draws_is_printable(product: str) -> None:
+    label = LabelData(**{**SERIAL.__dict__, "product": product})
+    assert validate(label, font_charset()) is label
+    assert unprintable(product, font_charset()) == []
+
+
+def test_unprintable_names_each_character_once_and_refused_text_is_storable() -> None:
+    assert unprintable("a\U0001f916b\U0001f916\u200b", font_charset()) == ["\u200b", "\U0001f916"]
+    assert storable("a\ud800b\x00c") == "a?b\ufffdc" and storable(5) == 5
 
 
 def test_escpos_refuses_text_outside_cp949() -> None:

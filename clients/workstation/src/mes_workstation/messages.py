@@ -29,6 +29,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
         "관리자에게 펌웨어 배포를 요청하세요",
         "Ask an admin to release firmware",
     ),
+    "FIRMWARE_NOT_RELEASED": (
+        "배포된 펌웨어만 받을 수 있습니다. 공정을 다시 착공하세요",
+        "Only released firmware can be downloaded; start the process again",
+    ),
     "UNAUTHORIZED": ("다시 로그인하세요", "Sign in again"),
     "INVALID_BARCODE": ("LOT 바코드를 스캔하세요", "Scan a LOT barcode"),
 }

@@ -4,7 +4,7 @@ Modules (import from them directly):
 
 - `envelope`   Envelope, Actor — the CloudEvents-style event envelope
 - `events`     event type constants, payload models, EVENT_TYPES registry, make_event,
-               parse_payload, ENVELOPE_MODELS, EVENT_PRODUCERS / EVENT_CONSUMERS
+               parse_payload, ENVELOPE_MODELS, EVENT_PRODUCERS
 - `wire`       Redis Streams entry format (`__data__`), consumer groups, dead letters
 - `errors`     ErrorCode (+ HTTP status and ko/en messages), MesError, ErrorBody, SuccessBody
 - `validation` pydantic ValidationError → MesError
@@ -14,7 +14,7 @@ Modules (import from them directly):
 - `identifiers` LOT / serial / firmware / file-name formats and helpers
 - `routing`    DEFAULT_ROUTING of product model WF
 - `enums`, `roles`, `quality` shared vocabularies and quality records
-- `catalogue`  `python -m mes_contracts.catalogue [--check]` → docs/events.md, asyncapi.json
+- `catalogue`  renders docs/events.md, asyncapi.json (generator: `python -m mes_cli.catalogue`)
 """
 
 __version__ = "0.1.0"

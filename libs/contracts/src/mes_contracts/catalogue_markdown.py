@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -10,6 +11,9 @@ from pydantic import BaseModel
 from mes_contracts import events as ev
 from mes_contracts.catalogue_text import INTRO, WIRE_FORMAT, example_event
 from mes_contracts.wire import dead_letter_stream
+
+#: stream -> the services consuming it (their consumer groups), from their subscriptions
+Consumers = Mapping[str, Sequence[str]]
 
 
 def _cell(text: str) -> str:
@@ -95,10 +99,10 @@ def example_envelope(type_: str) -> dict[str, Any]:
     return json.loads(example_event(type_).to_json())
 
 
-def _event_section(type_: str, model: type[BaseModel]) -> list[str]:
+def _event_section(type_: str, model: type[BaseModel], consumers: Consumers) -> list[str]:
     schema = model.model_json_schema()
     defs = schema.get("$defs", {})
-    consumers = ", ".join(ev.EVENT_CONSUMERS[type_]) or "— (integrators only)"
+    names = ", ".join(consumers.get(type_, ())) or "— (integrators only)"
     doc = (model.__doc__ or "").strip()
     lines = [
         f"## `{type_}`",
@@ -108,7 +112,7 @@ def _event_section(type_: str, model: type[BaseModel]) -> list[str]:
         f"- stream: `{type_}` (dead letters: `{dead_letter_stream(type_)}`)",
         f"- version: {ev.EVENT_VERSIONS[type_]} — payload model `{model.__name__}`",
         f"- producer: {ev.EVENT_PRODUCERS[type_]}",
-        f"- consumers: {consumers}",
+        f"- consumers: {names}",
         "",
         "### Payload (`data`)",
         "",
@@ -121,16 +125,16 @@ def _event_section(type_: str, model: type[BaseModel]) -> list[str]:
     return lines
 
 
-def render_markdown() -> str:
+def render_markdown(consumers: Consumers) -> str:
     lines = [INTRO, "", "## Index", ""]
     lines += ["| stream | v | producer | consumers |", "| --- | --- | --- | --- |"]
     for type_ in ev.ALL_STREAMS:
-        consumers = ", ".join(ev.EVENT_CONSUMERS[type_]) or "—"
+        names = ", ".join(consumers.get(type_, ())) or "—"
         lines.append(
             f"| [`{type_}`](#{type_.replace('.', '')}) | {ev.EVENT_VERSIONS[type_]} "
-            f"| {ev.EVENT_PRODUCERS[type_]} | {consumers} |"
+            f"| {ev.EVENT_PRODUCERS[type_]} | {names} |"
         )
     lines += ["", WIRE_FORMAT, ""]
     for type_, model in ev.EVENT_TYPES.items():
-        lines += _event_section(type_, model)
+        lines += _event_section(type_, model, consumers)
     return "\n".join(lines).rstrip() + "\n"

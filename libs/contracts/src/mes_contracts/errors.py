@@ -40,6 +40,7 @@ class ErrorCode(StrEnum):
     PROCESS_NOT_FOUND = "PROCESS_NOT_FOUND"
     NO_RELEASED_FIRMWARE = "NO_RELEASED_FIRMWARE"
     FIRMWARE_NOT_FOUND = "FIRMWARE_NOT_FOUND"
+    FIRMWARE_NOT_RELEASED = "FIRMWARE_NOT_RELEASED"
     FIRMWARE_VERSION_EXISTS = "FIRMWARE_VERSION_EXISTS"
     INVALID_FIRMWARE_VERSION = "INVALID_FIRMWARE_VERSION"
     CHECKSUM_MISMATCH = "CHECKSUM_MISMATCH"
@@ -51,6 +52,7 @@ class ErrorCode(StrEnum):
     PRINTER_PAUSED = "PRINTER_PAUSED"
     PRINTER_BUFFER_FULL = "PRINTER_BUFFER_FULL"
     PRINTER_NOT_RESPONDING = "PRINTER_NOT_RESPONDING"
+    NO_PRINTER_ASSIGNED = "NO_PRINTER_ASSIGNED"
     INVALID_LABEL_DATA = "INVALID_LABEL_DATA"
     REASON_REQUIRED = "REASON_REQUIRED"
     UNAUTHORIZED = "UNAUTHORIZED"
@@ -144,6 +146,11 @@ ERROR_INFO: dict[ErrorCode, tuple[int, str, str]] = {
     E.PROCESS_NOT_FOUND: (404, "Process not found in the routing", "공정이 존재하지 않습니다"),
     E.NO_RELEASED_FIRMWARE: (409, "No firmware is released", "배포된 펌웨어가 없습니다"),
     E.FIRMWARE_NOT_FOUND: (404, "Firmware version not found", "펌웨어 버전이 존재하지 않습니다"),
+    E.FIRMWARE_NOT_RELEASED: (
+        403,
+        "This firmware version is not released; only an admin may download it",
+        "배포되지 않은 펌웨어 버전입니다 (관리자만 다운로드할 수 있습니다)",
+    ),
     E.FIRMWARE_VERSION_EXISTS: (
         409,
         "The firmware version already exists",
@@ -163,6 +170,11 @@ ERROR_INFO: dict[ErrorCode, tuple[int, str, str]] = {
     E.PRINTER_PAUSED: (503, "Printer paused", "프린터가 일시 정지 상태입니다"),
     E.PRINTER_BUFFER_FULL: (503, "Printer buffer full", "프린터 버퍼가 가득 찼습니다"),
     E.PRINTER_NOT_RESPONDING: (503, "Printer not responding", "프린터가 응답하지 않습니다"),
+    E.NO_PRINTER_ASSIGNED: (
+        409,
+        "No printer serves this label (no station printer and no default printer)",
+        "이 라벨을 출력할 프린터가 없습니다 (작업장 프린터도 기본 프린터도 없음)",
+    ),
     E.INVALID_LABEL_DATA: (400, "Invalid label data", "라벨 데이터 형식 오류"),
     E.REASON_REQUIRED: (400, "A reason is required", "사유를 입력해야 합니다"),
     E.UNAUTHORIZED: (401, "Authentication required", "인증이 필요합니다"),

@@ -1,4 +1,5 @@
-"""Event catalogue: type strings, payload registry, producers/consumers, helpers.
+"""Event catalogue: type strings, payload registry, producers, helpers. Who consumes a
+stream is each service's own declared fact (`<package>.subscriptions`), not kept here.
 
 Stream name == event type string. Build events with `make_event` (validates the payload
 against its registered model) and read them back with `parse_payload`.
@@ -79,28 +80,6 @@ EVENT_PRODUCERS: dict[str, str] = {
     USER_DEACTIVATED: _GATEWAY,
     PRINTER_REGISTERED: _LABEL,
     PRINTER_UPDATED: _LABEL,
-}
-
-#: Event type → services that consume it (each with a consumer group named after it).
-EVENT_CONSUMERS: dict[str, tuple[str, ...]] = {
-    LOT_CREATED: (_PROCESS, _LABEL, _TRACE),
-    LOT_STATUS_CHANGED: (_PROCESS, _TRACE),
-    SERIALS_ALLOCATED: (_LABEL, _TRACE, _PROCESS),
-    SERIAL_STATUS_CHANGED: (_TRACE,),
-    PROCESS_STARTED: (_LOT, _LABEL, _TRACE),
-    PROCESS_COMPLETED: (_LOT, _TRACE),
-    ROUTING_UPDATED: (_LOT, _TRACE),
-    LABEL_PRINTED: (_TRACE, _LOT),
-    LABEL_FAILED: (_TRACE, _LOT),
-    FIRMWARE_UPLOADED: (_TRACE,),
-    FIRMWARE_RELEASED: (_PROCESS, _TRACE),
-    FIRMWARE_ROLLED_BACK: (_PROCESS, _TRACE),
-    FIRMWARE_DOWNLOADED: (_TRACE,),
-    USER_CREATED: (_PROCESS,),
-    USER_UPDATED: (_PROCESS,),
-    USER_DEACTIVATED: (_PROCESS,),
-    PRINTER_REGISTERED: (),
-    PRINTER_UPDATED: (),
 }
 
 
@@ -196,7 +175,6 @@ ENVELOPE_MODELS: dict[str, type[Envelope]] = {t: _typed_envelope(m) for t, m in 
 __all__ = [
     "ALL_STREAMS",
     "ENVELOPE_MODELS",
-    "EVENT_CONSUMERS",
     "EVENT_MODELS",
     "EVENT_PRODUCERS",
     "EVENT_TYPES",

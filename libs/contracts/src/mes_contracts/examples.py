@@ -184,6 +184,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "reason": "Upload failures on STM32F103 rev B",
     },
     ev.FIRMWARE_DOWNLOADED: {
+        "download_id": 4711,
         "version": "v1.2.3",
         "user_id": "kim.w001",
         "station_id": "ST-04",

@@ -10,6 +10,7 @@ from .models import SCHEMA, metadata
 from .service import FirmwareService
 from .settings import FirmwareSettings
 from .storage import FirmwareStorage, storage_from_settings
+from .subscriptions import SUBSCRIPTIONS
 
 __all__ = ["FirmwareSettings", "build_app"]
 
@@ -20,6 +21,8 @@ def build_app(
     settings = settings or FirmwareSettings()
     storage = storage or storage_from_settings(settings)
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
+    service = FirmwareService(runtime, storage)
+    SUBSCRIPTIONS.wire(runtime.consumers, service)  # none today
 
     async def start_storage(_: ServiceRuntime) -> None:
         await storage.start()
@@ -32,5 +35,5 @@ def build_app(
         on_startup=start_storage,
     )
     app.state.storage = storage
-    app.state.firmware_service = FirmwareService(runtime, storage)
+    app.state.firmware_service = service
     return app

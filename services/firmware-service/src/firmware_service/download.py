@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from mes_contracts.errors import ErrorCode, MesError
-from mes_contracts.roles import READERS
+from mes_contracts.roles import ADMINS, READERS
 from servicekit.auth import Principal, require_roles
 from servicekit.http import error_response
 from servicekit.logging import get_logger
@@ -31,6 +31,15 @@ Reader = Annotated[Principal, Depends(require_roles(READERS))]
 StationQuery = Annotated[str | None, Query(max_length=64, description="Workstation id")]
 _STATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 OCTET = "application/octet-stream"
+# What a station (any role but admin) may receive: the released version, or one released
+# before and superseded since (a LOT started just before a new release still gets what its
+# start named). A build nobody released (UPLOADED) or one withdrawn: admins only, the role
+# that releases (docs/rbac.md).
+HANDED_OUT = frozenset({"RELEASED", "SUPERSEDED"})
+
+
+def may_download(principal: Principal, state: str) -> bool:
+    return state in HANDED_OUT or principal.role in ADMINS
 
 
 class RecordedDownload(StreamingResponse):
@@ -85,12 +94,16 @@ def _station(header: str | None, query: str | None) -> str | None:
     return value
 
 
-async def _lookup(request: Request, version: str) -> Row[Any]:
+async def _lookup(request: Request, version: str, principal: Principal) -> Row[Any]:
     checked_version(version)
     async with request.app.state.runtime.db.transaction() as session:
         row = await repo.get_version(session, version)
     if row is None:
         raise MesError(ErrorCode.FIRMWARE_NOT_FOUND, data={"version": version})
+    if not may_download(principal, row.state):
+        raise MesError(
+            ErrorCode.FIRMWARE_NOT_RELEASED, data={"version": version, "state": row.state}
+        )
     if row.storage_backend != request.app.state.storage.name:
         log.error("firmware stored elsewhere", version=version, backend=row.storage_backend)
         raise MesError(
@@ -132,8 +145,8 @@ def _plan(request: Request, row: Row[Any]) -> tuple[int, int, int, dict[str, str
 
 
 @router.head("/download/{version}", include_in_schema=False)
-async def download_head(version: str, request: Request, _: Reader) -> Response:
-    row = await _lookup(request, version)
+async def download_head(version: str, request: Request, principal: Reader) -> Response:
+    row = await _lookup(request, version, principal)
     plan = _plan(request, row)
     if isinstance(plan, Response):
         return plan
@@ -150,9 +163,10 @@ async def download(
     version: str, request: Request, principal: Reader, station_id: StationQuery = None
 ) -> Response:
     """The binary as `firmware_vX.Y.Z.bin`; `Range: bytes=N-` resumes (If-Range with the
-    ETag = SHA-256). Station from `X-Station-Id` or `?station_id=`."""
+    ETag = SHA-256). Station from `X-Station-Id` or `?station_id=`. Only admins download a
+    version that is not (or no longer) handed out: 403 `FIRMWARE_NOT_RELEASED`."""
     station = _station(request.headers.get("x-station-id"), station_id)
-    row = await _lookup(request, version)
+    row = await _lookup(request, version, principal)
     plan = _plan(request, row)
     if isinstance(plan, Response):
         return plan

@@ -285,6 +285,7 @@ class FirmwareService:
                 session, download_id, bytes_sent=bytes_sent, finished_at=now
             )
             data = {
+                "download_id": download_id,
                 "version": row.version,
                 "user_id": row.user_id,
                 "station_id": row.station_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -24,6 +25,7 @@ from .proxy import UpstreamProxy
 from .ratelimit import Limit, RateLimiter, RateLimitMiddleware
 from .servicemap import ServiceMap
 from .settings import GatewaySettings
+from .subscriptions import SUBSCRIPTIONS
 from .tokens import AccessDenylist, RefreshTokens, TokenIssuer
 
 log = get_logger(__name__)
@@ -94,8 +96,8 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         await audit.record(session, event)
         after_commit(session, anchor.wake)  # one checkpoint per batch, after it commits
 
-    for stream in audit.AUDITED_STREAMS:
-        runtime.consumers.add(stream, record_audited)
+    # The audit trail: SUBSCRIPTIONS names `record` for every audited stream.
+    SUBSCRIPTIONS.wire(runtime.consumers, SimpleNamespace(record=record_audited))
 
     async def on_startup(runtime: ServiceRuntime) -> None:
         await _seed_accounts(runtime)

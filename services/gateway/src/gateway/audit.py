@@ -96,6 +96,9 @@ MAPPING: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, Any
             "replaced_by": d.get("version"),
         },
     ),
+    # A download creates a download record in firmware-service: who fetched which build
+    # for which station, from where (ADR 0009).
+    ev.FIRMWARE_DOWNLOADED: ("firmware_download", "download_id", "create", _everything),
     ev.USER_CREATED: ("user", "username", "create", _everything),
     ev.USER_UPDATED: ("user", "username", "update", _everything),
     ev.USER_DEACTIVATED: ("user", "username", "delete", _everything),
@@ -113,7 +116,10 @@ def change_of(event: Envelope) -> Change | None:
     if spec is None:
         return None
     entity_type, id_field, action, project = spec
-    return Change(entity_type, str(event.data.get(id_field)), action, project(event.data))
+    entity_id = event.data.get(id_field)
+    if entity_id is None:  # an event from before its id field existed: its own id is unique
+        entity_id = event.id
+    return Change(entity_type, str(entity_id), action, project(event.data))
 
 
 def _iso(value: datetime) -> str:

@@ -10,8 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from mes_contracts.api.common import MAX_OFFSET
-from mes_contracts.api.label import LabelPrintRequest
-from mes_contracts.enums import LabelType
+from mes_contracts.api.label import LabelPrintRequest, LotLabelRequest, SerialLabelRequest
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.roles import ADMINS, FLOOR_WRITERS, READERS
 from mes_contracts.validation import mes_error_from_validation
@@ -23,7 +22,7 @@ from zplkit.rendering import RenderError
 from . import printers as registry
 from . import repository as repo
 from .jobs import job_view
-from .labels import LabelData, Media, invalid, validate
+from .labels import LabelData, Media, invalid
 from .preview import render_png
 from .service import JobResult, LabelService, ReprintRequest, label_from_request
 
@@ -124,15 +123,23 @@ async def printer_status(printer_id: str, request: Request, _: Reader) -> Any:
 
 
 # -- printing -----------------------------------------------------------------------------
-@router.post("/label/print", tags=["labels"])
-async def print_label(request: Request, who: Printer) -> Any:
+def _label_request(raw: bytes | dict[str, Any]) -> LotLabelRequest | SerialLabelRequest:
+    """A print (JSON body) or preview (query) request, parsed by the same DTO with the same
+    errors; the label itself is then checked by `Jobs.check` in both."""
     try:
-        body = _REQUEST.validate_json(await request.body())
+        if isinstance(raw, bytes):
+            return _REQUEST.validate_json(raw)
+        return _REQUEST.validate_python(raw)
     except ValidationError as exc:
         error = mes_error_from_validation(exc)
         if error.code is not ErrorCode.REASON_REQUIRED:
             error = MesError(ErrorCode.INVALID_LABEL_DATA, data=error.data, detail=error.detail)
         raise error from exc
+
+
+@router.post("/label/print", tags=["labels"])
+async def print_label(request: Request, who: Printer) -> Any:
+    body = _label_request(await request.body())
     job, printed = await _svc(request).print_now(
         label_from_request(body),
         body.printer_id,
@@ -270,14 +277,16 @@ async def preview(
     width_mm: Annotated[int, Query(ge=20, le=300)] = 100,
     height_mm: Annotated[int, Query(ge=10, le=300)] = 50,
 ) -> Response:
-    label = validate(
-        LabelData(
-            LabelType(label_type),
-            lot_number,
-            product_model,
-            created_date,
-            serial_number,
-            target_quantity,
-        )
-    )
+    """The label as a ZPL printer would print it; refused exactly when a print request with
+    the same fields would be (same DTO, same `Jobs.check`)."""
+    fields = {
+        "label_type": label_type,
+        "lot_number": lot_number,
+        "product_model": product_model,
+        "created_date": created_date,
+        "serial_number": serial_number,
+        "target_quantity": target_quantity,
+    }
+    body = _label_request({k: v for k, v in fields.items() if v is not None})
+    label = _svc(request).jobs.check(label_from_request(body))
     return await _png(request, label, Media(dpi, width_mm, height_mm))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from mes_contracts import events as ev
 from servicekit.runtime import ServiceRuntime, create_service_app
 
 from . import api
@@ -14,6 +13,7 @@ from .models import SCHEMA, metadata
 from .seed import seed_demo_printers
 from .service import LabelService
 from .settings import LabelSettings
+from .subscriptions import SUBSCRIPTIONS
 
 
 def build_app(settings: LabelSettings | None = None) -> FastAPI:
@@ -22,9 +22,7 @@ def build_app(settings: LabelSettings | None = None) -> FastAPI:
     jobs = Jobs(runtime, settings)
     handlers = Handlers(jobs)
     dispatcher = Dispatcher(jobs)
-    runtime.consumers.add(ev.LOT_CREATED, handlers.on_lot_created)
-    runtime.consumers.add(ev.SERIALS_ALLOCATED, handlers.on_serials_allocated)
-    runtime.consumers.add(ev.PROCESS_STARTED, handlers.on_process_started)
+    SUBSCRIPTIONS.wire(runtime.consumers, handlers)
 
     async def on_startup(rt: ServiceRuntime) -> None:
         await seed_demo_printers(rt, settings)

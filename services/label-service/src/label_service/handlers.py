@@ -1,19 +1,28 @@
 """Event consumers: LOT and serial labels queued from lot.created / serials.allocated, and
-the station of each LOT's serial-allocation step from process.started."""
+the station of each LOT's serial-allocation step from process.started. A label that no
+printer serves, or whose data cannot be printed, becomes a visible `failed` job with its
+reason and a label.failed event — never an event that fails (and ends in a dead letter)
+or a job that waits without a printer."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from mes_contracts.enums import LabelType
 from mes_contracts.envelope import Envelope
+from mes_contracts.errors import ErrorCode, MesError
+from servicekit.logging import get_logger
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
+from .choice import NO_PRINTER_MESSAGE, Choice, choose
 from .jobs import Jobs, initial_state
-from .labels import LabelData, validate
+from .labels import LabelData
+
+log = get_logger(__name__)
+NO_PRINTER = (ErrorCode.NO_PRINTER_ASSIGNED.value, NO_PRINTER_MESSAGE)
 
 
 class Handlers:
@@ -28,19 +37,42 @@ class Handlers:
     def _local_date(self, value: Any) -> date:
         return datetime.fromisoformat(str(value)).astimezone(self.tz).date()
 
+    def _row(self, label: LabelData, choice: Choice) -> dict[str, Any]:
+        """The job of an event-driven label: sendable, waiting for its station, or failed."""
+        error: tuple[str, str] | None = None
+        try:
+            self.jobs.check(label)
+        except MesError as exc:
+            error = (exc.code.value, exc.message)
+        if error is None and choice.printer is None and choice.settled:
+            error = NO_PRINTER
+        return self.jobs.row(
+            label, choice.printer, source="event", station_id=choice.station_id, error=error
+        )
+
+    async def _insert(self, session: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+        jobs = await repo.insert_jobs(session, rows)
+        failed = [j for j in jobs if j["state"] == "failed"]
+        if failed:
+            log.warning(
+                "label jobs failed before printing",
+                lot_number=failed[0]["lot_number"],
+                jobs=len(failed),
+                error_code=failed[0]["last_error_code"],
+            )
+            await self.jobs.refused(session, failed, datetime.now(UTC))
+
     async def on_lot_created(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
-        label = validate(
-            LabelData(
-                LabelType.LOT,
-                d["lot_number"],
-                self._product(d["product_model"]),
-                date.fromisoformat(d["production_date"]),
-                target_quantity=d["target_quantity"],
-            )
+        label = LabelData(
+            LabelType.LOT,
+            d["lot_number"],
+            self._product(d["product_model"]),
+            date.fromisoformat(d["production_date"]),
+            target_quantity=d["target_quantity"],
         )
-        printer = await repo.lot_printer(session)
-        await repo.insert_jobs(session, [self.jobs.row(label, printer, source="event")])
+        choice = await choose(session, self.settings, LabelType.LOT, label.lot_number, waited=True)
+        await self._insert(session, [self._row(label, choice)])
 
     async def on_serials_allocated(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
@@ -50,64 +82,62 @@ class Handlers:
             else self._local_date(d["allocated_at"])
         )
         product = self._product(d["product_model"])
-        printer, station = await self.jobs.printer_for(session, LabelType.SERIAL, d["lot_number"])
-        if printer is None and station is not None:
-            printer = await repo.serial_printer(session, None)
+        lot = d["lot_number"]
+        choice = await choose(session, self.settings, LabelType.SERIAL, lot, waited=False)
         rows = [
-            self.jobs.row(
-                validate(
-                    LabelData(
-                        LabelType.SERIAL, d["lot_number"], product, created, s["serial_number"]
-                    )
-                ),
-                printer,
-                source="event",
-                station_id=station,
+            self._row(
+                LabelData(LabelType.SERIAL, lot, product, created, s["serial_number"]), choice
             )
             for s in d["serials"]
         ]
-        await repo.insert_jobs(session, rows)
+        await self._insert(session, rows)
 
     async def on_process_started(self, session: AsyncConnection, event: Envelope) -> None:
+        """Remember the station of the LOT's serial step — also that it named none, so
+        that its serial labels go to the default serial printer without waiting."""
         d = event.data
-        if d["process_id"] != self.settings.serial_allocation_process or not d.get("station_id"):
+        if d["process_id"] != self.settings.serial_allocation_process:
             return
-        await repo.set_lot_station(session, d["lot_number"], d["station_id"])
+        await repo.set_lot_station(session, d["lot_number"], d.get("station_id") or None)
 
 
 async def assign_printers(session: AsyncConnection, jobs: Jobs, now: datetime) -> int:
-    """Give waiting jobs without a printer one, once it can be known: LOT labels the LOT
-    printer; serial labels their LOT's station printer, or after `label_station_wait_seconds`
-    without a station (serials.allocated may arrive before process.started) the default
-    serial printer. Returns how many were assigned."""
+    """Settle event-driven jobs that wait without a printer (their LOT's serial-step start
+    was not consumed yet): the station's printer or the default once the station is known,
+    the default after `label_station_wait_seconds`; `failed` NO_PRINTER_ASSIGNED when no
+    printer serves them. Returns how many were settled."""
     wait = jobs.settings.label_station_wait_seconds
-    known: dict[tuple[str, str, bool], tuple[dict | None, str | None]] = {}
-
-    async def resolve(job: dict[str, Any]) -> tuple[dict | None, str | None]:
-        if job["label_type"] == LabelType.LOT:
-            return await repo.lot_printer(session), None
-        station = job["station_id"] or await repo.lot_station(session, job["lot_number"])
-        printer = await repo.serial_printer(session, station) if station else None
-        if printer is None and (station or (now - job["created_at"]).total_seconds() > wait):
-            printer = await repo.serial_printer(session, None)
-        return printer, station
-
-    assigned = 0
+    known: dict[tuple[str, str, bool], Choice] = {}
+    refused: list[dict[str, Any]] = []
+    settled = 0
     for job in await repo.lock_unassigned_jobs(session):
         late = (now - job["created_at"]).total_seconds() > wait
         key = (job["label_type"], job["lot_number"], late)
         if key not in known:
-            known[key] = await resolve(job)
-        printer, station = known[key]
-        if printer is None:
+            label_type = LabelType(job["label_type"])
+            known[key] = await choose(
+                session, jobs.settings, label_type, job["lot_number"], waited=late
+            )
+        choice = known[key]
+        if choice.printer is not None:
+            await repo.set_jobs(
+                session,
+                [job["id"]],
+                printer_id=choice.printer["printer_id"],
+                station_id=choice.station_id,
+                state=initial_state(choice.printer),
+                next_attempt_at=now,
+            )
+        elif choice.settled:
+            code, message = NO_PRINTER
+            await repo.set_jobs(
+                session, [job["id"]], state="failed", last_error_code=code, last_error=message
+            )
+            refused.append({**job, "last_error_code": code, "last_error": message})
+        else:
             continue
-        await repo.set_jobs(
-            session,
-            [job["id"]],
-            printer_id=printer["printer_id"],
-            station_id=printer["station_id"] or station,
-            state=initial_state(printer),
-            next_attempt_at=now,
-        )
-        assigned += 1
-    return assigned
+        settled += 1
+    if refused:
+        log.warning("label jobs without a printer", jobs=len(refused))
+        await jobs.refused(session, refused, now)
+    return settled

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from mes_contracts import events as ev
-from mes_contracts.enums import LabelType
 from mes_contracts.envelope import Actor
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
 from .drivers import Driver, StatusReport, driver_for
-from .labels import LabelData, Media
+from .labels import Charset, LabelData, Media, storable, validate
+from .preview import font_charset
 from .settings import LabelSettings
 from .transport import TcpPrinter, Timeouts
 
@@ -44,6 +45,16 @@ class Jobs:
             settings.label_write_timeout,
         )
 
+    # -- label data -----------------------------------------------------------------------
+    @cached_property
+    def charset(self) -> Charset:
+        font = self.settings.label_preview_font
+        return font_charset(str(font) if font else None)
+
+    def check(self, label: LabelData) -> LabelData:
+        """The one validation of label data (`labels.validate` with the label font)."""
+        return validate(label, self.charset)
+
     # -- printers -------------------------------------------------------------------------
     def driver(self, language: str) -> Driver:
         return driver_for(language, self.fonts)
@@ -55,7 +66,7 @@ class Jobs:
         return Media(printer["dpi"], printer["label_width_mm"], printer["label_height_mm"])
 
     def render(self, job: dict[str, Any], printer: dict[str, Any]) -> bytes:
-        label = LabelData.from_json(job["data"])
+        label = self.check(LabelData.from_json(job["data"]))
         return self.driver(printer["language"]).render(label, self.media(printer))
 
     def tcp(self, printer: dict[str, Any]) -> TcpPrinter:
@@ -65,16 +76,6 @@ class Jobs:
             self.driver(printer["language"]),
             self.timeouts,
         )
-
-    async def printer_for(
-        self, session: AsyncConnection, label_type: LabelType, lot_number: str
-    ) -> tuple[dict[str, Any] | None, str | None]:
-        """(printer, station) for a new label; the printer may be None (resolved later)."""
-        if label_type is LabelType.LOT:
-            return await repo.lot_printer(session), None
-        station = await repo.lot_station(session, lot_number)
-        printer = await repo.serial_printer(session, station) if station else None
-        return printer, station
 
     def backoff(self, attempts: int) -> timedelta:
         base, cap = self.settings.label_retry_base_seconds, self.settings.label_retry_max_seconds
@@ -92,20 +93,28 @@ class Jobs:
         reprint: bool = False,
         reason: str | None = None,
         actor: Actor | None = None,
+        error: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
+        """A job row; with `error` (code, message) it is born `failed` (nothing to send)."""
+        failed = (
+            {"state": "failed", "last_error_code": error[0], "last_error": error[1]}
+            if error
+            else {}
+        )
         return {
             "label_type": label.label_type.value,
             "lot_number": label.lot_number,
             "serial_number": label.serial_number,
             "printer_id": printer["printer_id"] if printer else None,
             "station_id": (printer or {}).get("station_id") or station_id,
-            "data": label.to_json(),
+            "data": {k: storable(v) for k, v in label.to_json().items()},
             "state": state or initial_state(printer),
             "source": source,
             "reprint": reprint,
             "reason": reason,
             "requested_by": (actor.user_id or actor.system) if actor else None,
             "worker_id": actor.worker_id if actor else None,
+            **failed,
         }
 
     # -- outcome events --------------------------------------------------------------------
@@ -172,18 +181,51 @@ class Jobs:
                 last_error=message[:1000],
             )
             if attempt == 1 or not again:
-                data = {
-                    **self._common(job, attempt),
-                    "failed_at": at,
-                    "error_code": code,
-                    "message": message[:1000],
-                    "will_retry": again,
-                }
                 events.append(
-                    self.rt.event(ev.LABEL_FAILED, data, actor=actor, correlation_id=correlation_id)
+                    self._failure(job, attempt, at, code, message, again, actor, correlation_id)
                 )
         if events:
             await self.rt.publish(session, *events)
+
+    async def refused(
+        self,
+        session: AsyncConnection,
+        jobs: list[dict[str, Any]],
+        at: datetime,
+        *,
+        actor: Actor = SYSTEM,
+        correlation_id: str | None = None,
+    ) -> None:
+        """Announce jobs that failed before any attempt (no printer serves them, or their
+        data cannot be printed): one label.failed each, `will_retry` false."""
+        events = [
+            self._failure(
+                job, 1, at, job["last_error_code"], job["last_error"], False, actor, correlation_id
+            )
+            for job in jobs
+        ]
+        if events:
+            await self.rt.publish(session, *events)
+
+    def _failure(
+        self,
+        job: dict[str, Any],
+        attempt: int,
+        at: datetime,
+        code: str,
+        message: str,
+        will_retry: bool,
+        actor: Actor,
+        correlation_id: str | None,
+    ) -> Any:
+        data = {
+            **self._common(job, attempt),
+            "failed_at": at,
+            "error_code": code,
+            "message": message[:1000],
+            "will_retry": will_retry,
+        }
+        return self.rt.event(ev.LABEL_FAILED, data, actor=actor, correlation_id=correlation_id)
 
 
 def job_view(job: dict[str, Any]) -> dict[str, Any]:

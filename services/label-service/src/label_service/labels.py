@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -14,6 +15,11 @@ from mes_contracts.identifiers import is_lot_number, is_serial_number, serial_lo
 # Characters that are command prefixes or delimiters in ZPL (^ ~), TSPL/EZPL (" , \) or
 # control codes: refused in free text so that data can never become a printer command.
 _UNSAFE = re.compile(r'[\^~"\\\x00-\x1f\x7f]')
+# Invisible or unassigned code points (format controls such as bidi overrides, surrogates,
+# private use, line/paragraph separators): never printable, whatever a font claims.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+#: Code points the label font draws (see `preview.font_charset`).
+Charset = frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -56,14 +62,37 @@ def invalid(field: str, problem: str, **extra: Any) -> MesError:
     )
 
 
-def validate(label: LabelData) -> LabelData:
-    """Raise INVALID_LABEL_DATA unless every field is printable in every language."""
+def storable(value: Any) -> Any:
+    """A text as PostgreSQL stores it (no NUL, no lone surrogate), to keep refused label
+    data visible on its failed job; other values unchanged."""
+    if not isinstance(value, str):
+        return value
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
+def unprintable(text: str, charset: Charset) -> list[str]:
+    """Characters of `text` no label can show: outside the label font, or invisible."""
+    bad = {c for c in text if ord(c) not in charset or unicodedata.category(c) in _INVISIBLE}
+    return sorted(bad)
+
+
+def validate(label: LabelData, charset: Charset) -> LabelData:
+    """Raise INVALID_LABEL_DATA unless every field is printable in every language. The one
+    check of label data: print and reprint requests, previews and event-driven jobs (and
+    every render) go through it, so what the preview refuses never reaches a printer.
+    `charset` is the label font's (the font the preview draws with)."""
     if not is_lot_number(label.lot_number):
         raise invalid("lot_number", "not a LOT number", value=label.lot_number)
     if not label.product.strip() or len(label.product) > 64:
         raise invalid("product_model", "1 to 64 characters")
     if _UNSAFE.search(label.product):
         raise invalid("product_model", 'contains a printer control character (^ ~ " \\)')
+    if missing := unprintable(label.product, charset):
+        raise invalid(
+            "product_model",
+            "characters no label font can print",
+            characters=[f"U+{ord(c):04X}" for c in missing][:20],
+        )
     if label.label_type is LabelType.SERIAL:
         if not label.serial_number or not is_serial_number(label.serial_number):
             raise invalid("serial_number", "not a serial number", value=label.serial_number)

@@ -95,12 +95,13 @@ reprints = Table(
 )
 Index("ix_reprints_lot", reprints.c.lot_number, reprints.c.serial_number)
 
-# Station of each LOT's serial-allocation step, learnt from process.started.
+# Station of each LOT's serial-allocation step, learnt from process.started; NULL = the
+# step started without a station (its serial labels go to the default serial printer).
 lot_stations = Table(
     "lot_stations",
     metadata,
     Column("lot_number", String(64), primary_key=True),
-    Column("station_id", String(64), nullable=False),
+    Column("station_id", String(64)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 

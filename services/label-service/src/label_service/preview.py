@@ -21,7 +21,7 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont, newTable
 
 from .drivers.zpl import ZplDriver
-from .labels import LabelData, Media
+from .labels import Charset, LabelData, Media
 
 _LIMITS = zplkit.rendering.Limits(input_bytes=8 << 20, font_bytes=8 << 20)
 
@@ -30,6 +30,18 @@ def default_font() -> Path:
     import pylopdf_fonts_ko
 
     return pylopdf_fonts_ko.sans_path()
+
+
+@lru_cache(maxsize=4)
+def font_charset(path: str | None = None) -> Charset:
+    """Every code point the label font has a glyph for: what `labels.validate` accepts in
+    free text (`None` = the bundled Noto Sans KR). The preview draws with this font, so a
+    label that passes validation also previews."""
+    font = TTFont(path or str(default_font()), lazy=True)
+    try:
+        return frozenset(font.getBestCmap())
+    finally:
+        font.close()
 
 
 def _to_truetype(font: TTFont) -> None:

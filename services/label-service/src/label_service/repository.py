@@ -244,7 +244,9 @@ async def list_reprints(
     return _rows(await session.execute(stmt))
 
 
-async def set_lot_station(session: AsyncConnection, lot_number: str, station_id: str) -> None:
+async def set_lot_station(
+    session: AsyncConnection, lot_number: str, station_id: str | None
+) -> None:
     stmt = insert(lot_stations).values(lot_number=lot_number, station_id=station_id)
     stmt = stmt.on_conflict_do_update(
         index_elements=["lot_number"],
@@ -253,6 +255,9 @@ async def set_lot_station(session: AsyncConnection, lot_number: str, station_id:
     await session.execute(stmt)
 
 
-async def lot_station(session: AsyncConnection, lot_number: str) -> str | None:
+async def lot_station(session: AsyncConnection, lot_number: str) -> tuple[bool, str | None]:
+    """(known, station): whether the start of the LOT's serial step was seen, and the
+    station it named (None: it named none)."""
     stmt = select(lot_stations.c.station_id).where(lot_stations.c.lot_number == lot_number)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    row = (await session.execute(stmt)).first()
+    return (row is not None, row.station_id if row else None)

@@ -12,9 +12,10 @@ from mes_contracts.errors import ErrorCode, MesError
 from pydantic import BaseModel, Field
 
 from . import repository as repo
+from .choice import NO_PRINTER_MESSAGE, choose
 from .drivers import STATE_ERRORS, PrinterState, StatusReport
-from .jobs import Jobs, printer_status
-from .labels import LabelData, validate
+from .jobs import Jobs, initial_state, printer_status
+from .labels import LabelData
 from .transport import PrinterUnavailable
 
 
@@ -36,9 +37,10 @@ class JobResult(BaseModel):
 
 
 def label_from_request(body: LotLabelRequest | SerialLabelRequest) -> LabelData:
+    """What a print or preview request asks for (validated by `Jobs.check` before use)."""
     serial = body.serial_number if isinstance(body, SerialLabelRequest) else None
     quantity = body.target_quantity if isinstance(body, LotLabelRequest) else None
-    label = LabelData(
+    return LabelData(
         LabelType(body.label_type),
         body.lot_number,
         body.product_model,
@@ -46,7 +48,6 @@ def label_from_request(body: LotLabelRequest | SerialLabelRequest) -> LabelData:
         serial,
         quantity,
     )
-    return validate(label)
 
 
 class LabelService:
@@ -61,15 +62,16 @@ class LabelService:
                 data = {"printer_id": printer_id, "active": bool(printer)}
                 raise MesError(ErrorCode.PRINTER_NOT_FOUND, data=data)
             return printer
-        printer, station = await self.jobs.printer_for(session, label.label_type, label.lot_number)
-        if printer is None and label.label_type is LabelType.SERIAL:
-            printer = await repo.serial_printer(session, None)  # the default serial printer
-        if printer is None:
+        choice = await choose(
+            session, self.jobs.settings, label.label_type, label.lot_number, waited=True
+        )
+        if choice.printer is None:
             raise MesError(
-                ErrorCode.PRINTER_NOT_FOUND,
-                data={"label_type": label.label_type.value, "station_id": station},
+                ErrorCode.NO_PRINTER_ASSIGNED,
+                data={"label_type": label.label_type.value, "station_id": choice.station},
+                detail=NO_PRINTER_MESSAGE,
             )
-        return printer
+        return choice.printer
 
     async def print_now(
         self,
@@ -86,6 +88,7 @@ class LabelService:
         person's back. Serial-port printers get a `pending` job for their workstation."""
         if reprint and not (reason and reason.strip()):
             raise MesError(ErrorCode.REASON_REQUIRED, data={"field": "reason"})
+        label = self.jobs.check(label)  # what the preview refuses never reaches a printer
         db = self.rt.db
         async with db.transaction() as session:
             printer = await self._printer(session, label, printer_id)
@@ -168,9 +171,14 @@ class LabelService:
                 },
             )
         label = LabelData.from_json(last["data"])
+        printer_id = body.printer_id
+        if printer_id is None and last["printer_id"]:  # where it was printed, if still there
+            async with self.rt.db.transaction() as session:
+                previous = await repo.get_printer(session, last["printer_id"])
+            printer_id = previous["printer_id"] if previous and previous["active"] else None
         return await self.print_now(
             label,
-            body.printer_id or last["printer_id"],
+            printer_id,  # None: the same resolution as a new label of this LOT
             actor,
             reprint=True,
             reason=body.reason.strip(),
@@ -220,7 +228,29 @@ class LabelService:
                 raise MesError(
                     ErrorCode.CONFLICT, data={"job_id": str(job_id), "state": job["state"]}
                 )
+            self.jobs.check(LabelData.from_json(job["data"]))  # unprintable: stays failed
             printer = await repo.get_printer(session, job["printer_id"] or "")
-            state = "pending" if printer and printer["transport"] == "SERIAL" else "queued"
-            await repo.set_jobs(session, [job_id], state=state, next_attempt_at=datetime.now(UTC))
+            if printer is None or not printer["active"]:  # resolve it again, as for a new label
+                choice = await choose(
+                    session,
+                    self.jobs.settings,
+                    LabelType(job["label_type"]),
+                    job["lot_number"],
+                    waited=True,
+                )
+                if choice.printer is None:
+                    raise MesError(
+                        ErrorCode.NO_PRINTER_ASSIGNED,
+                        data={"job_id": str(job_id), "station_id": choice.station},
+                        detail=NO_PRINTER_MESSAGE,
+                    )
+                printer = choice.printer
+            await repo.set_jobs(
+                session,
+                [job_id],
+                printer_id=printer["printer_id"],
+                station_id=printer["station_id"] or job["station_id"],
+                state=initial_state(printer),
+                next_attempt_at=datetime.now(UTC),
+            )
             return await repo.get_job(session, job_id) or job

@@ -30,6 +30,9 @@ class LabelSettings(ServiceSettings):
     label_batch_size: int = 200
     # How long a serial job waits for its LOT's station before the default serial printer.
     label_station_wait_seconds: float = 30.0
+    # The line's default serial printer (printer id) for serial labels whose start named no
+    # station or whose station has no printer; unset: the active SERIAL printer of no station.
+    label_default_serial_printer: str | None = None
     # A job left `sending` this long (its process died mid-send) is marked failed.
     label_stale_sending_seconds: float = 120.0
 

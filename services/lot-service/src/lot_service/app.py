@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from mes_contracts import events as ev
 from servicekit.runtime import ServiceRuntime, create_service_app
 
 from . import api, repository
 from .models import SCHEMA, metadata
 from .service import LotService
 from .settings import LotSettings
+from .subscriptions import SUBSCRIPTIONS
 
 
 async def _seed(runtime: ServiceRuntime) -> None:
@@ -23,9 +23,7 @@ def build_app(settings: LotSettings | None = None) -> FastAPI:
     settings = settings or LotSettings()
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
     service = LotService(runtime, settings)
-    runtime.consumers.add(ev.PROCESS_STARTED, service.on_process_started)
-    runtime.consumers.add(ev.PROCESS_COMPLETED, service.on_process_completed)
-    runtime.consumers.add(ev.ROUTING_UPDATED, service.on_routing_updated)
+    SUBSCRIPTIONS.wire(runtime.consumers, service)
     app = create_service_app(runtime, title="lot-service", routers=[api.router], on_startup=_seed)
     app.state.lot_service = service
     return app

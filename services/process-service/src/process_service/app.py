@@ -21,6 +21,7 @@ from servicekit.settings import ServiceSettings
 from . import api, repository
 from .models import SCHEMA, metadata
 from .service import ProcessService
+from .subscriptions import SUBSCRIPTIONS
 
 
 class ProcessSettings(ServiceSettings):
@@ -71,13 +72,7 @@ def build_app(settings: ProcessSettings | None = None) -> FastAPI:
     settings = settings or ProcessSettings()
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
     service = ProcessService(runtime, ZoneInfo(settings.factory_timezone), settings.time_window())
-    c = runtime.consumers
-    c.add(ev.LOT_CREATED, service.on_lot_created)
-    c.add(ev.LOT_STATUS_CHANGED, service.on_lot_status_changed)
-    for user_event in (ev.USER_CREATED, ev.USER_UPDATED, ev.USER_DEACTIVATED):
-        c.add(user_event, service.on_user_changed)
-    c.add(ev.FIRMWARE_RELEASED, service.on_firmware_released)
-    c.add(ev.FIRMWARE_ROLLED_BACK, service.on_firmware_released)  # carries the version now live
+    SUBSCRIPTIONS.wire(runtime.consumers, service)
     app = create_service_app(
         runtime, title="process-service", routers=[api.router], on_startup=_seed_routing
     )

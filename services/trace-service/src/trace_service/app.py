@@ -11,6 +11,7 @@ from servicekit.settings import ServiceSettings
 from . import api
 from .models import SCHEMA, metadata
 from .projections import Projector
+from .subscriptions import SUBSCRIPTIONS
 
 
 class TraceSettings(ServiceSettings):
@@ -23,8 +24,9 @@ def build_app(settings: TraceSettings | None = None) -> FastAPI:
     settings = settings or TraceSettings()
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
     projector = Projector(ZoneInfo(settings.factory_timezone))
-    for stream in projector.streams:
-        runtime.consumers.add(stream, projector.apply)
+    if set(projector.handlers) != set(SUBSCRIPTIONS.streams):
+        raise RuntimeError("trace-service: subscriptions and projections differ")
+    SUBSCRIPTIONS.wire(runtime.consumers, projector)
     app = create_service_app(runtime, title="trace-service", routers=[api.router])
     app.state.factory_tz = projector.tz
     return app

@@ -14,7 +14,7 @@ from mes_contracts.payloads.firmware import (
     FirmwareRolledBack,
     FirmwareUploaded,
 )
-from mes_contracts.payloads.label import LabelFailed, LabelPrinted
+from mes_contracts.payloads.label import LabelFailed, LabelFailedV1, LabelPrinted
 from mes_contracts.payloads.lot import (
     AllocatedSerial,
     LotCreated,
@@ -39,6 +39,7 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     ProcessCompleted,
     RoutingUpdated,
     LabelPrinted,
+    LabelFailedV1,
     LabelFailed,
     FirmwareUploaded,
     FirmwareReleased,
@@ -60,6 +61,7 @@ __all__ = [
     "FirmwareRolledBack",
     "FirmwareUploaded",
     "LabelFailed",
+    "LabelFailedV1",
     "LabelPrinted",
     "LotCreated",
     "LotStatusChanged",

@@ -67,6 +67,9 @@ class FirmwareDownloaded(EventPayload):
 
     event_type = "firmware.downloaded"
 
+    download_id: int | None = Field(
+        default=None, ge=1, description="firmware-service's download record (GET /downloads)"
+    )
     version: FirmwareVersion
     user_id: str = Field(description="User whose token downloaded it")
     station_id: str | None = Field(default=None, max_length=64, description="Workstation id")

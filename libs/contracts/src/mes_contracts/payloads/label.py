@@ -32,8 +32,11 @@ class LabelPrinted(_LabelJob):
     printed_at: AwareDatetime = Field(description="When the printer accepted the job")
 
 
-class LabelFailed(_LabelJob):
-    """A print attempt failed (printer offline, out of paper, head open…)."""
+class LabelFailedV1(_LabelJob):
+    """A print attempt failed (printer offline, out of paper, head open…).
+
+    Version 1: every failure named its printer. Still readable; producers publish v2.
+    """
 
     event_type = "label.failed"
 
@@ -43,3 +46,16 @@ class LabelFailed(_LabelJob):
     )
     message: str | None = Field(default=None, max_length=1000, description="Printer/driver text")
     will_retry: bool = Field(default=False, description="True if another attempt is scheduled")
+
+
+class LabelFailed(LabelFailedV1):
+    """A label was not printed: a print attempt failed (printer offline, out of paper, head
+    open…), its data cannot be printed (`INVALID_LABEL_DATA`), or no printer serves it
+    (`NO_PRINTER_ASSIGNED`, `printer_id` null). The job stays visible as `failed`."""
+
+    event_version = 2
+
+    printer_id: PrinterId | None = Field(
+        default=None,
+        description="The printer tried; null when no printer serves the label (NO_PRINTER_ASSIGNED)",
+    )

@@ -1,0 +1,14 @@
+"""The streams lot-service consumes (its app wires these; the event catalogue lists them)."""
+
+from mes_contracts import events as ev
+from servicekit.subscriptions import Subscriptions
+
+#: stream → method of `service.LotService`
+SUBSCRIPTIONS = Subscriptions(
+    "lot-service",
+    {
+        ev.PROCESS_STARTED: "on_process_started",
+        ev.PROCESS_COMPLETED: "on_process_completed",
+        ev.ROUTING_UPDATED: "on_routing_updated",
+    },
+)

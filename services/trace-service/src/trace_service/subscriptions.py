@@ -1,0 +1,19 @@
+"""The streams trace-service consumes (its app wires these; the event catalogue lists
+them). Each has a projection in `projections.Projector.handlers`."""
+
+from mes_contracts import events as ev
+from servicekit.subscriptions import Subscriptions
+
+SUBSCRIPTIONS = Subscriptions.all_to(
+    "trace-service",
+    (
+        ev.LOT_CREATED,
+        ev.LOT_STATUS_CHANGED,
+        ev.ROUTING_UPDATED,
+        ev.SERIALS_ALLOCATED,
+        ev.SERIAL_STATUS_CHANGED,
+        ev.PROCESS_STARTED,
+        ev.PROCESS_COMPLETED,
+    ),
+    "apply",  # Projector.apply: the event log, then the projection of its type
+)
