@@ -82,24 +82,47 @@ def _start_label_printing_without_station(manager: Client, worker: Client) -> st
 
 
 def test_serial_labels_without_station_or_default_printer_fail_visibly(
+    admin: Client, manager: Client, worker: Client, firmware_released: None
+) -> None:
+    """No station printer and no default serial printer (the dev stack's last resort, the
+    demo PRINTER-07, is taken out of service here): every serial label job is `failed`
+    NO_PRINTER_ASSIGNED, none waits without a printer."""
+    r = admin.patch("/api/v1/printers/PRINTER-07", json={"active": False})
+    assert r.status_code == 200, r.text
+    try:
+        lot = _start_label_printing_without_station(manager, worker)
+
+        def all_failed() -> list[dict] | None:
+            jobs = _serial_jobs(manager, lot)
+            done = len(jobs) == 100 and {j["state"] for j in jobs} == {"failed"}
+            return jobs if done else None
+
+        jobs = eventually(all_failed, timeout=60)
+        assert {(j["printer_id"], j["last_error_code"]) for j in jobs} == {
+            (None, "NO_PRINTER_ASSIGNED")
+        }
+        r = worker.post(
+            "/api/v1/label/reprint", json={"serial_number": f"{lot}-0001", "reason": "torn"}
+        )
+        assert r.status_code == 409 and r.json()["error_code"] == "NO_PRINTER_ASSIGNED", r.text
+    finally:
+        admin.patch("/api/v1/printers/PRINTER-07", json={"active": True})
+
+
+def test_a_dev_stack_sends_serial_labels_without_station_to_the_demo_printer(
     manager: Client, worker: Client, firmware_released: None
 ) -> None:
-    """No station printer, no default serial printer (the dev stack has only ST-07's):
-    every serial label job is `failed` NO_PRINTER_ASSIGNED, none waits without a printer."""
+    """As `./mes demo` does (no station_id): the dev stack's demo serial printer takes the
+    labels, so a first run prints without set-up."""
     lot = _start_label_printing_without_station(manager, worker)
 
-    def all_failed() -> list[dict] | None:
+    def all_assigned() -> list[dict] | None:
         jobs = _serial_jobs(manager, lot)
-        return jobs if len(jobs) == 100 and {j["state"] for j in jobs} == {"failed"} else None
+        return jobs if len(jobs) == 100 and all(j["printer_id"] for j in jobs) else None
 
-    jobs = eventually(all_failed, timeout=60)
-    assert {(j["printer_id"], j["last_error_code"]) for j in jobs} == {
-        (None, "NO_PRINTER_ASSIGNED")
-    }
-    r = worker.post(
-        "/api/v1/label/reprint", json={"serial_number": f"{lot}-0001", "reason": "torn"}
-    )
-    assert r.status_code == 409 and r.json()["error_code"] == "NO_PRINTER_ASSIGNED", r.text
+    jobs = eventually(all_assigned, timeout=60)
+    assert {j["printer_id"] for j in jobs} == {"PRINTER-07"}
+    assert "failed" not in {j["state"] for j in jobs}
 
 
 def test_serial_labels_without_station_print_on_the_default_serial_printer(
@@ -142,7 +165,7 @@ def test_serial_labels_without_station_print_on_the_default_serial_printer(
         assert r.status_code == 200, r.text
         assert r.json()["data"]["printer_id"] == printer_id and r.json()["data"]["print_time"]
     finally:
-        # Leave the shared stack as it was: no default serial printer.
+        # Leave the shared stack as it was: no registered default serial printer.
         admin.patch(f"/api/v1/printers/{printer_id}", json={"active": False})
         printer.stop()
 

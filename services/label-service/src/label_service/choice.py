@@ -44,11 +44,18 @@ class Choice:
 async def default_serial_printer(
     session: AsyncConnection, settings: LabelSettings
 ) -> dict[str, Any] | None:
+    """The configured default, else the SERIAL printer of no station, else (dev stacks
+    with demo printers) the demo serial printer."""
     if settings.label_default_serial_printer:
         printer = await repo.get_printer(session, settings.label_default_serial_printer)
         if printer is not None and printer["active"]:
             return printer
-    return await repo.serial_printer(session, None)
+    printer = await repo.serial_printer(session, None)
+    if printer is None and settings.dev_default_serial_printer:
+        printer = await repo.get_printer(session, settings.dev_default_serial_printer)
+        if printer is not None and not printer["active"]:
+            printer = None
+    return printer
 
 
 async def choose(

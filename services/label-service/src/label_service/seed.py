@@ -1,8 +1,8 @@
 """Dev seeding: two demo printers on loopback when MES_ENV=dev and no printer exists.
 
 PRINTER-01 (ZPL, LOT labels) on MES_LABEL_DEMO_PRINTER_PORT (9101) and PRINTER-07 (ZPL,
-serial labels of station ST-07) on MES_LABEL_DEMO_SERIAL_PRINTER_PORT (9107), both at
-MES_LABEL_DEMO_PRINTER_HOST. Start emulators there to see labels
+serial labels of station ST-07, and the dev default serial printer) on
+MES_LABEL_DEMO_SERIAL_PRINTER_PORT (9107), both at MES_LABEL_DEMO_PRINTER_HOST. Start emulators there to see labels
 (`python -m label_service.emulator --port 9101`); with nothing listening the jobs simply
 stay queued and visible (`GET /api/v1/label/jobs`).
 """
@@ -16,7 +16,7 @@ from servicekit.runtime import ServiceRuntime
 from . import printers as registry
 from . import repository as repo
 from .jobs import SYSTEM
-from .settings import LabelSettings
+from .settings import DEMO_SERIAL_PRINTER, LabelSettings
 
 
 def demo_printers(settings: LabelSettings) -> list[registry.PrinterBody]:
@@ -31,7 +31,7 @@ def demo_printers(settings: LabelSettings) -> list[registry.PrinterBody]:
             **common,
         ),
         registry.PrinterBody(
-            printer_id="PRINTER-07",
+            printer_id=DEMO_SERIAL_PRINTER,
             name="ST-07 serial label printer",
             port=settings.label_demo_serial_printer_port,
             station_id="ST-07",

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from servicekit.settings import ServiceSettings
 
+DEMO_SERIAL_PRINTER = "PRINTER-07"  # seeded on dev stacks (seed.py)
+
 
 class LabelSettings(ServiceSettings):
     service_name: str = "label-service"
@@ -48,3 +50,11 @@ class LabelSettings(ServiceSettings):
     label_demo_printer_host: str = "127.0.0.1"
     label_demo_printer_port: int = 9101
     label_demo_serial_printer_port: int = 9107
+
+    @property
+    def dev_default_serial_printer(self) -> str | None:
+        """On a dev stack with demo printers: the demo serial printer, the last resort for
+        serial labels, so `./mes demo`'s labels print without further set-up."""
+        if self.env == "dev" and self.label_seed_demo_printers:
+            return DEMO_SERIAL_PRINTER
+        return None
