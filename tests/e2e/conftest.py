@@ -19,6 +19,8 @@ STACK_ENV = {
     # the rate limit itself is tested with gateways of its own (test_gateway_rate_limit).
     "MES_RATE_LIMIT_PER_MINUTE": "1000000",
     "MES_LOGIN_RATE_LIMIT_PER_MINUTE": "100000",
+    # Revocations Redis lost come back within this (test_revocation).
+    "MES_TOKEN_STATE_REPUBLISH_SECONDS": "1",
 }
 
 

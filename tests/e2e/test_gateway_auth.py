@@ -38,6 +38,7 @@ def _claims(**overrides: object) -> dict:
         "sub": "viewer",
         "role": "admin",
         "worker_id": None,
+        "ver": 1,
         "typ": "access",
         "jti": uuid.uuid4().hex,
         "iat": now,

@@ -215,7 +215,7 @@ def test_nobody_deactivates_themselves_and_a_deactivated_account_is_locked_out(
     assert r.status_code == 201, r.text
     own = Client(gateway, name, password)
     r = own.delete(f"/api/v1/users/{name}")
-    assert r.status_code == 409 and r.json()["error_code"] == "CONFLICT", r.text
+    assert r.status_code == 409 and r.json()["error_code"] == "SELF_LOCKOUT", r.text
     # Another admin deactivates it: its sign-in and its refresh token stop working.
     login = httpx.post(
         gateway + "/api/v1/auth/login", json={"username": name, "password": password}

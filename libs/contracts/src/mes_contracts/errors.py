@@ -67,6 +67,8 @@ class ErrorCode(StrEnum):
     USER_NOT_FOUND = "USER_NOT_FOUND"
     AUDIT_CHAIN_BROKEN = "AUDIT_CHAIN_BROKEN"
     AUDIT_ANCHOR_INTACT = "AUDIT_ANCHOR_INTACT"
+    SELF_LOCKOUT = "SELF_LOCKOUT"
+    LAST_ADMIN = "LAST_ADMIN"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     RANGE_NOT_SATISFIABLE = "RANGE_NOT_SATISFIABLE"
@@ -204,6 +206,16 @@ ERROR_INFO: dict[ErrorCode, tuple[int, str, str]] = {
         409,
         "The audit chain matches its anchor; there is nothing to acknowledge",
         "감사 로그 체인이 고정점과 일치하여 재고정할 필요가 없습니다",
+    ),
+    E.SELF_LOCKOUT: (
+        409,
+        "You cannot deactivate or demote your own account",
+        "자신의 계정은 비활성화하거나 권한을 낮출 수 없습니다",
+    ),
+    E.LAST_ADMIN: (
+        409,
+        "The last active admin cannot be deactivated or demoted",
+        "마지막 활성 관리자는 비활성화하거나 권한을 낮출 수 없습니다",
     ),
     E.PAYLOAD_TOO_LARGE: (413, "Payload too large", "요청 크기가 너무 큽니다"),
     E.UNSUPPORTED_MEDIA_TYPE: (415, "Unsupported media type", "지원하지 않는 형식입니다"),

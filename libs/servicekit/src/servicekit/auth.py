@@ -13,6 +13,9 @@ from fastapi import Depends, Request
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.roles import Role
 
+from .hop import HopKey
+from .token_state import TokenState, token_version_claim
+
 ACCESS_TOKEN_TYPE = "access"  # noqa: S105 - a token type name, not a secret
 
 
@@ -40,7 +43,7 @@ class JwtVerifier:
                 algorithms=[self.algorithm],
                 issuer=self.issuer,
                 audience=self.audience,
-                options={"require": ["exp", "iat", "iss", "aud", "sub", "typ", "jti"]},
+                options={"require": ["exp", "iat", "iss", "aud", "sub", "typ", "jti", "ver"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise MesError(ErrorCode.TOKEN_EXPIRED) from exc
@@ -48,10 +51,14 @@ class JwtVerifier:
             raise MesError(ErrorCode.UNAUTHORIZED, data={"reason": str(exc)}) from exc
         if claims.get("typ") != expected_type:
             raise MesError(ErrorCode.UNAUTHORIZED, data={"reason": "wrong token type"})
+        token_version_claim(claims)
         return claims
 
     def principal(self, token: str, source_ip: str | None = None) -> Principal:
-        claims = self.verify(token)
+        return self.principal_from(self.verify(token), source_ip)
+
+    @staticmethod
+    def principal_from(claims: dict, source_ip: str | None = None) -> Principal:
         try:
             role = Role(claims.get("role"))
         except ValueError as exc:
@@ -101,22 +108,35 @@ def _in(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
 
 
 def client_ip(request: Request) -> str | None:
-    trusted = getattr(request.app.state, "trusted_proxies", ())
+    """Behind the gateway: the address the gateway signed, else the peer's own address.
+    At the gateway: X-Forwarded-For from MES_TRUSTED_PROXIES, else the peer's."""
+    state = request.app.state
+    hop: HopKey | None = getattr(state, "hop_key", None)
+    if hop is not None and getattr(state, "behind_gateway", False):
+        signed = hop.client(request.headers, request.state.request_id)
+        if signed:
+            return signed
+    trusted = getattr(state, "trusted_proxies", ())
     peer = request.client.host if request.client else None
     return resolve_client_ip(peer, request.headers.get("x-forwarded-for"), trusted)
 
 
-async def current_principal(request: Request) -> Principal:
+async def authenticate(request: Request, token: str) -> Principal:
+    """Verify the token, then ask Redis whether it was revoked (signed out, or issued
+    before its account changed): the same check in every service and the gateway."""
     verifier: JwtVerifier | None = getattr(request.app.state, "jwt_verifier", None)
-    if verifier is None:
+    state: TokenState | None = getattr(request.app.state, "token_state", None)
+    if verifier is None or state is None:
         raise MesError(ErrorCode.SERVICE_UNAVAILABLE, data={"reason": "no JWT public key"})
-    principal = verifier.principal(bearer_token(request), client_ip(request))
-    # An app may also refuse tokens revoked before expiry (the gateway does, on logout).
-    is_revoked = getattr(request.app.state, "token_revoked", None)
-    if is_revoked is not None and await is_revoked(principal.token_id):
-        raise MesError(ErrorCode.TOKEN_REVOKED)
+    claims = verifier.verify(token)
+    principal = verifier.principal_from(claims, client_ip(request))
+    await state.check(claims)
     request.state.principal = principal
     return principal
+
+
+async def current_principal(request: Request) -> Principal:
+    return await authenticate(request, bearer_token(request))
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -3,6 +3,7 @@ the contract's error body for every failure (never a bare framework 422 or a sta
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -34,6 +35,17 @@ _STATUS_CODES = {
     429: ErrorCode.RATE_LIMITED,
     503: ErrorCode.SERVICE_UNAVAILABLE,
 }
+
+
+# A client's X-Request-ID becomes the audit trail's correlation id: only this shape.
+_CORRELATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
+def correlation_id(client_value: str | None) -> str:
+    """The client's request id if it has the safe shape, else a fresh one."""
+    if client_value and _CORRELATION_ID.fullmatch(client_value):
+        return client_value
+    return uuid.uuid4().hex
 
 
 class _BodyTooLarge(StarletteHTTPException):
@@ -71,9 +83,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        request_id = headers.get("x-request-id") or uuid.uuid4().hex
-        if len(request_id) > 64:
-            request_id = uuid.uuid4().hex
+        request_id = correlation_id(headers.get("x-request-id"))
         scope.setdefault("state", {})["request_id"] = request_id
         if _has_nul(scope):
             # PostgreSQL cannot store NUL in text: refuse it here, not with a 500 later.

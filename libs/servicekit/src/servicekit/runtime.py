@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from . import openapi
 from .auth import JwtVerifier, Principal, parse_networks
 from .db import Database
+from .hop import HopKey
 from .http import RequestContextMiddleware, install_error_handlers
 from .inbox import Inbox, inbox_table
 from .logging import configure_logging, get_logger
@@ -27,6 +28,7 @@ from .metrics import metrics_endpoint
 from .outbox import Outbox, OutboxRelay, outbox_table
 from .settings import ServiceSettings
 from .streams import EventConsumers, make_broker
+from .token_state import TokenState
 from .tracing import configure_tracing, current_traceparent
 
 log = get_logger(__name__)
@@ -164,9 +166,11 @@ def create_service_app(
     on_startup: Callable[[ServiceRuntime], Awaitable[None]] | None = None,
     middleware: Iterable[tuple[type, dict]] = (),
     own_docs: bool = True,
+    behind_gateway: bool = True,
 ) -> FastAPI:
     """The service's FastAPI app. `middleware` (class, options) pairs run inside the
-    request-context middleware, in the order given (first = outermost)."""
+    request-context middleware, in the order given (first = outermost). A service
+    `behind_gateway` believes the client address the gateway signed (servicekit.hop)."""
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     configure_tracing(settings.service_name, console=settings.otel_console)
@@ -183,6 +187,8 @@ def create_service_app(
             )
         elif settings.is_production:
             raise RuntimeError("MES_JWT_PUBLIC_KEY(_FILE) is required in production")
+        if app.state.hop_key is None and settings.is_production:
+            raise RuntimeError("MES_INTERNAL_HOP_KEY(_FILE) is required in production")
         await runtime.start()
         if on_startup:
             await on_startup(runtime)
@@ -202,6 +208,10 @@ def create_service_app(
     )
     app.state.runtime = runtime
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    hop_key = settings.hop_key()
+    app.state.hop_key = HopKey(hop_key) if hop_key else None
+    app.state.behind_gateway = behind_gateway
+    app.state.token_state = TokenState(lambda: runtime.redis)
     install_error_handlers(app)
     openapi.install(app)  # the contract's error body in /openapi.json
     for router in routers:

@@ -51,9 +51,12 @@ class ServiceSettings(BaseSettings):
     stream_maxlen: int | None = None
 
     max_body_bytes: int = 1_048_576
-    # Peers whose X-Forwarded-For is believed (comma-separated CIDRs). Services sit behind
-    # the gateway on loopback by default; the gateway itself trusts nobody unless told.
-    trusted_proxies: str = "127.0.0.1/32,::1/128"
+    # Peers whose X-Forwarded-For is believed (comma-separated CIDRs): nobody unless told.
+    # Services believe only the client address the gateway signs with the hop key.
+    trusted_proxies: str = ""
+    # HMAC key shared by the gateway and the services (the signed gateway → service hop).
+    internal_hop_key: str | None = None
+    internal_hop_key_file: Path | None = None
     otel_console: bool = False
 
     @field_validator("database_url")
@@ -73,6 +76,13 @@ class ServiceSettings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "prod"
+
+    def hop_key(self) -> str | None:
+        if self.internal_hop_key:
+            return self.internal_hop_key
+        if self.internal_hop_key_file and self.internal_hop_key_file.exists():
+            return self.internal_hop_key_file.read_text().strip()
+        return None
 
     def public_key_pem(self) -> str | None:
         if self.jwt_public_key:

@@ -16,7 +16,7 @@ from servicekit.logging import get_logger
 from servicekit.runtime import ServiceRuntime, create_service_app
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import api, audit, audit_api, auth_api, live, static, users_api
+from . import api, audit, audit_api, auth_api, live, revocation, static, users_api
 from . import users as user_store
 from .audit_anchor import AnchorKey, AnchorStore, AuditAnchor
 from .models import SCHEMA, metadata
@@ -26,7 +26,7 @@ from .ratelimit import Limit, RateLimiter, RateLimitMiddleware
 from .servicemap import ServiceMap
 from .settings import GatewaySettings
 from .subscriptions import SUBSCRIPTIONS
-from .tokens import AccessDenylist, RefreshTokens, TokenIssuer
+from .tokens import RefreshTokens, TokenIssuer
 
 log = get_logger(__name__)
 
@@ -102,9 +102,14 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def on_startup(runtime: ServiceRuntime) -> None:
         await _seed_accounts(runtime)
         runtime.run_in_background(anchor.run, "audit-anchor")
+        # Redis may have lost keys while no gateway ran: write the whole token state again.
+        state = app.state.token_state
+        await revocation.publish_all(runtime, state, authoritative=True)
+        revocation.republish_periodically(runtime, state, settings.token_state_republish_seconds)
 
     services = ServiceMap(settings)
     limiter = RateLimiter(lambda: runtime.redis)
+
     app = create_service_app(
         runtime,
         title="Withforce MES gateway",
@@ -112,6 +117,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         body_limits={"/api/v1/firmware": settings.max_upload_bytes},
         on_startup=on_startup,
         own_docs=False,
+        behind_gateway=False,  # the public door: X-Forwarded-For from MES_TRUSTED_PROXIES
         middleware=[
             (
                 RateLimitMiddleware,
@@ -132,10 +138,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         access_minutes=settings.access_token_lifetime_minutes,
     )
     app.state.refresh_tokens = RefreshTokens(timedelta(days=settings.refresh_token_days))
-    denylist = AccessDenylist(lambda: runtime.redis)
-    app.state.denylist = denylist
-    app.state.token_revoked = denylist.is_revoked
-    app.state.proxy = UpstreamProxy(settings, services)
+    app.state.proxy = UpstreamProxy(settings, services, app.state.hop_key)
     app.state.audit_anchor = anchor
     combined = CombinedOpenApi(app, services)
 

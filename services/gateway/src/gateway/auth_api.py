@@ -14,6 +14,7 @@ from servicekit.auth import Principal, bearer_token, client_ip, require_roles
 from . import users as user_store
 from .models import auth_events
 from .passwords import verify_password
+from .revocation import record_sign_out
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 Reader = Annotated[Principal, Depends(require_roles(READERS))]
@@ -114,10 +115,9 @@ async def logout(
 ) -> dict[str, Any]:
     runtime = request.app.state.runtime
     claims = request.app.state.jwt_verifier.verify(bearer_token(request))
-    await request.app.state.denylist.revoke(
-        claims["jti"], datetime.fromtimestamp(claims["exp"], UTC)
-    )
+    expires_at = datetime.fromtimestamp(claims["exp"], UTC)
     async with runtime.db.transaction() as session:
+        await record_sign_out(session, claims["jti"], principal.user_id, expires_at)
         tokens = request.app.state.refresh_tokens
         family = (
             await tokens.family_of(session, body.refresh_token)
@@ -127,6 +127,8 @@ async def logout(
         if family is not None:
             await tokens.revoke_family(session, family, "logout")
         await _record(session, request, principal.user_id, "logout", "ok")
+    # After the commit, before the 200: every service refuses the token from here on.
+    await request.app.state.token_state.revoke_tokens({claims["jti"]: expires_at})
     return {
         "status": "success",
         "message": "로그아웃되었습니다 (signed out)",

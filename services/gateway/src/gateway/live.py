@@ -14,13 +14,12 @@ import binascii
 import json
 import re
 from collections.abc import AsyncIterator
-from typing import Any
 
 from fastapi import APIRouter, Request
 from mes_contracts import events as ev
 from mes_contracts.errors import ErrorCode, MesError
 from redis.asyncio import Redis
-from servicekit.auth import client_ip
+from servicekit.auth import authenticate
 from starlette.responses import StreamingResponse
 
 from .live_hub import Entry, LiveHub, entry_key, to_entries
@@ -127,13 +126,8 @@ async def live(
         token = value if scheme.lower() == "bearer" else None
     if not token:
         raise MesError(ErrorCode.UNAUTHORIZED, data={"reason": "missing token"})
-    verifier = request.app.state.jwt_verifier
-    principal = verifier.principal(token, client_ip(request))
-    claims: dict[str, Any] = verifier.verify(token)
-    if await request.app.state.denylist.is_revoked(claims.get("jti")):
-        raise MesError(ErrorCode.TOKEN_REVOKED)
+    await authenticate(request, token)
     resume = request.headers.get("last-event-id") or cursor
-    request.state.principal = principal
     return StreamingResponse(
         event_stream(request, _hub(request), decode_cursor(resume) if resume else {}),
         media_type="text/event-stream",

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    Integer,
     String,
     Table,
     Text,
@@ -31,6 +32,19 @@ users = Table(
     Column("active", Boolean, nullable=False, server_default="true"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Access tokens carry it (`ver`); bumped when role, worker id, password or active
+    # changes, which revokes every token issued before (servicekit.token_state).
+    Column("token_version", Integer, nullable=False, server_default="1"),
+)
+
+# Signed-out access tokens until they expire: Redis holds them for every service to
+# check; this table lets the gateway write them again should Redis lose them.
+revoked_access_tokens = Table(
+    "revoked_access_tokens",
+    metadata,
+    Column("jti", String(64), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
 # Opaque refresh tokens, stored only as SHA-256. Each login starts a family; a refresh

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from fastapi import Request
 from mes_contracts.errors import ErrorCode, MesError
+from servicekit.hop import HopKey
 from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 
@@ -28,8 +29,11 @@ _DROPPED_RESPONSE_HEADERS = {"connection", "keep-alive", "transfer-encoding", "s
 
 
 class UpstreamProxy:
-    def __init__(self, settings: GatewaySettings, services: ServiceMap) -> None:
+    def __init__(
+        self, settings: GatewaySettings, services: ServiceMap, hop_key: HopKey | None
+    ) -> None:
         self.services = services
+        self.hop_key = hop_key
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.upstream_timeout_seconds, connect=2.0),
             # Idle connections are dropped well before the services' keep-alive (75 s) ends,
@@ -53,8 +57,9 @@ class UpstreamProxy:
             h: request.headers[h] for h in _FORWARDED_REQUEST_HEADERS if h in request.headers
         }
         headers["x-request-id"] = request.state.request_id
-        if client_ip:
-            headers["x-forwarded-for"] = client_ip
+        if client_ip and self.hop_key is not None:
+            # Signed, so that only the gateway can tell a service who the client is.
+            headers.update(self.hop_key.headers(client_ip, request.state.request_id))
         # The path as the client encoded it: a decoded `%2F`, `%3F` or `%23` must not become a
         # separator, query or fragment on the way to the service.
         raw_path = request.scope.get("raw_path") or path.encode()

@@ -13,6 +13,9 @@ class GatewaySettings(ServiceSettings):
     # Overrides the minutes when set (tests of token expiry; never needed in production).
     access_token_seconds: int | None = Field(default=None, gt=0)
     refresh_token_days: int = 7
+    # How often every account's token version and the signed-out tokens are written to
+    # Redis again (a key Redis lost is back within this).
+    token_state_republish_seconds: float = 30.0
 
     admin_username: str | None = None
     admin_password: str | None = None

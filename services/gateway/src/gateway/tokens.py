@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -47,6 +46,7 @@ class TokenIssuer:
             "sub": user["username"],
             "role": user["role"],
             "worker_id": user.get("worker_id"),
+            "ver": user["token_version"],
             "typ": "access",
             "jti": uuid.uuid4().hex,
             "iat": now,
@@ -139,17 +139,3 @@ class RefreshTokens:
             .where(refresh_tokens.c.username == username, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=datetime.now(UTC), revoked_reason=reason)
         )
-
-
-class AccessDenylist:
-    """Access tokens revoked before they expire (logout); checked at the gateway."""
-
-    def __init__(self, redis_getter: Callable[[], Any]) -> None:
-        self.redis_getter = redis_getter  # the runtime's client exists only after start-up
-
-    async def revoke(self, jti: str, expires_at: datetime) -> None:
-        ttl = max(int((expires_at - datetime.now(UTC)).total_seconds()), 1)
-        await self.redis_getter().set(f"mes:revoked-jti:{jti}", "1", ex=ttl)
-
-    async def is_revoked(self, jti: str | None) -> bool:
-        return bool(jti) and bool(await self.redis_getter().exists(f"mes:revoked-jti:{jti}"))

@@ -41,6 +41,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("w002", "demo-worker-1234", Role.WORKER, "W002", "Worker W002"),
 )
 _EDITABLE = ("role", "worker_id", "display_name", "active")
+# What a token says about its account: a change revokes every token issued before it.
+_IN_TOKEN = ("role", "worker_id", "active")
 DEMO_PASSWORDS = frozenset(a.password for a in DEMO_ACCOUNTS)
 
 
@@ -137,6 +139,44 @@ async def create_user_if_missing(
     return True
 
 
+def is_active_admin(user: dict[str, Any]) -> bool:
+    return bool(user["active"]) and user["role"] == Role.ADMIN.value
+
+
+def check_access_change(
+    username: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    actor_user_id: str | None,
+    active_admins: set[str],
+) -> None:
+    """Who may take admin rights away (pure: `active_admins` is read under lock).
+
+    Only an account that is still an active admin may change access; nobody deactivates
+    or demotes themselves; the last active admin always stays."""
+    if actor_user_id is not None and actor_user_id not in active_admins:
+        raise MesError(ErrorCode.FORBIDDEN, data={"reason": "you are no longer an active admin"})
+    if not (is_active_admin(before) and not is_active_admin(after)):
+        return
+    if username == actor_user_id:
+        raise MesError(ErrorCode.SELF_LOCKOUT, data={"username": username})
+    if not active_admins - {username}:
+        raise MesError(ErrorCode.LAST_ADMIN, data={"username": username})
+
+
+async def _lock_active_admins(session: AsyncConnection) -> set[str]:
+    """Lock every active admin row, in one order: concurrent changes of admin rights
+    queue here, and each sees the others' outcome (a row no longer matching is skipped)."""
+    rows = await session.execute(
+        select(users.c.username)
+        .where(users.c.role == Role.ADMIN.value, users.c.active.is_(True))
+        .order_by(users.c.username)
+        .with_for_update()
+    )
+    return {r.username for r in rows}
+
+
 async def update_user(
     runtime: ServiceRuntime,
     session: AsyncConnection,
@@ -145,8 +185,12 @@ async def update_user(
     *,
     actor: Actor,
     correlation_id: str | None,
-) -> dict[str, Any]:
-    """Apply `changes` (role, worker_id, display_name, active, password) and publish them."""
+) -> tuple[dict[str, Any], bool]:
+    """Apply `changes` (role, worker_id, display_name, active, password) and publish them.
+    Returns the account after the change and whether its earlier tokens are now revoked
+    (the caller publishes the new token version once the transaction has committed)."""
+    touches_access = "role" in changes or "active" in changes
+    active_admins = await _lock_active_admins(session) if touches_access else set()
     current = await get_user(session, username, for_update=True)
     if current is None:
         raise MesError(ErrorCode.USER_NOT_FOUND, data={"username": username})
@@ -155,6 +199,14 @@ async def update_user(
         values["role"] = Role(values["role"]).value
     if changes.get("password"):
         values["password_hash"] = hash_password(changes["password"])
+    after = {**current, **values}
+    if touches_access:
+        check_access_change(
+            username, current, after, actor_user_id=actor.user_id, active_admins=active_admins
+        )
+    revokes = "password_hash" in values or any(current[k] != after[k] for k in _IN_TOKEN)
+    if revokes:
+        values["token_version"] = current["token_version"] + 1
     values["updated_at"] = datetime.now(UTC)
     try:
         async with session.begin_nested():
@@ -179,4 +231,4 @@ async def update_user(
     await runtime.publish(
         session, runtime.event(event_type, payload, actor=actor, correlation_id=correlation_id)
     )
-    return after
+    return after, revokes

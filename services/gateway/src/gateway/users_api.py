@@ -96,16 +96,14 @@ async def get_user(username: str, request: Request, _: Admin) -> dict[str, Any]:
     return _ok("OK", user_store.public_view(user))
 
 
-@router.patch("/{username}")
-async def update_user(
-    username: str, body: UserUpdate, request: Request, principal: Admin
+async def _change(
+    request: Request, principal: Principal, username: str, changes: dict[str, Any]
 ) -> dict[str, Any]:
-    changes = body.model_dump(exclude_unset=True)
-    if not changes:
-        raise MesError(ErrorCode.VALIDATION_ERROR, data={"reason": "nothing to change"})
+    """Apply a change; if it revokes the account's tokens, the new version reaches Redis
+    after the commit and before the 200, so no old token works once the caller knows."""
     runtime = request.app.state.runtime
     async with runtime.db.transaction() as session:
-        user = await user_store.update_user(
+        user, revokes = await user_store.update_user(
             runtime,
             session,
             username,
@@ -113,25 +111,27 @@ async def update_user(
             actor=actor_of(principal),
             correlation_id=request.state.request_id,
         )
-        if changes.get("active") is False or changes.get("password") or "role" in changes:
+        if revokes:
             await request.app.state.refresh_tokens.revoke_user(session, username, "account changed")
+    if revokes:
+        await request.app.state.token_state.raise_versions({username: user["token_version"]})
+    return user
+
+
+@router.patch("/{username}")
+async def update_user(
+    username: str, body: UserUpdate, request: Request, principal: Admin
+) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    if not changes:
+        raise MesError(ErrorCode.VALIDATION_ERROR, data={"reason": "nothing to change"})
+    user = await _change(request, principal, username, changes)
     return _ok("사용자가 변경되었습니다 (user updated)", user_store.public_view(user))
 
 
 @router.delete("/{username}")
 async def deactivate_user(username: str, request: Request, principal: Admin) -> dict[str, Any]:
     """Users are never erased (the audit trail names them): deletion deactivates."""
-    if username == principal.user_id:
-        raise MesError(ErrorCode.CONFLICT, data={"reason": "you cannot deactivate yourself"})
-    runtime = request.app.state.runtime
-    async with runtime.db.transaction() as session:
-        user = await user_store.update_user(
-            runtime,
-            session,
-            username,
-            {"active": False, "reason": "deleted by admin"},
-            actor=actor_of(principal),
-            correlation_id=request.state.request_id,
-        )
-        await request.app.state.refresh_tokens.revoke_user(session, username, "account deactivated")
+    change = {"active": False, "reason": "deleted by admin"}
+    user = await _change(request, principal, username, change)
     return _ok("사용자가 비활성화되었습니다 (user deactivated)", user_store.public_view(user))

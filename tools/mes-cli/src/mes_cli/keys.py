@@ -1,7 +1,9 @@
-"""The gateway's token signing key pair for a dev stack (generated once under .mes/keys)."""
+"""A dev stack's keys, generated once under .mes/keys: the gateway's token signing key
+pair and the HMAC key the gateway signs the client address with for the services."""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -30,3 +32,12 @@ def ensure_keypair(directory: Path) -> tuple[Path, Path]:
         private_path.write_text(private)
         public_path.write_text(public)
     return private_path, public_path
+
+
+def ensure_hop_key(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "internal_hop.key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path

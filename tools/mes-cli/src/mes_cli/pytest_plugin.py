@@ -185,6 +185,7 @@ class TestKeys:
         issuer: str = "withforce-mes",
         audience: str = "withforce-mes-api",
         typ: str = "access",
+        version: int = 1,
     ) -> str:
         """An access token exactly as the gateway issues it."""
         now = datetime.now(UTC)
@@ -194,6 +195,7 @@ class TestKeys:
             "sub": username,
             "role": role,
             "worker_id": worker_id,
+            "ver": version,
             "typ": typ,
             "jti": uuid.uuid4().hex,
             "iat": now,

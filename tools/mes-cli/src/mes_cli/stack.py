@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from .infra import EmbeddedPostgres, EmbeddedRedis, free_port
-from .keys import ensure_keypair
+from .keys import ensure_hop_key, ensure_keypair
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,7 @@ class Stack:
                 "REDIS_URL": self.redis_url or "",
                 "MES_ENV": self.config.env,
                 "MES_JWT_PUBLIC_KEY_FILE": str(public_key),
+                "MES_INTERNAL_HOP_KEY_FILE": str(ensure_hop_key(self.config.data_dir / "keys")),
                 "MES_DATA_DIR": str(self.config.data_dir),
             }
         )
@@ -225,7 +226,7 @@ class Stack:
                 str(port),
                 "--no-access-log",
                 "--no-server-header",  # no product banner to look vulnerabilities up by
-                # We resolve X-Forwarded-For ourselves, against MES_TRUSTED_PROXIES.
+                # We resolve the client address ourselves (MES_TRUSTED_PROXIES, hop key).
                 "--no-proxy-headers",
                 "--timeout-graceful-shutdown",
                 "10",

@@ -1,0 +1,49 @@
+"""token versions and signed-out access tokens
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-03 10:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column(
+        "users",
+        sa.Column("token_version", sa.Integer(), server_default="1", nullable=False),
+        schema="gateway",
+    )
+    op.create_table(
+        "revoked_access_tokens",
+        sa.Column("jti", sa.String(length=64), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("jti", name=op.f("pk_revoked_access_tokens")),
+        schema="gateway",
+    )
+    op.create_index(
+        op.f("ix_gateway_revoked_access_tokens_expires_at"),
+        "revoked_access_tokens",
+        ["expires_at"],
+        unique=False,
+        schema="gateway",
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(
+        op.f("ix_gateway_revoked_access_tokens_expires_at"),
+        table_name="revoked_access_tokens",
+        schema="gateway",
+    )
+    op.drop_table("revoked_access_tokens", schema="gateway")
+    op.drop_column("users", "token_version", schema="gateway")
