@@ -15,7 +15,8 @@ case "$role" in
   lot-service | process-service | label-service | firmware-service | trace-service | gateway)
     export MES_SERVICE_NAME="${MES_SERVICE_NAME:-$role}"
     package=$(printf '%s' "$role" | tr '-' '_')
-    # --no-proxy-headers: services resolve X-Forwarded-For themselves (MES_TRUSTED_PROXIES).
+    # --no-proxy-headers: the client address is resolved by us (the gateway: X-Forwarded-For
+    # from MES_TRUSTED_PROXIES; services: only the address the gateway signed, ADR 0007).
     # On SIGTERM uvicorn stops accepting, the service stops its consumers (in-flight
     # handlers finish), then the outbox relay; the orchestrator's grace period must exceed
     # MES_GRACEFUL_SHUTDOWN_SECONDS. Keep-alive (75 s) outlasts the gateway's idle upstream
