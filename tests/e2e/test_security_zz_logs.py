@@ -100,6 +100,7 @@ def test_no_password_token_or_key_material_in_any_log(
     private_pem = (stack.config.data_dir / "keys" / "jwt_ed25519.pem").read_text()
     key_body = private_pem.split("-----")[2].strip()
     secrets += [key_body, *(line for line in key_body.splitlines() if len(line) > 20)]
+    secrets.append((stack.config.data_dir / "keys" / "internal_hop.key").read_text().strip())
 
     time.sleep(1.0)  # let every process flush its last lines
     logs = _logs(stack)

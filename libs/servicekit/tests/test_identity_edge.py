@@ -176,3 +176,12 @@ def test_hostile_request_ids_never_come_back(service: str, jwt_keys: Keys) -> No
 def test_a_hop_key_is_long() -> None:
     with pytest.raises(ValueError, match="32"):
         HopKey("short")
+
+
+async def test_production_needs_the_hop_key(jwt_keys: Keys) -> None:
+    settings = ServiceSettings(env="prod", jwt_public_key=jwt_keys.public_pem)
+    runtime = ServiceRuntime(settings, schema="edge_test", metadata=MetaData())
+    app = create_service_app(runtime, title="edge")
+    with pytest.raises(RuntimeError, match="MES_INTERNAL_HOP_KEY"):
+        async with app.router.lifespan_context(app):
+            pass
