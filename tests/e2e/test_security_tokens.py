@@ -98,10 +98,13 @@ def test_audience_role_and_required_claims_are_enforced(gateway: str, stack: Sta
     _refused(gateway, stack, jwt.encode(_claims(role="superadmin"), key, algorithm="EdDSA"))
     _refused(gateway, stack, jwt.encode(_claims(role="ADMIN"), key, algorithm="EdDSA"))
     # Each required claim missing in turn.
-    for claim in ("exp", "iat", "iss", "aud", "sub", "typ", "jti"):
+    for claim in ("exp", "iat", "iss", "aud", "sub", "typ", "jti", "ver"):
         claims = _claims()
         del claims[claim]
         _refused(gateway, stack, jwt.encode(claims, key, algorithm="EdDSA"))
+    # A token version that is not a non-negative integer.
+    for ver in (True, -1, "1", 1.5, None):
+        _refused(gateway, stack, jwt.encode(_claims(ver=ver), key, algorithm="EdDSA"))
     # Not yet valid (nbf in the future).
     later = datetime.now(UTC) + timedelta(hours=1)
     _refused(gateway, stack, jwt.encode(_claims(nbf=later), key, algorithm="EdDSA"))
