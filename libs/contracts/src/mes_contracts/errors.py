@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     PROCESS_NOT_STARTED = "PROCESS_NOT_STARTED"
     PROCESS_ALREADY_COMPLETED = "PROCESS_ALREADY_COMPLETED"
     VALIDATION_ERROR = "VALIDATION_ERROR"
+    MALFORMED_BODY = "MALFORMED_BODY"
     MISSING_REQUIRED_FIELD = "MISSING_REQUIRED_FIELD"
     INVALID_PROCESS_DATA = "INVALID_PROCESS_DATA"
     DUPLICATE_LOT_NUMBER = "DUPLICATE_LOT_NUMBER"
@@ -103,6 +104,11 @@ ERROR_INFO: dict[ErrorCode, tuple[int, str, str]] = {
         "이미 다른 내용으로 완공된 공정입니다",
     ),
     E.VALIDATION_ERROR: (400, "Invalid request data", "요청 데이터가 올바르지 않습니다"),
+    E.MALFORMED_BODY: (
+        400,
+        "The request body is not well-formed JSON in UTF-8",
+        "요청 본문이 올바른 UTF-8 JSON 형식이 아닙니다",
+    ),
     E.MISSING_REQUIRED_FIELD: (400, "A required field is missing", "필수 항목이 누락되었습니다"),
     E.INVALID_PROCESS_DATA: (400, "Invalid process data", "공정 데이터가 올바르지 않습니다"),
     E.DUPLICATE_LOT_NUMBER: (409, "The LOT number already exists", "이미 존재하는 LOT 번호입니다"),
