@@ -25,7 +25,7 @@ from .tracing import context_from_headers, tracer
 log = get_logger(__name__)
 
 _STATUS_CODES = {
-    # FastAPI's "There was an error parsing the body" (a form, or JSON the guard let by).
+    # FastAPI's "There was an error parsing the body", e.g. a multipart form without a boundary.
     400: ErrorCode.MALFORMED_BODY,
     401: ErrorCode.UNAUTHORIZED,
     403: ErrorCode.FORBIDDEN,
