@@ -1,6 +1,7 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { act } from 'react';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { MAX_TARGET_QUANTITY } from '../api/limits';
 import type { Role } from '../api/types';
 import { useUi } from '../store';
 import { fakeGateway, renderPage, resetStore, signIn } from '../test/utils';
@@ -64,12 +65,15 @@ describe('LotsPage', () => {
     expect(screen.getByTestId('created-lot-label').textContent).toContain('PRINTER-01');
   });
 
-  it('refuses a quantity outside 1..9999', async () => {
+  it('refuses a quantity outside 1..MAX_TARGET_QUANTITY (9999: serials have four digits)', async () => {
     signIn('admin');
     gateway();
     renderPage(<LotsPage />);
     fireEvent.click(await screen.findByTestId('create-lot'));
-    fireEvent.change(screen.getByTestId('create-quantity'), { target: { value: '10000' } });
+    const quantity = screen.getByTestId('create-quantity');
+    fireEvent.change(quantity, { target: { value: String(MAX_TARGET_QUANTITY) } });
+    expect((screen.getByTestId('create-submit') as HTMLButtonElement).disabled).toBe(false);
+    fireEvent.change(quantity, { target: { value: String(MAX_TARGET_QUANTITY + 1) } });
     expect((screen.getByTestId('create-submit') as HTMLButtonElement).disabled).toBe(true);
   });
 

@@ -13,6 +13,7 @@ import Typography from '@mui/material/Typography';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { Link as RouterLink, useNavigate, useSearchParams } from 'react-router-dom';
+import { DEFAULT_TARGET_QUANTITY, MAX_TARGET_QUANTITY } from '../api/limits';
 import { useCreateLot, useLabelJobs, useLots, useProducts } from '../api/queries';
 import type { LabelJob, Lot } from '../api/types';
 import { DataTable } from '../components/DataTable';
@@ -72,10 +73,10 @@ function CreateLotDialog({ open, onClose }: { open: boolean; onClose: () => void
   const products = useProducts(open);
   const create = useCreateLot();
   const [model, setModel] = useState('WF');
-  const [quantity, setQuantity] = useState('100');
+  const [quantity, setQuantity] = useState(String(DEFAULT_TARGET_QUANTITY));
   const [shift, setShift] = useState<'D' | 'N'>(defaultShift());
   const qty = Number(quantity);
-  const valid = Number.isInteger(qty) && qty >= 1 && qty <= 9999 && !!model;
+  const valid = Number.isInteger(qty) && qty >= 1 && qty <= MAX_TARGET_QUANTITY && !!model;
   const close = () => {
     create.reset();
     onClose();
@@ -101,8 +102,8 @@ function CreateLotDialog({ open, onClose }: { open: boolean; onClose: () => void
               value={quantity}
               onChange={(e) => setQuantity(e.target.value)}
               error={!valid}
-              helperText="1 – 9999"
-              slotProps={{ htmlInput: { min: 1, max: 9999, 'data-testid': 'create-quantity' } }}
+              helperText={`1 – ${MAX_TARGET_QUANTITY}`}
+              slotProps={{ htmlInput: { min: 1, max: MAX_TARGET_QUANTITY, 'data-testid': 'create-quantity' } }}
             />
             <Box>
               <Typography variant="body2" color="text.secondary" sx={{ mb: 0.5 }}>

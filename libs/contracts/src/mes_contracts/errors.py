@@ -28,6 +28,7 @@ class ErrorCode(StrEnum):
     TIME_OUT_OF_RANGE = "TIME_OUT_OF_RANGE"
     BEFORE_RECORDED_START = "BEFORE_RECORDED_START"
     VALIDATION_ERROR = "VALIDATION_ERROR"
+    MALFORMED_BODY = "MALFORMED_BODY"
     MISSING_REQUIRED_FIELD = "MISSING_REQUIRED_FIELD"
     INVALID_PROCESS_DATA = "INVALID_PROCESS_DATA"
     DUPLICATE_LOT_NUMBER = "DUPLICATE_LOT_NUMBER"
@@ -128,6 +129,11 @@ ERROR_INFO: dict[ErrorCode, tuple[int, str, str]] = {
         "완공 시각이 기록된 착공 시각보다 이릅니다",
     ),
     E.VALIDATION_ERROR: (400, "Invalid request data", "요청 데이터가 올바르지 않습니다"),
+    E.MALFORMED_BODY: (
+        400,
+        "The request body is not well-formed JSON in UTF-8",
+        "요청 본문이 올바른 UTF-8 JSON 형식이 아닙니다",
+    ),
     E.MISSING_REQUIRED_FIELD: (400, "A required field is missing", "필수 항목이 누락되었습니다"),
     E.INVALID_PROCESS_DATA: (400, "Invalid process data", "공정 데이터가 올바르지 않습니다"),
     E.DUPLICATE_LOT_NUMBER: (409, "The LOT number already exists", "이미 존재하는 LOT 번호입니다"),

@@ -14,11 +14,18 @@ from typing import Annotated, NamedTuple
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from mes_contracts.limits import (
+    LOT_SEQUENCE_DIGITS,
+    MAX_LOT_SEQUENCE,
+    MAX_SERIAL_SEQUENCE,
+    SERIAL_SEQUENCE_DIGITS,
+)
+
 PRODUCT_MODEL_RE = r"^[A-Z0-9]{1,8}$"
 FACTORY_CODE_RE = r"^[A-Z]{2}$"
-_LOT_BODY = r"[A-Z0-9]{1,8}-[A-Z]{2}-[0-9]{6}[DN]-[0-9]{3}"
+_LOT_BODY = rf"[A-Z0-9]{{1,8}}-[A-Z]{{2}}-[0-9]{{6}}[DN]-[0-9]{{{LOT_SEQUENCE_DIGITS}}}"
 LOT_NUMBER_RE = rf"^{_LOT_BODY}$"
-SERIAL_RE = rf"^{_LOT_BODY}-[0-9]{{4}}$"
+SERIAL_RE = rf"^{_LOT_BODY}-[0-9]{{{SERIAL_SEQUENCE_DIGITS}}}$"
 PROCESS_ID_RE = r"^PROC-[0-9]{3}$"
 WORKER_ID_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
 PRINTER_ID_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -114,9 +121,10 @@ def format_lot_number(
     product_model: str, factory: str, production_date: date, shift: str, sequence: int
 ) -> str:
     """`WF-KR-251110D-001` from its parts (SPEC §4); raises ValueError if out of range."""
-    if not 1 <= sequence <= 999:
-        raise ValueError(f"LOT sequence {sequence} outside 1..999")
-    lot = f"{product_model}-{factory}-{production_date:%y%m%d}{shift}-{sequence:03d}"
+    if not 1 <= sequence <= MAX_LOT_SEQUENCE:
+        raise ValueError(f"LOT sequence {sequence} outside 1..{MAX_LOT_SEQUENCE}")
+    seq = f"{sequence:0{LOT_SEQUENCE_DIGITS}d}"
+    lot = f"{product_model}-{factory}-{production_date:%y%m%d}{shift}-{seq}"
     if not is_lot_number(lot):
         raise ValueError(f"not a valid LOT number: {lot!r}")
     return lot
@@ -124,9 +132,9 @@ def format_lot_number(
 
 def format_serial_number(lot_number: str, sequence: int) -> str:
     """`WF-KR-251110D-001-0001` (SPEC §5); raises ValueError if out of range."""
-    if not 1 <= sequence <= 9999:
-        raise ValueError(f"serial sequence {sequence} outside 1..9999")
-    serial = f"{lot_number}-{sequence:04d}"
+    if not 1 <= sequence <= MAX_SERIAL_SEQUENCE:
+        raise ValueError(f"serial sequence {sequence} outside 1..{MAX_SERIAL_SEQUENCE}")
+    serial = f"{lot_number}-{sequence:0{SERIAL_SEQUENCE_DIGITS}d}"
     if not is_serial_number(serial):
         raise ValueError(f"not a valid serial number: {serial!r}")
     return serial

@@ -1,17 +1,19 @@
 """`process_data` of each routing step (SPEC §3, seed 002 §3.4.2), one model per process.
 
 Stations may add fields: every model keeps unknown keys (`extra="allow"`). Verdict
-strings are accepted in any case and normalised to upper case.
+strings are accepted in any case and normalised to upper case. Numbers and booleans are
+strict (`mes_contracts.strict`): `"60.2"` is not a temperature, `1` is not `true`.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, FiniteFloat
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from mes_contracts.identifiers import FirmwareVersion
 from mes_contracts.quality import ComponentLotNumber
+from mes_contracts.strict import StrictFiniteFloat
 from mes_contracts.times import AwareTimestamp
 
 
@@ -21,7 +23,7 @@ def _upper(value: Any) -> Any:
 
 PassFail = Annotated[Literal["PASS", "FAIL"], BeforeValidator(_upper)]
 SuccessFail = Annotated[Literal["SUCCESS", "FAIL"], BeforeValidator(_upper)]
-NonNegative = Annotated[FiniteFloat, Field(ge=0)]
+NonNegative = Annotated[StrictFiniteFloat, Field(ge=0)]
 
 
 class _StationData(BaseModel):
@@ -43,14 +45,14 @@ class LmaAssemblyData(_StationData):
 
 
 class TempSensorCheck(_StationData):
-    measured_temp: FiniteFloat = Field(description="°C")
-    target_temp: FiniteFloat = Field(description="°C, 60.0 for the WF line")
+    measured_temp: StrictFiniteFloat = Field(description="°C")
+    target_temp: StrictFiniteFloat = Field(description="°C, 60.0 for the WF line")
     tolerance: NonNegative = Field(description="± °C, 1.0 for the WF line")
     result: PassFail
 
 
 class TofSensorCheck(_StationData):
-    i2c_communication: bool
+    i2c_communication: StrictBool
     result: PassFail
 
 
@@ -74,7 +76,7 @@ class RobotAssemblyData(_StationData):
 
 
 class ForceSpec(_StationData):
-    target_force: FiniteFloat
+    target_force: StrictFiniteFloat
     tolerance: NonNegative
     unit: str | None = Field(default=None, max_length=16, description='Default "kgf"')
 
@@ -82,7 +84,7 @@ class ForceSpec(_StationData):
 class ForceTestPoint(_StationData):
     test_point_id: str = Field(min_length=1, max_length=64, examples=["T38_P170"])
     spec: ForceSpec
-    measured_force: FiniteFloat | None = None
+    measured_force: StrictFiniteFloat | None = None
     result: PassFail
 
 
@@ -98,10 +100,10 @@ class PerformanceTestData(_StationData):
 class LabelPrintingData(_StationData):
     """PROC-007 라벨 프린팅."""
 
-    label_printed: bool
+    label_printed: StrictBool
     printer_id: str = Field(min_length=1, max_length=64)
     print_time: AwareTimestamp
-    barcode_verified: bool
+    barcode_verified: StrictBool
 
 
 class PackagingInspectionData(_StationData):

@@ -26,12 +26,16 @@ from .tracing import context_from_headers, tracer
 log = get_logger(__name__)
 
 _STATUS_CODES = {
+    # FastAPI's "There was an error parsing the body", e.g. a multipart form without a boundary.
+    400: ErrorCode.MALFORMED_BODY,
     401: ErrorCode.UNAUTHORIZED,
     403: ErrorCode.FORBIDDEN,
     404: ErrorCode.NOT_FOUND,
     405: ErrorCode.METHOD_NOT_ALLOWED,
     413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
     416: ErrorCode.RANGE_NOT_SATISFIABLE,
+    422: ErrorCode.VALIDATION_ERROR,
     429: ErrorCode.RATE_LIMITED,
     503: ErrorCode.SERVICE_UNAVAILABLE,
 }
@@ -85,16 +89,10 @@ class RequestContextMiddleware:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         request_id = correlation_id(headers.get("x-request-id"))
         scope.setdefault("state", {})["request_id"] = request_id
-        if _has_nul(scope):
-            # PostgreSQL cannot store NUL in text: refuse it here, not with a 500 later.
-            await _send_error(
-                send, MesError(ErrorCode.VALIDATION_ERROR, data={"reason": "NUL byte in URL"})
-            )
-            return
         limit = self._limit_for(scope["path"])
         declared = headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
-            await _send_error(
+            await send_error(
                 send, MesError(ErrorCode.PAYLOAD_TOO_LARGE, data={"limit_bytes": limit})
             )
             return
@@ -138,7 +136,7 @@ class RequestContextMiddleware:
                 await self.app(scope, limited_receive, send_wrapper)
             except _BodyTooLarge:
                 if not status_holder["started"]:
-                    await _send_error(
+                    await send_error(
                         send_wrapper,
                         MesError(ErrorCode.PAYLOAD_TOO_LARGE, data={"limit_bytes": limit}),
                     )
@@ -165,13 +163,7 @@ SECURITY_HEADERS = {
 _SECURITY_HEADER_BYTES = tuple((k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
 
 
-def _has_nul(scope: Scope) -> bool:
-    """A NUL byte in the path or the query string (raw or percent-encoded)."""
-    query: bytes = scope.get("query_string", b"")
-    return "\x00" in scope["path"] or b"\x00" in query or b"%00" in query
-
-
-async def _send_error(send: Send, error: MesError) -> None:
+async def send_error(send: Send, error: MesError) -> None:
     response = error_response(error)
     await send(
         {
@@ -213,7 +205,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _STATUS_CODES.get(exc.status_code, ErrorCode.INTERNAL_ERROR)
+        # A client error is never labelled a server error, even one not listed.
+        fallback = ErrorCode.VALIDATION_ERROR if exc.status_code < 500 else ErrorCode.INTERNAL_ERROR
+        code = _STATUS_CODES.get(exc.status_code, fallback)
         return error_response(MesError(code, message=str(exc.detail), status=exc.status_code))
 
     @app.exception_handler(DBAPIError)

@@ -23,11 +23,13 @@ from .db import Database
 from .hop import HopKey
 from .http import RequestContextMiddleware, install_error_handlers
 from .inbox import Inbox, inbox_table
+from .input_guard import InputGuardMiddleware
 from .logging import configure_logging, get_logger
 from .metrics import metrics_endpoint
 from .outbox import Outbox, OutboxRelay, outbox_table
 from .settings import ServiceSettings
 from .streams import EventConsumers, make_broker
+from .strict_bodies import check_strict_bodies
 from .token_state import TokenState
 from .tracing import configure_tracing, current_traceparent
 
@@ -231,6 +233,9 @@ def create_service_app(
         )
 
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    check_strict_bodies(app)
+    # Innermost: rate limits count malformed requests too.
+    app.add_middleware(InputGuardMiddleware, max_json_bytes=settings.max_body_bytes)
     for cls, options in reversed(list(middleware)):
         app.add_middleware(cls, **options)
     app.add_middleware(

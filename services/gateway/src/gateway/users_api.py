@@ -9,7 +9,7 @@ from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.identifiers import WORKER_ID_RE
 from mes_contracts.roles import ADMINS, Role
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from servicekit.auth import Principal, require_roles
 from servicekit.runtime import actor_of
 
@@ -29,13 +29,23 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(BaseModel):
+    """Only the fields sent change; `worker_id: null` removes the worker id."""
+
     model_config = ConfigDict(extra="forbid")
     role: Role | None = None
     worker_id: str | None = Field(default=None, pattern=WORKER_ID_RE)
     display_name: str | None = Field(default=None, min_length=1, max_length=100)
-    active: bool | None = None
+    active: StrictBool | None = None
     password: str | None = Field(default=None, min_length=10, max_length=256)
     reason: str | None = Field(default=None, max_length=500)
+
+    @field_validator("role", "display_name", "active", "password", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Omitted means "unchanged"; null would write NULL into a required column.
+        if value is None:
+            raise ValueError("may be omitted but not null")
+        return value
 
 
 def _ok(message: str, data: Any) -> dict[str, Any]:

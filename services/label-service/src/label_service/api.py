@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.api.label import LabelPrintRequest, LotLabelRequest, SerialLabelRequest
 from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.limits import MAX_BIGINT
 from mes_contracts.roles import ADMINS, FLOOR_WRITERS, READERS
 from mes_contracts.validation import mes_error_from_validation
 from pydantic import TypeAdapter, ValidationError
@@ -32,7 +33,7 @@ Printer = Annotated[Principal, Depends(require_roles(FLOOR_WRITERS))]
 Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
 _REQUEST = TypeAdapter(LabelPrintRequest)
 # A BIGINT: a larger id is a 400, not a database error.
-JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+JobId = Annotated[int, Path(ge=1, le=MAX_BIGINT)]
 JOB_STATES = Literal["queued", "sending", "retrying", "pending", "sent", "failed"]
 
 

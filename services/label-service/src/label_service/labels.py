@@ -11,6 +11,7 @@ from typing import Any
 from mes_contracts.enums import LabelType
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.identifiers import is_lot_number, is_serial_number, serial_lot_number
+from mes_contracts.limits import MAX_TARGET_QUANTITY
 
 # Characters that are command prefixes or delimiters in ZPL (^ ~), TSPL/EZPL (" , \) or
 # control codes: refused in free text so that data can never become a printer command.
@@ -98,8 +99,8 @@ def validate(label: LabelData, charset: Charset) -> LabelData:
             raise invalid("serial_number", "not a serial number", value=label.serial_number)
         if serial_lot_number(label.serial_number) != label.lot_number:
             raise invalid("serial_number", "does not belong to the LOT", value=label.serial_number)
-    elif label.target_quantity is None or not 1 <= label.target_quantity <= 9999:
-        raise invalid("target_quantity", "1 to 9999")
+    elif label.target_quantity is None or not 1 <= label.target_quantity <= MAX_TARGET_QUANTITY:
+        raise invalid("target_quantity", f"1 to {MAX_TARGET_QUANTITY}")
     return label
 
 

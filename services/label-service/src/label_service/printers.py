@@ -10,7 +10,7 @@ from mes_contracts.enums import PrinterLanguage, PrinterPurpose, PrinterTranspor
 from mes_contracts.envelope import Actor
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.identifiers import PrinterId
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,15 +26,15 @@ class PrinterBody(BaseModel):
     language: PrinterLanguage
     transport: PrinterTransport = PrinterTransport.TCP
     host: str | None = Field(default=None, max_length=255)
-    port: int | None = Field(default=None, ge=1, le=65535)
+    port: StrictInt | None = Field(default=None, ge=1, le=65535)
     serial_port: str | None = Field(default=None, max_length=64, examples=["COM3"])
-    baudrate: int | None = Field(default=None, ge=300, le=921_600)
-    dpi: int = Field(default=203, ge=100, le=1200)
-    label_width_mm: int = Field(default=100, ge=20, le=300)
-    label_height_mm: int = Field(default=50, ge=10, le=300)
+    baudrate: StrictInt | None = Field(default=None, ge=300, le=921_600)
+    dpi: StrictInt = Field(default=203, ge=100, le=1200)
+    label_width_mm: StrictInt = Field(default=100, ge=20, le=300)
+    label_height_mm: StrictInt = Field(default=50, ge=10, le=300)
     station_id: str | None = Field(default=None, max_length=64, examples=["ST-07"])
     purpose: PrinterPurpose = PrinterPurpose.ANY
-    active: bool = True
+    active: StrictBool = True
 
     @model_validator(mode="after")
     def _transport(self) -> PrinterBody:
@@ -61,15 +61,15 @@ class PrinterPatch(BaseModel):
     language: PrinterLanguage | None = None
     transport: PrinterTransport | None = None
     host: str | None = None
-    port: int | None = None
+    port: StrictInt | None = None
     serial_port: str | None = None
-    baudrate: int | None = None
-    dpi: int | None = None
-    label_width_mm: int | None = None
-    label_height_mm: int | None = None
+    baudrate: StrictInt | None = None
+    dpi: StrictInt | None = None
+    label_width_mm: StrictInt | None = None
+    label_height_mm: StrictInt | None = None
     station_id: str | None = None
     purpose: PrinterPurpose | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 _EVENT_FIELDS = [

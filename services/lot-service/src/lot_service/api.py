@@ -6,10 +6,15 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from mes_contracts.api import (
+    LotCloseRequest,
+    LotCreateRequest,
+    SerialReplacementRequest,
+    SerialStatusChangeRequest,
+)
 from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.roles import MANAGERS, READERS, Role
-from pydantic import BaseModel, Field
 from servicekit.auth import Principal, require_roles
 from servicekit.runtime import actor_of
 
@@ -22,25 +27,6 @@ Manager = Annotated[Principal, Depends(require_roles(MANAGERS))]
 QualityDecider = Annotated[
     Principal, Depends(require_roles({Role.ADMIN, Role.PRODUCTION_MANAGER, Role.QUALITY_MANAGER}))
 ]
-
-
-class LotCreate(BaseModel):
-    product_model: str = Field(default="WF", pattern=r"^[A-Z0-9]{1,8}$")
-    target_quantity: int = Field(default=100, ge=1, le=10_000)
-    shift: Literal["D", "N"]
-
-
-class LotClose(BaseModel):
-    reason: str | None = Field(default=None, max_length=500)
-
-
-class SerialReplacement(BaseModel):
-    reason: str = Field(min_length=3, max_length=500)
-
-
-class SerialStatusChange(BaseModel):
-    status: Literal["IN_PROGRESS", "PASSED", "FAILED"]
-    reason: str = Field(min_length=3, max_length=500)
 
 
 def _svc(request: Request) -> LotService:
@@ -112,14 +98,16 @@ async def list_products(request: Request, _: Reader) -> dict[str, Any]:
 
 
 @router.post("/lots", status_code=201, tags=["lots"])
-async def create_lot(body: LotCreate, request: Request, principal: Manager) -> dict[str, Any]:
+async def create_lot(
+    body: LotCreateRequest, request: Request, principal: Manager
+) -> dict[str, Any]:
     svc = _svc(request)
     async with svc.rt.db.transaction() as session:
         lot = await svc.create_lot(
             session,
             product_model=body.product_model,
             target_quantity=body.target_quantity,
-            shift=body.shift,
+            shift=body.shift.value,
             actor=actor_of(principal),
             correlation_id=request.state.request_id,
         )
@@ -176,7 +164,7 @@ async def get_lot(lot_number: str, request: Request, _: Reader) -> dict[str, Any
 
 @router.post("/lots/{lot_number}/close", tags=["lots"])
 async def close_lot(
-    lot_number: str, request: Request, principal: Manager, body: LotClose | None = None
+    lot_number: str, request: Request, principal: Manager, body: LotCloseRequest | None = None
 ) -> dict[str, Any]:
     svc = _svc(request)
     async with svc.rt.db.transaction() as session:
@@ -214,7 +202,7 @@ async def lot_serials(lot_number: str, request: Request, _: Reader) -> dict[str,
 
 @router.post("/lots/{lot_number}/serials", status_code=201, tags=["serials"])
 async def add_replacement_serial(
-    lot_number: str, body: SerialReplacement, request: Request, principal: Manager
+    lot_number: str, body: SerialReplacementRequest, request: Request, principal: Manager
 ) -> dict[str, Any]:
     svc = _svc(request)
     async with svc.rt.db.transaction() as session:
@@ -239,7 +227,7 @@ async def get_serial(serial_number: str, request: Request, _: Reader) -> dict[st
 
 @router.patch("/serials/{serial_number}", tags=["serials"])
 async def change_serial_status(
-    serial_number: str, body: SerialStatusChange, request: Request, principal: QualityDecider
+    serial_number: str, body: SerialStatusChangeRequest, request: Request, principal: QualityDecider
 ) -> dict[str, Any]:
     svc = _svc(request)
     async with svc.rt.db.transaction() as session:

@@ -1,4 +1,5 @@
-"""LOT rules with no I/O: numbering, production date, status transitions."""
+"""LOT rules with no I/O: production date, status transitions (numbers are formatted by
+`mes_contracts.identifiers`)."""
 
 from __future__ import annotations
 
@@ -42,13 +43,3 @@ class ShiftCalendar:
         if shift == "N" and local.time() < self.day_start:
             return local.date() - timedelta(days=1)
         return local.date()
-
-
-def lot_number(
-    product_model: str, factory: str, production_date: date, shift: str, seq: int
-) -> str:
-    return f"{product_model}-{factory}-{production_date:%y%m%d}{shift}-{seq:03d}"
-
-
-def serial_number(lot: str, seq: int) -> str:
-    return f"{lot}-{seq:04d}"

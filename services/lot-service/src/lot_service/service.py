@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from mes_contracts import events as ev
 from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.identifiers import format_lot_number, format_serial_number
+from mes_contracts.limits import MAX_LOT_SEQUENCE, MAX_SERIAL_SEQUENCE
 from servicekit.logging import get_logger
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
-from .domain import LotStatus, can_transition, lot_number, serial_number
+from .domain import LotStatus, can_transition
 from .settings import LotSettings
 
 log = get_logger(__name__)
-MAX_LOTS_PER_DAY = 999  # the number format has three digits
+
+
+def _lot_numbers_left(seq: int, production_date: date) -> None:
+    if seq > MAX_LOT_SEQUENCE:  # the number has three digits
+        raise MesError(
+            ErrorCode.CONFLICT,
+            message=f"이 생산일의 LOT 번호(001-{MAX_LOT_SEQUENCE})를 모두 사용했습니다 "
+            "(no LOT numbers left for this date)",
+            data={"production_date": production_date.isoformat(), "limit": MAX_LOT_SEQUENCE},
+        )
 
 
 def _time_or_none(value: str | None) -> datetime | None:
@@ -65,19 +76,15 @@ class LotService:
             "updated_at": now,
         }
         seq = await repo.next_lot_sequence(session, product_model, factory, production_date)
-        if seq > MAX_LOTS_PER_DAY:
-            raise MesError(
-                ErrorCode.CONFLICT,
-                message="이 생산일의 LOT 번호(001-999)를 모두 사용했습니다 (no LOT numbers left for this date)",
-                data={"production_date": production_date.isoformat(), "limit": MAX_LOTS_PER_DAY},
-            )
-        number = lot_number(product_model, factory, production_date, shift, seq)
+        _lot_numbers_left(seq, production_date)
+        number = format_lot_number(product_model, factory, production_date, shift, seq)
         if not await repo.insert_lot(session, {**row, "lot_number": number, "sequence": seq}):
             # The number is taken (a LOT entered outside this counter): the database refused
             # the duplicate. Move the counter past every existing LOT of the date, once.
             log.warning("lot number taken, resynchronising the counter", lot_number=number)
             seq = await repo.resync_lot_sequence(session, product_model, factory, production_date)
-            number = lot_number(product_model, factory, production_date, shift, seq)
+            _lot_numbers_left(seq, production_date)
+            number = format_lot_number(product_model, factory, production_date, shift, seq)
             if not await repo.insert_lot(session, {**row, "lot_number": number, "sequence": seq}):
                 raise MesError(ErrorCode.DUPLICATE_LOT_NUMBER, data={"lot_number": number})
         row.update(lot_number=number, sequence=seq)
@@ -212,6 +219,14 @@ class LotService:
         at: datetime | None = None,
     ) -> list[dict[str, Any]]:
         first = await repo.reserve_serial_seqs(session, lot["lot_number"], count)
+        if first + count - 1 > MAX_SERIAL_SEQUENCE:
+            # Serials have four digits: the caller's transaction (and the reservation) rolls back.
+            raise MesError(
+                ErrorCode.CONFLICT,
+                message=f"이 LOT의 시리얼 번호(0001-{MAX_SERIAL_SEQUENCE})를 모두 사용했습니다 "
+                "(no serial numbers left for this LOT)",
+                data={"lot_number": lot["lot_number"], "limit": MAX_SERIAL_SEQUENCE},
+            )
         # On the clock of the fact that allocates (the PROC-007 start as the MES recorded
         # it), like the status changes that follow (their completions' times): read models
         # order a serial's statuses by these times, whenever lot-service gets to apply them.
@@ -221,7 +236,7 @@ class LotService:
         status = "PASSED" if lot["status"] == LotStatus.COMPLETED else "CREATED"
         rows = [
             {
-                "serial_number": serial_number(lot["lot_number"], seq),
+                "serial_number": format_serial_number(lot["lot_number"], seq),
                 "lot_number": lot["lot_number"],
                 "sequence": seq,
                 "status": status,

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
+from mes_contracts.limits import MAX_LOT_SEQUENCE
+
 from . import load_plot, load_report
 from .bench import KST, Results, _create_lots, _throwaway_stack, _wait_known, _watch_lag, run_level
 from .demo import Api, ensure_firmware
@@ -26,7 +28,7 @@ from .load import Plan
 from .stack import Stack
 
 LOCUSTFILE = Path(__file__).resolve().parents[3] / "loadtest" / "locustfile.py"
-MAX_LOTS = 999  # LOT numbers per production date (001-999)
+MAX_LOTS = MAX_LOT_SEQUENCE  # LOT numbers per production date (001-999)
 TRACED_LOTS = 3  # walked through all 8 processes before the run, so serials can be traced
 
 

@@ -18,6 +18,8 @@ from mes_contracts.api.lot import (
     LotRead,
     LotStatusHistoryEntry,
     SerialRead,
+    SerialReplacementRequest,
+    SerialStatusChangeRequest,
 )
 from mes_contracts.api.process import (
     FirmwareInfo,
@@ -67,5 +69,7 @@ __all__ = [
     "ProcessStartRequest",
     "SerialLabelRequest",
     "SerialRead",
+    "SerialReplacementRequest",
+    "SerialStatusChangeRequest",
     "SuccessBody",
 ]

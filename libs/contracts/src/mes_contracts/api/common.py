@@ -6,10 +6,9 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-DEFAULT_PAGE_LIMIT = 50
-MAX_PAGE_LIMIT = 500
-#: OFFSET is a BIGINT in SQL: a larger one is a 400, not a database error.
-MAX_OFFSET = 2**63 - 1
+from mes_contracts.limits import DEFAULT_PAGE_LIMIT, MAX_OFFSET, MAX_PAGE_LIMIT
+
+__all__ = ["DEFAULT_PAGE_LIMIT", "MAX_OFFSET", "MAX_PAGE_LIMIT", "Page"]
 
 T = TypeVar("T")
 

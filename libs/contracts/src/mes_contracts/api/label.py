@@ -10,6 +10,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     ValidationInfo,
     field_validator,
 )
@@ -17,6 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from mes_contracts.enums import LabelType
 from mes_contracts.identifiers import LotNumber, PrinterId, SerialNumber
+from mes_contracts.limits import MAX_TARGET_QUANTITY
 
 ProductName = Annotated[
     str, Field(min_length=1, max_length=64, description="Printed product name, e.g. Withforce")
@@ -29,7 +32,7 @@ class _LabelRequest(BaseModel):
     printer_id: PrinterId | None = Field(
         default=None, description="None: label-service's default printer for this label type"
     )
-    reprint: bool = Field(default=False, description="Reprint of a damaged/lost label")
+    reprint: StrictBool = Field(default=False, description="Reprint of a damaged/lost label")
     reason: str | None = Field(
         default=None, max_length=500, validate_default=True, description="Required to reprint"
     )
@@ -48,7 +51,7 @@ class LotLabelRequest(_LabelRequest):
     label_type: Literal["LOT"] = "LOT"
     lot_number: LotNumber
     product_model: ProductName
-    target_quantity: int = Field(ge=1, le=9999)
+    target_quantity: StrictInt = Field(ge=1, le=MAX_TARGET_QUANTITY)
     created_date: date
 
 

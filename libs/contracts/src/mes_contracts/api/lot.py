@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 from mes_contracts.enums import LotStatus, ProcessStatus, Result, SerialStatus, Shift
 from mes_contracts.identifiers import (
@@ -15,10 +16,7 @@ from mes_contracts.identifiers import (
     SerialNumber,
     WorkerId,
 )
-
-#: Serial numbers have four digits, so a LOT holds at most 9,999 units.
-MAX_TARGET_QUANTITY = 9999
-DEFAULT_TARGET_QUANTITY = 100
+from mes_contracts.limits import DEFAULT_TARGET_QUANTITY, MAX_TARGET_QUANTITY
 
 
 class LotCreateRequest(BaseModel):
@@ -28,7 +26,9 @@ class LotCreateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_model: ProductModelCode = "WF"
-    target_quantity: int = Field(default=DEFAULT_TARGET_QUANTITY, ge=1, le=MAX_TARGET_QUANTITY)
+    target_quantity: StrictInt = Field(
+        default=DEFAULT_TARGET_QUANTITY, ge=1, le=MAX_TARGET_QUANTITY
+    )
     shift: Shift
 
 
@@ -38,6 +38,23 @@ class LotCloseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str | None = Field(default=None, max_length=500)
+
+
+class SerialReplacementRequest(BaseModel):
+    """`POST /api/v1/lots/{lot}/serials`: one extra serial for a damaged or lost unit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class SerialStatusChangeRequest(BaseModel):
+    """`PATCH /api/v1/serials/{serial}`: a manager or quality manager marks one unit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["IN_PROGRESS", "PASSED", "FAILED"]
+    reason: str = Field(min_length=3, max_length=500)
 
 
 class LotProcessRead(BaseModel):

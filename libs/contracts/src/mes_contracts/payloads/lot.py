@@ -15,6 +15,7 @@ from mes_contracts.identifiers import (
     ProductModelCode,
     SerialNumber,
 )
+from mes_contracts.limits import MAX_LOT_SEQUENCE, MAX_SERIAL_SEQUENCE, MAX_TARGET_QUANTITY
 from mes_contracts.payloads._base import EventPayload
 
 Reason = Annotated[
@@ -32,8 +33,10 @@ class LotCreated(EventPayload):
     factory: FactoryCode
     production_date: date = Field(description="Factory-local production date of the shift")
     shift: Shift = Field(description="D = day shift, N = night shift")
-    sequence: int = Field(ge=1, le=999, description="Per-date LOT sequence (001…)")
-    target_quantity: int = Field(ge=1, le=9999, description="Units planned (default 100)")
+    sequence: int = Field(ge=1, le=MAX_LOT_SEQUENCE, description="Per-date LOT sequence (001…)")
+    target_quantity: int = Field(
+        ge=1, le=MAX_TARGET_QUANTITY, description="Units planned (default 100)"
+    )
     status: LotStatus = Field(default=LotStatus.CREATED, description="Always CREATED")
     created_at: AwareDatetime = Field(description="When the LOT was created")
     created_by: str = Field(description="User id of the creator")
@@ -61,7 +64,9 @@ class AllocatedSerial(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     serial_number: SerialNumber = Field(examples=["WF-KR-251110D-001-0001"])
-    sequence: int = Field(ge=1, le=9999, description="Position within the LOT (0001…)")
+    sequence: int = Field(
+        ge=1, le=MAX_SERIAL_SEQUENCE, description="Position within the LOT (0001…)"
+    )
 
 
 class SerialsAllocated(EventPayload):
