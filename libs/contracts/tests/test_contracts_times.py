@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from mes_contracts.api import ProcessCompleteRequest, ProcessStartRequest
+from mes_contracts.api.label import LotLabelRequest
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.process_data import validate_process_data
 from mes_contracts.routing import process_name_matches
-from mes_contracts.times import AwareTimestamp, ReportedTimeWindow
+from mes_contracts.times import AwareTimestamp, IsoDate, ReportedTimeWindow
 from mes_contracts.validation import mes_error_from_validation
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
@@ -223,3 +224,23 @@ def test_routing_names_match_ignoring_case_width_and_spaces(name: str):
 @pytest.mark.parametrize("name", ["완전히 다른 이름", "LMA", "레이저 마킹", "LMA 조립 2", ""])
 def test_other_names_do_not_match(name: str):
     assert not process_name_matches(name, "LMA 조립", "LMA assembly")
+
+
+@pytest.mark.parametrize(
+    "value", [1700000000, "1700000000", True, "2025-11-10T00:00:00", "10/11/2025"]
+)
+def test_a_body_date_is_iso_text_never_a_number(value):
+    with pytest.raises(ValidationError):
+        TypeAdapter(IsoDate).validate_python(value)
+
+
+def test_a_body_date_parses_iso_text():
+    assert TypeAdapter(IsoDate).validate_python("2025-11-10") == date(2025, 11, 10)
+    body = {
+        "lot_number": "WF-KR-251110D-001",
+        "product_model": "Withforce",
+        "target_quantity": 5,
+        "created_date": 1700000000,
+    }
+    with pytest.raises(ValueError, match="ISO 8601 date"):
+        LotLabelRequest.model_validate(body)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
@@ -85,6 +85,22 @@ def _representable(value: datetime) -> datetime:
 
 #: Every date-time of a request body or query string (ADR 0008).
 AwareTimestamp = Annotated[datetime, BeforeValidator(_parse), AfterValidator(_representable)]
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def _parse_date(value: Any) -> Any:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        # Lax pydantic reads a JSON number as Unix seconds: a date is written as text.
+        raise PydanticCustomError("date_format", "expected an ISO 8601 date, e.g. 2025-11-10", {})
+    return value
+
+
+#: Every calendar date of a request body (`YYYY-MM-DD`; never a number).
+IsoDate = Annotated[date, BeforeValidator(_parse_date)]
 
 
 def _iso(value: datetime) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -20,6 +19,7 @@ from pydantic_core import PydanticCustomError
 from mes_contracts.enums import LabelType
 from mes_contracts.identifiers import LotNumber, PrinterId, SerialNumber
 from mes_contracts.limits import MAX_TARGET_QUANTITY
+from mes_contracts.times import IsoDate
 
 ProductName = Annotated[
     str, Field(min_length=1, max_length=64, description="Printed product name, e.g. Withforce")
@@ -52,7 +52,7 @@ class LotLabelRequest(_LabelRequest):
     lot_number: LotNumber
     product_model: ProductName
     target_quantity: StrictInt = Field(ge=1, le=MAX_TARGET_QUANTITY)
-    created_date: date
+    created_date: IsoDate
 
 
 class SerialLabelRequest(_LabelRequest):
@@ -62,7 +62,7 @@ class SerialLabelRequest(_LabelRequest):
     serial_number: SerialNumber
     lot_number: LotNumber
     product_model: ProductName
-    created_date: date
+    created_date: IsoDate
 
 
 #: Discriminated on `label_type`; validate with `TypeAdapter(LabelPrintRequest)`.
