@@ -75,6 +75,8 @@ def test_replacements_racing_the_allocation_leave_exact_totals(
     def replace_until_accepted(_: int) -> list[httpx.Response]:
         answers: list[httpx.Response] = []
         with httpx.Client(base_url=gateway, headers={"Authorization": token}, timeout=30) as c:
+            # One before the start, surely refused; the rest race the allocation.
+            answers.append(c.post(f"/api/v1/lots/{lot}/serials", json=REPLACE))
             go.wait()
             # Until the allocation (an event lot-service consumes) lets one through; on a
             # loaded machine that takes a while, so the bound is time, not a count.
