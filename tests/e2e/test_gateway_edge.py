@@ -83,6 +83,32 @@ def test_rate_limit_holds_across_replicas_and_ignores_spoofed_forwarded_for(limi
     assert httpx.get(a + "/health").status_code == 200  # probes are not limited
 
 
+def _command_calls(redis_url: str) -> dict[str, int]:
+    import redis
+
+    stats = redis.Redis.from_url(redis_url).info("commandstats")
+    return {name: stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("evalsha", "mget")}
+
+
+def test_rate_limit_and_revocation_check_are_one_redis_round_trip(gateway: str, stack: Stack):
+    """At the gateway, a request's rate limit and its token's revocation keys are one
+    EVALSHA (ADR 0013): no separate MGET for a request the gateway answers itself."""
+    token = _token(gateway)
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(headers=headers, timeout=30) as client:
+        assert client.get(gateway + "/api/v1/auth/me").status_code == 200  # script loaded
+        before = _command_calls(stack.redis_url)
+        for _ in range(20):
+            assert client.get(gateway + "/api/v1/auth/me").status_code == 200
+        after = _command_calls(stack.redis_url)
+    assert after["evalsha"] - before["evalsha"] == 20
+    assert after["mget"] == before["mget"]
+    # The prefetched keys are judged, not just read: a signed-out token is refused.
+    assert httpx.post(gateway + "/api/v1/auth/logout", headers=headers).status_code == 200
+    r = httpx.get(gateway + "/api/v1/auth/me", headers=headers)
+    assert r.status_code == 401 and r.json()["error_code"] == "TOKEN_REVOKED"
+
+
 def test_login_has_its_own_stricter_limit(limited_gateways, stack: Stack):
     a, _ = limited_gateways
     _flush(redis_db(stack.redis_url, 2))

@@ -3,10 +3,11 @@ so a request reaching a service directly without a valid token is refused here."
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
-from typing import Annotated
+from types import MappingProxyType
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
@@ -14,7 +15,9 @@ from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.roles import Role
 
 from .hop import HopKey
-from .token_state import TokenState, token_version_claim
+from .token_cache import DEFAULT_SIZE as DEFAULT_CACHE_SIZE
+from .token_cache import VerifiedTokens
+from .token_state import TokenState, judge, prefetched, token_version_claim
 
 ACCESS_TOKEN_TYPE = "access"  # noqa: S105 - a token type name, not a secret
 
@@ -28,16 +31,40 @@ class Principal:
     source_ip: str | None = None
 
 
+def load_public_key(pem: str, algorithm: str) -> Any:
+    """The PEM parsed once into the key object PyJWT verifies with (given the text, PyJWT
+    parses it again on every call)."""
+    return jwt.get_algorithm_by_name(algorithm).prepare_key(pem)
+
+
 class JwtVerifier:
-    def __init__(self, public_key_pem: str, *, issuer: str, audience: str, algorithm: str) -> None:
-        self.public_key = public_key_pem
+    def __init__(
+        self,
+        public_key_pem: str,
+        *,
+        issuer: str,
+        audience: str,
+        algorithm: str,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ) -> None:
+        self.public_key = load_public_key(public_key_pem, algorithm)
         self.issuer = issuer
         self.audience = audience
         self.algorithm = algorithm  # pinned: never taken from the token header
+        # Tokens whose signature and claims checked, until they expire (not revocation).
+        self.verified = VerifiedTokens(cache_size)
 
-    def verify(self, token: str, *, expected_type: str = ACCESS_TOKEN_TYPE) -> dict:
+    def verify(self, token: str, *, expected_type: str = ACCESS_TOKEN_TYPE) -> Mapping[str, Any]:
+        claims = self.verified.get(token)
+        if claims is None:
+            claims = self._decode(token)
+        if claims.get("typ") != expected_type:
+            raise MesError(ErrorCode.UNAUTHORIZED, data={"reason": "wrong token type"})
+        return claims
+
+    def _decode(self, token: str) -> Mapping[str, Any]:
         try:
-            claims = jwt.decode(
+            decoded = jwt.decode(
                 token,
                 self.public_key,
                 algorithms=[self.algorithm],
@@ -49,16 +76,16 @@ class JwtVerifier:
             raise MesError(ErrorCode.TOKEN_EXPIRED) from exc
         except jwt.PyJWTError as exc:
             raise MesError(ErrorCode.UNAUTHORIZED, data={"reason": str(exc)}) from exc
-        if claims.get("typ") != expected_type:
-            raise MesError(ErrorCode.UNAUTHORIZED, data={"reason": "wrong token type"})
-        token_version_claim(claims)
+        token_version_claim(decoded)
+        claims = MappingProxyType(decoded)  # shared by every request with this token
+        self.verified.put(token, claims)
         return claims
 
     def principal(self, token: str, source_ip: str | None = None) -> Principal:
         return self.principal_from(self.verify(token), source_ip)
 
     @staticmethod
-    def principal_from(claims: dict, source_ip: str | None = None) -> Principal:
+    def principal_from(claims: Mapping[str, Any], source_ip: str | None = None) -> Principal:
         try:
             role = Role(claims.get("role"))
         except ValueError as exc:
@@ -128,9 +155,13 @@ async def authenticate(request: Request, token: str) -> Principal:
     state: TokenState | None = getattr(request.app.state, "token_state", None)
     if verifier is None or state is None:
         raise MesError(ErrorCode.SERVICE_UNAVAILABLE, data={"reason": "no JWT public key"})
-    claims = verifier.verify(token)
+    claims = verifier.verify(token)  # cached until it expires: the signature, not revocation
     principal = verifier.principal_from(claims, client_ip(request))
-    await state.check(claims)
+    known = prefetched(request.scope, token)  # the gateway read them in this request
+    if known is not None:
+        judge(claims, *known)
+    else:
+        await state.check(claims)
     request.state.principal = principal
     return principal
 

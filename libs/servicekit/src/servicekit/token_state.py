@@ -7,10 +7,11 @@ The gateway is the only writer; two kinds of keys live in Redis:
   password or active flag changes; every access token carries the version it was issued
   under (claim `ver`), so older tokens die at once and tokens issued after the change work.
 
-The check is one MGET (no database round trip). Redis unreachable → the caller's outage
-handling answers 503 (fail closed). A missing version key means "no revocation known":
-the gateway writes every account's version at start-up and again periodically, so a key
-Redis lost comes back within that period (see ADR 0007).
+The check is one MGET (no database round trip); the gateway folds it into its rate-limit
+script, so a request through it costs one Redis round trip in all (ADR 0013). Redis
+unreachable → the caller's outage handling answers 503 (fail closed). A missing version
+key means "no revocation known": the gateway writes every account's version at start-up
+and again periodically, so a key Redis lost comes back within that period (see ADR 0007).
 """
 
 from __future__ import annotations
@@ -56,6 +57,33 @@ def token_version_claim(claims: Mapping[str, Any]) -> int:
     return ver
 
 
+def state_keys(claims: Mapping[str, Any]) -> tuple[str, str]:
+    """The two keys that say whether a token still counts: its sign-out, its account's version."""
+    return revoked_jti_key(claims["jti"]), token_version_key(claims["sub"])
+
+
+def judge(claims: Mapping[str, Any], revoked: Any, minimum: Any) -> None:
+    """What the two keys (`state_keys`, read in this request) say about the token."""
+    ver = token_version_claim(claims)
+    if revoked is not None:
+        raise MesError(ErrorCode.TOKEN_REVOKED, data={"reason": "signed out"})
+    if minimum is not None and ver < int(minimum):
+        raise MesError(ErrorCode.TOKEN_REVOKED, data={"reason": "account changed"})
+
+
+# The gateway reads the two keys in the same Redis round trip as its rate limit and leaves
+# them in the request's scope under this key, as (raw token, revoked, minimum version).
+PREFETCHED_SCOPE_KEY = "mes.token_state"
+
+
+def prefetched(scope: Mapping[str, Any], token: str) -> tuple[Any, Any] | None:
+    """The keys read earlier in this very request for this token, if any."""
+    found = scope.get(PREFETCHED_SCOPE_KEY)
+    if found is None or found[0] != token:
+        return None
+    return found[1], found[2]
+
+
 class TokenState:
     def __init__(self, redis_getter: Callable[[], Any]) -> None:
         self.redis_getter = redis_getter  # the runtime's client exists only after start-up
@@ -63,14 +91,9 @@ class TokenState:
     # -- every service ---------------------------------------------------------------------
     async def check(self, claims: Mapping[str, Any]) -> None:
         """Refuse a signed-out token and one issued before its account last changed."""
-        ver = token_version_claim(claims)
-        revoked, minimum = await self.redis_getter().mget(
-            revoked_jti_key(claims["jti"]), token_version_key(claims["sub"])
-        )
-        if revoked is not None:
-            raise MesError(ErrorCode.TOKEN_REVOKED, data={"reason": "signed out"})
-        if minimum is not None and ver < int(minimum):
-            raise MesError(ErrorCode.TOKEN_REVOKED, data={"reason": "account changed"})
+        token_version_claim(claims)
+        revoked, minimum = await self.redis_getter().mget(*state_keys(claims))
+        judge(claims, revoked, minimum)
 
     # -- the gateway -----------------------------------------------------------------------
     async def revoke_tokens(self, tokens: Mapping[str, datetime]) -> None:

@@ -21,7 +21,7 @@ from . import users as user_store
 from .audit_anchor import AnchorKey, AnchorStore, AuditAnchor
 from .models import SCHEMA, metadata
 from .openapi import CombinedOpenApi
-from .proxy import UpstreamProxy
+from .proxy import UpstreamProxy, hold_until_shutdown
 from .ratelimit import Limit, RateLimiter, RateLimitMiddleware
 from .servicemap import ServiceMap
 from .settings import GatewaySettings
@@ -102,6 +102,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def on_startup(runtime: ServiceRuntime) -> None:
         await _seed_accounts(runtime)
         runtime.run_in_background(anchor.run, "audit-anchor")
+        runtime.run_in_background(lambda: hold_until_shutdown(app.state.proxy), "proxy-pool")
         # Redis may have lost keys while no gateway ran: write the whole token state again.
         state = app.state.token_state
         await revocation.publish_all(runtime, state, authoritative=True)

@@ -1,13 +1,23 @@
-"""Reverse proxy from the one public door to the internal services."""
+"""Reverse proxy from the one public door to the internal services.
+
+`UpstreamProxy.forward(request, client_ip)` is the one entry point (a single-process stack
+may answer it in-process instead). The HTTP client is aiohttp: its pool hands out an idle
+connection in constant time, where httpx/httpcore scan every pooled connection per request
+(their cost per request grew several-fold from 8 to 32 concurrent requests; ADR 0013).
+"""
 
 from __future__ import annotations
 
-import httpx
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
 from fastapi import Request
 from mes_contracts.errors import ErrorCode, MesError
 from servicekit.hop import HopKey
 from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
+from yarl import URL
 
 from .servicemap import ServiceMap
 from .settings import GatewaySettings
@@ -25,7 +35,23 @@ _FORWARDED_REQUEST_HEADERS = (
     "traceparent",
     "tracestate",
 )
-_DROPPED_RESPONSE_HEADERS = {"connection", "keep-alive", "transfer-encoding", "server", "date"}
+_DROPPED_RESPONSE_HEADERS = {b"connection", b"keep-alive", b"transfer-encoding", b"server", b"date"}
+# Headers aiohttp would add on its own; the service sees only what the client sent.
+_NO_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+# Bodies up to this size are read before forwarding (one write); larger ones (firmware
+# uploads) and bodies of unknown length stream through.
+_BUFFERED_BODY_BYTES = 1_048_576
+_SAFE_TARGET_BYTES = frozenset(range(0x21, 0x7F))
+
+
+def request_target(raw_path: bytes, query: bytes) -> str:
+    """The path as the client encoded it (a `%2F`, `%3F` or `%23` must not become a
+    separator, query or fragment on the way to the service); bytes outside printable
+    ASCII are percent-encoded, never sent raw."""
+    target = raw_path + (b"?" + query if query else b"")
+    if all(b in _SAFE_TARGET_BYTES for b in target):
+        return target.decode("ascii")
+    return "".join(chr(b) if b in _SAFE_TARGET_BYTES else f"%{b:02X}" for b in target)
 
 
 class UpstreamProxy:
@@ -34,14 +60,32 @@ class UpstreamProxy:
     ) -> None:
         self.services = services
         self.hop_key = hop_key
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.upstream_timeout_seconds, connect=2.0),
-            # Idle connections are dropped well before the services' keep-alive (75 s) ends,
-            # or a request could race the service closing the socket (a spurious 503).
-            limits=httpx.Limits(
-                max_connections=200, max_keepalive_connections=100, keepalive_expiry=30.0
-            ),
+        self.timeout = aiohttp.ClientTimeout(
+            total=None,  # a firmware download may take long; each read may not
+            connect=settings.upstream_timeout_seconds,  # a pool slot and the connection
+            sock_connect=2.0,
+            sock_read=settings.upstream_timeout_seconds,
         )
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the running event loop (aiohttp's connector needs one).
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=200,
+                # Idle connections are dropped well before the services' keep-alive (75 s)
+                # ends, or a request could race the service closing the socket.
+                keepalive_timeout=30.0,
+                ttl_dns_cache=None,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=self.timeout,
+                auto_decompress=False,  # bytes pass through as the service sent them
+                skip_auto_headers=_NO_AUTO_HEADERS,
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+        return self._session
 
     async def forward(self, request: Request, client_ip: str | None) -> StreamingResponse:
         path = request.url.path
@@ -60,28 +104,62 @@ class UpstreamProxy:
         if client_ip and self.hop_key is not None:
             # Signed, so that only the gateway can tell a service who the client is.
             headers.update(self.hop_key.headers(client_ip, request.state.request_id))
-        # The path as the client encoded it: a decoded `%2F`, `%3F` or `%23` must not become a
-        # separator, query or fragment on the way to the service.
         raw_path = request.scope.get("raw_path") or path.encode()
-        url = httpx.URL(base + raw_path.decode("latin-1"), query=request.url.query.encode())
-        upstream_request = self.client.build_request(
-            request.method, url, headers=headers, content=request.stream()
+        url = URL(
+            base + request_target(raw_path, request.scope.get("query_string", b"")), encoded=True
         )
+        body = await self._body(request, headers)
         try:
-            upstream = await self.client.send(upstream_request, stream=True)
-        except httpx.TimeoutException as exc:
+            upstream = await self._client().request(
+                request.method, url, headers=headers, data=body, allow_redirects=False
+            )
+        except TimeoutError as exc:
             raise MesError(ErrorCode.UPSTREAM_TIMEOUT, data={"service": service}) from exc
-        except httpx.TransportError as exc:
+        except (aiohttp.ClientError, OSError) as exc:
             raise MesError(ErrorCode.SERVICE_UNAVAILABLE, data={"service": service}) from exc
-        response_headers = {
-            k: v for k, v in upstream.headers.items() if k.lower() not in _DROPPED_RESPONSE_HEADERS
-        }
-        return StreamingResponse(
-            upstream.aiter_raw(),
-            status_code=upstream.status_code,
-            headers=response_headers,
-            background=BackgroundTask(upstream.aclose),
+        response = StreamingResponse(
+            _relay(upstream),
+            status_code=upstream.status,
+            background=BackgroundTask(upstream.release),
         )
+        # Raw pairs: repeated headers stay repeated.
+        response.raw_headers = [
+            (k.lower(), v)
+            for k, v in upstream.raw_headers
+            if k.lower() not in _DROPPED_RESPONSE_HEADERS
+        ]
+        return response
+
+    @staticmethod
+    async def _body(
+        request: Request, headers: dict[str, str]
+    ) -> bytes | AsyncIterator[bytes] | None:
+        length = headers.get("content-length")
+        if length is None:
+            # Chunked: streamed through (aiohttp sends it chunked); else there is no body.
+            return request.stream() if "transfer-encoding" in request.headers else None
+        if length.isdigit() and int(length) <= _BUFFERED_BODY_BYTES:
+            return await request.body()
+        return request.stream()  # sent with the client's Content-Length
 
     async def close(self) -> None:
-        await self.client.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+async def _relay(upstream: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    # A read timeout here (the headers went out already) ends the response early.
+    try:
+        async for chunk in upstream.content.iter_any():
+            yield chunk
+    finally:
+        upstream.release()
+
+
+async def hold_until_shutdown(proxy: UpstreamProxy) -> None:
+    """A background task that closes the proxy's pool when the gateway stops."""
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await proxy.close()

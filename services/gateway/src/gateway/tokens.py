@@ -32,7 +32,8 @@ class TokenIssuer:
         algorithm: str,
         access_minutes: float,
     ) -> None:
-        self.private_key = private_key_pem
+        # Parsed once: given the PEM text, PyJWT parses it again for every token it signs.
+        self.private_key = jwt.get_algorithm_by_name(algorithm).prepare_key(private_key_pem)
         self.issuer = issuer
         self.audience = audience
         self.algorithm = algorithm
