@@ -113,10 +113,14 @@ class UpstreamProxy:
             upstream = await self._client().request(
                 request.method, url, headers=headers, data=body, allow_redirects=False
             )
-        except TimeoutError as exc:
-            raise MesError(ErrorCode.UPSTREAM_TIMEOUT, data={"service": service}) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise MesError(ErrorCode.SERVICE_UNAVAILABLE, data={"service": service}) from exc
+        except Exception as exc:
+            if isinstance(body, _Upload) and body.error is not None:
+                raise body.error from None  # the client's body, e.g. over the size limit
+            if isinstance(exc, TimeoutError):
+                raise MesError(ErrorCode.UPSTREAM_TIMEOUT, data={"service": service}) from exc
+            if isinstance(exc, aiohttp.ClientError | OSError):
+                raise MesError(ErrorCode.SERVICE_UNAVAILABLE, data={"service": service}) from exc
+            raise
         response = StreamingResponse(
             _relay(upstream),
             status_code=upstream.status,
@@ -131,21 +135,37 @@ class UpstreamProxy:
         return response
 
     @staticmethod
-    async def _body(
-        request: Request, headers: dict[str, str]
-    ) -> bytes | AsyncIterator[bytes] | None:
+    async def _body(request: Request, headers: dict[str, str]) -> bytes | _Upload | None:
         length = headers.get("content-length")
         if length is None:
             # Chunked: streamed through (aiohttp sends it chunked); else there is no body.
-            return request.stream() if "transfer-encoding" in request.headers else None
+            return _Upload(request) if "transfer-encoding" in request.headers else None
         if length.isdigit() and int(length) <= _BUFFERED_BODY_BYTES:
             return await request.body()
-        return request.stream()  # sent with the client's Content-Length
+        return _Upload(request)  # sent with the client's Content-Length
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+class _Upload:
+    """A request body streamed through; remembers why reading it failed (aiohttp reports
+    only that the upload broke, the client deserves the reason, e.g. 413)."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.error: BaseException | None = None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self.request.stream():
+                if chunk:
+                    yield chunk
+        except Exception as exc:
+            self.error = exc
+            raise
 
 
 async def _relay(upstream: aiohttp.ClientResponse) -> AsyncIterator[bytes]:

@@ -39,13 +39,17 @@ async def start_process(
 ) -> dict[str, Any]:
     _check_acting_worker(principal, body.worker_id)
     svc = _svc(request)
-    async with svc.rt.db.transaction() as session:
-        data = await svc.start(
-            session,
-            body.model_dump(),
-            actor=actor_of(principal),
-            correlation_id=request.state.request_id,
-        )
+
+    async def start() -> dict[str, Any]:
+        async with svc.rt.db.transaction() as session:
+            return await svc.start(
+                session,
+                body.model_dump(),
+                actor=actor_of(principal),
+                correlation_id=request.state.request_id,
+            )
+
+    data = await svc.arrivals.retry_on_miss(body.lot_number, start)
     return {"status": "success", "message": "착공이 등록되었습니다", "data": data}
 
 
@@ -55,13 +59,17 @@ async def complete_process(
 ) -> dict[str, Any]:
     _check_acting_worker(principal, body.worker_id)
     svc = _svc(request)
-    async with svc.rt.db.transaction() as session:
-        data = await svc.complete(
-            session,
-            body.model_dump(),
-            actor=actor_of(principal),
-            correlation_id=request.state.request_id,
-        )
+
+    async def complete() -> dict[str, Any]:
+        async with svc.rt.db.transaction() as session:
+            return await svc.complete(
+                session,
+                body.model_dump(),
+                actor=actor_of(principal),
+                correlation_id=request.state.request_id,
+            )
+
+    data = await svc.arrivals.retry_on_miss(body.lot_number, complete)
     message = (
         "이미 기록된 완공입니다 (already recorded)"
         if data["already_recorded"]
@@ -80,12 +88,16 @@ async def get_routing(request: Request, _: Reader) -> dict[str, Any]:
 @router.get("/process/lots/{lot_number}", tags=["process"])
 async def lot_process_history(lot_number: str, request: Request, _: Reader) -> dict[str, Any]:
     """Every step of the LOT's routing with its records (NOT_STARTED steps included)."""
-    async with request.app.state.runtime.db.transaction() as session:
-        lot = await repo.get_lot(session, lot_number)
-        if lot is None:
-            raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
-        steps = await repo.routing(session, lot["product_model"])
-        records = await repo.lot_records(session, lot_number)
+
+    async def read() -> tuple[dict[str, Any], list[Any], list[dict[str, Any]]]:
+        async with request.app.state.runtime.db.transaction() as session:
+            lot = await repo.get_lot(session, lot_number)
+            if lot is None:
+                raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
+            steps = await repo.routing(session, lot["product_model"])
+            return lot, steps, await repo.lot_records(session, lot_number)
+
+    lot, steps, records = await _svc(request).arrivals.retry_on_miss(lot_number, read)
     by_process: dict[str, list[dict[str, Any]]] = {}
     for r in records:
         by_process.setdefault(r["process_id"], []).append(r)

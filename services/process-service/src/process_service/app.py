@@ -19,6 +19,7 @@ from servicekit.runtime import ServiceRuntime, create_service_app
 from servicekit.settings import ServiceSettings
 
 from . import api, repository
+from .lot_arrivals import LotArrivals
 from .models import SCHEMA, metadata
 from .service import ProcessService
 from .subscriptions import SUBSCRIPTIONS
@@ -31,6 +32,9 @@ class ProcessSettings(ServiceSettings):
     # Reported start/completion times (ADR 0008): MES_MAX_CLOCK_SKEW_SECONDS, …
     max_clock_skew_seconds: int = Field(default=DEFAULT_MAX_CLOCK_SKEW_SECONDS, ge=0)
     max_replay_age_seconds: int = Field(default=DEFAULT_MAX_REPLAY_AGE_SECONDS, ge=0)
+    # How long a request for a LOT not seen yet waits for its lot.created (ADR 0013);
+    # 0 answers LOT_NOT_FOUND at once.
+    lot_arrival_timeout_seconds: float = Field(default=2.0, ge=0)
 
     def time_window(self) -> ReportedTimeWindow:
         return ReportedTimeWindow(
@@ -72,6 +76,12 @@ def build_app(settings: ProcessSettings | None = None) -> FastAPI:
     settings = settings or ProcessSettings()
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
     service = ProcessService(runtime, ZoneInfo(settings.factory_timezone), settings.time_window())
+
+    async def lot_exists(lot_number: str) -> bool:
+        async with runtime.db.transaction() as session:  # type: ignore[union-attr]
+            return await repository.get_lot(session, lot_number) is not None
+
+    service.arrivals = LotArrivals(lot_exists, timeout=settings.lot_arrival_timeout_seconds)
     SUBSCRIPTIONS.wire(runtime.consumers, service)
     app = create_service_app(
         runtime, title="process-service", routers=[api.router], on_startup=_seed_routing

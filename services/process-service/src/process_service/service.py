@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,11 +13,13 @@ from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.process_data import validate_process_data
 from mes_contracts.routing import process_name_matches
 from mes_contracts.times import ReportedTimeWindow
+from servicekit.db import after_commit
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
 from .domain import Step, check_can_start, completion_digest
+from .lot_arrivals import LotArrivals
 
 
 def _who(actor: Actor) -> str:
@@ -48,6 +51,8 @@ class ProcessService:
         self.rt = runtime
         self.tz = factory_tz
         self.window = window or ReportedTimeWindow()
+        # Requests that missed a LOT wait for its lot.created here (app.py configures it).
+        self.arrivals = LotArrivals.disabled()
 
     async def _lot_and_step(self, session: AsyncConnection, lot_number: str, process_id: str):
         lot = await repo.get_lot(session, lot_number, for_update=True)
@@ -257,6 +262,8 @@ class ProcessService:
     # -- event handlers -----------------------------------------------------------------
     async def on_lot_created(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
+        # Requests waiting for this LOT read it again once it is committed.
+        after_commit(session, partial(self.arrivals.notify, d["lot_number"]))
         await repo.upsert_lot(
             session,
             {
