@@ -88,6 +88,17 @@ async def label_stack(
     await asyncio.to_thread(migrate_service, "label_service", database_url)
     redis = Redis.from_url(redis_db(redis_url, LABEL_REDIS_DB))
     await redis.flushdb()
+    defaults: dict[str, Any] = {
+        "consumer_block_ms": 100,
+        "consumer_min_idle_ms": 1000,
+        "outbox_poll_seconds": 0.2,
+        "label_dispatch_interval": 0.1,
+        "label_retry_base_seconds": 0.2,
+        "label_retry_max_seconds": 0.5,
+        "label_connect_timeout": 1.0,
+        "label_status_timeout": 0.5,
+        "label_station_wait_seconds": 2.0,
+    }
     settings = LabelSettings(
         database_url=database_url,
         redis_url=redis_db(redis_url, LABEL_REDIS_DB),
@@ -95,16 +106,7 @@ async def label_stack(
         jwt_public_key=jwt_keys.public_pem,
         log_json=False,
         log_level="WARNING",
-        consumer_block_ms=100,
-        consumer_min_idle_ms=1000,
-        outbox_poll_seconds=0.2,
-        label_dispatch_interval=0.1,
-        label_retry_base_seconds=0.2,
-        label_retry_max_seconds=0.5,
-        label_connect_timeout=1.0,
-        label_status_timeout=0.5,
-        label_station_wait_seconds=2.0,
-        **getattr(request.module, "LABEL_SETTINGS", {}),
+        **{**defaults, **getattr(request.module, "LABEL_SETTINGS", {})},  # the module's win
     )
 
     def headers(role: str = "admin", worker_id: str | None = None, username: str = "tester"):

@@ -1,5 +1,10 @@
 """Background dispatcher: sends waiting jobs to raw-TCP printers, with retries and backoff.
 
+A printer that does not take a batch is backed off as a whole (`printers.retry_at`,
+doubling per failure in a row up to `label_retry_max_seconds`), on top of each job's own
+backoff: jobs that keep arriving for a dead printer wait for its next try (ADR 0013).
+Once it answers again, its waiting jobs are due at once.
+
 Jobs live in PostgreSQL, so they survive a restart. Per printer, due jobs are locked
 (`FOR UPDATE SKIP LOCKED`: replicas never send the same job), sent over one connection
 after a status query, and marked `sent` in the same transaction right after the socket
@@ -70,25 +75,47 @@ class Dispatcher:
             try:
                 await self.jobs.tcp(printer).print_batch(payloads)
             except PrinterUnavailable as exc:
-                report = exc.report
-                code = STATE_ERRORS[report.state]
-                log.info(
-                    "printer unavailable",
-                    printer_id=printer_id,
-                    state=report.state,
-                    jobs=len(ready),
-                )
-                await self.jobs.failed(
-                    session,
-                    ready,
-                    datetime.now(UTC),
-                    code,
-                    report.detail or report.state.value,
-                    retry=True,
-                )
+                await self._unavailable(session, printer, ready, exc)
                 return
             await self.jobs.printed(session, ready, datetime.now(UTC))
+            recovered = await repo.printer_answered(session, printer_id)
             log.info("labels printed", printer_id=printer_id, count=len(ready))
+        if recovered:  # its backlog goes out now, not when each job's own backoff ends
+            async with db.transaction() as session:
+                await repo.wake_printer_jobs(session, printer_id)
+            self.wake.set()
+
+    async def _unavailable(
+        self,
+        session: Any,
+        printer: dict[str, Any],
+        ready: list[dict[str, Any]],
+        exc: PrinterUnavailable,
+    ) -> None:
+        """The batch failed; the printer as a whole is not tried again before its backoff
+        (doubling per failure in a row, up to label_retry_max_seconds), so jobs that keep
+        arriving for a dead printer do not make the dispatcher knock at every tick."""
+        report = exc.report
+        at = datetime.now(UTC)
+        failures = printer["consecutive_failures"] + 1
+        delay = self.jobs.backoff(failures)
+        await self.jobs.failed(
+            session,
+            ready,
+            at,
+            STATE_ERRORS[report.state],
+            report.detail or report.state.value,
+            retry=True,
+        )
+        await repo.printer_failed(session, printer["printer_id"], failures, at + delay)
+        log.info(
+            "printer unavailable",
+            printer_id=printer["printer_id"],
+            state=report.state,
+            jobs=len(ready),
+            failures=failures,
+            retry_in_seconds=delay.total_seconds(),
+        )
 
     async def _render(
         self, session: Any, batch: list[dict[str, Any]], printer: dict[str, Any]

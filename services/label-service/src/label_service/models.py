@@ -42,6 +42,10 @@ printers = Table(
     Column("active", Boolean, nullable=False, server_default="true"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The dispatcher's failed attempts in a row, and when it tries the printer next (NULL:
+    # whenever a job is due): a printer that does not answer backs off as a whole.
+    Column("consecutive_failures", Integer, nullable=False, server_default="0"),
+    Column("retry_at", DateTime(timezone=True)),
 )
 
 # One row per label to print. States: queued → (sending) → sent | retrying → … | failed;

@@ -138,7 +138,7 @@ async def latest_job(
 
 
 async def due_printer_ids(session: AsyncConnection, now: datetime) -> list[str]:
-    """Active TCP printers that have jobs due now."""
+    """Active TCP printers that have jobs due now and are not backed off."""
     stmt = (
         select(print_jobs.c.printer_id)
         .join(printers, printers.c.printer_id == print_jobs.c.printer_id)
@@ -147,10 +147,33 @@ async def due_printer_ids(session: AsyncConnection, now: datetime) -> list[str]:
             print_jobs.c.next_attempt_at <= now,
             printers.c.active,
             printers.c.transport == "TCP",
+            or_(printers.c.retry_at.is_(None), printers.c.retry_at <= now),
         )
         .distinct()
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def printer_failed(
+    session: AsyncConnection, printer_id: str, failures: int, retry_at: datetime
+) -> None:
+    """The printer did not take a batch: `failures` in a row, not tried before `retry_at`."""
+    await session.execute(
+        update(printers)
+        .where(printers.c.printer_id == printer_id)
+        .values(consecutive_failures=failures, retry_at=retry_at)
+    )
+
+
+async def printer_answered(session: AsyncConnection, printer_id: str) -> bool:
+    """The printer took a batch: no more backoff. True if it had been backed off."""
+    stmt = (
+        update(printers)
+        .where(printers.c.printer_id == printer_id, printers.c.consecutive_failures > 0)
+        .values(consecutive_failures=0, retry_at=None)
+        .returning(printers.c.printer_id)
+    )
+    return (await session.execute(stmt)).first() is not None
 
 
 async def lock_due_jobs(
@@ -202,11 +225,22 @@ async def record_attempt(session: AsyncConnection, ids: list[int], **values: Any
 
 
 async def wake_printer_jobs(session: AsyncConnection, printer_id: str) -> None:
-    """Make a printer's waiting jobs due now (after its settings changed)."""
+    """Make a printer's waiting jobs due now and end its backoff (after its settings
+    changed, or once it answers again)."""
     await session.execute(
         update(print_jobs)
         .where(print_jobs.c.printer_id == printer_id, print_jobs.c.state.in_(WAITING))
         .values(next_attempt_at=func.now())
+    )
+    await end_printer_backoff(session, printer_id)
+
+
+async def end_printer_backoff(session: AsyncConnection, printer_id: str) -> None:
+    """Try the printer at the next tick again (a person asked for it)."""
+    await session.execute(
+        update(printers)
+        .where(printers.c.printer_id == printer_id, printers.c.consecutive_failures > 0)
+        .values(consecutive_failures=0, retry_at=None)
     )
 
 

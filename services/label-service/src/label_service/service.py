@@ -253,4 +253,5 @@ class LabelService:
                 state=initial_state(printer),
                 next_attempt_at=datetime.now(UTC),
             )
+            await repo.end_printer_backoff(session, printer["printer_id"])
             return await repo.get_job(session, job_id) or job
