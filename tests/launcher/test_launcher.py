@@ -1,4 +1,5 @@
-"""`./mes up --detach`, `status` and `down` as a user runs them: embedded stores, nothing left."""
+"""`./mes up --detach`, `status` and `down` as a user runs them: embedded stores, nothing
+left; on the dev stack `up` starts, the first LOT's label prints (demo printer emulators)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import psutil
 from mes_cli.infra import free_port
+from mes_cli.pytest_plugin import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,11 +42,40 @@ def _processes_using(data_dir: Path) -> list[psutil.Process]:
     return found
 
 
+def _first_lot_label_prints(gateway: str) -> None:
+    """A dev stack from `./mes up` prints a new LOT's label on the demo LOT printer."""
+    with httpx.Client(base_url=gateway, timeout=30) as client:
+        r = client.post(
+            "/api/v1/auth/login", json={"username": "manager", "password": "demo-manager-1234"}
+        )
+        assert r.status_code == 200, r.text
+        client.headers["Authorization"] = f"Bearer {r.json()['data']['access_token']}"
+        r = client.post("/api/v1/lots", json={"product_model": "WF", "shift": "D"})
+        assert r.status_code == 201, r.text
+        lot = r.json()["data"]["lot_number"]
+
+        def lot_label() -> dict | None:
+            r = client.get("/api/v1/label/jobs", params={"lot_number": lot})
+            assert r.status_code == 200, r.text
+            jobs = [j for j in r.json()["data"]["items"] if j["label_type"] == "LOT"]
+            return jobs[0] if jobs and jobs[0]["state"] == "sent" else None
+
+        job = eventually(lot_label, timeout=30, what=f"LOT {lot}'s label printed")
+        assert job["printer_id"] == "PRINTER-01" and job["attempts"] == 1, job
+
+
 def test_up_detached_status_and_down_leave_nothing_running():
     data_dir = Path(tempfile.mkdtemp(prefix="mes-launcher-"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update({"MES_DATA_DIR": str(data_dir), "MES_HTTP_PORT": str(port), "MES_ROOT": str(ROOT)})
+    # The demo printers on ports of this test's own (a developer's stack may hold 9101/9107).
+    env.update(
+        {
+            "MES_LABEL_DEMO_PRINTER_PORT": str(free_port()),
+            "MES_LABEL_DEMO_SERIAL_PRINTER_PORT": str(free_port()),
+        }
+    )
     try:
         up = _mes("up", "--detach", env=env)
         assert up.returncode == 0, (
@@ -56,6 +87,7 @@ def test_up_detached_status_and_down_leave_nothing_running():
         status = _mes("status", env=env)
         assert status.returncode == 0, status.stdout
         assert status.stdout.count(" ready") == 6
+        _first_lot_label_prints(f"http://127.0.0.1:{port}")
 
         again = _mes("up", "--detach", env=env)
         assert again.returncode == 1 and "already running" in again.stdout

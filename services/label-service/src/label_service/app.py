@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from servicekit.runtime import ServiceRuntime, create_service_app
 
-from . import api
+from . import api, demo_printers
 from .dispatcher import Dispatcher
 from .handlers import Handlers
 from .jobs import Jobs
@@ -26,6 +26,8 @@ def build_app(settings: LabelSettings | None = None) -> FastAPI:
 
     async def on_startup(rt: ServiceRuntime) -> None:
         await seed_demo_printers(rt, settings)
+        if demo_printers.wanted(settings):
+            rt.run_in_background(lambda: demo_printers.serve(settings), "demo-printers")
         rt.run_in_background(dispatcher.run, "label-dispatcher")
 
     app = create_service_app(

@@ -2,9 +2,10 @@
 
 PRINTER-01 (ZPL, LOT labels) on MES_LABEL_DEMO_PRINTER_PORT (9101) and PRINTER-07 (ZPL,
 serial labels of station ST-07, and the dev default serial printer) on
-MES_LABEL_DEMO_SERIAL_PRINTER_PORT (9107), both at MES_LABEL_DEMO_PRINTER_HOST. Start emulators there to see labels
-(`python -m label_service.emulator --port 9101`); with nothing listening the jobs simply
-stay queued and visible (`GET /api/v1/label/jobs`).
+MES_LABEL_DEMO_SERIAL_PRINTER_PORT (9107), both at MES_LABEL_DEMO_PRINTER_HOST. `./mes up`
+runs their emulators inside label-service (demo_printers.py); elsewhere start them by
+hand (`python -m label_service.emulator --port 9101`), or the jobs wait for the printer
+(backing off) and stay visible (`GET /api/v1/label/jobs`).
 """
 
 from __future__ import annotations

@@ -50,6 +50,9 @@ class LabelSettings(ServiceSettings):
     label_demo_printer_host: str = "127.0.0.1"
     label_demo_printer_port: int = 9101
     label_demo_serial_printer_port: int = 9107
+    # Dev only (`./mes up` sets MES_DEV_PRINTER_EMULATORS=true): label-service itself runs
+    # the demo printers' emulators on those ports, so labels print out of the box.
+    dev_printer_emulators: bool = False
 
     @property
     def dev_default_serial_printer(self) -> str | None:

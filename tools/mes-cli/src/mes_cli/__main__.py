@@ -50,6 +50,7 @@ def _alive(pid: int | None) -> bool:
 def cmd_up(args: argparse.Namespace) -> int:
     if args.replicas:  # via the environment, so a --detach supervisor gets them too
         os.environ["MES_REPLICAS"] = ",".join(args.replicas)
+    os.environ.setdefault("MES_DEV_PRINTER_EMULATORS", "true")  # dev only (label-service)
     try:
         config = StackConfig.from_environment(ROOT)
     except ValueError as exc:
