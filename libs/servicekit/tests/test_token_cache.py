@@ -155,3 +155,19 @@ def test_revocation_is_immediate_for_a_cached_token(
     finally:
         redis.delete(revoked_jti_key(jti), token_version_key(user))
         redis.close()
+
+
+def test_peek_names_claims_without_trusting_them(jwt_keys: Keys) -> None:
+    """What the gateway's rate limiter uses to name the revocation keys to read: never a
+    verdict (a forged token peeks fine and is still refused by `verify`)."""
+    verifier = _verifier(jwt_keys)
+    forged = Keys(*_other_keys()).token("mallory", "admin")
+    assert verifier.peek(forged)["sub"] == "mallory"
+    with pytest.raises(MesError):
+        verifier.verify(forged)
+    assert len(verifier.verified) == 0
+    assert verifier.peek("not-a-token") is None
+    good = jwt_keys.token("alice", "viewer")
+    assert verifier.peek(good)["sub"] == "alice"
+    assert verifier.peek(good) is not verifier.verify(good)  # peeked, not cached
+    assert verifier.peek(good) is verifier.verify(good)  # now from the cache

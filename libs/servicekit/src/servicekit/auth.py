@@ -62,6 +62,18 @@ class JwtVerifier:
             raise MesError(ErrorCode.UNAUTHORIZED, data={"reason": "wrong token type"})
         return claims
 
+    def peek(self, token: str) -> Mapping[str, Any] | None:
+        """The claims without the cost of a check: cached ones, else the unverified payload
+        (None if unreadable). Only for naming what to look up before `verify` decides;
+        never for trusting the token."""
+        claims = self.verified.get(token)
+        if claims is not None:
+            return claims
+        try:
+            return jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return None
+
     def _decode(self, token: str) -> Mapping[str, Any]:
         try:
             decoded = jwt.decode(

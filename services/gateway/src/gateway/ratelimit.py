@@ -2,8 +2,8 @@
 
 Sliding-window approximation: this minute's count plus the previous minute's, weighted by
 how much of it still overlaps the window. One Lua script per request counts every limit
-that applies and, for a request with a bearer token that verifies, reads the token's
-revocation keys too (servicekit.token_state): one Redis round trip in all (ADR 0013).
+that applies and, for a request with a bearer token, reads the token's revocation keys
+too (servicekit.token_state): one Redis round trip in all (ADR 0013).
 The revocation keys are judged later, by `servicekit.auth.authenticate`, in this request.
 """
 
@@ -137,15 +137,19 @@ class RateLimitMiddleware:
         self.trusted = trusted_proxies
 
     def _token_keys(self, scope: Scope, token: str | None) -> tuple[str, str] | None:
-        """The revocation keys of a token that verifies (cached), else None: a token that
-        does not verify is refused by `authenticate` without asking Redis."""
+        """The revocation keys the token names. Not verified here (a request over its
+        limit costs no signature check): `authenticate` verifies the very same token
+        string before it judges what was read, so the keys are the token's own."""
         verifier = getattr(scope["app"].state, "jwt_verifier", None) if "app" in scope else None
         if token is None or verifier is None:
             return None
-        try:
-            return state_keys(verifier.verify(token))
-        except MesError:
+        claims = verifier.peek(token)
+        if claims is None:
             return None
+        jti, sub = claims.get("jti"), claims.get("sub")
+        if not isinstance(jti, str) or not isinstance(sub, str):
+            return None
+        return state_keys(claims)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
