@@ -21,7 +21,7 @@ from .conftest import Client
 LOT = {"product_model": "WF", "target_quantity": 1, "shift": "D"}
 SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 FORGED_ADDRESS = "203.0.113.66"
-HOSTILE_IDS = ['"quoted" \'id\'', "x" * 500, "<script>alert(1)</script>", "id with spaces"]
+HOSTILE_IDS = ["\"quoted\" 'id'", "x" * 500, "<script>alert(1)</script>", "id with spaces"]
 
 
 def _created(admin: Client, lot: str) -> dict:
