@@ -314,6 +314,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         seconds=args.seconds,
         quantity=args.quantity,
         rates=rates,
+        runs=args.runs,
+        compare=args.compare,
+        compare_pids=args.compare_pids,
+        compare_login=tuple(args.compare_login.split(":", 1)) if args.compare_login else None,
     )
 
 
@@ -376,6 +380,20 @@ def main() -> int:
         help="units per LOT (serials and labels at PROC-007; the bench runs ~100x a real day's LOTs)",
     )
     bench.add_argument("--url", help="a running gateway instead of a throw-away stack")
+    bench.add_argument("--runs", type=int, default=3, help="runs per level; medians reported")
+    bench.add_argument(
+        "--compare",
+        metavar="URL",
+        help="another MES with the same start/complete API, driven the same way in the same run",
+    )
+    bench.add_argument(
+        "--compare-pids",
+        metavar="NAME=PID,…",
+        help="its processes, to report its CPU ms per request too (e.g. app=123,postgres=456)",
+    )
+    bench.add_argument(
+        "--compare-login", metavar="USER:PASSWORD", help="its sign-in (default: our demo accounts)"
+    )
     bench.set_defaults(func=cmd_bench)
     backup_cmd.register(sub)
     fuzz_cmd.register(sub)
