@@ -142,7 +142,15 @@ async def serve() -> int:
 
 
 def main() -> None:
-    sys.exit(asyncio.run(serve()))
+    profile = os.environ.get("MES_PROFILE_FILE")  # a cProfile dump at exit, for `./mes bench`
+    if not profile:
+        sys.exit(asyncio.run(serve()))
+    import cProfile
+
+    profiler = cProfile.Profile()
+    code = profiler.runcall(asyncio.run, serve())
+    profiler.dump_stats(profile)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

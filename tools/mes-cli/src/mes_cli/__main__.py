@@ -304,6 +304,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _interrupt)  # a killed bench still stops its stack
 
+    if args.mode:
+        os.environ["MES_MODE"] = args.mode
     if args.suite == "trace":
         return bench.run_trace(seconds=args.seconds, samples=args.samples, years=args.years)
     levels = [int(c) for c in args.concurrency.split(",") if c]
@@ -381,6 +383,9 @@ def main() -> int:
     )
     bench.add_argument("--url", help="a running gateway instead of a throw-away stack")
     bench.add_argument("--runs", type=int, default=3, help="runs per level; medians reported")
+    bench.add_argument(
+        "--mode", choices=["single", "services"], help="of the throw-away stack (MES_MODE)"
+    )
     bench.add_argument(
         "--compare",
         metavar="URL",
