@@ -299,10 +299,17 @@ class Stack:
 
     def start(self, timeout: float = 120.0) -> None:
         """Data stores (unless given), migrations, every service, then wait until ready."""
-        self.start_data_stores()
-        self.migrate()
-        self.start_services()
-        self.wait_ready(timeout=timeout)
+        phases = []
+        for name, step in (
+            ("data stores", self.start_data_stores),
+            ("migrations", self.migrate),
+            ("processes started", self.start_services),
+            ("ready", lambda: self.wait_ready(timeout=timeout)),
+        ):
+            began = time.monotonic()
+            step()
+            phases.append(f"{name} {time.monotonic() - began:.1f} s")
+        self.log("start-up: " + ", ".join(phases))
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
