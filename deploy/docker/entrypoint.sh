@@ -2,6 +2,8 @@
 # Entry point of the Withforce MES image: the first argument names the role.
 #   lot-service | process-service | label-service | firmware-service | trace-service | gateway
 #       one uvicorn process (scale with replicas, not workers: each replica is one consumer)
+#   single                    every service and the gateway in one process (ADR 0016);
+#                             the gateway on MES_PORT, each service on its MES_*_SERVICE_URL port
 #   migrate [package ...]     Alembic upgrade of every schema (or the ones named)
 #   wait-migrations package   until that schema is at this image's head (init container)
 #   backup [args] | restore [args]    ./mes backup / ./mes restore (docs/operations.md)
@@ -26,6 +28,10 @@ case "$role" in
       --no-proxy-headers --no-access-log --no-server-header --timeout-keep-alive 75 \
       --timeout-graceful-shutdown "${MES_GRACEFUL_SHUTDOWN_SECONDS:-25}" \
       "$@"
+    ;;
+  single)
+    export MES_SERVICE_NAME=gateway
+    exec python -m gateway.single_process "$@"
     ;;
   migrate)
     if [ "$#" -eq 0 ]; then

@@ -136,6 +136,15 @@ def test_nothing_is_missing(viewer: Client, worker: Client, traced_lot: str):  #
     types = [e["type"] for e in events]
     assert types.count("process.started") == 9 and types.count("process.completed") == 9
     assert types.count("lot.created") == 1 and types.count("serials.allocated") == 1
+    # Coarse (ADR 0012): the LOT's 20 serials moved twice (PROC-007 passed, PROC-008 passed),
+    # two events each listing all 20, under the LOT's own history.
+    moves = [e["data"] for e in events if e["type"] == "serials.status_changed"]
+    assert [(m["process_id"], len(m["serials"])) for m in moves] == [
+        ("PROC-007", 20),
+        ("PROC-008", 20),
+    ]
+    assert {s["to_status"] for s in moves[-1]["serials"]} == {"PASSED"}
+    assert "serial.status_changed" not in types
 
 
 def test_measurement_series_for_charts(viewer: Client, traced_lot: str):
@@ -217,17 +226,11 @@ def test_dashboard_open_lot_progress(
 
 
 def _quiet(stack: Stack) -> bool:
+    from trace_service.subscriptions import SUBSCRIPTIONS
+
     redis = Redis.from_url(stack.redis_url)
     try:
-        for stream in (
-            "lot.created",
-            "lot.status_changed",
-            "routing.updated",
-            "serials.allocated",
-            "serial.status_changed",
-            "process.started",
-            "process.completed",
-        ):
+        for stream in SUBSCRIPTIONS.streams:
             for group in redis.xinfo_groups(stream):
                 if group["name"] == b"trace-service" and (group["pending"] or group.get("lag")):
                     return False

@@ -1,7 +1,9 @@
 """`./mes up` supervises like a process manager (issue 15 item 3): kill -9 of one service
 restarts it on its own port while everything else keeps serving; a read-model service
 being down never stops starts and completions; a crash loop leaves only that service
-stopped, with a clear message, until `./mes restart`."""
+stopped, with a clear message, until `./mes restart`. These run in services mode (one
+process per service); in single mode (the default) the one process is what crashes and is
+restarted (the last test)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import signal
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -24,9 +27,9 @@ from mes_cli.pytest_plugin import eventually
 from .test_launcher import ROOT, _mes, _processes_using
 
 
-@pytest.fixture(scope="module")
-def supervised():
-    data_dir = Path(tempfile.mkdtemp(prefix="mes-supervisor-"))
+@contextmanager
+def _supervised_stack(mode: str):
+    data_dir = Path(tempfile.mkdtemp(prefix=f"mes-supervisor-{mode}-"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
@@ -37,6 +40,7 @@ def supervised():
             "MES_RESTART_DELAY_SECONDS": "0.5",
             "MES_RESTART_LIMIT": "2",  # the third crash within the window is a crash loop
             "MES_RESTART_WINDOW_SECONDS": "600",
+            "MES_MODE": mode,
         }
     )
     up = _mes("up", "--detach", env=env)
@@ -48,6 +52,12 @@ def supervised():
         assert down.returncode == 0, down.stdout + down.stderr
         assert _processes_using(data_dir) == []
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def supervised():
+    with _supervised_stack("services") as running:
+        yield running
 
 
 def _state(data_dir: Path) -> dict:
@@ -217,3 +227,41 @@ def test_the_embedded_data_stores_are_restarted_too(supervised):
     admin = Api(url)
     admin.login("admin", "demo-admin-1234")  # the database answers again
     assert _mes("status", env=env).returncode == 0
+
+
+def test_in_single_mode_the_one_process_is_restarted_on_its_ports_with_nothing_lost():
+    with _supervised_stack("single") as (data_dir, env, url):
+        manager = Api(url)
+        manager.login("manager", "demo-manager-1234")
+        lot = manager.call(
+            "POST", "/api/v1/lots", json={"product_model": "WF", "target_quantity": 2, "shift": "D"}
+        )["lot_number"]
+        before = _state(data_dir)
+        pids = {s["pid"] for s in before["services"].values()}
+        assert len(pids) == 1 and before["mode"] == "single"  # one process serves them all
+        os.kill(pids.pop(), signal.SIGKILL)
+
+        def restarted() -> dict | None:
+            now = _state(data_dir)
+            services = now["services"].values()
+            fresh = all(s["pid"] != before["single"]["pid"] for s in services)
+            return now if fresh and all(_ready(s["port"]) for s in services) else None
+
+        after = eventually(restarted, timeout=60, what="the single process restarted")
+        assert {n: s["port"] for n, s in after["services"].items()} == {
+            n: s["port"] for n, s in before["services"].items()
+        }
+        assert after["single"]["restarts"] == 1
+        log = (data_dir / "logs" / "supervisor.log").read_text()
+        assert "mes exited (code -9); restarting" in log
+
+        worker = Api(url)
+        worker.login("w001", "demo-worker-1234")
+        start, complete = step_bodies(lot, 1, datetime.now(KST))
+        assert worker.call("POST", "/api/v1/process/start", json=start)["work_order_id"]
+        assert worker.call("POST", "/api/v1/process/complete", json=complete)["result"] == "PASS"
+        status = _mes("status", env=env)
+        assert status.returncode == 0 and "mode single" in status.stdout, status.stdout
+        # A service's name restarts the process that serves it.
+        restart = _mes("restart", "trace-service", env=env)
+        assert restart.returncode == 0 and "mes: restart requested" in restart.stdout

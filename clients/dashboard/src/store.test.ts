@@ -23,11 +23,11 @@ describe('UI store', () => {
     expect(useUi.getState().events[0]!.id).toBe(`x${MAX_FEED + 9}`);
   });
 
-  it('learns each LOT label outcome from label events', () => {
+  it('learns each LOT label outcome from label batch events', () => {
     useUi.getState().pushEvents([
-      ev('f1', 'label.failed', { label_type: 'LOT', lot_number: 'L1', printer_id: 'P1', error_code: 'PRINTER_NOT_CONNECTED', will_retry: true }),
-      ev('p2', 'label.printed', { label_type: 'LOT', lot_number: 'L2', printer_id: 'P1' }),
-      ev('s3', 'label.printed', { label_type: 'SERIAL', lot_number: 'L3', serial_number: 'L3-0001' }),
+      ev('f1', 'labels.failed', { lot_number: 'L1', labels: [{ label_type: 'LOT', printer_id: 'P1', error_code: 'PRINTER_NOT_CONNECTED', will_retry: true }] }),
+      ev('p2', 'labels.printed', { lot_number: 'L2', labels: [{ label_type: 'LOT', printer_id: 'P1' }] }),
+      ev('s3', 'labels.printed', { lot_number: 'L3', labels: [{ label_type: 'SERIAL', serial_number: 'L3-0001' }, { label_type: 'SERIAL', serial_number: 'L3-0002' }] }),
     ]);
     const labels = useUi.getState().lotLabels;
     expect(labels.L1).toEqual({ state: 'failed', printer: 'P1', error: 'PRINTER_NOT_CONNECTED', willRetry: true });

@@ -67,7 +67,7 @@ interface UiState {
   /** newest first */
   events: LiveEvent[];
   pushEvents: (events: LiveEvent[]) => void;
-  /** LOT label outcome learnt from label.printed / label.failed, by LOT number */
+  /** LOT label outcome learnt from labels.printed / labels.failed, by LOT number */
   lotLabels: Record<string, LabelState>;
 }
 
@@ -107,18 +107,21 @@ export const useUi = create<UiState>((set) => ({
   lotLabels: {},
 }));
 
-/** What a label.printed / label.failed event says about a LOT's LOT label. */
+/** What a labels.printed / labels.failed event (a batch of one LOT's labels) says about
+ * that LOT's LOT label, if the batch holds it. */
 export function labelOutcome(e: LiveEvent): { lot: string; state: LabelState } | null {
-  if (e.type !== 'label.printed' && e.type !== 'label.failed') return null;
+  if (e.type !== 'labels.printed' && e.type !== 'labels.failed') return null;
   const d = e.data as Record<string, unknown>;
-  if (d.label_type !== 'LOT' || typeof d.lot_number !== 'string') return null;
+  if (typeof d.lot_number !== 'string' || !Array.isArray(d.labels)) return null;
+  const label = (d.labels as Record<string, unknown>[]).find((l) => l.label_type === 'LOT');
+  if (!label) return null;
   return {
     lot: d.lot_number,
     state: {
-      state: e.type === 'label.printed' ? 'printed' : 'failed',
-      printer: typeof d.printer_id === 'string' ? d.printer_id : null,
-      error: typeof d.error_code === 'string' ? d.error_code : null,
-      willRetry: d.will_retry === true,
+      state: e.type === 'labels.printed' ? 'printed' : 'failed',
+      printer: typeof label.printer_id === 'string' ? label.printer_id : null,
+      error: typeof label.error_code === 'string' ? label.error_code : null,
+      willRetry: label.will_retry === true,
     },
   };
 }

@@ -100,7 +100,8 @@ def test_parse_payload_unknown_version() -> None:
 def test_registry_is_complete_and_consistent() -> None:
     constants = {v for k, v in vars(ev).items() if k.isupper() and isinstance(v, str) and "." in v}
     assert constants == set(ev.EVENT_TYPES) == set(ev.ALL_STREAMS)
-    assert len(ev.ALL_STREAMS) == 18
+    assert len(ev.ALL_STREAMS) == 21
+    assert [*ev.PUBLISHED_TYPES, *ev.RETIRED] == ev.ALL_STREAMS  # the retired ones last
     for type_, model in ev.EVENT_TYPES.items():
         assert model.event_type == type_
         newest = max(v for t, v in ev.EVENT_MODELS if t == type_)
@@ -117,7 +118,7 @@ def test_label_failed_v2_may_name_no_printer_and_v1_stays_readable() -> None:
         "error_code": "NO_PRINTER_ASSIGNED",
         "will_retry": False,
     }
-    env = ev.make_event(ev.LABEL_FAILED, no_printer, source="label-service")
+    env = ev.make_event(ev.LABEL_FAILED, no_printer, source="label-service", retired=True)
     assert env.version == 2 and ev.parse_payload(env).printer_id is None
     old = env.model_copy(update={"version": 1, "data": EXAMPLES[ev.LABEL_FAILED]})
     assert isinstance(ev.parse_payload(old), ev.LabelFailedV1)
@@ -127,7 +128,8 @@ def test_label_failed_v2_may_name_no_printer_and_v1_stays_readable() -> None:
 
 @pytest.mark.parametrize("type_", sorted(EXAMPLES))
 def test_every_example_makes_a_valid_event(type_: str) -> None:
-    env = ev.make_event(type_, EXAMPLES[type_], source=ev.EVENT_PRODUCERS[type_])
+    retired = type_ in ev.RETIRED
+    env = ev.make_event(type_, EXAMPLES[type_], source=ev.EVENT_PRODUCERS[type_], retired=retired)
     assert env.subject
     typed = ev.ENVELOPE_MODELS[type_].model_validate_json(env.to_json())
     assert typed.data == ev.parse_payload(env)
@@ -141,9 +143,12 @@ def test_typed_envelope_refuses_other_types() -> None:
 
 def test_subjects() -> None:
     def subject(type_: str) -> str | None:
-        return ev.make_event(type_, EXAMPLES[type_], source="x").subject
+        return ev.make_event(type_, EXAMPLES[type_], source="x", retired=True).subject
 
-    assert subject(ev.SERIAL_STATUS_CHANGED) == "WF-KR-251110D-001-0001"
+    assert subject(ev.SERIALS_STATUS_CHANGED) == "WF-KR-251110D-001"  # coarse: the LOT
+    assert subject(ev.LABELS_PRINTED) == "WF-KR-251110D-001"
+    assert subject(ev.LABELS_FAILED) == "WF-KR-251110D-001"
+    assert subject(ev.SERIAL_STATUS_CHANGED) == "WF-KR-251110D-001-0001"  # retired per-unit
     assert subject(ev.LABEL_PRINTED) == "WF-KR-251110D-001-0001"
     assert subject(ev.FIRMWARE_RELEASED) == "v1.2.3"
     assert subject(ev.USER_CREATED) == "kim.w001"
@@ -166,3 +171,47 @@ def test_dead_letter_streams_and_wire_format() -> None:
     )  # fmt: skip
     assert set(dlq) == {"__data__", *wire.DLQ_FIELDS}
     assert len(dlq[wire.DLQ_ERROR]) == wire.DLQ_ERROR_MAX
+
+
+def test_retired_types_are_read_not_published() -> None:
+    """ADR 0012: the per-unit types stay readable (entries from before an upgrade) and are
+    consumed for one release; no producer can publish them any more."""
+    assert ev.RETIRED == {
+        ev.SERIAL_STATUS_CHANGED: ev.SERIALS_STATUS_CHANGED,
+        ev.LABEL_PRINTED: ev.LABELS_PRINTED,
+        ev.LABEL_FAILED: ev.LABELS_FAILED,
+    }
+    for old in ev.RETIRED:
+        with pytest.raises(ev.RetiredEventType, match="retired"):
+            ev.make_event(old, EXAMPLES[old], source=ev.EVENT_PRODUCERS[old])
+        env = Envelope(type=old, version=ev.EVENT_VERSIONS[old], source="x", data=EXAMPLES[old])
+        assert ev.parse_payload(Envelope.from_json(env.to_json())).event_type == old
+
+
+def test_batch_events_list_every_unit() -> None:
+    serials = [
+        {"serial_number": f"WF-KR-251110D-001-{i:04d}", "from_status": "CREATED",
+         "to_status": "IN_PROGRESS"}
+        for i in range(1, 101)
+    ]  # fmt: skip
+    data = {"lot_number": "WF-KR-251110D-001", "serials": serials, "changed_at": _NOW}
+    env = ev.make_event(ev.SERIALS_STATUS_CHANGED, data, source="lot-service")
+    payload = ev.parse_payload(env)
+    assert isinstance(payload, ev.SerialsStatusChanged) and len(payload.serials) == 100
+    with pytest.raises(ValidationError):  # a batch of nothing is no fact
+        ev.make_event(ev.SERIALS_STATUS_CHANGED, {**data, "serials": []}, source="x")
+    no_printer = {
+        "job_id": "7", "label_type": "SERIAL", "serial_number": serials[0]["serial_number"],
+        "printer_id": None, "error_code": "NO_PRINTER_ASSIGNED",
+    }  # fmt: skip
+    failed = {"lot_number": data["lot_number"], "failed_at": _NOW, "labels": [no_printer]}
+    assert ev.parse_payload(ev.make_event(ev.LABELS_FAILED, failed, source="x")).labels[0]
+    with pytest.raises(ValidationError):  # a printed label always names its printer
+        ev.make_event(
+            ev.LABELS_PRINTED,
+            {"lot_number": data["lot_number"], "printed_at": _NOW, "labels": [no_printer]},
+            source="x",
+        )
+
+
+_NOW = "2025-11-10T15:00:00+09:00"

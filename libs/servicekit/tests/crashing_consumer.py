@@ -15,7 +15,7 @@ from mes_contracts.envelope import Envelope
 from redis.asyncio import Redis
 from servicekit.db import Database, schema_metadata
 from servicekit.inbox import Inbox, inbox_table
-from servicekit.streams import EventConsumers, make_broker
+from servicekit.streams import EventConsumers
 from sqlalchemy import BigInteger, Column, Identity, String, Table, Uuid
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,9 +30,7 @@ async def main(pg_url: str, redis_url: str, schema: str, stream: str, group: str
         Column("note", String(200)),
     )
     db = Database(pg_url, pool_size=1)
-    broker = make_broker(redis_url)
     consumers = EventConsumers(
-        broker=broker,
         db=db,
         inbox=Inbox(inbox_table(metadata)),
         group=group,
@@ -45,8 +43,7 @@ async def main(pg_url: str, redis_url: str, schema: str, stream: str, group: str
         os.kill(os.getpid(), signal.SIGKILL)
 
     consumers.add(stream, handle)
-    await consumers.ensure_groups(Redis.from_url(redis_url))
-    await broker.start()
+    await consumers.start(Redis.from_url(redis_url))
     await asyncio.sleep(30)
 
 

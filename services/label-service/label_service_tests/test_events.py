@@ -1,5 +1,6 @@
 """Labels printed automatically from events on real Redis streams: lot.created → LOT label,
-serials.allocated → one serial label per serial at the LOT's station printer."""
+serials.allocated → one serial label per serial at the printer of the station it names;
+the outcomes as one labels.printed / labels.failed per LOT and batch (ADR 0012)."""
 
 from __future__ import annotations
 
@@ -27,23 +28,14 @@ def lot_created(lot: str, quantity: int = 100) -> dict:
     }
 
 
-def proc7_started(lot: str, station: str) -> dict:
-    return {
-        "work_order_id": f"WO-{lot}",
-        "lot_number": lot,
-        "product_model": "WF",
-        "process_id": "PROC-007",
-        "process_name": "라벨 프린팅",
-        "sequence_number": 7,
-        "worker_id": "W001",
-        "station_id": station,
-        "start_time": datetime.now(UTC).isoformat(),
-        "recorded_at": datetime.now(UTC).isoformat(),
-    }
+#: serials.allocated as published before ADR 0012: no station_id (label-service then waits
+#: for the station, at most label_station_wait_seconds, and takes the default printer).
+BEFORE_0012 = object()
 
 
-def serials(lot: str, count: int) -> dict:
-    return {
+def serials(lot: str, count: int, station: str | object | None = BEFORE_0012) -> dict:
+    """serials.allocated of a LOT's PROC-007 start at `station` (None: it named none)."""
+    data = {
         "lot_number": lot,
         "product_model": "WF",
         "reason": "PROC-007_START",
@@ -52,12 +44,18 @@ def serials(lot: str, count: int) -> dict:
         ],
         "allocated_at": datetime.now(UTC).isoformat(),
     }
+    return data if station is BEFORE_0012 else {**data, "station_id": station}
+
+
+async def batches(s: LabelStack, stream: str, lot: str) -> list[dict]:
+    """The labels.printed / labels.failed events of a LOT (their data)."""
+    data = [json.loads(e[1][b"__data__"])["data"] for e in await s.redis.xrange(stream)]
+    return [d for d in data if d["lot_number"] == lot]
 
 
 async def _printed_events(s: LabelStack, lot: str) -> list[dict]:
-    entries = await s.redis.xrange("label.printed")
-    data = [json.loads(e[1][b"__data__"])["data"] for e in entries]
-    return [d for d in data if d["lot_number"] == lot]
+    """Every printed label of a LOT, from its labels.printed batches."""
+    return [label for b in await batches(s, "labels.printed", lot) for label in b["labels"]]
 
 
 async def test_lot_created_prints_the_lot_label(label_stack: LabelStack) -> None:
@@ -71,6 +69,7 @@ async def test_lot_created_prints_the_lot_label(label_stack: LabelStack) -> None
     assert b"^FDDATE: 2025-11-10^FS" in labels[0]
     printed = await eventually(lambda: _printed_events(s, "WF-KR-251110D-101"))
     assert printed[0]["label_type"] == "LOT" and printed[0]["printer_id"] == "PRINTER-01"
+    assert await s.redis.xlen("label.printed") == 0  # retired: never published (ADR 0012)
 
 
 async def test_a_100_serial_batch_prints_completely(label_stack: LabelStack) -> None:
@@ -79,14 +78,21 @@ async def test_a_100_serial_batch_prints_completely(label_stack: LabelStack) -> 
     await s.register("PRINTER-07", emu.port, purpose="SERIAL", station_id="ST-07")
     lot = "WF-KR-251110D-102"
     started = time.monotonic()
-    await s.publish("process.started", proc7_started(lot, "ST-07"))
-    await s.publish("serials.allocated", serials(lot, 100))
+    await s.publish("serials.allocated", serials(lot, 100, "ST-07"))
     labels = await emu.wait_for_labels(100, within=20)
     assert len(labels) == 100 and time.monotonic() - started < 20
     expected = {f"^FD{lot}-{i:04d}^FS".encode() for i in range(1, 101)}
     assert {next(x for x in expected if x in label) for label in labels} == expected
     assert len(await eventually(lambda: _count(s, lot, 100))) == 100
     assert set(await s.job_states(lot_number=lot)) == {"sent"}
+    # One fact, one event: the printer took the batch (not 100 label events).
+    [batch] = await batches(s, "labels.printed", lot)
+    assert [x["serial_number"] for x in batch["labels"]] == [
+        f"{lot}-{i:04d}" for i in range(1, 101)
+    ]
+    assert {(x["printer_id"], x["label_type"], x["attempt"]) for x in batch["labels"]} == {
+        ("PRINTER-07", "SERIAL", 1)
+    }
 
 
 async def _count(s: LabelStack, lot: str, n: int) -> list[dict] | None:
@@ -99,18 +105,20 @@ async def test_jobs_wait_for_a_printer_that_is_down(label_stack: LabelStack) -> 
     port = closed_port()
     await s.register("PRINTER-09", port, purpose="SERIAL", station_id="ST-09")
     lot = "WF-KR-251110D-103"
-    await s.publish("serials.allocated", serials(lot, 5))  # before the station is known
-    await s.publish("process.started", proc7_started(lot, "ST-09"))
+    await s.publish("serials.allocated", serials(lot, 5, "ST-09"))
 
     async def retrying() -> bool:
         states = await s.job_states(lot_number=lot)
         return len(states) == 5 and set(states) == {"retrying"}
 
     await eventually(retrying)
-    failed = [json.loads(e[1][b"__data__"])["data"] for e in await s.redis.xrange("label.failed")]
-    mine = [f for f in failed if f["lot_number"] == lot]
-    assert mine and all(
-        f["error_code"] == "PRINTER_NOT_CONNECTED" and f["will_retry"] for f in mine
+    await asyncio.sleep(1.0)  # several retries of the printer that stays down
+    # The first failed attempt is one event listing the 5 labels; retries add none.
+    [failed] = await batches(s, "labels.failed", lot)
+    assert len(failed["labels"]) == 5
+    assert all(
+        f["error_code"] == "PRINTER_NOT_CONNECTED" and f["will_retry"] and f["attempt"] == 1
+        for f in failed["labels"]
     )
     emu = await PrinterEmulator("ZPL").start(port)  # the printer is back
     s.emulators.append(emu)
@@ -130,8 +138,7 @@ async def test_waiting_jobs_survive_a_restart(label_stack: LabelStack) -> None:
     port = closed_port()
     await s.register("PRINTER-02", port, purpose="SERIAL", station_id="ST-02")
     lot = "WF-KR-251110D-104"
-    await s.publish("process.started", proc7_started(lot, "ST-02"))
-    await s.publish("serials.allocated", serials(lot, 3))
+    await s.publish("serials.allocated", serials(lot, 3, "ST-02"))
 
     async def retrying() -> bool:
         states = await s.job_states(lot_number=lot)

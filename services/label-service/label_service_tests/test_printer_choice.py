@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from .conftest import LabelStack, eventually
-from .test_events import lot_created, proc7_started, serials
+from .test_events import BEFORE_0012, batches, lot_created, serials
 
 # The line's default serial printer is a station printer (ST-07), named by the setting;
 # it is registered only in the second test, so the first one runs without any default.
@@ -37,7 +37,7 @@ async def _settled(s: LabelStack, lot: str, count: int, state: str) -> list[dict
 
 
 async def _failed_events(s: LabelStack, lot: str) -> list[dict[str, Any]]:
-    entries = [json.loads(e[1][b"__data__"]) for e in await s.redis.xrange("label.failed")]
+    entries = [json.loads(e[1][b"__data__"]) for e in await s.redis.xrange("labels.failed")]
     return [e for e in entries if e["data"]["lot_number"] == lot]
 
 
@@ -46,21 +46,23 @@ async def test_without_station_or_default_every_label_fails_visibly(
 ) -> None:
     s = label_stack
     started = "WF-KR-251110D-201"  # PROC-007 started without a station
-    await s.publish("process.started", proc7_started(started, NO_STATION))
-    await s.publish("serials.allocated", serials(started, 100))
+    await s.publish("serials.allocated", serials(started, 100, NO_STATION))
     jobs = await _settled(s, started, 100, "failed")
     assert {(j["printer_id"], j["last_error_code"]) for j in jobs} == {
         (None, "NO_PRINTER_ASSIGNED")
     }
     assert "default serial printer" in jobs[0]["last_error"]
-    events = await eventually(lambda: _count(_failed_events(s, started), 100))
-    assert {(e["version"], e["data"]["printer_id"], e["data"]["error_code"]) for e in events} == {
-        (2, None, "NO_PRINTER_ASSIGNED")
+    # One labels.failed for the LOT, every label listed (ADR 0012), not 100 events.
+    [event] = await eventually(lambda: _failed_events(s, started))
+    labels = event["data"]["labels"]
+    assert len(labels) == 100 and event["version"] == 1
+    assert {(x["printer_id"], x["error_code"], x["will_retry"]) for x in labels} == {
+        (None, "NO_PRINTER_ASSIGNED", False)
     }
-    assert not any(e["data"]["will_retry"] for e in events)
 
-    unknown = "WF-KR-251110D-202"  # its start is never seen: fails after the station wait
-    await s.publish("serials.allocated", serials(unknown, 3))
+    # An entry from before ADR 0012 names no station: its jobs wait for one, then fail.
+    unknown = "WF-KR-251110D-202"
+    await s.publish("serials.allocated", serials(unknown, 3, BEFORE_0012))
     assert {j["last_error_code"] for j in await _settled(s, unknown, 3, "failed")} == {
         "NO_PRINTER_ASSIGNED"
     }
@@ -77,13 +79,10 @@ async def test_without_station_or_default_every_label_fails_visibly(
     assert r.status_code == 409 and r.json()["error_code"] == "NO_PRINTER_ASSIGNED", r.text
     r = await s.http.post(f"/api/v1/label/jobs/{jobs[0]['job_id']}/retry", headers=worker)
     assert r.status_code == 409 and r.json()["error_code"] == "NO_PRINTER_ASSIGNED", r.text
-    for stream in ("serials.allocated", "lot.created", "process.started"):
+    for stream in ("serials.allocated", "lot.created"):
         assert await s.redis.xlen(f"{stream}.dlq") == 0  # no event failed
-
-
-async def _count(found: Any, n: int) -> list[dict[str, Any]] | None:
-    items = await found
-    return items if len(items) >= n else None
+    [refused] = await batches(s, "labels.failed", unknown)
+    assert len(refused["labels"]) == 3
 
 
 async def test_the_default_serial_printer_prints_starts_without_a_station(
@@ -93,15 +92,13 @@ async def test_the_default_serial_printer_prints_starts_without_a_station(
     emu = await s.emulator("ZPL")
     await s.register("PRINTER-LINE", emu.port, purpose="SERIAL", station_id="ST-07")
     lot = "WF-KR-251110D-204"
-    await s.publish("serials.allocated", serials(lot, 100))  # before its start, as may happen
-    await s.publish("process.started", proc7_started(lot, NO_STATION))
+    await s.publish("serials.allocated", serials(lot, 100, NO_STATION))
     assert len(await emu.wait_for_labels(100, within=20)) == 100
     jobs = await _settled(s, lot, 100, "sent")
     assert {(j["printer_id"], j["station_id"]) for j in jobs} == {("PRINTER-LINE", "ST-07")}
 
     other = "WF-KR-251110D-205"  # a station without a printer of its own
-    await s.publish("process.started", proc7_started(other, "ST-99"))
-    await s.publish("serials.allocated", serials(other, 2))
+    await s.publish("serials.allocated", serials(other, 2, "ST-99"))
     assert {j["printer_id"] for j in await _settled(s, other, 2, "sent")} == {"PRINTER-LINE"}
 
     # The first test's labels: a failed job retried, a reprint without printer_id.
@@ -140,7 +137,7 @@ async def test_unprintable_event_data_fails_its_job_not_the_event(label_stack: L
     assert job["last_error_code"] == "INVALID_LABEL_DATA"
     assert job["printer_id"] == "PRINTER-LOT" and job["label"]["product"] == "Robot \U0001f916"
     [event] = await eventually(lambda: _failed_events(s, bad))
-    assert event["data"]["error_code"] == "INVALID_LABEL_DATA"
+    assert [x["error_code"] for x in event["data"]["labels"]] == ["INVALID_LABEL_DATA"]
     assert not any(bad.encode() in label for label in emu.labels)
     assert await s.redis.xlen("lot.created.dlq") == 0
     r = await s.http.post(f"/api/v1/label/jobs/{job['job_id']}/retry", headers=s.headers())

@@ -53,15 +53,16 @@ def test_generation_and_check(tmp_path: Path) -> None:
 def test_consumers_are_the_declared_subscriptions() -> None:
     by_stream = generator.consumers()
     assert set(by_stream) == set(ev.ALL_STREAMS)
-    assert by_stream[ev.PROCESS_STARTED] == (
-        "gateway",
-        "label-service",
-        "lot-service",
-        "trace-service",
-    )
+    # label-service learns the station from serials.allocated (ADR 0012), not every start
+    assert by_stream[ev.PROCESS_STARTED] == ("gateway", "lot-service", "trace-service")
     assert by_stream[ev.SERIALS_ALLOCATED] == ("gateway", "label-service", "trace-service")
     assert by_stream[ev.FIRMWARE_DOWNLOADED] == ("gateway",)  # the audit trail (ADR 0009)
     assert by_stream[ev.ROUTING_UPDATED] == ("lot-service", "trace-service")
+    # coarse events and, for one release, the retired per-unit streams (ADR 0012)
+    assert by_stream[ev.SERIALS_STATUS_CHANGED] == ("gateway", "trace-service")
+    assert by_stream[ev.LABELS_PRINTED] == by_stream[ev.LABELS_FAILED] == ("gateway",)
+    assert by_stream[ev.SERIAL_STATUS_CHANGED] == ("gateway", "trace-service")
+    assert by_stream[ev.LABEL_PRINTED] == by_stream[ev.LABEL_FAILED] == ("gateway",)
     text = (catalogue.default_docs_dir() / "events.md").read_text(encoding="utf-8")
     assert (
         "| [`firmware.downloaded`](#firmwaredownloaded) | 1 | firmware-service | gateway |" in text

@@ -19,9 +19,9 @@ export interface FeedItem {
   result: string | null;
 }
 
-// serial.status_changed comes once per unit (hundreds per LOT): it refreshes data but is
-// not listed.
-export const HIDDEN_TYPES = new Set(['serial.status_changed']);
+// Types that refresh data but are not listed. Since ADR 0012 every event is one fact a
+// person would name (serials.status_changed is one per LOT and step), so none is hidden.
+export const HIDDEN_TYPES = new Set<string>();
 
 export function describe(lang: Lang, e: LiveEvent): FeedItem {
   const d = e.data ?? {};
@@ -46,11 +46,20 @@ export function describe(lang: Lang, e: LiveEvent): FeedItem {
     case 'serials.allocated':
       detail = Array.isArray(d.serials) ? `${d.serials.length}` : '';
       break;
-    case 'label.printed':
-    case 'label.failed':
-      detail = [str('label_type'), str('serial_number'), str('printer_id'), str('error_code')].filter(Boolean).join(' · ');
-      result = e.type === 'label.printed' ? 'PASS' : 'FAIL';
+    case 'serials.status_changed': {
+      const serials = Array.isArray(d.serials) ? (d.serials as Record<string, unknown>[]) : [];
+      const to = [...new Set(serials.map((s) => s.to_status).filter((s) => typeof s === 'string'))];
+      detail = [`${serials.length}`, to.length ? `→ ${to.join(', ')}` : '', str('process_id')].filter(Boolean).join(' ');
       break;
+    }
+    case 'labels.printed':
+    case 'labels.failed': {
+      const labels = Array.isArray(d.labels) ? (d.labels as Record<string, unknown>[]) : [];
+      const distinct = (k: string) => [...new Set(labels.map((l) => l[k]).filter((v) => typeof v === 'string'))] as string[];
+      detail = [`${labels.length}`, ...distinct('label_type'), ...distinct('printer_id'), ...distinct('error_code')].join(' · ');
+      result = e.type === 'labels.printed' ? 'PASS' : 'FAIL';
+      break;
+    }
     case 'firmware.released':
     case 'firmware.rolled_back':
       detail = str('version') ?? '';

@@ -24,13 +24,14 @@ describe('keysForEvent', () => {
     expect(keysForEvent(ev('lot.created'))).toEqual([['summary'], ['lots']]);
   });
   it('serial events name the LOT from their data', () => {
-    expect(keysForEvent(ev('serial.status_changed', { lot_number: 'WF-KR-251110D-002' }, 'WF-KR-251110D-002-0001'))).toContainEqual([
+    expect(keysForEvent(ev('serials.status_changed', { lot_number: 'WF-KR-251110D-002' }))).toContainEqual([
       'lot',
       'WF-KR-251110D-002',
     ]);
   });
   it('labels and firmware refresh their pages; unknown events nothing', () => {
-    expect(keysForEvent(ev('label.failed'))).toEqual([['labels']]);
+    expect(keysForEvent(ev('labels.failed'))).toEqual([['labels']]);
+    expect(keysForEvent(ev('labels.printed'))).toEqual([['labels']]);
     expect(keysForEvent(ev('firmware.rolled_back'))).toEqual([['firmware']]);
     expect(keysForEvent(ev('something.else'))).toEqual([]);
   });

@@ -23,10 +23,10 @@ export function keysForEvent(e: LiveEvent): QueryKey[] {
     case 'process.completed':
       return [['summary'], ...lotKeys, ['trace'], ['quality']];
     case 'serials.allocated':
-    case 'serial.status_changed':
+    case 'serials.status_changed':
       return [...lotKeys, ['trace']];
-    case 'label.printed':
-    case 'label.failed':
+    case 'labels.printed':
+    case 'labels.failed':
       return [['labels']];
     case 'firmware.released':
     case 'firmware.rolled_back':

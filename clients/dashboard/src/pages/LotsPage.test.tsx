@@ -58,7 +58,7 @@ describe('LotsPage', () => {
     expect(screen.getByTestId('created-lot-label').dataset.labelState).toBe('pending');
     act(() => {
       useUi.getState().pushEvents([
-        { id: 'l1', type: 'label.printed', time: '2025-11-10T00:11:00Z', subject: 'WF-KR-251110D-002', data: { label_type: 'LOT', lot_number: 'WF-KR-251110D-002', printer_id: 'PRINTER-01' } },
+        { id: 'l1', type: 'labels.printed', time: '2025-11-10T00:11:00Z', subject: 'WF-KR-251110D-002', data: { lot_number: 'WF-KR-251110D-002', labels: [{ label_type: 'LOT', printer_id: 'PRINTER-01' }] } },
       ]);
     });
     await waitFor(() => expect(screen.getByTestId('created-lot-label').dataset.labelState).toBe('printed'));

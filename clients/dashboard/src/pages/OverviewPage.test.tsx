@@ -31,7 +31,7 @@ describe('OverviewPage', () => {
     expect(row.querySelector('.lot-progress')!.textContent).toBe(`${lot.progress_percent}%`);
   });
 
-  it('lists live events as they arrive, newest first, without serial noise', async () => {
+  it('lists live events as they arrive, newest first, a LOT\'s serial change as one row', async () => {
     fakeGateway({ '/api/v1/dashboard/summary': data, '/api/v1/process/routing': routing });
     renderPage(<OverviewPage />);
     await screen.findByTestId('event-feed');
@@ -44,15 +44,30 @@ describe('OverviewPage', () => {
           subject: 'WF-KR-251110D-009',
           data: { lot_number: 'WF-KR-251110D-009', process_id: 'PROC-003', process_name: '센서 검사', worker_id: 'W001', result: 'FAIL' },
         },
-        { id: 'live-2', type: 'serial.status_changed', time: new Date().toISOString(), subject: 'x', data: { lot_number: 'WF-KR-251110D-009' } },
+        {
+          id: 'live-2',
+          type: 'serials.status_changed',
+          time: new Date().toISOString(),
+          subject: 'WF-KR-251110D-009',
+          data: {
+            lot_number: 'WF-KR-251110D-009',
+            process_id: 'PROC-008',
+            serials: [
+              { serial_number: 'WF-KR-251110D-009-0001', from_status: 'IN_PROGRESS', to_status: 'PASSED' },
+              { serial_number: 'WF-KR-251110D-009-0002', from_status: 'IN_PROGRESS', to_status: 'PASSED' },
+            ],
+          },
+        },
       ]);
     });
-    const first = screen.getByTestId('event-feed').querySelector('li') as HTMLElement;
-    expect(first.dataset.eventType).toBe('process.completed');
-    expect(first.textContent).toContain('WF-KR-251110D-009');
-    expect(first.textContent).toContain('PROC-003 센서 검사');
-    expect(first.textContent).toContain('FAIL');
-    expect(screen.getByTestId('event-feed').querySelector('[data-event-type="serial.status_changed"]')).toBeNull();
+    const [first, second] = Array.from(screen.getByTestId('event-feed').querySelectorAll('li')) as HTMLElement[];
+    // one row per LOT's serial status change (ADR 0012), not one per unit
+    expect(second!.dataset.eventType).toBe('process.completed');
+    expect(first!.dataset.eventType).toBe('serials.status_changed');
+    expect(first!.textContent).toContain('2 → PASSED PROC-008');
+    expect(second!.textContent).toContain('WF-KR-251110D-009');
+    expect(second!.textContent).toContain('PROC-003 센서 검사');
+    expect(second!.textContent).toContain('FAIL');
   });
 
   it('fills steps without activity with zeros, in routing order', () => {

@@ -43,10 +43,10 @@ def _description(type_: str, consumers: Consumers) -> str:
     model = ev.EVENT_TYPES[type_]
     doc = " ".join((model.__doc__ or "").split())
     names = ", ".join(consumers.get(type_, ())) or "integrators only"
-    return (
-        f"{doc} Payload v{ev.EVENT_VERSIONS[type_]}. Producer: {ev.EVENT_PRODUCERS[type_]}. "
-        f"Consumers: {names}."
-    )
+    producer = ev.EVENT_PRODUCERS[type_]
+    if type_ in ev.RETIRED:
+        producer = f"none (retired; was {producer}, now {ev.RETIRED[type_]})"
+    return f"{doc} Payload v{ev.EVENT_VERSIONS[type_]}. Producer: {producer}. Consumers: {names}."
 
 
 def build_asyncapi(consumers: Consumers) -> dict[str, Any]:

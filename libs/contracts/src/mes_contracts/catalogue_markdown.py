@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from mes_contracts import events as ev
-from mes_contracts.catalogue_text import INTRO, WIRE_FORMAT, example_event
+from mes_contracts.catalogue_text import INTRO, RETIRED_INTRO, WIRE_FORMAT, example_event
 from mes_contracts.wire import dead_letter_stream
 
 #: stream -> the services consuming it (their consumer groups), from their subscriptions
@@ -103,7 +104,10 @@ def _event_section(type_: str, model: type[BaseModel], consumers: Consumers) -> 
     schema = model.model_json_schema()
     defs = schema.get("$defs", {})
     names = ", ".join(consumers.get(type_, ())) or "— (integrators only)"
-    doc = (model.__doc__ or "").strip()
+    doc = inspect.cleandoc(model.__doc__ or "")
+    producer = ev.EVENT_PRODUCERS[type_]
+    if type_ in ev.RETIRED:
+        producer = f"none (was {producer}; now `{ev.RETIRED[type_]}`)"
     lines = [
         f"## `{type_}`",
         "",
@@ -111,7 +115,7 @@ def _event_section(type_: str, model: type[BaseModel], consumers: Consumers) -> 
         "",
         f"- stream: `{type_}` (dead letters: `{dead_letter_stream(type_)}`)",
         f"- version: {ev.EVENT_VERSIONS[type_]} — payload model `{model.__name__}`",
-        f"- producer: {ev.EVENT_PRODUCERS[type_]}",
+        f"- producer: {producer}",
         f"- consumers: {names}",
         "",
         "### Payload (`data`)",
@@ -125,16 +129,30 @@ def _event_section(type_: str, model: type[BaseModel], consumers: Consumers) -> 
     return lines
 
 
+def _link(type_: str) -> str:
+    return f"[`{type_}`](#{type_.replace('.', '')})"
+
+
 def render_markdown(consumers: Consumers) -> str:
     lines = [INTRO, "", "## Index", ""]
     lines += ["| stream | v | producer | consumers |", "| --- | --- | --- | --- |"]
-    for type_ in ev.ALL_STREAMS:
+    for type_ in ev.PUBLISHED_TYPES:
         names = ", ".join(consumers.get(type_, ())) or "—"
         lines.append(
-            f"| [`{type_}`](#{type_.replace('.', '')}) | {ev.EVENT_VERSIONS[type_]} "
+            f"| {_link(type_)} | {ev.EVENT_VERSIONS[type_]} "
             f"| {ev.EVENT_PRODUCERS[type_]} | {names} |"
         )
+    lines += ["", "Retired (read-only, see the end of this page):", ""]
+    lines += ["| stream | v | replaced by | still consumed by |", "| --- | --- | --- | --- |"]
+    for type_, new in ev.RETIRED.items():
+        names = ", ".join(consumers.get(type_, ())) or "—"
+        lines.append(f"| {_link(type_)} | {ev.EVENT_VERSIONS[type_]} | {_link(new)} | {names} |")
     lines += ["", WIRE_FORMAT, ""]
-    for type_, model in ev.EVENT_TYPES.items():
-        lines += _event_section(type_, model, consumers)
+    for type_ in ev.PUBLISHED_TYPES:
+        lines += _event_section(type_, ev.EVENT_TYPES[type_], consumers)
+    lines += [RETIRED_INTRO, ""]
+    lines += [f"- {_link(old)} → {_link(new)}" for old, new in ev.RETIRED.items()]
+    lines.append("")
+    for type_ in ev.RETIRED:
+        lines += _event_section(type_, ev.EVENT_TYPES[type_], consumers)
     return "\n".join(lines).rstrip() + "\n"

@@ -20,7 +20,20 @@ consumers, payload fields and an example. The same catalogue in machine-readable
 `docs/asyncapi.json` (AsyncAPI 3.0, generated through FastStream). The models live in
 `libs/contracts` (`mes_contracts.events`); the consumers are what each service declares
 and wires (`SUBSCRIPTIONS` in `services/<name>/src/<package>/subscriptions.py`), one
-consumer group per service; "integrators only" means no MES service consumes it."""
+consumer group per service; "integrators only" means no MES service consumes it.
+
+Events are coarse (ADR 0012): one per fact a person would name, listing every unit it
+concerns — `serials.status_changed` lists every serial of the LOT that moved,
+`labels.printed` / `labels.failed` every label of the batch. The per-unit types they
+replaced are listed last under "Retired event types": no longer published, still
+consumed for one release so that entries from before an upgrade are applied."""
+
+RETIRED_INTRO = """## Retired event types (read-only)
+
+Published before ADR 0012, one per serial or label. No producer publishes them any more;
+the MES consumers still apply entries already in these streams for one release (an upgrade
+of a running plant may leave some), and the release after drops them. An integrator reads
+their replacement instead:"""
 
 WIRE_FORMAT = """## Wire format
 
@@ -79,4 +92,5 @@ def example_event(type_: str) -> Envelope:
         traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
         event_id=uuid.uuid5(_NAMESPACE, type_),
         time=_EPOCH,
+        retired=type_ in ev.RETIRED,
     )

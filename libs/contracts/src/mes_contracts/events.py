@@ -3,6 +3,11 @@ stream is each service's own declared fact (`<package>.subscriptions`), not kept
 
 Stream name == event type string. Build events with `make_event` (validates the payload
 against its registered model) and read them back with `parse_payload`.
+
+Events are coarse: one per fact a person would name ("serials of LOT X passed", "labels
+of LOT X printed"), each listing every unit it concerns (ADR 0012). The per-unit types it
+replaced are `RETIRED`: still registered so entries already in the streams stay readable,
+consumed for one more release, never published again (`make_event` refuses them).
 """
 
 from __future__ import annotations
@@ -22,12 +27,12 @@ from mes_contracts.wire import dead_letter_stream, is_dead_letter_stream
 LOT_CREATED = "lot.created"
 LOT_STATUS_CHANGED = "lot.status_changed"
 SERIALS_ALLOCATED = "serials.allocated"
-SERIAL_STATUS_CHANGED = "serial.status_changed"
+SERIALS_STATUS_CHANGED = "serials.status_changed"
 PROCESS_STARTED = "process.started"
 PROCESS_COMPLETED = "process.completed"
 ROUTING_UPDATED = "routing.updated"
-LABEL_PRINTED = "label.printed"
-LABEL_FAILED = "label.failed"
+LABELS_PRINTED = "labels.printed"
+LABELS_FAILED = "labels.failed"
 FIRMWARE_UPLOADED = "firmware.uploaded"
 FIRMWARE_RELEASED = "firmware.released"
 FIRMWARE_ROLLED_BACK = "firmware.rolled_back"
@@ -37,6 +42,19 @@ USER_UPDATED = "user.updated"
 USER_DEACTIVATED = "user.deactivated"
 PRINTER_REGISTERED = "printer.registered"
 PRINTER_UPDATED = "printer.updated"
+# Retired per-unit types (ADR 0012): read-only, see RETIRED.
+SERIAL_STATUS_CHANGED = "serial.status_changed"
+LABEL_PRINTED = "label.printed"
+LABEL_FAILED = "label.failed"
+
+#: Retired type → the type producers publish instead. Consumers keep reading the retired
+#: streams for one release after 0012 (entries published before an upgrade); the release
+#: after drops them.
+RETIRED: dict[str, str] = {
+    SERIAL_STATUS_CHANGED: SERIALS_STATUS_CHANGED,
+    LABEL_PRINTED: LABELS_PRINTED,
+    LABEL_FAILED: LABELS_FAILED,
+}
 
 #: Every (type, version) ever published → payload model. Old versions stay readable.
 EVENT_MODELS: dict[tuple[str, int], type[EventPayload]] = {
@@ -50,8 +68,11 @@ for _model in ALL_PAYLOADS:
         EVENT_TYPES[_model.event_type] = _model
 #: Event type → version producers publish today.
 EVENT_VERSIONS: dict[str, int] = {t: m.event_version for t, m in EVENT_TYPES.items()}
-#: One stream per event type, named after it.
+#: One stream per event type, named after it (the retired ones last: they still hold
+#: entries from before the upgrade).
 ALL_STREAMS: list[str] = list(EVENT_TYPES)
+#: The streams producers publish to today.
+PUBLISHED_TYPES: list[str] = [t for t in ALL_STREAMS if t not in RETIRED]
 
 _LOT = "lot-service"
 _PROCESS = "process-service"
@@ -65,12 +86,12 @@ EVENT_PRODUCERS: dict[str, str] = {
     LOT_CREATED: _LOT,
     LOT_STATUS_CHANGED: _LOT,
     SERIALS_ALLOCATED: _LOT,
-    SERIAL_STATUS_CHANGED: _LOT,
+    SERIALS_STATUS_CHANGED: _LOT,
     PROCESS_STARTED: _PROCESS,
     PROCESS_COMPLETED: _PROCESS,
     ROUTING_UPDATED: _PROCESS,
-    LABEL_PRINTED: _LABEL,
-    LABEL_FAILED: _LABEL,
+    LABELS_PRINTED: _LABEL,
+    LABELS_FAILED: _LABEL,
     FIRMWARE_UPLOADED: _FIRMWARE,
     FIRMWARE_RELEASED: _FIRMWARE,
     FIRMWARE_ROLLED_BACK: _FIRMWARE,
@@ -80,11 +101,19 @@ EVENT_PRODUCERS: dict[str, str] = {
     USER_DEACTIVATED: _GATEWAY,
     PRINTER_REGISTERED: _LABEL,
     PRINTER_UPDATED: _LABEL,
+    # retired: who published them before ADR 0012
+    SERIAL_STATUS_CHANGED: _LOT,
+    LABEL_PRINTED: _LABEL,
+    LABEL_FAILED: _LABEL,
 }
 
 
 class UnknownEventType(ValueError):
     """No payload model is registered for this event type (or version)."""
+
+
+class RetiredEventType(ValueError):
+    """The type is retired (ADR 0012): it can be read, not published."""
 
 
 def _model_for(type_: str, version: int | None = None) -> type[EventPayload]:
@@ -115,13 +144,17 @@ def make_event(
     traceparent: str | None = None,
     event_id: uuid.UUID | None = None,
     time: datetime | None = None,
+    retired: bool = False,
 ) -> Envelope:
     """Build an envelope after validating `data` against the registered payload model.
 
-    Raises `UnknownEventType` (a ValueError) for an unregistered type and pydantic's
-    `ValidationError` (also a ValueError) for an invalid payload. `subject` defaults to
-    the LOT / serial / entity id of the payload.
+    Raises `UnknownEventType` (a ValueError) for an unregistered type, `RetiredEventType`
+    (a ValueError) for a retired one unless `retired` (tests and examples of entries from
+    before ADR 0012), and pydantic's `ValidationError` (also a ValueError) for an invalid
+    payload. `subject` defaults to the LOT / serial / entity id of the payload.
     """
+    if type_ in RETIRED and not retired:
+        raise RetiredEventType(f"{type_!r} is retired: publish {RETIRED[type_]!r}")
     payload = validate_payload(type_, data)
     fields: dict[str, Any] = {
         "type": type_,
@@ -183,6 +216,8 @@ __all__ = [
     "FIRMWARE_RELEASED",
     "FIRMWARE_ROLLED_BACK",
     "FIRMWARE_UPLOADED",
+    "LABELS_FAILED",
+    "LABELS_PRINTED",
     "LABEL_FAILED",
     "LABEL_PRINTED",
     "LOT_CREATED",
@@ -191,11 +226,15 @@ __all__ = [
     "PRINTER_UPDATED",
     "PROCESS_COMPLETED",
     "PROCESS_STARTED",
+    "PUBLISHED_TYPES",
+    "RETIRED",
     "SERIALS_ALLOCATED",
+    "SERIALS_STATUS_CHANGED",
     "SERIAL_STATUS_CHANGED",
     "USER_CREATED",
     "USER_DEACTIVATED",
     "USER_UPDATED",
+    "RetiredEventType",
     "UnknownEventType",
     "dead_letter_stream",
     "is_dead_letter_stream",

@@ -53,6 +53,13 @@ _LABEL = {
     "reprint": False,
 }
 
+_BATCH_LABEL = {k: v for k, v in _LABEL.items() if k != "lot_number"} | {"job_id": "123"}
+_PAPER_OUT = {
+    "error_code": "PRINTER_OUT_OF_PAPER",
+    "message": "paper out (~HS string 1, field 2)",
+    "will_retry": True,
+}
+
 EXAMPLES: dict[str, dict[str, Any]] = {
     ev.LOT_CREATED: {
         "lot_number": _LOT,
@@ -85,6 +92,24 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "allocated_at": "2025-11-10T15:00:01+09:00",
         "allocated_by": "W007",
         "created_date": "2025-11-10",
+        "station_id": "ST-07",
+    },
+    ev.SERIALS_STATUS_CHANGED: {
+        "lot_number": _LOT,
+        "serials": [
+            {
+                "serial_number": f"{_LOT}-0001",
+                "from_status": "IN_PROGRESS",
+                "to_status": "PASSED",
+            },
+            {
+                "serial_number": f"{_LOT}-0002",
+                "from_status": "IN_PROGRESS",
+                "to_status": "PASSED",
+            },
+        ],
+        "changed_at": "2025-11-10T16:15:00+09:00",
+        "process_id": "PROC-008",
     },
     ev.SERIAL_STATUS_CHANGED: {
         "serial_number": f"{_LOT}-0001",
@@ -156,6 +181,22 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "component_lots": [],
         "is_last_process": False,
         "recorded_at": "2025-11-10T09:15:02+09:00",
+    },
+    ev.LABELS_PRINTED: {
+        "lot_number": _LOT,
+        "printed_at": "2025-11-10T15:00:03+09:00",
+        "labels": [
+            _BATCH_LABEL,
+            {**_BATCH_LABEL, "job_id": "124", "serial_number": f"{_LOT}-0002"},
+        ],
+    },
+    ev.LABELS_FAILED: {
+        "lot_number": _LOT,
+        "failed_at": "2025-11-10T15:00:03+09:00",
+        "labels": [
+            {**_BATCH_LABEL, **_PAPER_OUT},
+            {**_BATCH_LABEL, **_PAPER_OUT, "job_id": "124", "serial_number": f"{_LOT}-0002"},
+        ],
     },
     ev.LABEL_PRINTED: {**_LABEL, "printed_at": "2025-11-10T15:00:03+09:00"},
     ev.LABEL_FAILED: {

@@ -15,6 +15,7 @@ from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.roles import Role
 
 from .hop import HopKey
+from .inprocess import PRINCIPAL_SCOPE_KEY
 from .token_cache import DEFAULT_SIZE as DEFAULT_CACHE_SIZE
 from .token_cache import VerifiedTokens
 from .token_state import TokenState, judge, prefetched, token_version_claim
@@ -179,6 +180,12 @@ async def authenticate(request: Request, token: str) -> Principal:
 
 
 async def current_principal(request: Request) -> Principal:
+    # In one process the gateway hands over the principal it verified (servicekit.inprocess);
+    # nothing from the wire can put it in the ASGI scope.
+    handed_over = request.scope.get(PRINCIPAL_SCOPE_KEY)
+    if isinstance(handed_over, Principal):
+        request.state.principal = handed_over
+        return handed_over
     return await authenticate(request, bearer_token(request))
 
 

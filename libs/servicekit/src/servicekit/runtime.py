@@ -1,4 +1,4 @@
-"""Wiring of one service process: settings → DB, Redis, broker, outbox relay, consumers,
+"""Wiring of one service: settings → DB, Redis, outbox relay, consumers,
 HTTP app with health, readiness and metrics. Services only add routes and handlers."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from .logging import configure_logging, get_logger
 from .metrics import metrics_endpoint
 from .outbox import Outbox, OutboxRelay, outbox_table
 from .settings import ServiceSettings
-from .streams import EventConsumers, make_broker
+from .streams import EventConsumers
 from .strict_bodies import check_strict_bodies
 from .token_state import TokenState
 from .tracing import configure_tracing, current_traceparent
@@ -62,9 +62,7 @@ class ServiceRuntime:
         self.inbox = Inbox(inbox_table(metadata))
         self.db: Database | None = None
         self.redis: Redis | None = None
-        self.broker = make_broker(settings.redis_url)
         self.consumers = EventConsumers(
-            broker=self.broker,
             db=None,  # type: ignore[arg-type]  # bound in start()
             inbox=self.inbox,
             group=settings.service_name,
@@ -118,8 +116,7 @@ class ServiceRuntime:
         )
         await self.relay.start()
         if consume and self.consumers.streams:
-            await self.consumers.ensure_groups(self.redis)
-            await self.broker.start()
+            await self.consumers.start(self.redis)
             await self.consumers.start_gauges(self.redis)
 
     async def stop(self) -> None:
@@ -129,8 +126,7 @@ class ServiceRuntime:
                 await task
         # Stop consuming first so in-flight handlers finish before the pool goes away.
         with contextlib.suppress(Exception):
-            await self.broker.stop()
-        await self.consumers.stop_gauges()
+            await self.consumers.stop()
         if self.relay:
             await self.relay.stop()
         if self.redis:

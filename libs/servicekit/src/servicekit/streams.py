@@ -1,32 +1,32 @@
-"""Redis Streams consumption on FastStream, made safe.
+"""Redis Streams consumption for one consumer group, made safe and cheap (ADR 0015).
 
-For each stream a service consumes, `EventConsumers` registers two FastStream
-subscribers on the same consumer group:
-- a live subscriber (XREADGROUP >) for new entries,
-- a reclaimer (XAUTOCLAIM) that takes over entries left pending by a crashed or failing
-  consumer once they have been idle for `min_idle_ms`.
-Groups are created at `0`, so events published before the group existed are consumed.
-New entries are read in batches and applied inside one DB transaction together with their
-inbox rows (keyed on the envelope id), acknowledged only after commit; if a batch fails, its
-events are applied one by one so a bad event holds back no other. An entry that fails `max_deliveries`
-times, or cannot be parsed at all, is moved to `<stream>.dlq` and acknowledged.
+A service's group reads every stream it consumes with ONE blocking reader: a multi-stream
+`XREADGROUP … BLOCK … STREAMS s1 s2 … > > …`. Whatever has arrived (up to `batch_size`
+per stream) is applied in one DB transaction together with its inbox rows (keyed on the
+envelope id), in the order Redis assigned the entries (entry ids are comparable across the
+streams of one Redis), and acknowledged only after the commit. If a batch fails, its events
+are applied one by one so a bad event holds back no other; an event that fails is retried
+a few times within the second (another stream's event it depends on may be in the next
+read), then left pending.
+
+A slow sweep (`reclaim_interval_ms`, one pipelined round trip for all streams) takes over
+entries left pending by a crashed or failing consumer once they have been idle for
+`min_idle_ms` (XAUTOCLAIM). Groups are created at `0`, so events published before the
+group existed are consumed. An entry that fails `max_deliveries` times, or cannot be
+parsed at all, is moved to `<stream>.dlq` and acknowledged. An outage (database or Redis
+away) is never the event's fault: it stays pending and is never dead-lettered for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
-from faststream import AckPolicy
-from faststream.redis import RedisBroker, StreamSub
-from faststream.redis.message import RedisBatchStreamMessage, RedisStreamMessage
-from faststream.redis.parser import MessageFormat
 from mes_contracts.envelope import Envelope
 from mes_contracts.wire import DATA_FIELD, dead_letter_entry, dead_letter_stream
 from redis.asyncio import Redis
@@ -43,32 +43,10 @@ from .tracing import context_from_traceparent, tracer
 log = get_logger(__name__)
 
 EventHandler = Callable[[AsyncConnection, Envelope], Awaitable[None]]
-
-
-class EnvelopeFormat(MessageFormat):
-    """Wire format: one field `__data__` holding the envelope's JSON, readable by anyone."""
-
-    @classmethod
-    async def encode(cls, *, message: Any, **_: Any) -> bytes:  # type: ignore[override]
-        if isinstance(message, Envelope):
-            return message.to_json()
-        if isinstance(message, bytes):
-            return message
-        return Envelope.model_validate(message).to_json()
-
-    @classmethod
-    def parse(cls, data: bytes) -> tuple[bytes, dict[str, Any]]:
-        return data, {"content-type": "application/json"}
-
-
-def make_broker(redis_url: str) -> RedisBroker:
-    # FastStream logs per message; route it through our JSON logging at DEBUG level.
-    return RedisBroker(
-        redis_url,
-        message_format=EnvelopeFormat,
-        logger=logging.getLogger("faststream"),
-        log_level=logging.DEBUG,
-    )
+_DATA = DATA_FIELD.encode()
+# Quick in-process retries of a failed event before it is left to the reclaimer (seconds
+# after the failure): an event of another stream it depends on usually arrives meanwhile.
+_QUICK_RETRIES = (0.1, 0.3, 1.0)
 
 
 @dataclass(frozen=True)
@@ -77,24 +55,55 @@ class Subscription:
     handler: EventHandler
 
 
+@dataclass
+class Entry:
+    """One stream entry read for the group."""
+
+    stream: str
+    entry_id: bytes
+    body: bytes
+    event: Envelope | None = None
+    deliveries: int = 1
+    retries: int = 0
+    due: float = 0.0
+
+    @property
+    def order(self) -> tuple[int, int]:
+        ms, _, seq = self.entry_id.partition(b"-")
+        return int(ms), int(seq or 0)
+
+
+@dataclass
+class _Retries:
+    waiting: list[Entry] = field(default_factory=list)
+
+    def due(self, now: float) -> list[Entry]:
+        ready = [e for e in self.waiting if e.due <= now]
+        self.waiting = [e for e in self.waiting if e.due > now]
+        return ready
+
+    def next_wait(self, now: float, longest: float) -> float:
+        if not self.waiting:
+            return longest
+        return max(0.0, min(longest, min(e.due for e in self.waiting) - now))
+
+
 class EventConsumers:
-    """Registers handlers for streams under one consumer group (one per service)."""
+    """The handlers of one consumer group (one per service), fed by one reader task."""
 
     def __init__(
         self,
         *,
-        broker: RedisBroker,
         db: Database,
         inbox: Inbox,
         group: str,
         consumer: str,
         min_idle_ms: int = 30_000,
-        reclaim_interval_ms: int = 1_000,
+        reclaim_interval_ms: int = 5_000,
         max_deliveries: int = 5,
-        block_ms: int = 1_000,
+        block_ms: int = 5_000,
         batch_size: int = 100,
     ) -> None:
-        self.broker = broker
         self.db = db
         self.inbox = inbox
         self.group = group
@@ -105,7 +114,11 @@ class EventConsumers:
         self.block_ms = block_ms
         self.batch_size = batch_size
         self.subscriptions: dict[str, Subscription] = {}
-        self._gauge_task: asyncio.Task[None] | None = None
+        self.redis: Redis | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._retries = _Retries()
+        self._stopping = False
+        self._busy = asyncio.Lock()  # held while a batch is applied: stop() waits for it
 
     @property
     def streams(self) -> list[str]:
@@ -123,176 +136,272 @@ class EventConsumers:
     def add(self, stream: str, handler: EventHandler) -> None:
         if stream in self.subscriptions:
             raise ValueError(f"{stream} already has a handler in group {self.group}")
-        sub = Subscription(stream, handler)
-        self.subscriptions[stream] = sub
-        # Groups are created at 0 by ensure_groups() before the broker starts; FastStream
-        # then finds them existing and reads new entries with `>`. (Passing last_id="0"
-        # would make it read only this consumer's own pending list, forever.)
-        # New entries are read in batches: whatever has arrived, up to batch_size, is applied
-        # in one transaction (one entry when the line is quiet, more when it is busy).
-        live = StreamSub(
-            stream,
-            group=self.group,
-            consumer=self.consumer,
-            polling_interval=self.block_ms,
-            batch=True,
-            max_records=self.batch_size,
-        )
-        reclaimer = StreamSub(
-            stream,
-            group=self.group,
-            consumer=self.consumer,
-            min_idle_time=self.min_idle_ms,
-            polling_interval=self.reclaim_interval_ms,
-        )
-        context = self.broker.context
+        self.subscriptions[stream] = Subscription(stream, handler)
 
-        # The handlers take no parameters: FastStream resolves injected parameters in a
-        # worker thread, which cost more than the event's own work. The message is read
-        # from FastStream's context instead.
-        async def on_live() -> None:
-            await self._consume(sub, context.get_local("message"), reclaimed=False)
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self, redis: Redis) -> None:
+        """Create the groups, then read and sweep in the background until `stop()`."""
+        if not self.subscriptions:
+            return
+        self.redis = redis  # the blocking read takes a connection of its pool per read
+        self._stopping = False
+        await self.ensure_groups(redis)
+        self._tasks = [
+            asyncio.create_task(self._read_loop(), name=f"read-{self.group}"),
+            asyncio.create_task(self._sweep_loop(), name=f"reclaim-{self.group}"),
+        ]
 
-        async def on_reclaimed() -> None:
-            await self._consume(sub, context.get_local("message"), reclaimed=True)
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Stop reading; a batch being applied is finished (up to `grace_s`) first."""
+        self._stopping = True
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace_s):
+                async with self._busy:
+                    pass
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
 
-        self.broker.subscriber(
-            stream=live,
-            ack_policy=AckPolicy.MANUAL,
-            title=f"{self.group}:{stream}",
-            description=f"{self.group} consumes {stream}",
-        )(on_live)
-        self.broker.subscriber(
-            stream=reclaimer,
-            ack_policy=AckPolicy.MANUAL,
-            include_in_schema=False,
-        )(on_reclaimed)
-
-    async def _consume(
-        self,
-        sub: Subscription,
-        msg: RedisStreamMessage | RedisBatchStreamMessage,
-        *,
-        reclaimed: bool,
-    ) -> None:
-        client: Redis = msg.consumer  # type: ignore[assignment]
-        raw = msg.raw_message
-        data = raw["data"]
-        entries = zip(raw["message_ids"], [data] if isinstance(data, dict) else data, strict=True)
-        parsed: list[tuple[bytes, Envelope]] = []
-        bodies: dict[bytes, bytes] = {}
-        for entry_id, fields in entries:
-            body = bodies[entry_id] = fields.get(DATA_FIELD.encode(), b"")
+    # -- reading --------------------------------------------------------------------------
+    async def _read_loop(self) -> None:
+        assert self.redis is not None
+        offsets = dict.fromkeys(self.subscriptions, ">")
+        backoff = 0.1
+        while not self._stopping:
+            wait = self._retries.next_wait(time.monotonic(), self.block_ms / 1000)
             try:
-                parsed.append((entry_id, Envelope.from_json(body)))
-            except ValueError as exc:
-                await self._dead_letter(
-                    client, sub.stream, entry_id, body, f"unparseable envelope: {exc}", 1
+                reply = await self.redis.xreadgroup(
+                    self.group,
+                    self.consumer,
+                    offsets,  # type: ignore[arg-type]
+                    count=self.batch_size,
+                    block=max(1, int(wait * 1000)),
                 )
-        if len(parsed) > 1:
+                entries = list(self._entries(reply))
+                async with self._busy:
+                    if entries:
+                        await self._handle(entries)
+                    retry = self._retries.due(time.monotonic())
+                    if retry:
+                        await self._handle(retry, one_by_one=True)
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # The reader never dies: what it read and did not acknowledge stays pending.
+                if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
+                    # Redis lost the group (a restart without its data): create it again.
+                    log.warning("consumer group missing, creating it again", group=self.group)
+                    await self._pause_then(self.ensure_groups(self.redis), backoff)
+                elif is_outage(exc):
+                    log.warning("stream read failed", group=self.group, error=repr(exc))
+                    await asyncio.sleep(backoff)
+                else:
+                    log.error("stream reader failed", group=self.group, error=repr(exc))
+                    await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _pause_then(self, work: Awaitable[None], pause: float) -> None:
+        await asyncio.sleep(pause)
+        with contextlib.suppress(Exception):
+            await work
+
+    def _entries(self, reply: object) -> Iterable[Entry]:
+        items = reply.items() if isinstance(reply, dict) else (reply or [])
+        for stream, stream_entries in items:
+            name = stream.decode() if isinstance(stream, bytes) else stream
+            # RESP3 wraps each stream's list once more.
+            if stream_entries and isinstance(stream_entries[0], list):
+                stream_entries = stream_entries[0]
+            for entry_id, fields in stream_entries:
+                if entry_id is None:
+                    continue
+                yield Entry(name, entry_id, (fields or {}).get(_DATA, b""))
+
+    # -- reclaiming -----------------------------------------------------------------------
+    async def _sweep_loop(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(self.reclaim_interval_ms / 1000)
             try:
-                await self._apply(sub, parsed)
+                claimed = await self._claim_idle()
+                if claimed:
+                    async with self._busy:
+                        await self._handle(claimed, one_by_one=True)
+            except Exception as exc:
+                if not is_outage(exc):
+                    log.error("reclaim sweep failed", group=self.group, error=repr(exc))
+                else:
+                    log.warning("reclaim sweep failed", group=self.group, error=repr(exc))
+
+    async def _claim_idle(self) -> list[Entry]:
+        """Entries idle for min_idle_ms in any stream, claimed for this consumer in one
+        round trip, with their delivery counts (a second round trip, only when some were)."""
+        assert self.redis is not None
+        pipe = self.redis.pipeline(transaction=False)
+        for stream in self.subscriptions:
+            pipe.xautoclaim(
+                stream, self.group, self.consumer, self.min_idle_ms, "0-0", count=self.batch_size
+            )
+        replies = await pipe.execute(raise_on_error=False)
+        claimed: list[Entry] = []
+        for stream, reply in zip(self.subscriptions, replies, strict=True):
+            if isinstance(reply, Exception):
+                if "NOGROUP" in str(reply):
+                    await self.ensure_groups(self.redis)
+                    continue
+                raise reply
+            for entry_id, fields, *_ in reply[1]:
+                if entry_id is not None:
+                    claimed.append(Entry(stream, entry_id, (fields or {}).get(_DATA, b"")))
+            for deleted in reply[2] if len(reply) > 2 else ():
+                # Trimmed from the stream while pending: nothing left to apply.
+                await self.redis.xack(stream, self.group, deleted)
+        if claimed:
+            pipe = self.redis.pipeline(transaction=False)
+            for entry in claimed:
+                pipe.xpending_range(
+                    entry.stream, self.group, entry.entry_id, entry.entry_id, 1, self.consumer
+                )
+            for entry, info in zip(claimed, await pipe.execute(), strict=True):
+                entry.deliveries = info[0]["times_delivered"] if info else 1
+        return claimed
+
+    # -- applying -------------------------------------------------------------------------
+    async def _handle(self, entries: list[Entry], *, one_by_one: bool = False) -> None:
+        parsed = [e for e in entries if e.event is not None or await self._parse(e)]
+        parsed.sort(key=lambda e: e.order)
+        if len(parsed) > 1 and not one_by_one:
+            try:
+                await self._apply(parsed)
             except Exception as exc:
                 # One bad event must not hold back the others: apply them one by one.
-                log.info("batch failed, applying one by one", stream=sub.stream, error=repr(exc))
+                log.info("batch failed, applying one by one", group=self.group, error=repr(exc))
             else:
-                await client.xack(sub.stream, self.group, *(entry_id for entry_id, _ in parsed))
+                await self._ack(parsed)
                 return
-        for entry_id, event in parsed:
-            deliveries = await msg.get_delivery_count() if reclaimed else 1  # type: ignore[union-attr]
+        for entry in parsed:
             try:
-                await self._apply(sub, [(entry_id, event)])
+                await self._apply([entry])
             except Exception as exc:
-                EVENTS_CONSUMED.labels(self.group, sub.stream, "failed").inc()
-                outage = is_outage(exc)
-                log.warning(
-                    "event handling failed",
-                    stream=sub.stream,
-                    event_id=str(event.id),
-                    deliveries=deliveries,
-                    outage=outage,
-                    error=repr(exc),
-                )
-                # An outage (database or Redis away) is no fault of the event: it stays
-                # pending however often it was tried, and is never dead-lettered for it.
-                if deliveries >= self.max_deliveries and not outage:
-                    await self._give_up(
-                        client, sub.stream, entry_id, event, bodies[entry_id], exc, deliveries
-                    )
-                continue  # left pending: the reclaimer retries it after min_idle_ms
-            await client.xack(sub.stream, self.group, entry_id)
+                await self._failed(entry, exc)
+                continue
+            await self._ack([entry])
 
-    async def _give_up(
-        self,
-        client: Redis,
-        stream: str,
-        entry_id: bytes,
-        event: Envelope,
-        raw: bytes,
-        exc: Exception,
-        deliveries: int,
-    ) -> None:
+    async def _parse(self, entry: Entry) -> bool:
+        try:
+            entry.event = Envelope.from_json(entry.body)
+        except ValueError as exc:
+            await self._dead_letter(entry, f"unparseable envelope: {exc}")
+            return False
+        return True
+
+    async def _failed(self, entry: Entry, exc: Exception) -> None:
+        assert entry.event is not None
+        EVENTS_CONSUMED.labels(self.group, entry.stream, "failed").inc()
+        outage = is_outage(exc)
+        log.warning(
+            "event handling failed",
+            stream=entry.stream,
+            event_id=str(entry.event.id),
+            deliveries=entry.deliveries,
+            outage=outage,
+            error=repr(exc),
+        )
+        if outage:
+            return  # left pending, whatever the count: the reclaimer retries it
+        if entry.deliveries >= self.max_deliveries:
+            await self._give_up(entry, exc)
+        elif entry.deliveries == 1 and entry.retries < len(_QUICK_RETRIES) and not self._stopping:
+            # Only a first delivery is retried at once; a reclaimed one waits for the sweep.
+            entry.due = time.monotonic() + _QUICK_RETRIES[entry.retries]
+            entry.retries += 1
+            self._retries.waiting.append(entry)
+        # else: left pending; the reclaimer retries it after min_idle_ms
+
+    async def _ack(self, entries: list[Entry]) -> None:
+        assert self.redis is not None
+        by_stream: dict[str, list[bytes]] = {}
+        for entry in entries:
+            by_stream.setdefault(entry.stream, []).append(entry.entry_id)
+        if len(by_stream) == 1:
+            ((stream, ids),) = by_stream.items()
+            await self.redis.xack(stream, self.group, *ids)
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for stream, ids in by_stream.items():
+            pipe.xack(stream, self.group, *ids)
+        await pipe.execute()
+
+    async def _give_up(self, entry: Entry, exc: Exception) -> None:
         """Dead-letter an event that keeps failing, unless it was applied after all (its
         acknowledgement was what failed, e.g. Redis restarted right after the commit)."""
+        assert entry.event is not None
         async with self.db.transaction() as session:
-            applied = await self.inbox.seen(session, event.id, self.group)
+            applied = await self.inbox.seen(session, entry.event.id, self.group)
         if applied:
-            await client.xack(stream, self.group, entry_id)
+            await self._ack([entry])
             return
-        await self._dead_letter(client, stream, entry_id, raw, repr(exc), deliveries)
+        await self._dead_letter(entry, repr(exc))
 
-    async def _apply(self, sub: Subscription, events: list[tuple[bytes, Envelope]]) -> None:
+    async def _apply(self, entries: list[Entry]) -> None:
         """Apply events in one transaction with their inbox rows; duplicates are skipped."""
+        events = [e.event for e in entries if e.event is not None]
         applied: set[UUID] = set()
         async with self.db.transaction() as session:
-            fresh = await self.inbox.claim_many(session, [e for _, e in events], self.group)
-            for _, event in events:
+            fresh = await self.inbox.claim_many(session, events, self.group)
+            for entry in entries:
+                event = entry.event
+                assert event is not None
                 if event.id not in fresh or event.id in applied:
                     continue
                 applied.add(event.id)
                 with tracer().start_as_current_span(
-                    f"consume {sub.stream}",
+                    f"consume {entry.stream}",
                     context=context_from_traceparent(event.traceparent),
                     attributes={
                         "messaging.system": "redis",
-                        "messaging.destination": sub.stream,
+                        "messaging.destination": entry.stream,
                     },
                 ):
-                    await sub.handler(session, event)
+                    await self.subscriptions[entry.stream].handler(session, event)
         now = datetime.now(UTC)
-        for _, event in events:
+        for entry in entries:
+            event = entry.event
+            assert event is not None
             if event.id in applied:
                 applied.discard(event.id)
-                EVENTS_CONSUMED.labels(self.group, sub.stream, "applied").inc()
+                EVENTS_CONSUMED.labels(self.group, entry.stream, "applied").inc()
                 lag = (now - event.time).total_seconds()
-                EVENT_LAG.labels(self.group, sub.stream).observe(max(lag, 0.0))
+                EVENT_LAG.labels(self.group, entry.stream).observe(max(lag, 0.0))
             else:
-                EVENTS_CONSUMED.labels(self.group, sub.stream, "duplicate").inc()
+                EVENTS_CONSUMED.labels(self.group, entry.stream, "duplicate").inc()
 
-    async def _dead_letter(
-        self,
-        client: Redis,
-        stream: str,
-        entry_id: bytes,
-        raw: bytes,
-        reason: str,
-        deliveries: int,
-    ) -> None:
+    async def _dead_letter(self, entry: Entry, reason: str) -> None:
+        assert self.redis is not None
         fields = dead_letter_entry(
-            raw,
-            stream=stream,
-            entry_id=entry_id.decode(),
+            entry.body,
+            stream=entry.stream,
+            entry_id=entry.entry_id.decode(),
             group=self.group,
-            deliveries=deliveries,
+            deliveries=entry.deliveries,
             error=reason,
         )
-        await client.xadd(dead_letter_stream(stream), fields)
-        await client.xack(stream, self.group, entry_id)
-        EVENTS_DEAD_LETTERED.labels(self.group, stream).inc()
-        log.error("event dead-lettered", stream=stream, entry_id=entry_id.decode(), reason=reason)
+        await self.redis.xadd(dead_letter_stream(entry.stream), fields)
+        await self.redis.xack(entry.stream, self.group, entry.entry_id)
+        EVENTS_DEAD_LETTERED.labels(self.group, entry.stream).inc()
+        log.error(
+            "event dead-lettered",
+            stream=entry.stream,
+            entry_id=entry.entry_id.decode(),
+            reason=reason,
+        )
 
+    # -- groups and gauges ----------------------------------------------------------------
     async def ensure_groups(self, redis: Redis) -> None:
-        """Create every group at 0 (FastStream would create it at `$` and skip history)."""
+        """Create every group at 0, so that history published before the group is read."""
         for stream in self.subscriptions:
             try:
                 await redis.xgroup_create(stream, self.group, id="0", mkstream=True)
@@ -315,19 +424,18 @@ class EventConsumers:
                 missing.append(stream)
         return missing
 
-    async def start_gauges(self, redis: Redis, every_s: float = 5.0) -> None:
+    async def start_gauges(self, redis: Redis, every_s: float = 15.0) -> None:
         async def loop() -> None:
             while True:
-                for stream in self.subscriptions:
-                    with contextlib.suppress(ResponseError):
-                        info = await redis.xpending(stream, self.group)
-                        STREAM_PENDING.labels(self.group, stream).set(info["pending"])
+                with contextlib.suppress(Exception):
+                    pipe = redis.pipeline(transaction=False)
+                    for stream in self.subscriptions:
+                        pipe.xpending(stream, self.group)
+                    replies = await pipe.execute(raise_on_error=False)
+                    for stream, info in zip(self.subscriptions, replies, strict=True):
+                        if isinstance(info, dict):
+                            STREAM_PENDING.labels(self.group, stream).set(info["pending"])
                 await asyncio.sleep(every_s)
 
-        self._gauge_task = asyncio.create_task(loop(), name=f"pending-gauges-{self.group}")
-
-    async def stop_gauges(self) -> None:
-        if self._gauge_task:
-            self._gauge_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._gauge_task
+        if self.subscriptions:
+            self._tasks.append(asyncio.create_task(loop(), name=f"pending-gauges-{self.group}"))

@@ -1,6 +1,12 @@
 """The audit trail: every create/update/delete of every service, built from the events
 (which carry the actor), kept append-only and hash-chained.
 
+One row per event. A batch event (ADR 0012) is one row on its LOT's entity that holds every
+unit it changed: `serials.status_changed` → `lot_serial_statuses` / LOT number, values
+keyed by serial number (old_values = each serial's status before, new_values = after);
+`labels.printed` / `labels.failed` → `lot_labels` / LOT number, values keyed by job id
+(each label's outcome: state, printer, attempt, error).
+
 Each row's hash covers its content and the previous row's hash, so editing or deleting
 any row breaks the chain from there on (`verify_chain`). A database trigger refuses
 UPDATE and DELETE on the table (see migration 0002).
@@ -33,6 +39,7 @@ class Change:
     entity_id: str
     action: str  # create | update | delete
     values: dict[str, Any]  # the entity's fields this event sets
+    before: dict[str, Any] | None = None  # what the event says they were (batch events)
 
 
 def _fields(*keys: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -41,6 +48,24 @@ def _fields(*keys: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 def _everything(d: dict[str, Any]) -> dict[str, Any]:
     return dict(d)
+
+
+def _serial_statuses(d: dict[str, Any]) -> dict[str, Any]:
+    return {s["serial_number"]: s["to_status"] for s in d["serials"]}
+
+
+def _label_state(label: dict[str, Any], at: str) -> str:
+    if at == "printed_at":
+        return "sent"
+    return "retrying" if label.get("will_retry") else "failed"
+
+
+def _label_outcomes(at: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Each label of a labels.printed / labels.failed, by job id: its state as the job list
+    shows it (sent, retrying, failed), when, and everything the event says of it."""
+    return lambda d: {
+        str(x["job_id"]): {"state": _label_state(x, at), at: d[at], **x} for x in d["labels"]
+    }
 
 
 # event type → (entity type, id field, action, which fields of the entity it sets)
@@ -62,12 +87,7 @@ MAPPING: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, Any
             "replacement_reason": d.get("replacement_reason"),
         },
     ),
-    ev.SERIAL_STATUS_CHANGED: (
-        "serial",
-        "serial_number",
-        "update",
-        lambda d: {"status": d["to_status"]},
-    ),
+    ev.SERIALS_STATUS_CHANGED: ("lot_serial_statuses", "lot_number", "update", _serial_statuses),
     ev.PROCESS_STARTED: ("process_record", "work_order_id", "create", _everything),
     ev.PROCESS_COMPLETED: (
         "process_record",
@@ -77,8 +97,18 @@ MAPPING: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, Any
             "complete_time", "result", "process_data", "defects", "component_lots", "worker_id"
         ),
     ),
-    ev.LABEL_PRINTED: ("label_job", "job_id", "update", _everything),
-    ev.LABEL_FAILED: ("label_job", "job_id", "update", _everything),
+    ev.LABELS_PRINTED: (
+        "lot_labels",
+        "lot_number",
+        "update",
+        _label_outcomes("printed_at"),
+    ),
+    ev.LABELS_FAILED: (
+        "lot_labels",
+        "lot_number",
+        "update",
+        _label_outcomes("failed_at"),
+    ),
     ev.FIRMWARE_UPLOADED: ("firmware", "version", "create", _everything),
     ev.FIRMWARE_RELEASED: (
         "firmware",
@@ -104,6 +134,22 @@ MAPPING: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, Any
     ev.USER_DEACTIVATED: ("user", "username", "delete", _everything),
     ev.PRINTER_REGISTERED: ("printer", "printer_id", "create", _everything),
     ev.PRINTER_UPDATED: ("printer", "printer_id", "update", _everything),
+    # retired per-unit types (ADR 0012): entries published before the upgrade, one release
+    ev.SERIAL_STATUS_CHANGED: (
+        "serial",
+        "serial_number",
+        "update",
+        lambda d: {"status": d["to_status"]},
+    ),
+    ev.LABEL_PRINTED: ("label_job", "job_id", "update", _everything),
+    ev.LABEL_FAILED: ("label_job", "job_id", "update", _everything),
+}
+#: event type → the values the event says its entity had before it (each serial's
+#: from_status), so old_values are right even for a LOT's first change
+BEFORE: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    ev.SERIALS_STATUS_CHANGED: lambda d: {
+        s["serial_number"]: s.get("from_status") for s in d["serials"]
+    },
 }
 AUDITED_STREAMS = tuple(MAPPING)
 _CREATED_BY_EVENT = frozenset(
@@ -119,7 +165,11 @@ def change_of(event: Envelope) -> Change | None:
     entity_id = event.data.get(id_field)
     if entity_id is None:  # an event from before its id field existed: its own id is unique
         entity_id = event.id
-    return Change(entity_type, str(entity_id), action, project(event.data))
+    before = BEFORE.get(event.type)
+    data = event.data
+    return Change(
+        entity_type, str(entity_id), action, project(data), before(data) if before else None
+    )
 
 
 def _iso(value: datetime) -> str:
@@ -175,10 +225,12 @@ async def record(session: AsyncConnection, event: Envelope) -> None:
         # Streams are per event type, so an update can overtake its entity's create.
         # Refuse for now: the reclaimer retries it after the create is recorded.
         raise LookupError(f"{change.entity_type} {change.entity_id}: create not audited yet")
-    old_state = previous or {}
+    # What a batch event says its units were wins (their producer saw it under its lock).
+    known = previous if previous is not None else change.before
+    old_state = {**(previous or {}), **(change.before or {})}
     new_state = {**old_state, **change.values} if change.action != "create" else dict(change.values)
     changed = sorted(k for k in new_state if old_state.get(k) != new_state.get(k))
-    old_values = {k: old_state.get(k) for k in changed} if previous is not None else None
+    old_values = {k: old_state.get(k) for k in changed} if known is not None else None
     new_values = {k: new_state[k] for k in changed}
     tip = await _chain_tip(session)
     actor = event.actor

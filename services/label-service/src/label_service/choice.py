@@ -3,12 +3,12 @@ print requests without `printer_id`, reprints and retries (ADR 0005, ADR 0009).
 
 - LOT label: the active `purpose=LOT` printer, else an `ANY` printer of no station.
 - Serial label: the serial printer of the station that started the LOT's serial step
-  (`MES_SERIAL_ALLOCATION_PROCESS`); if that start named no station, or the station has
-  no printer: the line's default serial printer — `MES_LABEL_DEFAULT_SERIAL_PRINTER` if set
+  (`MES_SERIAL_ALLOCATION_PROCESS`, named in the LOT's serials.allocated, ADR 0012); if
+  that start named no station, or the station has no printer: the line's default serial printer — `MES_LABEL_DEFAULT_SERIAL_PRINTER` if set
   and active, else the active `purpose=SERIAL` printer of no station (registered by an
   admin, `POST /api/v1/printers`).
 - No printer: the job fails visibly with `NO_PRINTER_ASSIGNED`. The only wait is for a
-  start not consumed yet (streams are not ordered with each other), at most
+  station not known yet (a serials.allocated from before ADR 0012 carried none), at most
   `MES_LABEL_STATION_WAIT_SECONDS`.
 """
 

@@ -1,8 +1,8 @@
-"""Event consumers: LOT and serial labels queued from lot.created / serials.allocated, and
-the station of each LOT's serial-allocation step from process.started. A label that no
-printer serves, or whose data cannot be printed, becomes a visible `failed` job with its
-reason and a label.failed event — never an event that fails (and ends in a dead letter)
-or a job that waits without a printer."""
+"""Event consumers: LOT and serial labels queued from lot.created / serials.allocated; the
+station of each LOT's serial-allocation step travels in its serials.allocated (ADR 0012).
+A label that no printer serves, or whose data cannot be printed, becomes a visible
+`failed` job with its reason and a labels.failed event — never an event that fails (and
+ends in a dead letter) or a job that waits without a printer."""
 
 from __future__ import annotations
 
@@ -83,6 +83,12 @@ class Handlers:
         )
         product = self._product(d["product_model"])
         lot = d["lot_number"]
+        if d.get("reason") == "PROC-007_START" and "station_id" in d:
+            # The station of the start that allocated them — also that it named none, so
+            # that the labels go to the default serial printer without waiting. (An entry
+            # from before ADR 0012 has no station_id: its jobs wait for the station, then
+            # take the default; replacements print where their LOT's serials did.)
+            await repo.set_lot_station(session, lot, d["station_id"] or None)
         choice = await choose(session, self.settings, LabelType.SERIAL, lot, waited=False)
         rows = [
             self._row(
@@ -92,18 +98,11 @@ class Handlers:
         ]
         await self._insert(session, rows)
 
-    async def on_process_started(self, session: AsyncConnection, event: Envelope) -> None:
-        """Remember the station of the LOT's serial step — also that it named none, so
-        that its serial labels go to the default serial printer without waiting."""
-        d = event.data
-        if d["process_id"] != self.settings.serial_allocation_process:
-            return
-        await repo.set_lot_station(session, d["lot_number"], d.get("station_id") or None)
-
 
 async def assign_printers(session: AsyncConnection, jobs: Jobs, now: datetime) -> int:
-    """Settle event-driven jobs that wait without a printer (their LOT's serial-step start
-    was not consumed yet): the station's printer or the default once the station is known,
+    """Settle event-driven jobs that wait without a printer (their LOT's station is not
+    known: a serials.allocated from before ADR 0012, which carried no station): the
+    station's printer or the default once the station is known,
     the default after `label_station_wait_seconds`; `failed` NO_PRINTER_ASSIGNED when no
     printer serves them. Returns how many were settled."""
     wait = jobs.settings.label_station_wait_seconds

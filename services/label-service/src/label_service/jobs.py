@@ -118,11 +118,12 @@ class Jobs:
         }
 
     # -- outcome events --------------------------------------------------------------------
-    def _common(self, job: dict[str, Any], attempt: int) -> dict[str, Any]:
+    # One labels.printed / labels.failed per LOT and outcome, every job listed (ADR 0012).
+    @staticmethod
+    def _label(job: dict[str, Any], attempt: int) -> dict[str, Any]:
         return {
             "job_id": str(job["id"]),
             "label_type": job["label_type"],
-            "lot_number": job["lot_number"],
             "serial_number": job["serial_number"],
             "printer_id": job["printer_id"],
             "attempt": max(1, attempt),
@@ -130,6 +131,29 @@ class Jobs:
             "reason": job["reason"],
             "requested_by": job["requested_by"],
         }
+
+    def _per_lot(
+        self,
+        type_: str,
+        labels: list[tuple[str, dict[str, Any]]],
+        at_field: str,
+        at: datetime,
+        actor: Actor,
+        correlation_id: str | None,
+    ) -> list[Any]:
+        """One event of `type_` per LOT of these (lot number, label) pairs."""
+        by_lot: dict[str, list[dict[str, Any]]] = {}
+        for lot, label in labels:
+            by_lot.setdefault(lot, []).append(label)
+        return [
+            self.rt.event(
+                type_,
+                {"lot_number": lot, at_field: at, "labels": items},
+                actor=actor,
+                correlation_id=correlation_id,
+            )
+            for lot, items in by_lot.items()
+        ]
 
     async def printed(
         self,
@@ -140,17 +164,10 @@ class Jobs:
         actor: Actor = SYSTEM,
         correlation_id: str | None = None,
     ) -> None:
-        """Record that the printer accepted these jobs, with one label.printed each."""
+        """Record that the printer accepted these jobs: one labels.printed per LOT."""
         await repo.record_attempt(session, [j["id"] for j in jobs], state="sent", sent_at=at)
-        events = [
-            self.rt.event(
-                ev.LABEL_PRINTED,
-                {**self._common(j, j["attempts"] + 1), "printed_at": at},
-                actor=actor,
-                correlation_id=correlation_id,
-            )
-            for j in jobs
-        ]
+        labels = [(j["lot_number"], self._label(j, j["attempts"] + 1)) for j in jobs]
+        events = self._per_lot(ev.LABELS_PRINTED, labels, "printed_at", at, actor, correlation_id)
         await self.rt.publish(session, *events)
 
     async def failed(
@@ -166,9 +183,9 @@ class Jobs:
         correlation_id: str | None = None,
     ) -> None:
         """Record a failed attempt. With `retry`, jobs wait for the next attempt (backoff)
-        until `label_max_attempts`; label.failed goes out on the first failure and when a
-        job gives up, not on every retry of a printer that stays down."""
-        events = []
+        until `label_max_attempts`; labels.failed (one per LOT) lists the jobs that failed
+        for the first time or gave up, not every retry of a printer that stays down."""
+        labels = []
         for job in jobs:
             attempt = job["attempts"] + 1
             again = retry and attempt < self.settings.label_max_attempts
@@ -181,11 +198,14 @@ class Jobs:
                 last_error=message[:1000],
             )
             if attempt == 1 or not again:
-                events.append(
-                    self._failure(job, attempt, at, code, message, again, actor, correlation_id)
+                labels.append(
+                    (job["lot_number"], self._failure(job, attempt, code, message, again))
                 )
-        if events:
-            await self.rt.publish(session, *events)
+        if labels:
+            await self.rt.publish(
+                session,
+                *self._per_lot(ev.LABELS_FAILED, labels, "failed_at", at, actor, correlation_id),
+            )
 
     async def refused(
         self,
@@ -197,35 +217,26 @@ class Jobs:
         correlation_id: str | None = None,
     ) -> None:
         """Announce jobs that failed before any attempt (no printer serves them, or their
-        data cannot be printed): one label.failed each, `will_retry` false."""
-        events = [
-            self._failure(
-                job, 1, at, job["last_error_code"], job["last_error"], False, actor, correlation_id
-            )
-            for job in jobs
+        data cannot be printed): one labels.failed per LOT, `will_retry` false."""
+        labels = [
+            (j["lot_number"], self._failure(j, 1, j["last_error_code"], j["last_error"], False))
+            for j in jobs
         ]
-        if events:
-            await self.rt.publish(session, *events)
+        if labels:
+            await self.rt.publish(
+                session,
+                *self._per_lot(ev.LABELS_FAILED, labels, "failed_at", at, actor, correlation_id),
+            )
 
     def _failure(
-        self,
-        job: dict[str, Any],
-        attempt: int,
-        at: datetime,
-        code: str,
-        message: str,
-        will_retry: bool,
-        actor: Actor,
-        correlation_id: str | None,
-    ) -> Any:
-        data = {
-            **self._common(job, attempt),
-            "failed_at": at,
+        self, job: dict[str, Any], attempt: int, code: str, message: str, will_retry: bool
+    ) -> dict[str, Any]:
+        return {
+            **self._label(job, attempt),
             "error_code": code,
             "message": message[:1000],
             "will_retry": will_retry,
         }
-        return self.rt.event(ev.LABEL_FAILED, data, actor=actor, correlation_id=correlation_id)
 
 
 def job_view(job: dict[str, Any]) -> dict[str, Any]:

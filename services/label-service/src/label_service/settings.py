@@ -14,8 +14,6 @@ class LabelSettings(ServiceSettings):
     service_name: str = "label-service"
     port: int = 8003
     factory_timezone: str = "Asia/Seoul"
-    # The routing step whose start allocates serials; its process.started names the station.
-    serial_allocation_process: str = "PROC-007"
     # Printed product name per product model code (lot.created carries only the code).
     label_product_names: dict[str, str] = Field(default_factory=lambda: {"WF": "Withforce"})
 

@@ -8,7 +8,6 @@ SUBSCRIPTIONS = Subscriptions(
     "label-service",
     {
         ev.LOT_CREATED: "on_lot_created",
-        ev.SERIALS_ALLOCATED: "on_serials_allocated",
-        ev.PROCESS_STARTED: "on_process_started",  # the station of the serial step
+        ev.SERIALS_ALLOCATED: "on_serials_allocated",  # carries the station (ADR 0012)
     },
 )

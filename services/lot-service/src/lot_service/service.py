@@ -217,6 +217,7 @@ class LotService:
         replacement_reason: str | None = None,
         correlation_id: str | None = None,
         at: datetime | None = None,
+        station_id: str | None = None,
     ) -> list[dict[str, Any]]:
         first = await repo.reserve_serial_seqs(session, lot["lot_number"], count)
         if first + count - 1 > MAX_SERIAL_SEQUENCE:
@@ -261,6 +262,7 @@ class LotService:
                     "reason": reason,
                     "replacement_reason": replacement_reason,
                     "allocated_at": now,
+                    "station_id": station_id,
                 },
                 subject=lot["lot_number"],
                 actor=actor,
@@ -269,24 +271,15 @@ class LotService:
         )
         if status != "CREATED":
             # Read models start an allocated serial at CREATED: say that it passed already.
-            await self.rt.publish(
+            await self._serials_changed(
                 session,
-                *(
-                    self.rt.event(
-                        ev.SERIAL_STATUS_CHANGED,
-                        {
-                            "serial_number": r["serial_number"],
-                            "lot_number": lot["lot_number"],
-                            "from_status": "CREATED",
-                            "to_status": status,
-                            "changed_at": now,
-                            "reason": "allocated after its LOT completed",
-                        },
-                        actor=actor,
-                        correlation_id=correlation_id,
-                    )
-                    for r in rows
-                ),
+                lot["lot_number"],
+                [(r["serial_number"], "CREATED") for r in rows],
+                status,
+                at=now,
+                reason="allocated after its LOT completed",
+                actor=actor,
+                correlation_id=correlation_id,
             )
         return rows
 
@@ -332,6 +325,8 @@ class LotService:
                 reason="PROC-007_START",
                 correlation_id=event.correlation_id,
                 at=at,
+                # label-service prints their labels at this station's printer (ADR 0012)
+                station_id=data.get("station_id") or None,
             )
 
     async def on_routing_updated(self, session: AsyncConnection, event: Envelope) -> None:
@@ -350,23 +345,52 @@ class LotService:
         moved = await repo.set_serial_statuses(
             session, lot_number, from_statuses=from_statuses, to_status=to_status, at=at
         )
-        events = [
+        await self._serials_changed(
+            session,
+            lot_number,
+            [(m["serial_number"], m["from_status"]) for m in moved],
+            to_status,
+            at=at,
+            process_id=event.data["process_id"],
+            actor=event.actor,
+            correlation_id=event.correlation_id,
+        )
+
+    async def _serials_changed(
+        self,
+        session: AsyncConnection,
+        lot_number: str,
+        moved: list[tuple[str, str | None]],
+        to_status: str,
+        *,
+        at: datetime,
+        actor: Actor | None,
+        correlation_id: str | None,
+        process_id: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """One serials.status_changed for these (serial, from status) of one LOT, every
+        serial listed (ADR 0012); nothing when none moved."""
+        if not moved:
+            return
+        await self.rt.publish(
+            session,
             self.rt.event(
-                ev.SERIAL_STATUS_CHANGED,
+                ev.SERIALS_STATUS_CHANGED,
                 {
-                    "serial_number": m["serial_number"],
                     "lot_number": lot_number,
-                    "from_status": m["from_status"],
-                    "to_status": to_status,
+                    "serials": [
+                        {"serial_number": serial, "from_status": old, "to_status": to_status}
+                        for serial, old in sorted(moved)
+                    ],
                     "changed_at": at,
-                    "process_id": event.data["process_id"],
+                    "process_id": process_id,
+                    "reason": reason,
                 },
-                actor=event.actor,
-                correlation_id=event.correlation_id,
-            )
-            for m in moved
-        ]
-        await self.rt.publish(session, *events)
+                actor=actor,
+                correlation_id=correlation_id,
+            ),
+        )
 
     async def change_serial_status(
         self,
@@ -386,21 +410,15 @@ class LotService:
         if serial["status"] == status:
             return serial
         await repo.set_serial_status(session, serial_number, status, reason, now)
-        await self.rt.publish(
+        await self._serials_changed(
             session,
-            self.rt.event(
-                ev.SERIAL_STATUS_CHANGED,
-                {
-                    "serial_number": serial_number,
-                    "lot_number": serial["lot_number"],
-                    "from_status": serial["status"],
-                    "to_status": status,
-                    "changed_at": now,
-                    "reason": reason,
-                },
-                actor=actor,
-                correlation_id=correlation_id,
-            ),
+            serial["lot_number"],
+            [(serial_number, serial["status"])],
+            status,
+            at=now,
+            reason=reason,
+            actor=actor,
+            correlation_id=correlation_id,
         )
         return {**serial, "status": status, "status_reason": reason}
 

@@ -45,9 +45,11 @@ class Projector:
             ev.LOT_STATUS_CHANGED: self.lot_status_changed,
             ev.ROUTING_UPDATED: self.routing_updated,
             ev.SERIALS_ALLOCATED: self.serials_allocated,
-            ev.SERIAL_STATUS_CHANGED: self.serial_status_changed,
+            ev.SERIALS_STATUS_CHANGED: self.serials_status_changed,
             ev.PROCESS_STARTED: self.process_started,
             ev.PROCESS_COMPLETED: self.process_completed,
+            # retired (ADR 0012): entries published before the upgrade, for one release
+            ev.SERIAL_STATUS_CHANGED: self.serial_status_changed,
         }
 
     @property
@@ -177,16 +179,40 @@ class Projector:
                 )
             )
 
-    async def serial_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
+    async def serials_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
+        """Every serial the event lists, in one statement."""
         d = event.data
-        at = _t(d["changed_at"])
+        changes = [(s["serial_number"], s["to_status"]) for s in d["serials"]]
+        await self._set_statuses(session, d["lot_number"], changes, _t(d["changed_at"]))
+
+    async def serial_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
+        """Retired per-unit form (ADR 0012)."""
+        d = event.data
+        await self._set_statuses(
+            session, d["lot_number"], [(d["serial_number"], d["to_status"])], _t(d["changed_at"])
+        )
+
+    async def _set_statuses(
+        self,
+        session: AsyncConnection,
+        lot_number: str,
+        changes: list[tuple[str, str]],
+        at: datetime | None,
+    ) -> None:
+        if not changes:
+            return
         stmt = insert(serials).values(
-            serial_number=d["serial_number"],
-            lot_number=d["lot_number"],
-            sequence=int(d["serial_number"].rsplit("-", 1)[1]),
-            status=d["to_status"],
-            status_time=at,
-            allocated_at=at,
+            [
+                {
+                    "serial_number": serial,
+                    "lot_number": lot_number,
+                    "sequence": int(serial.rsplit("-", 1)[1]),
+                    "status": status,
+                    "status_time": at,
+                    "allocated_at": at,
+                }
+                for serial, status in changes
+            ]
         )
         await session.execute(
             stmt.on_conflict_do_update(

@@ -11,9 +11,10 @@ SUBSCRIPTIONS = Subscriptions.all_to(
         ev.LOT_STATUS_CHANGED,
         ev.ROUTING_UPDATED,
         ev.SERIALS_ALLOCATED,
-        ev.SERIAL_STATUS_CHANGED,
+        ev.SERIALS_STATUS_CHANGED,
         ev.PROCESS_STARTED,
         ev.PROCESS_COMPLETED,
+        ev.SERIAL_STATUS_CHANGED,  # retired (ADR 0012): read for one release
     ),
     "apply",  # Projector.apply: the event log, then the projection of its type
 )

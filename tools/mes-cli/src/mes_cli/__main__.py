@@ -50,6 +50,8 @@ def _alive(pid: int | None) -> bool:
 def cmd_up(args: argparse.Namespace) -> int:
     if args.replicas:  # via the environment, so a --detach supervisor gets them too
         os.environ["MES_REPLICAS"] = ",".join(args.replicas)
+    if args.mode:
+        os.environ["MES_MODE"] = args.mode
     os.environ.setdefault("MES_DEV_PRINTER_EMULATORS", "true")  # dev only (label-service)
     try:
         config = StackConfig.from_environment(ROOT)
@@ -116,7 +118,10 @@ def _state(stack: Stack, supervisor: Supervisor) -> dict:
     state = stack.state()
     supervision = supervisor.status()
     for name, svc in state["services"].items():
-        svc.update(supervision.get(name, {}))
+        # In single mode every service is supervised as the one process, "mes".
+        svc.update(supervision.get("mes" if stack.in_single(name) else name, {}))
+    if "mes" in supervision:
+        state["single"] = {**supervision["mes"], "pid": stack.process("mes").pid}
     for store, pid in (
         ("postgres", stack.postgres.pid() if stack.postgres else None),
         ("redis", state["redis_pid"]),
@@ -203,7 +208,10 @@ def cmd_status(_args: argparse.Namespace) -> int:
     if not state or not _alive(state.get("supervisor_pid")):
         print("not running")
         return 1
-    print(f"gateway {state['gateway_url']}  (supervisor pid {state['supervisor_pid']})")
+    mode = state.get("mode", "services")
+    print(
+        f"gateway {state['gateway_url']}  (mode {mode}, supervisor pid {state['supervisor_pid']})"
+    )
     healthy = True
     for name, svc in state["services"].items():
         if svc.get("state", "running") != "running":
@@ -238,11 +246,21 @@ def cmd_restart(args: argparse.Namespace) -> int:
     if not state or not _alive(state.get("supervisor_pid")):
         print("not running")
         return 1
-    known = [*state["services"], *(s for s in ("postgres", "redis") if state.get(s))]
+    single = "single" in state
+    known = [
+        *(["mes"] if single else []),
+        *state["services"],
+        *(s for s in ("postgres", "redis") if state.get(s)),
+    ]
     if args.name not in known:
         print(f"unknown process {args.name!r}; one of: {', '.join(known)}", file=sys.stderr)
         return 2
-    marker = retry_marker(_state_path(config).parent, args.name)
+    # In single mode a service is restarted with the process that serves them all.
+    members = {
+        n for n, s in state["services"].items() if s["pid"] == state.get("single", {}).get("pid")
+    }
+    target = "mes" if single and args.name in members else args.name
+    marker = retry_marker(_state_path(config).parent, target)
     marker.touch()
     for _ in range(300):  # the supervisor takes the request at its next tick
         if not marker.exists():
@@ -258,7 +276,17 @@ def cmd_test(args: argparse.Namespace) -> int:
     if lint.returncode != 0:
         print("ruff found problems (see above)", file=sys.stderr)
         return lint.returncode
-    return subprocess.run([sys.executable, "-m", "pytest", *args.pytest_args], cwd=ROOT).returncode  # noqa: S603
+    pytest = [sys.executable, "-m", "pytest"]
+    code = subprocess.run([*pytest, *args.pytest_args], cwd=ROOT).returncode  # noqa: S603
+    # Only a whole run (options at most, no paths or selections) gets the second pass.
+    if code != 0 or any(not a.startswith("-") for a in args.pytest_args):
+        return code
+    # The suites above ran in single mode (the default); the end-to-end and chaos suites
+    # run again with one process per service, as compose and k8s run them (ADR 0016).
+    print("\n== again in services mode: tests/e2e tests/chaos ==", flush=True)
+    env = {**os.environ, "MES_MODE": "services"}
+    again = [*pytest, *args.pytest_args, "tests/e2e", "tests/chaos"]
+    return subprocess.run(again, cwd=ROOT, env=env).returncode  # noqa: S603
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -277,6 +305,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _interrupt)  # a killed bench still stops its stack
 
+    if args.mode:
+        os.environ["MES_MODE"] = args.mode
     if args.suite == "trace":
         return bench.run_trace(seconds=args.seconds, samples=args.samples, years=args.years)
     levels = [int(c) for c in args.concurrency.split(",") if c]
@@ -287,6 +317,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         seconds=args.seconds,
         quantity=args.quantity,
         rates=rates,
+        runs=args.runs,
+        compare=args.compare,
+        compare_pids=args.compare_pids,
+        compare_login=tuple(args.compare_login.split(":", 1)) if args.compare_login else None,
     )
 
 
@@ -297,6 +331,12 @@ def main() -> int:
         "up", help="start the whole system (embedded PostgreSQL and Redis by default)"
     )
     up.add_argument("--detach", action="store_true", help="run in the background")
+    up.add_argument(
+        "--mode",
+        choices=["single", "services"],
+        help="single: every service in one process (default, MES_MODE); "
+        "services: one process per service, as in compose/k8s",
+    )
     up.add_argument(
         "--replicas",
         action="append",
@@ -343,6 +383,23 @@ def main() -> int:
         help="units per LOT (serials and labels at PROC-007; the bench runs ~100x a real day's LOTs)",
     )
     bench.add_argument("--url", help="a running gateway instead of a throw-away stack")
+    bench.add_argument("--runs", type=int, default=3, help="runs per level; medians reported")
+    bench.add_argument(
+        "--mode", choices=["single", "services"], help="of the throw-away stack (MES_MODE)"
+    )
+    bench.add_argument(
+        "--compare",
+        metavar="URL",
+        help="another MES with the same start/complete API, driven the same way in the same run",
+    )
+    bench.add_argument(
+        "--compare-pids",
+        metavar="NAME=PID,…",
+        help="its processes, to report its CPU ms per request too (e.g. app=123,postgres=456)",
+    )
+    bench.add_argument(
+        "--compare-login", metavar="USER:PASSWORD", help="its sign-in (default: our demo accounts)"
+    )
     bench.set_defaults(func=cmd_bench)
     backup_cmd.register(sub)
     fuzz_cmd.register(sub)

@@ -24,6 +24,7 @@ from mes_contracts.envelope import Envelope
 from mes_contracts.wire import DATA_FIELD
 from redis.asyncio import Redis
 
+from .bench_cpu import CpuMeter, PidSource, format_cpu, parse_pids
 from .demo import KST, Api, ensure_firmware, step_bodies
 from .infra import free_port
 from .stack import Stack, StackConfig
@@ -114,7 +115,12 @@ async def _watch_lag(redis_url: str, results: Results, stop: asyncio.Event) -> N
 
 
 async def run_level(
-    gateway: str, redis_url: str, token: str, lots: list[str], concurrency: int, seconds: float
+    gateway: str,
+    redis_url: str | None,
+    token: str,
+    lots: list[str],
+    concurrency: int,
+    seconds: float,
 ) -> Results:
     results = Results()
     pool = LotPool(lots)
@@ -123,7 +129,7 @@ async def run_level(
     async with httpx.AsyncClient(
         base_url=gateway, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
     ) as client:
-        watcher = asyncio.create_task(_watch_lag(redis_url, results, stop))
+        watcher = asyncio.create_task(_watch_lag(redis_url, results, stop)) if redis_url else None
         await asyncio.sleep(0.2)
         started = time.monotonic()
         deadline = started + seconds
@@ -131,14 +137,15 @@ async def run_level(
             *(_worker(client, pool, results, deadline) for _ in range(concurrency))
         )
         results.elapsed = time.monotonic() - started
-        await asyncio.sleep(1.0)  # let the last events arrive
-        stop.set()
-        await watcher
+        if watcher:
+            await asyncio.sleep(1.0)  # let the last events arrive
+            stop.set()
+            await watcher
     return results
 
 
 async def run_rate_level(
-    gateway: str, redis_url: str, token: str, lots: list[str], rate: float, seconds: float
+    gateway: str, redis_url: str | None, token: str, lots: list[str], rate: float, seconds: float
 ) -> Results:
     """Open loop: a request every 1/rate seconds, whatever the answers' latency (a takt),
     alternating starts and completes over many LOTs, so latency is measured at that load."""
@@ -166,7 +173,7 @@ async def run_rate_level(
     async with httpx.AsyncClient(
         base_url=gateway, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
     ) as client:
-        watcher = asyncio.create_task(_watch_lag(redis_url, results, stop))
+        watcher = asyncio.create_task(_watch_lag(redis_url, results, stop)) if redis_url else None
         await asyncio.sleep(0.2)
         t0 = time.monotonic()
         for tick in range(int(seconds * rate)):
@@ -181,9 +188,10 @@ async def run_rate_level(
             task.add_done_callback(in_flight.discard)
         await asyncio.gather(*in_flight)
         results.elapsed = time.monotonic() - t0
-        await asyncio.sleep(1.0)
-        stop.set()
-        await watcher
+        if watcher:
+            await asyncio.sleep(1.0)
+            stop.set()
+            await watcher
     if missed:
         results.errors["not sent (no LOT free)"] = missed
     return results
@@ -201,8 +209,8 @@ def _create_lots(api: Api, count: int, quantity: int) -> list[str]:
     return lots
 
 
-def _wait_known(api: Api, lots: list[str]) -> None:
-    deadline = time.monotonic() + 60
+def _wait_known(api: Api, lots: list[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
     for lot in lots:
         while True:
             try:
@@ -261,6 +269,151 @@ def _throwaway_stack(prefix: str) -> tuple[Path, Stack]:
     return tmp, stack
 
 
+@dataclass
+class Target:
+    """A system under the load driver: ours (a throw-away stack or a URL) or another MES."""
+
+    name: str
+    url: str
+    redis_url: str | None
+    meter: CpuMeter | None
+    worker_login: tuple[str, str] = ("w001", "demo-worker-1234")
+    manager_login: tuple[str, str] = ("manager", "demo-manager-1234")
+    admin_login: tuple[str, str] | None = ("admin", "demo-admin-1234")
+
+
+@dataclass
+class RunFigures:
+    rps: float
+    p50: dict[str, float]
+    p95: dict[str, float]
+    lag_p95: float
+    cpu: dict[str, float]
+    errors: int
+    load: float
+
+
+def _figures(r: Results, cpu: dict[str, float], load: float) -> RunFigures:
+    total = sum(len(v) for v in r.latencies.values())
+    ms = {k: [v * 1000 for v in vals] for k, vals in r.latencies.items()}
+    return RunFigures(
+        rps=total / r.elapsed if r.elapsed else 0.0,
+        p50={k: percentile(v, 50) for k, v in ms.items()},
+        p95={k: percentile(v, 95) for k, v in ms.items()},
+        lag_p95=percentile([v * 1000 for v in r.lags], 95),
+        cpu=cpu,
+        errors=sum(r.errors.values()),
+        load=load,
+    )
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(v for v in values if v == v)  # NaN-free
+    return ordered[len(ordered) // 2] if ordered else float("nan")
+
+
+def summarize(level: str, target: str, runs: list[RunFigures]) -> str:
+    """Medians over the runs: throughput, latency, lag and CPU ms per request per process."""
+    endpoints = sorted({k for r in runs for k in r.p50})
+    loads = ", ".join(f"{r.load:.2f}" for r in runs)
+    lines = [
+        f"\n== {target}, {level}: medians of {len(runs)} runs (load average before each: {loads})",
+        f"  throughput {_median([r.rps for r in runs]):.0f} req/s; errors "
+        f"{sum(r.errors for r in runs)}; event lag p95 {_median([r.lag_p95 for r in runs]):.1f} ms",
+    ]
+    for name in endpoints:
+        lines.append(
+            f"  {name:<9} p50 {_median([r.p50.get(name, float('nan')) for r in runs]):7.1f} ms"
+            f"   p95 {_median([r.p95.get(name, float('nan')) for r in runs]):7.1f} ms"
+        )
+    if runs and runs[0].cpu:
+        cpu = {n: _median([r.cpu.get(n, 0.0) for r in runs]) for n in runs[0].cpu}
+        lines.append(format_cpu(cpu))
+    return "\n".join(lines)
+
+
+def _stack_meter(stack: Stack) -> CpuMeter:
+    processes: dict[str, PidSource] = {
+        name: (lambda name=name: stack.process(name).pid) for name in stack.process_names()
+    }
+    if stack.postgres is not None:
+        processes["postgres"] = stack.postgres.pid
+    if stack.redis is not None:
+        processes["redis"] = lambda: stack.redis.process.pid if stack.redis.process else None
+    processes["bench client"] = os.getpid
+    return CpuMeter(processes)
+
+
+def _rss_mb(meter: CpuMeter) -> dict[str, float]:
+    import psutil
+
+    out = {}
+    for name, pid_of in meter.processes.items():
+        pid = pid_of()
+        if pid and name != "bench client":
+            try:
+                root = psutil.Process(pid)
+                procs = [root, *root.children(recursive=True)]
+                out[name] = sum(p.memory_info().rss for p in procs) / 2**20
+            except psutil.Error:
+                continue
+    return out
+
+
+def _idle_cpu(meter: CpuMeter, seconds: float = 10.0) -> str:
+    before = meter.snapshot()
+    time.sleep(seconds)
+    after = meter.snapshot()
+    share = {n: (after[n] - before[n]) / seconds * 100 for n in after if n != "bench client"}
+    parts = ", ".join(f"{n} {v:.2f}" for n, v in share.items())
+    return f"idle for {seconds:g} s: % of one core: {parts} = {sum(share.values()):.2f} in all"
+
+
+def _prepare(target: Target) -> tuple[Api, Api]:
+    manager, worker = Api(target.url), Api(target.url)
+    manager.login(*target.manager_login)
+    worker.login(*target.worker_login)
+    if target.admin_login:
+        admin = Api(target.url)
+        admin.login(*target.admin_login)
+        ensure_firmware(admin)
+    return manager, worker
+
+
+def _one_run(
+    target: Target,
+    manager: Api,
+    worker: Api,
+    level: str,
+    value: float,
+    seconds: float,
+    quantity: int,
+) -> RunFigures:
+    count = (
+        max(16, int(value * 2)) if level == "rate" else max(int(value) * 4, int(seconds * 300 / 16))
+    )
+    lots = _create_lots(manager, count, quantity)
+    _wait_known(worker, lots)
+    meter = target.meter
+    load = os.getloadavg()[0]
+    before = meter.snapshot() if meter else {}
+    if level == "rate":
+        results = asyncio.run(
+            run_rate_level(target.url, target.redis_url, worker.token or "", lots, value, seconds)
+        )
+    else:
+        results = asyncio.run(
+            run_level(target.url, target.redis_url, worker.token or "", lots, int(value), seconds)
+        )
+    time.sleep(1.0)  # the consumers' share of the work is part of the requests' cost
+    requests = sum(len(v) for v in results.latencies.values())
+    cpu = CpuMeter.per_request_ms(before, meter.snapshot(), requests) if meter else {}
+    print(report(f"{target.name}, {level} {value:g}", results), flush=True)
+    if cpu:
+        print(format_cpu(cpu), flush=True)
+    return _figures(results, cpu, load)
+
+
 def run_core(
     *,
     url: str | None,
@@ -268,37 +421,61 @@ def run_core(
     seconds: float,
     quantity: int,
     rates: list[float] | None = None,
+    runs: int = 3,
+    compare: str | None = None,
+    compare_pids: str | None = None,
+    compare_login: tuple[str, str] | None = None,
 ) -> int:
     print(conditions())
     tmp: Path | None = None
     stack: Stack | None = None
     try:
         if url is None:
+            began = time.monotonic()
             tmp, stack = _throwaway_stack("mes-bench-")
-            url = stack.gateway_url
-            redis_url = stack.redis_url
+            print(
+                f"mode {stack.config.mode}: stack ready in {time.monotonic() - began:.1f} s "
+                "(embedded stores, migrations, every service)",
+                flush=True,
+            )
+            ours = Target("ours", stack.gateway_url, stack.redis_url, _stack_meter(stack))
+            print(_idle_cpu(ours.meter), flush=True)  # type: ignore[arg-type]
         else:
             redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:8009/0")
-        admin, manager, worker = Api(url), Api(url), Api(url)
-        admin.login("admin", "demo-admin-1234")
-        manager.login("manager", "demo-manager-1234")
-        worker.login("w001", "demo-worker-1234")
-        ensure_firmware(admin)
-        for rate in rates or []:
-            lots = _create_lots(manager, max(16, int(rate * 2)), quantity)
-            _wait_known(worker, lots)
-            results = asyncio.run(
-                run_rate_level(url, redis_url or "", worker.token or "", lots, rate, seconds)
+            ours = Target("ours", url, redis_url, None)
+        targets = [ours]
+        if compare:
+            login = compare_login or ours.worker_login
+            targets.append(
+                Target(
+                    f"compared ({compare})",
+                    compare,
+                    None,
+                    CpuMeter(parse_pids(compare_pids)) if compare_pids else None,
+                    worker_login=login,
+                    manager_login=compare_login or ours.manager_login,
+                    admin_login=None,
+                )
             )
-            print(report(f"fixed rate {rate:g} req/s", results), flush=True)
-        for concurrency in concurrencies:
-            # Enough LOTs for ~300 req/s (16 requests per LOT); a LOT day holds 999 numbers.
-            lots = _create_lots(manager, max(concurrency * 4, int(seconds * 300 / 16)), quantity)
-            _wait_known(worker, lots)
-            results = asyncio.run(
-                run_level(url, redis_url or "", worker.token or "", lots, concurrency, seconds)
+        prepared = {t.name: _prepare(t) for t in targets}
+        levels = [("rate", r) for r in rates or []] + [
+            ("concurrency", float(c)) for c in concurrencies
+        ]
+        for level, value in levels:
+            for target in targets:
+                manager, worker = prepared[target.name]
+                figures = [
+                    _one_run(target, manager, worker, level, value, seconds, quantity)
+                    for _ in range(runs)
+                ]
+                print(summarize(f"{level} {value:g}", target.name, figures), flush=True)
+        if ours.meter:
+            rss = _rss_mb(ours.meter)
+            print(
+                "memory (RSS, MB): "
+                + ", ".join(f"{n} {v:.0f}" for n, v in rss.items())
+                + f"; without PostgreSQL and Redis {sum(v for n, v in rss.items() if n not in ('postgres', 'redis')):.0f}"
             )
-            print(report(f"concurrency {concurrency}", results), flush=True)
     finally:
         if stack:
             stack.stop()

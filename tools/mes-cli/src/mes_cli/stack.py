@@ -35,6 +35,9 @@ SERVICES = (
 )
 GATEWAY = ServiceSpec("gateway", "gateway", 0, None)
 ALL_PACKAGES = [s.package for s in (*SERVICES, GATEWAY)]
+# Single-process mode (ADR 0016): every service and the gateway in this one process.
+SINGLE = ServiceSpec("mes", "gateway", 0, None)
+MODES = ("single", "services")
 
 
 def parse_replicas(text: str | None) -> dict[str, int]:
@@ -64,6 +67,13 @@ class StackConfig:
     extra_env: dict[str, str] = field(default_factory=dict)
     # Processes per service (default 1), e.g. {"trace-service": 3}; see Stack.start_replicas.
     replicas: dict[str, int] = field(default_factory=dict)
+    # "single": one process serves everything; "services": one process per service.
+    # MES_MODE sets it for every stack the launcher, the suites, bench and chaos start.
+    mode: str = field(default_factory=lambda: os.environ.get("MES_MODE", "single"))
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}: use one of {', '.join(MODES)}")
 
     @classmethod
     def from_environment(cls, root: Path) -> StackConfig:
@@ -101,6 +111,7 @@ class Stack:
         self.database_url = config.database_url
         self.redis_url = config.redis_url
         self.logs_dir = config.data_dir / "logs"
+        self.single: RunningService | None = None  # the one process of single mode
 
     # -- data stores -------------------------------------------------------------------
     def start_data_stores(self) -> None:
@@ -147,11 +158,47 @@ class Stack:
         # Started again after a stop: forget the processes that have exited.
         self.services = {n: s for n, s in self.services.items() if s.process.poll() is None}
         base_env = self._base_env()
-        for spec in SERVICES:
-            self._spawn(spec, free_port(self.config.http_port + spec.offset), base_env)
+        if self.config.mode == "single":
+            ports = {s.name: free_port(self.config.http_port + s.offset) for s in SERVICES}
+            self._spawn_single({**ports, "gateway": self.config.http_port})
+        else:
+            for spec in SERVICES:
+                self._spawn(spec, free_port(self.config.http_port + spec.offset), base_env)
         for name, count in self.config.replicas.items():
             self.start_replicas(name, count - 1, base_env)
-        self.start_gateway(self.config.http_port)
+        if self.config.mode != "single":
+            self.start_gateway(self.config.http_port)
+
+    def _spawn_single(self, ports: dict[str, int]) -> RunningService:
+        """The one process of single mode; every service (and the gateway) is an endpoint
+        of it, on its own port, so callers and health checks find them as in services mode."""
+        urls = {s.name: f"http://127.0.0.1:{ports[s.name]}" for s in SERVICES}
+        env = self._gateway_env(urls)
+        self._spawn(SINGLE, ports["gateway"], env, host=self.config.host, module=SINGLE_MODULE)
+        single = self.services.pop(SINGLE.name)
+        self.single = single
+        for spec in (*SERVICES, GATEWAY):
+            self.services[spec.name] = RunningService(spec, ports[spec.name], single.process)
+        return single
+
+    def in_single(self, name: str) -> bool:
+        """Whether `name` (a service, the gateway or "mes") lives in the single process."""
+        if self.single is None:
+            return False
+        return name == SINGLE.name or (
+            name in self.services and self.services[name].process is self.single.process
+        )
+
+    def process_names(self) -> list[str]:
+        """One name per OS process the stack runs ("mes" for the single process)."""
+        names = [n for n in self.services if not self.in_single(n)]
+        return [SINGLE.name, *names] if self.single is not None else names
+
+    def process(self, name: str) -> subprocess.Popen:
+        if self.in_single(name):
+            assert self.single is not None
+            return self.single.process
+        return self.services[name].process
 
     def start_replicas(
         self, name: str, count: int, env: dict[str, str] | None = None
@@ -187,12 +234,13 @@ class Stack:
         self._spawn(spec, port, env, host=self.config.host if name == "gateway" else "127.0.0.1")
         return self.services[name]
 
-    def _gateway_env(self) -> dict[str, str]:
+    def _gateway_env(self, urls: dict[str, str] | None = None) -> dict[str, str]:
         base_env = self._base_env()
         private_key = base_env.pop("_MES_PRIVATE_KEY_FILE")
+        urls = urls or {spec.name: self.services[spec.name].url for spec in SERVICES}
         return {
             **base_env,
-            **{spec.url_env: self.services[spec.name].url for spec in SERVICES if spec.url_env},
+            **{spec.url_env: urls[spec.name] for spec in SERVICES if spec.url_env},
             "MES_JWT_PRIVATE_KEY_FILE": private_key,
             "MES_SEED_DEMO_USERS": "true" if self.config.seed_demo_users else "false",
             # The audit chain's head is also anchored here (ADR 0010), beside the keys.
@@ -207,14 +255,17 @@ class Stack:
         env: dict[str, str],
         host: str = "127.0.0.1",
         service_name: str | None = None,
+        module: str | None = None,
     ) -> None:
         env = {k: v for k, v in env.items() if k != "_MES_PRIVATE_KEY_FILE"}
         # Replicas of a service share its name: the name is also its consumer group.
         service_name = service_name or ("gateway" if spec.package == "gateway" else spec.name)
         env.update({"MES_PORT": str(port), "MES_HOST": host, "MES_SERVICE_NAME": service_name})
         log_file = open(self.logs_dir / f"{spec.name.replace('#', '-')}.log", "ab")  # noqa: SIM115 - owned by child
-        process = subprocess.Popen(  # noqa: S603
-            [
+        command = (
+            [sys.executable, "-m", module]
+            if module
+            else [
                 sys.executable,
                 "-m",
                 "uvicorn",
@@ -234,7 +285,10 @@ class Stack:
                 # clients that pause between requests expect: no request on a closing socket.
                 "--timeout-keep-alive",
                 "75",
-            ],
+            ]
+        )
+        process = subprocess.Popen(  # noqa: S603
+            command,
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -245,10 +299,17 @@ class Stack:
 
     def start(self, timeout: float = 120.0) -> None:
         """Data stores (unless given), migrations, every service, then wait until ready."""
-        self.start_data_stores()
-        self.migrate()
-        self.start_services()
-        self.wait_ready(timeout=timeout)
+        phases = []
+        for name, step in (
+            ("data stores", self.start_data_stores),
+            ("migrations", self.migrate),
+            ("processes started", self.start_services),
+            ("ready", lambda: self.wait_ready(timeout=timeout)),
+        ):
+            began = time.monotonic()
+            step()
+            phases.append(f"{name} {time.monotonic() - began:.1f} s")
+        self.log("start-up: " + ", ".join(phases))
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -275,6 +336,7 @@ class Stack:
 
     def state(self) -> dict:
         return {
+            "mode": self.config.mode,
             "supervisor_pid": os.getpid(),
             "gateway_url": self.gateway_url,
             "database_url": self.database_url,
@@ -287,14 +349,22 @@ class Stack:
         }
 
     def kill_service(self, name: str) -> None:
-        """SIGKILL one process, as a crash would; `respawn` starts it again."""
-        svc = self.services[name]
-        if svc.process.poll() is None:
-            svc.process.kill()
-        svc.process.wait(10)
+        """SIGKILL one process, as a crash would; `respawn` starts it again. In single
+        mode a service's process is the one process: all of it goes down."""
+        process = self.process(name)
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
 
     def respawn(self, name: str) -> RunningService:
         """Start an exited (or killed) process again under its name, on its port."""
+        if self.in_single(name):
+            assert self.single is not None
+            if self.single.process.poll() is None:
+                raise RuntimeError(f"{name} is still running (pid {self.single.process.pid})")
+            ports = {spec.name: self.services[spec.name].port for spec in (*SERVICES, GATEWAY)}
+            single = self._spawn_single(ports)
+            return single if name == SINGLE.name else self.services[name]
         old = self.services[name]
         if old.process.poll() is None:
             raise RuntimeError(f"{name} is still running (pid {old.process.pid})")
@@ -314,15 +384,15 @@ class Stack:
 
     def stop_process(self, name: str, timeout: float = 15.0) -> None:
         """SIGTERM one process and wait (SIGKILL after `timeout`); `respawn` starts it again."""
-        svc = self.services[name]
-        if svc.process.poll() is not None:
+        process = self.process(name)
+        if process.poll() is not None:
             return
-        svc.process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGTERM)
         try:
-            svc.process.wait(timeout)
+            process.wait(timeout)
         except subprocess.TimeoutExpired:
-            svc.process.kill()
-            svc.process.wait(5)
+            process.kill()
+            process.wait(5)
 
     def stop(self) -> None:
         # Gateways first (no new requests), then services, then the data stores.
@@ -333,6 +403,9 @@ class Stack:
             self.redis.stop()
         if self.postgres:
             self.postgres.stop()
+
+
+SINGLE_MODULE = "gateway.single_process"
 
 
 def _next_free_port(start: int) -> int:

@@ -114,7 +114,7 @@ class Supervisor:
         self.log = log
         self.clock = clock
         now = clock()
-        self.children = {name: ChildState(name, now) for name in stack.services}
+        self.children = {name: ChildState(name, now) for name in stack.process_names()}
         # The embedded data stores too (not servers given by DATABASE_URL / REDIS_URL).
         if stack.redis is not None:
             self.children["redis"] = ChildState("redis", now)
@@ -132,7 +132,7 @@ class Supervisor:
         if name == "redis":
             process = self.stack.redis.process if self.stack.redis else None
             return -1 if process is None else process.poll()
-        return self.stack.services[name].process.poll()
+        return self.stack.process(name).poll()
 
     def _start(self, name: str) -> int | None:
         if name == "postgres":

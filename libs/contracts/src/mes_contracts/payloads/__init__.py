@@ -14,12 +14,22 @@ from mes_contracts.payloads.firmware import (
     FirmwareRolledBack,
     FirmwareUploaded,
 )
-from mes_contracts.payloads.label import LabelFailed, LabelFailedV1, LabelPrinted
+from mes_contracts.payloads.label import (
+    FailedLabel,
+    LabelFailed,
+    LabelFailedV1,
+    LabelPrinted,
+    LabelsFailed,
+    LabelsPrinted,
+    PrintedLabel,
+)
 from mes_contracts.payloads.lot import (
     AllocatedSerial,
     LotCreated,
     LotStatusChanged,
     SerialsAllocated,
+    SerialsStatusChanged,
+    SerialStatusChange,
     SerialStatusChanged,
 )
 from mes_contracts.payloads.process import (
@@ -29,18 +39,17 @@ from mes_contracts.payloads.process import (
     RoutingUpdated,
 )
 
-#: Every payload model, in catalogue order.
+#: Every payload model, in catalogue order; the retired per-unit types last (ADR 0012).
 ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     LotCreated,
     LotStatusChanged,
     SerialsAllocated,
-    SerialStatusChanged,
+    SerialsStatusChanged,
     ProcessStarted,
     ProcessCompleted,
     RoutingUpdated,
-    LabelPrinted,
-    LabelFailedV1,
-    LabelFailed,
+    LabelsPrinted,
+    LabelsFailed,
     FirmwareUploaded,
     FirmwareReleased,
     FirmwareRolledBack,
@@ -50,12 +59,17 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     UserDeactivated,
     PrinterRegistered,
     PrinterUpdated,
+    SerialStatusChanged,
+    LabelPrinted,
+    LabelFailedV1,
+    LabelFailed,
 )
 
 __all__ = [
     "ALL_PAYLOADS",
     "AllocatedSerial",
     "EventPayload",
+    "FailedLabel",
     "FirmwareDownloaded",
     "FirmwareReleased",
     "FirmwareRolledBack",
@@ -63,16 +77,21 @@ __all__ = [
     "LabelFailed",
     "LabelFailedV1",
     "LabelPrinted",
+    "LabelsFailed",
+    "LabelsPrinted",
     "LotCreated",
     "LotStatusChanged",
+    "PrintedLabel",
     "PrinterRegistered",
     "PrinterUpdated",
     "ProcessCompleted",
     "ProcessStarted",
     "RoutingStepInfo",
     "RoutingUpdated",
+    "SerialStatusChange",
     "SerialStatusChanged",
     "SerialsAllocated",
+    "SerialsStatusChanged",
     "UserCreated",
     "UserDeactivated",
     "UserUpdated",

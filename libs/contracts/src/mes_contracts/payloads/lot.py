@@ -91,10 +91,46 @@ class SerialsAllocated(EventPayload):
     created_date: date | None = Field(
         default=None, description="Date printed on the serial labels (defaults to allocated_at)"
     )
+    station_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Station of the start that allocated them (PROC-007_START): their labels "
+        "print at its serial printer; null when that start named none, and for replacements "
+        "(which print where their LOT's serials did)",
+    )
+
+
+class SerialStatusChange(BaseModel):
+    """One unit's change within a `serials.status_changed` event."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    serial_number: SerialNumber = Field(examples=["WF-KR-251110D-001-0001"])
+    from_status: SerialStatus | None = Field(default=None, description="None when first set")
+    to_status: SerialStatus = Field(description="Status after the change")
+
+
+class SerialsStatusChanged(EventPayload):
+    """Units of one LOT changed status together (CREATED, IN_PROGRESS, PASSED, FAILED):
+    the LOT's serials moving on at a step (PROC-007 passed → IN_PROGRESS, the last step
+    passed → PASSED), or a person marking one unit. One event per fact, every serial
+    listed with its own from/to status.
+    """
+
+    event_type = "serials.status_changed"
+
+    lot_number: LotNumber
+    serials: list[SerialStatusChange] = Field(
+        min_length=1, description="Every unit that changed, in serial order"
+    )
+    changed_at: AwareDatetime = Field(description="When the change happened")
+    process_id: ProcessId | None = Field(default=None, description="Process that caused it")
+    reason: Reason = None
 
 
 class SerialStatusChanged(EventPayload):
-    """A unit changed status (CREATED, IN_PROGRESS, PASSED, FAILED)."""
+    """RETIRED (read-only): one unit changed status. Replaced by `serials.status_changed`
+    (ADR 0012); producers no longer publish it, consumers still read old entries."""
 
     event_type = "serial.status_changed"
 

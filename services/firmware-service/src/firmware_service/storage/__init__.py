@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import SecretStr
 
 from ..settings import FirmwareSettings
 from .base import BlobMissingError, ByteStream, FirmwareStorage, StoredBlob, hash_stream, new_key
 from .local import LocalDiskStorage
-from .s3 import S3Storage
+
+if TYPE_CHECKING:
+    from .s3 import S3Storage
+
+
+def __getattr__(name: str) -> object:
+    # The S3 driver (minio) is imported only where S3 is used: it costs most of a second
+    # of every start-up on disk storage.
+    if name == "S3Storage":
+        from .s3 import S3Storage
+
+        return S3Storage
+    raise AttributeError(name)
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -19,6 +33,8 @@ def storage_from_settings(settings: FirmwareSettings) -> FirmwareStorage:
         return LocalDiskStorage(settings.firmware_path, settings.firmware_chunk_bytes)
     if not settings.s3_endpoint:
         raise RuntimeError("MES_FIRMWARE_STORAGE=s3 needs MES_S3_ENDPOINT")
+    from .s3 import S3Storage
+
     return S3Storage(
         endpoint=settings.s3_endpoint,
         access_key=_secret(settings.s3_access_key),
