@@ -264,7 +264,7 @@ def cmd_restart(args: argparse.Namespace) -> int:
     marker.touch()
     for _ in range(300):  # the supervisor takes the request at its next tick
         if not marker.exists():
-            print(f"{args.name}: restart requested (./mes status shows it)")
+            print(f"{target}: restart requested (./mes status shows it)")
             return 0
         time.sleep(0.1)
     print("the supervisor did not take the request", file=sys.stderr)
