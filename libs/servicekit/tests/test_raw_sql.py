@@ -72,9 +72,7 @@ async def test_raw_statement_error_rolls_back_and_the_connection_is_reused(
                 await conn.execute(f"INSERT INTO {table} (event_id) VALUES ($1)", uuid.uuid4())
                 await conn.execute("SELECT 1/0")
         async with db.transaction() as session:  # the same connection, a fresh transaction
-            await (await raw(session)).execute(
-                f"INSERT INTO {table} (event_id) VALUES ($1)", kept
-            )
+            await (await raw(session)).execute(f"INSERT INTO {table} (event_id) VALUES ($1)", kept)
     finally:
         await db.dispose()
     assert await effect_ids(kit) == {kept}
@@ -127,9 +125,7 @@ async def test_inbox_claim_returns_only_fresh_ids_duplicates_in_the_batch_once(
         assert rows.scalar_one() == 6  # a, b, c (g1) + a, c (g2) + d
 
 
-async def test_outbox_add_keeps_order_and_notifies_at_commit(
-    kit: KitSchema, pg_url: str
-) -> None:
+async def test_outbox_add_keeps_order_and_notifies_at_commit(kit: KitSchema, pg_url: str) -> None:
     listener = await asyncpg.connect(dsn(pg_url))
     heard: list[str] = []
     await listener.add_listener(notify_channel(kit.schema), lambda *args: heard.append(args[2]))

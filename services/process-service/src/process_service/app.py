@@ -15,11 +15,13 @@ from mes_contracts.times import (
     ReportedTimeWindow,
 )
 from pydantic import Field
+from servicekit.db import after_commit
 from servicekit.runtime import ServiceRuntime, create_service_app
 from servicekit.settings import ServiceSettings
 
 from . import api, repository
 from .models import SCHEMA, metadata
+from .routing import RoutingCache
 from .service import ProcessService
 from .subscriptions import SUBSCRIPTIONS
 
@@ -31,6 +33,8 @@ class ProcessSettings(ServiceSettings):
     # Reported start/completion times (ADR 0008): MES_MAX_CLOCK_SKEW_SECONDS, …
     max_clock_skew_seconds: int = Field(default=DEFAULT_MAX_CLOCK_SKEW_SECONDS, ge=0)
     max_replay_age_seconds: int = Field(default=DEFAULT_MAX_REPLAY_AGE_SECONDS, ge=0)
+    # How long a replica keeps a routing in memory without hearing of a change (ADR 0014).
+    routing_cache_seconds: float = Field(default=60.0, ge=0)
 
     def time_window(self) -> ReportedTimeWindow:
         return ReportedTimeWindow(
@@ -39,7 +43,7 @@ class ProcessSettings(ServiceSettings):
         )
 
 
-async def _seed_routing(runtime: ServiceRuntime) -> None:
+async def _seed_routing(runtime: ServiceRuntime, routing: RoutingCache | None = None) -> None:
     steps = [
         {
             "process_id": s.process_id,
@@ -53,6 +57,8 @@ async def _seed_routing(runtime: ServiceRuntime) -> None:
     ]
     async with runtime.db.transaction() as session:  # type: ignore[union-attr]
         if await repository.seed_routing(session, "WF", steps):
+            if routing is not None:
+                after_commit(session, routing.invalidate)
             # Others (lot-service, trace-service) keep a copy of the routing from this event.
             await runtime.publish(
                 session,
@@ -71,10 +77,19 @@ async def _seed_routing(runtime: ServiceRuntime) -> None:
 def build_app(settings: ProcessSettings | None = None) -> FastAPI:
     settings = settings or ProcessSettings()
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
-    service = ProcessService(runtime, ZoneInfo(settings.factory_timezone), settings.time_window())
+    service = ProcessService(
+        runtime,
+        ZoneInfo(settings.factory_timezone),
+        settings.time_window(),
+        routing_ttl=settings.routing_cache_seconds,
+    )
     SUBSCRIPTIONS.wire(runtime.consumers, service)
+
+    async def seed(rt: ServiceRuntime) -> None:
+        await _seed_routing(rt, service.routing)
+
     app = create_service_app(
-        runtime, title="process-service", routers=[api.router], on_startup=_seed_routing
+        runtime, title="process-service", routers=[api.router], on_startup=seed
     )
     app.state.process_service = service
     return app
