@@ -13,14 +13,10 @@ from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from . import hot
 from .models import (
-    component_usage,
-    defects,
-    event_log,
     lot_status_history,
     lots,
-    measurements,
-    process_records,
     routing,
     serials,
 )
@@ -60,20 +56,7 @@ class Projector:
         return moment.astimezone(self.tz).date() if moment else None
 
     async def apply(self, session: AsyncConnection, event: Envelope) -> None:
-        await session.execute(
-            insert(event_log)
-            .values(
-                event_id=event.id,
-                type=event.type,
-                subject=event.subject,
-                time=event.time,
-                actor=event.actor.model_dump(mode="json", exclude_none=True)
-                if event.actor
-                else None,
-                data=event.data,
-            )
-            .on_conflict_do_nothing()
-        )
+        await hot.log_event(session, event)
         await self.handlers[event.type](session, event)
 
     async def lot_created(self, session: AsyncConnection, event: Envelope) -> None:
@@ -240,85 +223,12 @@ class Projector:
         }
 
     async def process_started(self, session: AsyncConnection, event: Envelope) -> None:
-        values = self._record_base(event.data)
-        stmt = insert(process_records).values(**values)
         # The start event is the authority on the start; a completion that arrived first
         # filled it from the start facts it carries (older completions: their own).
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["work_order_id"],
-                set_={k: stmt.excluded[k] for k in values if k != "work_order_id"},
-            )
-        )
+        await hot.record_started(session, self._record_base(event.data))
 
     async def process_completed(self, session: AsyncConnection, event: Envelope) -> None:
+        """The record's completion with its defects, measurements and component LOTs."""
         d = event.data
         complete = _t(d["complete_time"])
-        base = self._record_base(d)
-        completion = {
-            "complete_worker_id": d["worker_id"],
-            "complete_time": complete,
-            "complete_day": self._day(complete),
-            "result": d["result"],
-            "process_data": d["process_data"],
-        }
-        stmt = insert(process_records).values(**base, **completion)
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["work_order_id"], set_={k: stmt.excluded[k] for k in completion}
-            )
-        )
-        common = {
-            "work_order_id": d["work_order_id"],
-            "lot_number": d["lot_number"],
-            "process_id": d["process_id"],
-        }
-        defect_rows = [
-            {
-                **common,
-                "idx": i,
-                "check_name": x["check"],
-                "measured": x.get("measured"),
-                "target": x.get("target"),
-                "tolerance": x.get("tolerance"),
-                "lower_limit": x.get("lower_limit"),
-                "upper_limit": x.get("upper_limit"),
-                "unit": x.get("unit"),
-                "message": x.get("message"),
-                "worker_id": d["worker_id"],
-                "occurred_at": complete,
-            }
-            for i, x in enumerate(d.get("defects", []))
-        ]
-        measurement_rows = [
-            {
-                **common,
-                "idx": i,
-                "check_name": m["check"],
-                "value": m.get("value"),
-                "target": m.get("target"),
-                "lower_limit": m.get("lower"),
-                "upper_limit": m.get("upper"),
-                "unit": m.get("unit"),
-                "result": m.get("result"),
-                "measured_at": complete,
-            }
-            for i, m in enumerate(d.get("measurements", []))
-        ]
-        usage_rows = [
-            {
-                **common,
-                "component_type": c["component_type"],
-                "component_lot": c["lot_number"],
-                "worker_id": d["worker_id"],
-                "used_at": complete,
-            }
-            for c in d.get("component_lots", [])
-        ]
-        for table, rows in (
-            (defects, defect_rows),
-            (measurements, measurement_rows),
-            (component_usage, usage_rows),
-        ):
-            if rows:
-                await session.execute(insert(table).values(rows).on_conflict_do_nothing())
+        await hot.record_completed(session, self._record_base(d), d, complete, self._day(complete))
