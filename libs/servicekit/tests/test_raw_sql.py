@@ -202,3 +202,32 @@ async def test_relay_wakes_on_a_commit_made_while_it_was_publishing(
                 await asyncio.sleep(0.02)
     finally:
         await relay.stop()
+
+
+async def test_raw_errors_answer_like_sqlalchemys(kit: KitSchema) -> None:
+    """Text PostgreSQL cannot store is the caller's VALIDATION_ERROR, an outage a 503,
+    whether SQLAlchemy or raw asyncpg raised it."""
+    import httpx
+    from fastapi import FastAPI
+    from servicekit.http import install_error_handlers
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/store")
+    async def store() -> dict:
+        async with kit.db.transaction() as session:
+            await (await raw(session)).fetchval("SELECT $1::text::jsonb", '{"a": "\\u0000"}')
+        return {}
+
+    @app.post("/down")
+    async def down() -> dict:
+        raise asyncpg.exceptions.AdminShutdownError("terminating connection")
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t"
+    ) as client:
+        stored = await client.post("/store")
+        assert stored.status_code == 400, stored.text
+        assert stored.json()["error_code"] == "VALIDATION_ERROR"
+        assert (await client.post("/down")).status_code == 503
