@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 
 import asyncpg
 from sqlalchemy import MetaData, text
@@ -56,6 +55,9 @@ def _take_callbacks(connection: AsyncConnection) -> list[Callable[[], None]]:
         return []
 
 
+_RAW = "servicekit.raw"
+
+
 async def raw(connection: AsyncConnection) -> asyncpg.Connection:
     """The asyncpg connection under `connection`, with its transaction begun.
 
@@ -69,13 +71,19 @@ async def raw(connection: AsyncConnection) -> asyncpg.Connection:
     JSON text, a result is decoded), so hot-path SQL passes JSON as `$n::text::jsonb` and
     reads it as `col::text`, and does not depend on them.
     """
-    pooled = await connection.get_raw_connection()
-    adapted: Any = pooled.dbapi_connection
+    # Remembered in the pooled connection's `info`, which SQLAlchemy empties whenever it
+    # connects that pool slot anew: the driver connection cannot change under it.
+    info = connection.info
+    found = info.get(_RAW)
+    if found is None:
+        pooled = await connection.get_raw_connection()  # a greenlet hop: ~10 µs
+        found = info[_RAW] = (pooled.driver_connection, pooled.dbapi_connection)
+    driver, adapted = found
     # Private to the adapter, so an upgrade that renames it fails here, loudly (and in
     # servicekit's tests), rather than letting raw statements autocommit.
     if connection.in_transaction() and adapted._transaction is None:
         await adapted._start_transaction()
-    return pooled.driver_connection
+    return driver
 
 
 class Database:
