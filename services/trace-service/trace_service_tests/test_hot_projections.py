@@ -144,3 +144,69 @@ async def test_any_order_and_duplicates_give_the_same_tables(pg_url: str) -> Non
         "started_at": datetime(2025, 11, 10, 9, 30, tzinfo=KST),
     }
     assert actor == "m"
+
+
+def serial_events(lot: str) -> list[Envelope]:
+    """Allocation of 5 serials and a replacement, all moving on at PROC-007, one unit
+    failed, the others passed at the end."""
+    at = datetime(2025, 11, 10, 12, 0, tzinfo=KST)
+    serials = [{"serial_number": f"{lot}-{i:04d}", "sequence": i} for i in range(1, 6)]
+
+    def allocated(items: list[dict], minutes: int, **extra: object) -> Envelope:
+        data = {"lot_number": lot, "product_model": "WF", "serials": items, **extra}
+        data["allocated_at"] = at + timedelta(minutes=minutes)
+        return make_event(ev.SERIALS_ALLOCATED, data, source="lot-service")
+
+    def moved(numbers: list[int], to: str, minutes: int) -> Envelope:
+        changes = [
+            {"serial_number": f"{lot}-{i:04d}", "from_status": "CREATED", "to_status": to}
+            for i in numbers
+        ]
+        data = {
+            "lot_number": lot,
+            "serials": changes,
+            "changed_at": at + timedelta(minutes=minutes),
+        }
+        return make_event(ev.SERIALS_STATUS_CHANGED, data, source="lot-service")
+
+    replacement = [{"serial_number": f"{lot}-0006", "sequence": 6}]
+    return [
+        Envelope.from_json(e.to_json())
+        for e in (
+            allocated(serials, 0, reason="PROC-007_START"),
+            allocated(replacement, 1, reason="REPLACEMENT", replacement_reason="damaged"),
+            moved([1, 2, 3, 4, 5, 6], "IN_PROGRESS", 5),
+            moved([2], "FAILED", 7),
+            moved([1, 3, 4, 5, 6], "PASSED", 9),
+        )
+    ]
+
+
+async def test_serial_projections_keep_the_newest_status_in_any_order(pg_url: str) -> None:
+    url = await create_database(pg_url, "trace_serials")
+    await asyncio.to_thread(migrate_service, "trace_service", url)
+    lot = "WF-KR-251110D-001"
+    events = serial_events(lot)
+    for seed in range(3):
+        mixed = events + events[::2]
+        random.Random(seed).shuffle(mixed)
+        await replay(url, mixed, f"trace_s{seed}", Projector(KST), wipe=False)
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        for seed in range(3):
+            rows = await conn.fetch(
+                f"SELECT serial_number, sequence, status, replacement_reason "
+                f"FROM trace_s{seed}.serials ORDER BY sequence"
+            )
+            assert [(r["sequence"], r["status"]) for r in rows] == [
+                (1, "PASSED"),
+                (2, "FAILED"),
+                (3, "PASSED"),
+                (4, "PASSED"),
+                (5, "PASSED"),
+                (6, "PASSED"),
+            ], seed
+            assert rows[5]["replacement_reason"] == "damaged"
+            assert rows[0]["serial_number"] == f"{lot}-0001"
+    finally:
+        await conn.close()

@@ -1,6 +1,6 @@
 """The projections every request feeds, as constant SQL on raw asyncpg (ADR 0014): the event
-log and the process records with their defects, measurements and component LOTs, one
-statement per event. Each SQL text is built once per schema (rebuild.py replays into a
+log, the process records with their defects, measurements and component LOTs, and the
+serials of a LOT (allocated, statuses changed), one statement per event. Each SQL text is built once per schema (rebuild.py replays into a
 scratch schema through SQLAlchemy's schema translation, which raw SQL does not see), and
 asyncpg prepares it once per connection. Semantics are those of the SQLAlchemy upserts
 they replace: the same rows, whatever the order or number of deliveries.
@@ -26,6 +26,8 @@ class _Sql:
     log_event: str
     started: str
     completed: str
+    serials_allocated: str
+    serial_statuses: str
 
 
 _BASE = (
@@ -89,6 +91,23 @@ WITH rec AS (
 )
 SELECT 1
 """,  # noqa: S608 - our schema; values are parameters
+        serials_allocated=(
+            f"INSERT INTO {s}.serials (serial_number, lot_number, sequence, status, "  # noqa: S608
+            "status_time, allocated_at, replacement_reason) "
+            "SELECT u.serial_number, $2::text, u.sequence, 'CREATED', $3::timestamptz, $3, $4::text "
+            "FROM unnest($1::text[], $5::int[]) AS u(serial_number, sequence) "
+            "ON CONFLICT (serial_number) DO UPDATE SET allocated_at = EXCLUDED.allocated_at, "
+            "replacement_reason = EXCLUDED.replacement_reason"
+        ),
+        # A serial's newest status (by its own time) wins, whatever the order of arrival.
+        serial_statuses=(
+            f"INSERT INTO {s}.serials AS row (serial_number, lot_number, sequence, status, "  # noqa: S608
+            "status_time, allocated_at) "
+            "SELECT u.serial_number, $2::text, u.sequence, u.status, $4::timestamptz, $4 "
+            "FROM unnest($1::text[], $3::int[], $5::text[]) AS u(serial_number, sequence, status) "
+            "ON CONFLICT (serial_number) DO UPDATE SET status = EXCLUDED.status, "
+            "status_time = EXCLUDED.status_time WHERE row.status_time <= EXCLUDED.status_time"
+        ),
     )
 
 
@@ -149,4 +168,40 @@ async def record_completed(
         json.dumps(data.get("defects", [])),
         json.dumps(data.get("measurements", [])),
         json.dumps(data.get("component_lots", [])),
+    )
+
+
+async def serials_allocated(
+    session: AsyncConnection,
+    lot_number: str,
+    serials: list[dict[str, Any]],
+    at: datetime | None,
+    replacement_reason: str | None,
+) -> None:
+    """The LOT's new serials at CREATED, one statement whatever their number."""
+    if not serials:
+        return
+    await (await raw(session)).execute(
+        _sql(_schema(session)).serials_allocated,
+        [s["serial_number"] for s in serials],
+        lot_number,
+        at,
+        replacement_reason,
+        [s["sequence"] for s in serials],
+    )
+
+
+async def serial_statuses(
+    session: AsyncConnection, lot_number: str, changes: list[tuple[str, str]], at: datetime | None
+) -> None:
+    """(serial, new status) pairs of one LOT at `at`, one statement whatever their number."""
+    if not changes:
+        return
+    await (await raw(session)).execute(
+        _sql(_schema(session)).serial_statuses,
+        [serial for serial, _ in changes],
+        lot_number,
+        [int(serial.rsplit("-", 1)[1]) for serial, _ in changes],
+        at,
+        [status for _, status in changes],
     )

@@ -18,7 +18,6 @@ from .models import (
     lot_status_history,
     lots,
     routing,
-    serials,
 )
 
 _LOT_ORDER = ("CREATED", "IN_PROGRESS", "COMPLETED", "CLOSED")
@@ -137,30 +136,13 @@ class Projector:
 
     async def serials_allocated(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
-        at = _t(d["allocated_at"])
-        rows = [
-            {
-                "serial_number": s["serial_number"],
-                "lot_number": d["lot_number"],
-                "sequence": s["sequence"],
-                "status": "CREATED",
-                "status_time": at,
-                "allocated_at": at,
-                "replacement_reason": d.get("replacement_reason"),
-            }
-            for s in d["serials"]
-        ]
-        if rows:
-            stmt = insert(serials).values(rows)
-            await session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["serial_number"],
-                    set_={
-                        "allocated_at": stmt.excluded.allocated_at,
-                        "replacement_reason": stmt.excluded.replacement_reason,
-                    },
-                )
-            )
+        await hot.serials_allocated(
+            session,
+            d["lot_number"],
+            d["serials"],
+            _t(d["allocated_at"]),
+            d.get("replacement_reason"),
+        )
 
     async def serials_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
         """Every serial the event lists, in one statement."""
@@ -182,28 +164,7 @@ class Projector:
         changes: list[tuple[str, str]],
         at: datetime | None,
     ) -> None:
-        if not changes:
-            return
-        stmt = insert(serials).values(
-            [
-                {
-                    "serial_number": serial,
-                    "lot_number": lot_number,
-                    "sequence": int(serial.rsplit("-", 1)[1]),
-                    "status": status,
-                    "status_time": at,
-                    "allocated_at": at,
-                }
-                for serial, status in changes
-            ]
-        )
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["serial_number"],
-                set_={"status": stmt.excluded.status, "status_time": stmt.excluded.status_time},
-                where=serials.c.status_time <= stmt.excluded.status_time,
-            )
-        )
+        await hot.serial_statuses(session, lot_number, changes, at)
 
     def _record_base(self, d: dict[str, Any]) -> dict[str, Any]:
         start = _t(d["start_time"])
