@@ -13,7 +13,7 @@ import pytest
 from mes_contracts import events as ev
 from mes_contracts.errors import ErrorCode, MesError
 
-from .conftest import LotKit
+from .conftest import ACTOR, LotKit
 
 
 # A fixed production date per test (KST noon of a day no other test uses).
@@ -174,3 +174,41 @@ async def test_process_event_for_an_unknown_lot_writes_nothing(kit: LotKit) -> N
             _step("WF-KR-251004D-999", "WO-X", recorded_at="2025-10-04T09:00:01+09:00"),
         )
     assert await kit.fetch("SELECT 1 FROM lot.lot_processes WHERE work_order_id = 'WO-X'") == []
+
+
+async def test_serials_move_on_in_one_statement_failed_units_stay(kit: LotKit) -> None:
+    lot = (await kit.create(now=noon(5), target_quantity=4))["lot_number"]
+    label = {
+        "process_id": "PROC-007",
+        "process_name": "라벨 프린팅",
+        "sequence_number": 7,
+        "start_time": "2025-10-05T09:00:00+09:00",
+    }
+    await kit.emit(
+        ev.PROCESS_STARTED, _step(lot, "WO-7", recorded_at="2025-10-05T09:00:01+09:00", **label)
+    )
+    async with kit.db.transaction() as session:
+        await kit.service.change_serial_status(
+            session, f"{lot}-0003", "FAILED", reason="dropped", actor=ACTOR, correlation_id=None
+        )
+    done = _completed(lot, "WO-7", "2025-10-05T09:00:01+09:00")
+    await kit.emit(
+        ev.PROCESS_COMPLETED, {**done, **label, "complete_time": "2025-10-05T09:20:00+09:00"}
+    )
+    serials = await kit.fetch(
+        "SELECT serial_number, status FROM lot.serials WHERE lot_number = $1 ORDER BY sequence",
+        lot,
+    )
+    assert [s["status"] for s in serials] == ["IN_PROGRESS", "IN_PROGRESS", "FAILED", "IN_PROGRESS"]
+    moved = [
+        e
+        for e in await lot_events(kit, lot)
+        if e["type"] == ev.SERIALS_STATUS_CHANGED and e["data"]["process_id"] == "PROC-007"
+    ]
+    assert [len(m["data"]["serials"]) for m in moved] == [3]
+    assert [s["serial_number"][-4:] for s in moved[0]["data"]["serials"]] == [
+        "0001",
+        "0002",
+        "0004",
+    ]
+    assert {s["from_status"] for s in moved[0]["data"]["serials"]} == {"CREATED"}

@@ -184,6 +184,18 @@ async def routing_of(session: AsyncConnection, product_model: str) -> list[dict[
     return [dict(r._mapping) for r in rows]
 
 
+_MOVE_SERIALS = """
+WITH old AS (
+  SELECT serial_number, status FROM lot.serials
+  WHERE lot_number = $1 AND status = ANY($2::text[])
+  FOR UPDATE
+)
+UPDATE lot.serials s SET status = $3, updated_at = $4
+FROM old WHERE s.serial_number = old.serial_number
+RETURNING s.serial_number, old.status AS from_status
+"""
+
+
 async def set_serial_statuses(
     session: AsyncConnection,
     lot_number: str,
@@ -192,21 +204,15 @@ async def set_serial_statuses(
     to_status: str,
     at: datetime,
 ) -> list[dict[str, Any]]:
-    """Move the LOT's serials in `from_statuses` to `to_status`; returns (serial, old status)."""
-    old = (
-        select(serials.c.serial_number, serials.c.status)
-        .where(serials.c.lot_number == lot_number, serials.c.status.in_(from_statuses))
-        .with_for_update()
+    """Move the LOT's serials in `from_statuses` to `to_status`, in one statement (raw,
+    ADR 0014); returns (serial, old status) in serial order."""
+    rows = await (await raw(session)).fetch(
+        _MOVE_SERIALS, lot_number, list(from_statuses), to_status, at
     )
-    before = {r.serial_number: r.status for r in await session.execute(old)}
-    if not before:
-        return []
-    await session.execute(
-        update(serials)
-        .where(serials.c.serial_number.in_(list(before)))
-        .values(status=to_status, updated_at=at)
+    return sorted(
+        ({"serial_number": r[0], "from_status": r[1]} for r in rows),
+        key=lambda m: m["serial_number"],
     )
-    return [{"serial_number": sn, "from_status": st} for sn, st in sorted(before.items())]
 
 
 async def set_serial_status(
