@@ -155,18 +155,23 @@ def test_lot_completes_when_the_last_process_completes(
     assert data["progress_percent"] == 100
     closed = manager.post(f"/api/v1/lots/{lot}/close", json={"reason": "shipped"})
     assert closed.status_code == 200 and closed.json()["data"]["status"] == "CLOSED"
-    # A closed LOT takes no more work.
+    # A closed LOT takes no more work. process-service learns of the close by event: until
+    # then the start is refused as what it also is, a duplicate of the passed PROC-008.
     at = datetime.now(KST)
+    refusals = []
     r = eventually(
         lambda: (
-            (
+            refusals.append(
                 x := worker.post("/api/v1/process/start", json=start_body(lot, "PROC-008", at))
-            ).status_code
-            == 409
-            and x
+            )
+            or (x.status_code == 409 and x.json()["error_code"] == "LOT_CLOSED" and x)
         )
     )
     assert r.json()["error_code"] == "LOT_CLOSED"
+    assert {(x.status_code, x.json()["error_code"]) for x in refusals} <= {
+        (409, "LOT_CLOSED"),
+        (409, "DUPLICATE_START"),
+    }
 
 
 def test_serials_are_allocated_at_label_printing_start(

@@ -72,9 +72,10 @@ async def pending(kit: KitSchema, group: str = "kit-consumer") -> int:
 
 
 class RelayDyingAfterPublish(OutboxRelay):
-    """Publishes to Redis, then 'crashes' before recording that it did."""
+    """Publishes to Redis, then 'crashes' before recording that it did (the commit)."""
 
-    async def _mark_published(self, conn: asyncpg.Connection, seqs: list[int]) -> None:
+    async def _send(self, rows: list[asyncpg.Record]) -> None:
+        await super()._send(rows)
         raise ConnectionError("relay killed between XADD and marking the rows sent")
 
 

@@ -57,7 +57,8 @@ def test_consumers_are_the_declared_subscriptions() -> None:
     assert by_stream[ev.PROCESS_STARTED] == ("gateway", "lot-service", "trace-service")
     assert by_stream[ev.SERIALS_ALLOCATED] == ("gateway", "label-service", "trace-service")
     assert by_stream[ev.FIRMWARE_DOWNLOADED] == ("gateway",)  # the audit trail (ADR 0009)
-    assert by_stream[ev.ROUTING_UPDATED] == ("lot-service", "trace-service")
+    # process-service too: its replicas' routing caches forget a changed routing (ADR 0014).
+    assert by_stream[ev.ROUTING_UPDATED] == ("lot-service", "process-service", "trace-service")
     # coarse events and, for one release, the retired per-unit streams (ADR 0012)
     assert by_stream[ev.SERIALS_STATUS_CHANGED] == ("gateway", "trace-service")
     assert by_stream[ev.LABELS_PRINTED] == by_stream[ev.LABELS_FAILED] == ("gateway",)

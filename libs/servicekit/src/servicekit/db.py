@@ -3,6 +3,12 @@
 Units of work get an `AsyncConnection` inside a transaction, not an ORM `AsyncSession`: every
 table is a Core `Table`, and the ORM session's bookkeeping cost about a third of each
 statement's CPU under load. Handlers still call the argument `session` (the unit of work).
+
+Hot paths go one level lower (ADR 0014): `raw(session)` is the asyncpg connection under the
+same pooled connection, inside the same transaction, so SQL written for asyncpg (`$1`
+parameters, prepared once per connection by asyncpg's statement cache) commits or rolls
+back with everything else the unit of work wrote. SQLAlchemy keeps the models, Alembic and
+the cold paths.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import asyncpg
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -46,6 +53,37 @@ def _take_callbacks(connection: AsyncConnection) -> list[Callable[[], None]]:
         return connection.info.pop(_AFTER_COMMIT, [])
     except Exception:
         return []
+
+
+_RAW = "servicekit.raw"
+
+
+async def raw(connection: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection under `connection`, with its transaction begun.
+
+    SQLAlchemy's asyncpg adapter sends BEGIN lazily, before its first statement; a unit of
+    work whose first statement is raw must begin it here, through the adapter, so that
+    SQLAlchemy's commit or rollback at the end of `Database.transaction()` ends it.
+
+    Outside a transaction (`engine.connect()`), raw statements autocommit.
+
+    Codecs: the pool's connections carry SQLAlchemy's json/jsonb codecs (a parameter is
+    JSON text, a result is decoded), so hot-path SQL passes JSON as `$n::text::jsonb` and
+    reads it as `col::text`, and does not depend on them.
+    """
+    # Remembered in the pooled connection's `info`, which SQLAlchemy empties whenever it
+    # connects that pool slot anew: the driver connection cannot change under it.
+    info = connection.info
+    found = info.get(_RAW)
+    if found is None:
+        pooled = await connection.get_raw_connection()  # a greenlet hop: ~10 µs
+        found = info[_RAW] = (pooled.driver_connection, pooled.dbapi_connection)
+    driver, adapted = found
+    # Private to the adapter, so an upgrade that renames it fails here, loudly (and in
+    # servicekit's tests), rather than letting raw statements autocommit.
+    if connection.in_transaction() and adapted._transaction is None:
+        await adapted._start_transaction()
+    return driver
 
 
 class Database:

@@ -8,12 +8,17 @@ dead-letter stream.
 
 from __future__ import annotations
 
+import asyncpg
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError
 
 # SQLSTATE class 08 (connection exception), shutdowns, "starting up", too many connections.
 _UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def _unavailable(state: str) -> bool:
+    return state.startswith("08") or state in _UNAVAILABLE_STATES
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -24,6 +29,11 @@ def is_outage(exc: BaseException) -> bool:
         if exc.connection_invalidated or isinstance(exc.orig, OSError):
             return True
         state = str(getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", "") or "")
-        return state.startswith("08") or state in _UNAVAILABLE_STATES
+        return _unavailable(state)
+    # Raised by raw asyncpg on the hot paths (servicekit.db.raw), not wrapped by SQLAlchemy.
+    if isinstance(exc, asyncpg.PostgresError):
+        return _unavailable(str(exc.sqlstate or ""))
+    if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
+        return True  # "connection is closed": lost before or during the call
     cause = exc.__cause__
     return cause is not None and cause is not exc and is_outage(cause)

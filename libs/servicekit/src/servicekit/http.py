@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -214,6 +215,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         if getattr(exc.orig, "pgcode", None) in _UNSTORABLE_TEXT:
             # e.g. "\u0000" in a JSON string: valid JSON, but PostgreSQL cannot store it.
+            return error_response(
+                MesError(ErrorCode.VALIDATION_ERROR, data={"reason": "unstorable character"})
+            )
+        return await _unexpected(request, exc)
+
+    @app.exception_handler(asyncpg.PostgresError)
+    async def _raw_database(request: Request, exc: asyncpg.PostgresError) -> JSONResponse:
+        # The same, raised by raw asyncpg on a hot path (servicekit.db.raw).
+        if exc.sqlstate in _UNSTORABLE_TEXT:
             return error_response(
                 MesError(ErrorCode.VALIDATION_ERROR, data={"reason": "unstorable character"})
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 from mes_contracts.envelope import Envelope
@@ -27,11 +28,11 @@ from sqlalchemy import (
     Table,
     Uuid,
     func,
-    insert,
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .db import raw
 from .logging import get_logger
 from .metrics import OUTBOX_LAG, OUTBOX_PUBLISHED, OUTBOX_UNPUBLISHED
 
@@ -66,21 +67,45 @@ def notify_channel(schema: str) -> str:
 
 
 class Outbox:
-    """Writes events into this service's outbox inside the caller's transaction."""
+    """Writes events into this service's outbox inside the caller's transaction.
+
+    One statement per call (raw asyncpg, ADR 0014): the rows go in through `unnest` of three
+    arrays, and each inserted row's RETURNING notifies the relay (PostgreSQL delivers a
+    transaction's identical notifications once, at commit, when the rows are visible).
+    A use case that writes its own rows can insert its events in the same statement:
+    `cte()` is the part to put in its WITH, `params()` the arrays to pass.
+    """
 
     def __init__(self, table: Table) -> None:
         self.table = table
-        self._notify = text(f"SELECT pg_notify('{notify_channel(table.schema)}', '')")
+        self.schema = table.schema
+        self._add = self.insert(1)
+
+    def insert(self, first: int, *, when: str | None = None) -> str:
+        """The INSERT, reading its arrays from parameters `$first`..`$first+2` (sequence
+        numbers in the order given); with `when` (an SQL condition) only if it holds."""
+        condition = f" WHERE {when}" if when else ""
+        return (
+            f'INSERT INTO "{self.schema}".outbox (event_id, stream, payload) '  # noqa: S608 - our schema
+            "SELECT u.event_id, u.stream, u.payload FROM unnest("
+            f"${first}::uuid[], ${first + 1}::text[], ${first + 2}::bytea[]"
+            f") WITH ORDINALITY AS u(event_id, stream, payload, n){condition} ORDER BY u.n "
+            f"RETURNING pg_notify('{notify_channel(self.schema)}', '')"
+        )
+
+    def cte(self, first: int, *, when: str | None = None, name: str = "outbox_rows") -> str:
+        """`name AS (INSERT …)` for a caller's WITH, e.g. `when="EXISTS (SELECT FROM rec)"`.
+        A data-modifying CTE always runs, whether or not the statement selects from it."""
+        return f"{name} AS ({self.insert(first, when=when)})"
+
+    @staticmethod
+    def params(events: tuple[Envelope, ...] | list[Envelope]) -> list[list[Any]]:
+        return [[e.id for e in events], [e.type for e in events], [e.to_json() for e in events]]
 
     async def add(self, session: AsyncConnection, *events: Envelope) -> None:
         if not events:
             return
-        await session.execute(
-            insert(self.table),
-            [{"event_id": e.id, "stream": e.type, "payload": e.to_json()} for e in events],
-        )
-        # Delivered at commit, so the relay wakes as soon as the row is visible.
-        await session.execute(self._notify)
+        await (await raw(session)).execute(self._add, *self.params(events))
 
 
 class OutboxRelay:
@@ -108,6 +133,14 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.paused = False  # tests pause the relay to simulate a crash window
+        table = f'"{schema}".outbox'
+        self._probe_sql = f"SELECT 1 FROM {table} WHERE published_at IS NULL LIMIT 1"  # noqa: S608
+        self._take_sql = (
+            f"UPDATE {table} o SET published_at = now(), attempts = o.attempts + 1 "  # noqa: S608
+            f"FROM (SELECT seq FROM {table} WHERE published_at IS NULL "
+            "ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED) batch "
+            "WHERE o.seq = batch.seq RETURNING o.seq, o.stream, o.payload, o.created_at"
+        )
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.schema}")
@@ -134,8 +167,11 @@ class OutboxRelay:
             try:
                 await conn.add_listener(notify_channel(self.schema), self._on_notify)
                 last_prune = datetime.min.replace(tzinfo=UTC)
+                notified = True  # rows may have been left by a previous run
                 while not self._stopping:
-                    if not self.paused:
+                    # Cleared before the batch: a commit notified meanwhile wakes the wait.
+                    self._wake.clear()
+                    if not self.paused and (notified or await self._any_unpublished(conn)):
                         sent = await self.publish_batch(conn)
                         if sent == self.batch_size:
                             continue  # more waiting: drain without sleeping
@@ -143,9 +179,10 @@ class OutboxRelay:
                         if now - last_prune > timedelta(hours=1):
                             await self._prune(conn)
                             last_prune = now
-                    self._wake.clear()
+                    notified = False
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                        notified = True
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # keep relaying after Redis or DB hiccups
@@ -158,39 +195,38 @@ class OutboxRelay:
     def _on_notify(self, *_args: object) -> None:
         self._wake.set()
 
+    async def _any_unpublished(self, conn: asyncpg.Connection) -> bool:
+        """The poll between notifications: one indexed probe, no transaction."""
+        found = await conn.fetchval(self._probe_sql)
+        if not found:
+            OUTBOX_UNPUBLISHED.labels(self.schema).set(0)
+        return bool(found)
+
     async def publish_batch(self, conn: asyncpg.Connection) -> int:
-        """Publish one batch; rows stay locked (SKIP LOCKED) so replicas never double-send."""
-        table = f'"{self.schema}".outbox'
+        """Publish one batch: the rows are taken and marked in one statement (FOR UPDATE SKIP
+        LOCKED, so replicas never double-send), XADDed, and the mark commits only after the
+        XADDs succeeded; a failure or crash in between leaves them unpublished."""
         async with conn.transaction():
-            rows = await conn.fetch(
-                f"SELECT seq, stream, payload, created_at FROM {table} "  # noqa: S608 - schema is ours
-                "WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
-                self.batch_size,
-            )
+            rows = sorted(await conn.fetch(self._take_sql, self.batch_size), key=lambda r: r["seq"])
             if not rows:
                 OUTBOX_UNPUBLISHED.labels(self.schema).set(0)
                 return 0
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for row in rows:
-                    pipe.xadd(
-                        row["stream"],
-                        {DATA_FIELD: row["payload"]},
-                        maxlen=self.stream_maxlen,
-                        approximate=True,
-                    )
-                await pipe.execute()
-            await self._mark_published(conn, [r["seq"] for r in rows])
+            await self._send(rows)
         now = datetime.now(UTC)
         OUTBOX_PUBLISHED.labels(self.schema).inc(len(rows))
         OUTBOX_LAG.labels(self.schema).observe((now - rows[0]["created_at"]).total_seconds())
         return len(rows)
 
-    async def _mark_published(self, conn: asyncpg.Connection, seqs: list[int]) -> None:
-        await conn.execute(
-            f'UPDATE "{self.schema}".outbox SET published_at = now(), attempts = attempts + 1 '  # noqa: S608
-            "WHERE seq = ANY($1::bigint[])",
-            seqs,
-        )
+    async def _send(self, rows: list[asyncpg.Record]) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for row in rows:
+                pipe.xadd(
+                    row["stream"],
+                    {DATA_FIELD: row["payload"]},
+                    maxlen=self.stream_maxlen,
+                    approximate=True,
+                )
+            await pipe.execute()
 
     async def _prune(self, conn: asyncpg.Connection) -> None:
         await conn.execute(

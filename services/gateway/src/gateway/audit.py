@@ -23,11 +23,11 @@ from typing import Any
 
 from mes_contracts import events as ev
 from mes_contracts.envelope import Envelope
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
+from servicekit.db import raw
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .models import audit_entities, audit_log
+from .models import audit_log
 
 GENESIS_HASH = "0" * 64
 _CHAIN_LOCK = 0x4D45_5341  # advisory lock id serializing appends to the chain
@@ -191,21 +191,56 @@ def row_hash(row: dict[str, Any]) -> str:
 
 _TIP = "audit_chain_tip"
 
+# Raw asyncpg, one prepared statement each (ADR 0014).
+_LOCK = "SELECT pg_advisory_xact_lock($1)"
+_LAST = "SELECT seq, hash FROM gateway.audit_log ORDER BY seq DESC LIMIT 1"
+_STATE = "SELECT state::text FROM gateway.audit_entities WHERE entity_type = $1 AND entity_id = $2"
+# The row and the entity's new state in one statement.
+_APPEND_COLUMNS = (
+    "seq",
+    "event_id",
+    "occurred_at",
+    "recorded_at",
+    "service",
+    "event_type",
+    "entity_type",
+    "entity_id",
+    "action",
+    "user_id",
+    "role",
+    "worker_id",
+    "source_ip",
+    "correlation_id",
+)
+_APPEND = """
+WITH appended AS (
+  INSERT INTO gateway.audit_log (seq, event_id, occurred_at, recorded_at, service, event_type,
+                                 entity_type, entity_id, action, user_id, role, worker_id,
+                                 source_ip, correlation_id, old_values, new_values, prev_hash,
+                                 hash)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text::jsonb,
+          $16::text::jsonb, $17, $18)
+)
+INSERT INTO gateway.audit_entities (entity_type, entity_id, state, deleted)
+VALUES ($7, $8, $19::text::jsonb, $20)
+ON CONFLICT (entity_type, entity_id) DO UPDATE SET state = EXCLUDED.state,
+                                                   deleted = EXCLUDED.deleted
+"""
+
 
 async def _chain_tip(session: AsyncConnection) -> tuple[int, str] | None:
     """The last row of the chain, under the chain's lock. Events consumed in one batch share
     a transaction: the lock is taken and the tip read once, then carried along."""
-    transaction = session.sync_connection.get_transaction()
+    transaction = session.sync_connection.get_transaction()  # type: ignore[union-attr]
     carried = session.info.get(_TIP)
     if carried is not None and carried[0] is transaction:
         return carried[1]
-    await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _CHAIN_LOCK})
-    tip = (
-        await session.execute(
-            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-        )
-    ).first()
-    return (tip.seq, tip.hash) if tip else None
+    conn = await raw(session)
+    await conn.execute(_LOCK, _CHAIN_LOCK)
+    # A statement of its own: its snapshot is taken once the lock is held, so it sees the
+    # rows the previous holder committed.
+    tip = await conn.fetchrow(_LAST)
+    return (tip["seq"], tip["hash"]) if tip else None
 
 
 async def record(session: AsyncConnection, event: Envelope) -> None:
@@ -213,14 +248,12 @@ async def record(session: AsyncConnection, event: Envelope) -> None:
     change = change_of(event)
     if change is None:
         return
-    previous = (
-        await session.execute(
-            select(audit_entities.c.state).where(
-                audit_entities.c.entity_type == change.entity_type,
-                audit_entities.c.entity_id == change.entity_id,
-            )
-        )
-    ).scalar_one_or_none()
+    # The chain's lock first: every writer of audit_entities holds it, so the state read
+    # next is the latest.
+    tip = await _chain_tip(session)
+    conn = await raw(session)
+    stored = await conn.fetchval(_STATE, change.entity_type, change.entity_id)
+    previous = json.loads(stored) if stored is not None else None
     if previous is None and change.action != "create" and change.entity_type in _CREATED_BY_EVENT:
         # Streams are per event type, so an update can overtake its entity's create.
         # Refuse for now: the reclaimer retries it after the create is recorded.
@@ -232,7 +265,6 @@ async def record(session: AsyncConnection, event: Envelope) -> None:
     changed = sorted(k for k in new_state if old_state.get(k) != new_state.get(k))
     old_values = {k: old_state.get(k) for k in changed} if known is not None else None
     new_values = {k: new_state[k] for k in changed}
-    tip = await _chain_tip(session)
     actor = event.actor
     row = {
         "seq": (tip[0] + 1) if tip else 1,
@@ -254,20 +286,17 @@ async def record(session: AsyncConnection, event: Envelope) -> None:
         "prev_hash": tip[1] if tip else GENESIS_HASH,
     }
     row["hash"] = row_hash(row)
-    await session.execute(audit_log.insert().values(**row))
-    session.info[_TIP] = (session.sync_connection.get_transaction(), (row["seq"], row["hash"]))
-    upsert = insert(audit_entities).values(
-        entity_type=change.entity_type,
-        entity_id=change.entity_id,
-        state=new_state,
-        deleted=change.action == "delete",
+    await conn.execute(
+        _APPEND,
+        *(row[k] for k in _APPEND_COLUMNS),
+        json.dumps(old_values),
+        json.dumps(new_values),
+        row["prev_hash"],
+        row["hash"],
+        json.dumps(new_state),
+        change.action == "delete",
     )
-    await session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["entity_type", "entity_id"],
-            set_={"state": upsert.excluded.state, "deleted": upsert.excluded.deleted},
-        )
-    )
+    session.info[_TIP] = (session.sync_connection.get_transaction(), (row["seq"], row["hash"]))  # type: ignore[union-attr]
 
 
 async def verify_chain(

@@ -1,11 +1,20 @@
-"""All SQL of lot-service. Functions take the caller's session (one transaction)."""
+"""All SQL of lot-service. Functions take the caller's session (one transaction).
+
+LOT creation and what applying process events does to a LOT, the hot paths, are raw asyncpg
+with constant SQL (ADR 0014: prepared once per connection, no statement built per call); the
+rest is SQLAlchemy Core.
+"""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select, update
+from mes_contracts.envelope import Envelope
+from servicekit.db import raw
+from servicekit.outbox import Outbox
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,13 +27,6 @@ from .models import (
     routing_steps,
     serials,
 )
-
-
-async def get_product_model(session: AsyncConnection, code: str) -> dict[str, Any] | None:
-    row = (
-        await session.execute(select(product_models).where(product_models.c.code == code))
-    ).first()
-    return dict(row._mapping) if row else None
 
 
 async def list_product_models(session: AsyncConnection) -> list[dict[str, Any]]:
@@ -40,28 +42,6 @@ async def upsert_product_model(
         .values(code=code, name=name, factory=factory)
         .on_conflict_do_nothing()
     )
-
-
-async def next_lot_sequence(
-    session: AsyncConnection, product_model: str, factory: str, production_date: date
-) -> int:
-    """Consecutive per production date: the row lock serializes concurrent creators and a
-    rolled-back creation gives its number back, so there is no gap and no duplicate."""
-    stmt = (
-        insert(lot_sequences)
-        .values(
-            product_model=product_model,
-            factory=factory,
-            production_date=production_date,
-            last_seq=1,
-        )
-        .on_conflict_do_update(
-            index_elements=["product_model", "factory", "production_date"],
-            set_={"last_seq": lot_sequences.c.last_seq + 1},
-        )
-        .returning(lot_sequences.c.last_seq)
-    )
-    return (await session.execute(stmt)).scalar_one()
 
 
 async def resync_lot_sequence(
@@ -88,50 +68,6 @@ async def resync_lot_sequence(
         .returning(lot_sequences.c.last_seq)
     )
     return (await session.execute(stmt)).scalar_one()
-
-
-async def insert_lot(session: AsyncConnection, values: dict[str, Any]) -> bool:
-    stmt = insert(lots).values(**values).on_conflict_do_nothing().returning(lots.c.lot_number)
-    return (await session.execute(stmt)).first() is not None
-
-
-async def add_status_history(
-    session: AsyncConnection,
-    lot_number: str,
-    from_status: str | None,
-    to_status: str,
-    changed_at: datetime,
-    changed_by: str,
-    reason: str | None = None,
-) -> None:
-    await session.execute(
-        lot_status_history.insert().values(
-            lot_number=lot_number,
-            from_status=from_status,
-            to_status=to_status,
-            changed_at=changed_at,
-            changed_by=changed_by,
-            reason=reason,
-        )
-    )
-
-
-async def get_lot(
-    session: AsyncConnection, lot_number: str, *, for_update: bool = False
-) -> dict | None:
-    stmt = select(lots).where(lots.c.lot_number == lot_number)
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = (await session.execute(stmt)).first()
-    return dict(row._mapping) if row else None
-
-
-async def set_lot_status(
-    session: AsyncConnection, lot_number: str, status: str, at: datetime
-) -> None:
-    await session.execute(
-        update(lots).where(lots.c.lot_number == lot_number).values(status=status, updated_at=at)
-    )
 
 
 async def list_lots(
@@ -184,74 +120,6 @@ async def lot_process_rows(session: AsyncConnection, lot_number: str) -> list[di
         .order_by(lot_processes.c.sequence_number)
     )
     return [dict(r._mapping) for r in rows]
-
-
-def _later_attempt(excluded: Any) -> Any:
-    """The event is about a later attempt of the step than the row holds: ordered by when
-    the MES accepted each start (`started_at`), by the reported start for rows from
-    before that was recorded."""
-    row = lot_processes.c
-    return case(
-        (
-            and_(row.started_at.is_not(None), excluded.started_at.is_not(None)),
-            row.started_at < excluded.started_at,
-        ),
-        else_=row.start_time.is_(None) | (row.start_time < excluded.start_time),
-    )
-
-
-async def record_process_started(session: AsyncConnection, values: dict[str, Any]) -> None:
-    """Upsert that never moves a completed step back to IN_PROGRESS (events may arrive late):
-    only a later attempt (another work order) replaces the row."""
-    stmt = insert(lot_processes).values(status="IN_PROGRESS", **values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["lot_number", "process_id"],
-        set_={
-            "status": "IN_PROGRESS",
-            "worker_id": stmt.excluded.worker_id,
-            "start_time": stmt.excluded.start_time,
-            "started_at": stmt.excluded.started_at,
-            "complete_time": None,
-            "result": None,
-            "work_order_id": stmt.excluded.work_order_id,
-        },
-        where=lot_processes.c.work_order_id.is_distinct_from(stmt.excluded.work_order_id)
-        & _later_attempt(stmt.excluded),
-    )
-    await session.execute(stmt)
-
-
-async def record_process_completed(session: AsyncConnection, values: dict[str, Any]) -> None:
-    """The completion of the row's work order always applies (it carries the recorded
-    start, ADR 0008); one of another work order only if it is a later attempt."""
-    stmt = insert(lot_processes).values(status="COMPLETED", **values)
-    row = lot_processes.c
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["lot_number", "process_id"],
-        set_={
-            "status": "COMPLETED",
-            "worker_id": stmt.excluded.worker_id,
-            "start_time": stmt.excluded.start_time,
-            "started_at": func.coalesce(stmt.excluded.started_at, row.started_at),
-            "complete_time": stmt.excluded.complete_time,
-            "result": stmt.excluded.result,
-            "work_order_id": stmt.excluded.work_order_id,
-        },
-        where=row.work_order_id.is_(None)
-        | (row.work_order_id == stmt.excluded.work_order_id)
-        | _later_attempt(stmt.excluded),
-    )
-    await session.execute(stmt)
-
-
-async def count_serials(
-    session: AsyncConnection, lot_number: str, *, regular_only: bool = False
-) -> int:
-    """The LOT's serials; `regular_only`: those allocated for its units, not replacements."""
-    query = select(func.count()).select_from(serials).where(serials.c.lot_number == lot_number)
-    if regular_only:
-        query = query.where(serials.c.replacement_reason.is_(None))
-    return (await session.execute(query)).scalar_one()
 
 
 async def reserve_serial_seqs(session: AsyncConnection, lot_number: str, count: int) -> int:
@@ -316,6 +184,18 @@ async def routing_of(session: AsyncConnection, product_model: str) -> list[dict[
     return [dict(r._mapping) for r in rows]
 
 
+_MOVE_SERIALS = """
+WITH old AS (
+  SELECT serial_number, status FROM lot.serials
+  WHERE lot_number = $1 AND status = ANY($2::text[])
+  FOR UPDATE
+)
+UPDATE lot.serials s SET status = $3, updated_at = $4
+FROM old WHERE s.serial_number = old.serial_number
+RETURNING s.serial_number, old.status AS from_status
+"""
+
+
 async def set_serial_statuses(
     session: AsyncConnection,
     lot_number: str,
@@ -324,21 +204,15 @@ async def set_serial_statuses(
     to_status: str,
     at: datetime,
 ) -> list[dict[str, Any]]:
-    """Move the LOT's serials in `from_statuses` to `to_status`; returns (serial, old status)."""
-    old = (
-        select(serials.c.serial_number, serials.c.status)
-        .where(serials.c.lot_number == lot_number, serials.c.status.in_(from_statuses))
-        .with_for_update()
+    """Move the LOT's serials in `from_statuses` to `to_status`, in one statement (raw,
+    ADR 0014); returns (serial, old status) in serial order."""
+    rows = await (await raw(session)).fetch(
+        _MOVE_SERIALS, lot_number, list(from_statuses), to_status, at
     )
-    before = {r.serial_number: r.status for r in await session.execute(old)}
-    if not before:
-        return []
-    await session.execute(
-        update(serials)
-        .where(serials.c.serial_number.in_(list(before)))
-        .values(status=to_status, updated_at=at)
+    return sorted(
+        ({"serial_number": r[0], "from_status": r[1]} for r in rows),
+        key=lambda m: m["serial_number"],
     )
-    return [{"serial_number": sn, "from_status": st} for sn, st in sorted(before.items())]
 
 
 async def set_serial_status(
@@ -349,3 +223,212 @@ async def set_serial_status(
         .where(serials.c.serial_number == serial_number)
         .values(status=status, status_reason=reason, updated_at=at)
     )
+
+
+# -- hot paths: raw asyncpg ---------------------------------------------------------------
+
+_RESERVE_NUMBER = """
+WITH model AS (SELECT factory FROM lot.product_models WHERE code = $1)
+INSERT INTO lot.lot_sequences AS s (product_model, factory, production_date, last_seq)
+SELECT $1, model.factory, $2, 1 FROM model
+ON CONFLICT (product_model, factory, production_date) DO UPDATE SET last_seq = s.last_seq + 1
+RETURNING s.factory, s.last_seq
+"""
+
+
+async def reserve_lot_number(
+    session: AsyncConnection, product_model: str, production_date: date
+) -> tuple[str, int] | None:
+    """(factory, sequence) of the product model's next LOT of the date; None: no such model.
+
+    Consecutive per production date: the counter row's lock serializes concurrent creators
+    and a rolled-back creation gives its number back, so there is no gap and no duplicate."""
+    row = await (await raw(session)).fetchrow(_RESERVE_NUMBER, product_model, production_date)
+    return (row["factory"], row["last_seq"]) if row else None
+
+
+@functools.cache  # one SQL text: asyncpg prepares it once per connection
+def _insert_created(outbox: Outbox) -> str:
+    return f"""
+WITH created AS (
+  INSERT INTO lot.lots (lot_number, product_model, factory, production_date, shift, sequence,
+                        target_quantity, status, created_at, created_by, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+  ON CONFLICT DO NOTHING
+  RETURNING lot_number
+), history AS (
+  INSERT INTO lot.lot_status_history (lot_number, from_status, to_status, changed_at, changed_by)
+  SELECT lot_number, NULL, $8, $9, $10 FROM created
+), {outbox.cte(12, when="EXISTS (SELECT FROM created)")}
+SELECT count(*) FROM created
+"""  # noqa: S608 - our schema, our fragments; values are parameters
+
+
+async def insert_created_lot(
+    session: AsyncConnection, outbox: Outbox, row: dict[str, Any], events: list[Envelope]
+) -> bool:
+    """The LOT, its first status row and its events in one statement; False (nothing
+    written) when the number or the date's sequence is taken already."""
+    inserted = await (await raw(session)).fetchval(
+        _insert_created(outbox),
+        row["lot_number"],
+        row["product_model"],
+        row["factory"],
+        row["production_date"],
+        row["shift"],
+        row["sequence"],
+        row["target_quantity"],
+        row["status"],
+        row["created_at"],
+        row["created_by"],
+        row["updated_at"],
+        *outbox.params(events),
+    )
+    return inserted == 1
+
+
+@functools.cache
+def _change_status(outbox: Outbox) -> str:
+    return f"""
+WITH moved AS (
+  UPDATE lot.lots SET status = $2, updated_at = $3 WHERE lot_number = $1 RETURNING lot_number
+), history AS (
+  INSERT INTO lot.lot_status_history (lot_number, from_status, to_status, changed_at,
+                                      changed_by, reason)
+  SELECT lot_number, $4::text, $2, $3, $5::text, $6::text FROM moved
+), {outbox.cte(7, when="EXISTS (SELECT FROM moved)")}
+SELECT count(*) FROM moved
+"""  # noqa: S608 - our schema, our fragments; values are parameters
+
+
+async def change_status(
+    session: AsyncConnection,
+    outbox: Outbox,
+    lot_number: str,
+    from_status: str,
+    to_status: str,
+    *,
+    at: datetime,
+    changed_by: str,
+    reason: str | None,
+    events: list[Envelope],
+) -> None:
+    """The LOT's new status, its history row and its events, in one statement."""
+    await (await raw(session)).execute(
+        _change_status(outbox),
+        lot_number,
+        to_status,
+        at,
+        from_status,
+        changed_by,
+        reason,
+        *outbox.params(events),
+    )
+
+
+_GET_LOT = "SELECT * FROM lot.lots WHERE lot_number = $1"
+
+
+async def get_lot(
+    session: AsyncConnection, lot_number: str, *, for_update: bool = False
+) -> dict | None:
+    sql = _GET_LOT + " FOR UPDATE" if for_update else _GET_LOT
+    row = await (await raw(session)).fetchrow(sql, lot_number)
+    return dict(row) if row else None
+
+
+# The step's row is replaced only by a later attempt (another work order), ordered by when
+# the MES accepted each start (`started_at`), by the reported start for rows from before
+# that was recorded.
+_LATER_ATTEMPT = """
+  CASE WHEN row.started_at IS NOT NULL AND EXCLUDED.started_at IS NOT NULL
+       THEN row.started_at < EXCLUDED.started_at
+       ELSE row.start_time IS NULL OR row.start_time < EXCLUDED.start_time END"""
+
+# The LOT is locked (FOR UPDATE in a CTE: the newest version of its row) before its step is
+# written; no LOT, no write. One statement for what used to be two.
+_STARTED = f"""
+WITH lot AS (SELECT * FROM lot.lots WHERE lot_number = $1 FOR UPDATE),
+step AS (
+  INSERT INTO lot.lot_processes AS row (lot_number, process_id, process_name, sequence_number,
+                                        status, worker_id, start_time, started_at, work_order_id)
+  SELECT $1, $2, $3, $4::int, 'IN_PROGRESS', $5, $6::timestamptz, $7::timestamptz, $8 FROM lot
+  ON CONFLICT (lot_number, process_id) DO UPDATE SET
+    status = 'IN_PROGRESS', worker_id = EXCLUDED.worker_id, start_time = EXCLUDED.start_time,
+    started_at = EXCLUDED.started_at, complete_time = NULL, result = NULL,
+    work_order_id = EXCLUDED.work_order_id
+  WHERE row.work_order_id IS DISTINCT FROM EXCLUDED.work_order_id AND {_LATER_ATTEMPT}
+)
+SELECT * FROM lot
+"""  # noqa: S608 - constant
+
+
+async def lock_lot_recording_started(
+    session: AsyncConnection, values: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Lock the LOT and upsert its step as started; never moves a completed step back to
+    IN_PROGRESS (events may arrive late). None: the LOT is unknown, nothing written."""
+    row = await (await raw(session)).fetchrow(
+        _STARTED,
+        values["lot_number"],
+        values["process_id"],
+        values["process_name"],
+        values["sequence_number"],
+        values["worker_id"],
+        values["start_time"],
+        values["started_at"],
+        values["work_order_id"],
+    )
+    return dict(row) if row else None
+
+
+# The completion of the row's work order always applies (it carries the recorded start,
+# ADR 0008); one of another work order only if it is a later attempt.
+_COMPLETED = f"""
+WITH lot AS (SELECT * FROM lot.lots WHERE lot_number = $1 FOR UPDATE),
+step AS (
+  INSERT INTO lot.lot_processes AS row (lot_number, process_id, process_name, sequence_number,
+                                        status, worker_id, start_time, started_at,
+                                        complete_time, result, work_order_id)
+  SELECT $1, $2, $3, $4::int, 'COMPLETED', $5, $6::timestamptz, $7::timestamptz, $8::timestamptz,
+         $9, $10 FROM lot
+  ON CONFLICT (lot_number, process_id) DO UPDATE SET
+    status = 'COMPLETED', worker_id = EXCLUDED.worker_id, start_time = EXCLUDED.start_time,
+    started_at = coalesce(EXCLUDED.started_at, row.started_at),
+    complete_time = EXCLUDED.complete_time, result = EXCLUDED.result,
+    work_order_id = EXCLUDED.work_order_id
+  WHERE row.work_order_id IS NULL OR row.work_order_id = EXCLUDED.work_order_id
+        OR {_LATER_ATTEMPT}
+)
+SELECT * FROM lot
+"""  # noqa: S608 - constant
+
+
+async def lock_lot_recording_completed(
+    session: AsyncConnection, values: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Lock the LOT and upsert its step as completed. None: the LOT is unknown."""
+    row = await (await raw(session)).fetchrow(
+        _COMPLETED,
+        values["lot_number"],
+        values["process_id"],
+        values["process_name"],
+        values["sequence_number"],
+        values["worker_id"],
+        values["start_time"],
+        values["started_at"],
+        values["complete_time"],
+        values["result"],
+        values["work_order_id"],
+    )
+    return dict(row) if row else None
+
+
+async def count_serials(
+    session: AsyncConnection, lot_number: str, *, regular_only: bool = False
+) -> int:
+    """The LOT's serials; `regular_only`: those allocated for its units, not replacements."""
+    sql = "SELECT count(*) FROM lot.serials WHERE lot_number = $1"
+    if regular_only:
+        sql += " AND replacement_reason IS NULL"
+    return await (await raw(session)).fetchval(sql, lot_number)

@@ -58,12 +58,13 @@ class LotService:
         correlation_id: str | None,
         now: datetime | None = None,
     ) -> dict[str, Any]:
-        model = await repo.get_product_model(session, product_model)
-        if model is None:
-            raise MesError(ErrorCode.PRODUCT_MODEL_NOT_FOUND, data={"product_model": product_model})
         now = now or datetime.now(UTC)
-        factory = model["factory"]
         production_date = self.calendar.production_date(now, shift)
+        # BEGIN, the number, the LOT (with its history row and event), COMMIT (ADR 0014).
+        reserved = await repo.reserve_lot_number(session, product_model, production_date)
+        if reserved is None:
+            raise MesError(ErrorCode.PRODUCT_MODEL_NOT_FOUND, data={"product_model": product_model})
+        factory, seq = reserved
         row: dict[str, Any] = {
             "product_model": product_model,
             "factory": factory,
@@ -75,30 +76,25 @@ class LotService:
             "created_by": _who(actor),
             "updated_at": now,
         }
-        seq = await repo.next_lot_sequence(session, product_model, factory, production_date)
-        _lot_numbers_left(seq, production_date)
-        number = format_lot_number(product_model, factory, production_date, shift, seq)
-        if not await repo.insert_lot(session, {**row, "lot_number": number, "sequence": seq}):
-            # The number is taken (a LOT entered outside this counter): the database refused
-            # the duplicate. Move the counter past every existing LOT of the date, once.
-            log.warning("lot number taken, resynchronising the counter", lot_number=number)
-            seq = await repo.resync_lot_sequence(session, product_model, factory, production_date)
+        for resynced in (False, True):
             _lot_numbers_left(seq, production_date)
             number = format_lot_number(product_model, factory, production_date, shift, seq)
-            if not await repo.insert_lot(session, {**row, "lot_number": number, "sequence": seq}):
-                raise MesError(ErrorCode.DUPLICATE_LOT_NUMBER, data={"lot_number": number})
-        row.update(lot_number=number, sequence=seq)
-        await repo.add_status_history(session, number, None, LotStatus.CREATED, now, _who(actor))
-        await self.rt.publish(
-            session,
-            self.rt.event(
+            row.update(lot_number=number, sequence=seq)
+            event = self.rt.event(
                 ev.LOT_CREATED,
                 {k: v for k, v in row.items() if k != "updated_at"},
                 subject=number,
                 actor=actor,
                 correlation_id=correlation_id,
-            ),
-        )
+            )
+            if await repo.insert_created_lot(session, self.rt.outbox, row, [event]):
+                break
+            if resynced:
+                raise MesError(ErrorCode.DUPLICATE_LOT_NUMBER, data={"lot_number": number})
+            # The number is taken (a LOT entered outside this counter): the database refused
+            # the duplicate. Move the counter past every existing LOT of the date, once.
+            log.warning("lot number taken, resynchronising the counter", lot_number=number)
+            seq = await repo.resync_lot_sequence(session, product_model, factory, production_date)
         return row
 
     async def change_status(
@@ -115,26 +111,30 @@ class LotService:
         current = LotStatus(lot["status"])
         if current == target or not can_transition(current, target):
             return False
-        await repo.set_lot_status(session, lot["lot_number"], target.value, at)
-        await repo.add_status_history(
-            session, lot["lot_number"], current.value, target.value, at, _who(actor), reason
+        event = self.rt.event(
+            ev.LOT_STATUS_CHANGED,
+            {
+                "lot_number": lot["lot_number"],
+                "from_status": current.value,
+                "to_status": target.value,
+                "changed_at": at,
+                "changed_by": _who(actor),
+                "reason": reason,
+            },
+            subject=lot["lot_number"],
+            actor=actor,
+            correlation_id=correlation_id,
         )
-        await self.rt.publish(
+        await repo.change_status(
             session,
-            self.rt.event(
-                ev.LOT_STATUS_CHANGED,
-                {
-                    "lot_number": lot["lot_number"],
-                    "from_status": current.value,
-                    "to_status": target.value,
-                    "changed_at": at,
-                    "changed_by": _who(actor),
-                    "reason": reason,
-                },
-                subject=lot["lot_number"],
-                actor=actor,
-                correlation_id=correlation_id,
-            ),
+            self.rt.outbox,
+            lot["lot_number"],
+            current.value,
+            target.value,
+            at=at,
+            changed_by=_who(actor),
+            reason=reason,
+            events=[event],
         )
         lot["status"] = target.value
         return True
@@ -286,10 +286,7 @@ class LotService:
     # -- event handlers -----------------------------------------------------------------
     async def on_process_started(self, session: AsyncConnection, event: Envelope) -> None:
         data = event.data
-        lot = await repo.get_lot(session, data["lot_number"], for_update=True)
-        if lot is None:
-            raise LookupError(f"unknown LOT {data['lot_number']}")  # retried, then dead-lettered
-        await repo.record_process_started(
+        lot = await repo.lock_lot_recording_started(
             session,
             {
                 "lot_number": data["lot_number"],
@@ -302,6 +299,8 @@ class LotService:
                 "work_order_id": data["work_order_id"],
             },
         )
+        if lot is None:
+            raise LookupError(f"unknown LOT {data['lot_number']}")  # retried, then dead-lettered
         at = event.time  # when the MES recorded it (station clocks may be off)
         if lot["status"] == LotStatus.CREATED:
             await self.change_status(
@@ -424,10 +423,7 @@ class LotService:
 
     async def on_process_completed(self, session: AsyncConnection, event: Envelope) -> None:
         data = event.data
-        lot = await repo.get_lot(session, data["lot_number"], for_update=True)
-        if lot is None:
-            raise LookupError(f"unknown LOT {data['lot_number']}")
-        await repo.record_process_completed(
+        lot = await repo.lock_lot_recording_completed(
             session,
             {
                 "lot_number": data["lot_number"],
@@ -442,6 +438,8 @@ class LotService:
                 "work_order_id": data["work_order_id"],
             },
         )
+        if lot is None:
+            raise LookupError(f"unknown LOT {data['lot_number']}")
         at = event.time  # when the MES recorded it (station clocks may be off)
         if lot["status"] == LotStatus.CREATED:  # the start event may still be on its way
             await self.change_status(

@@ -94,7 +94,7 @@ async def lot_process_history(lot_number: str, request: Request, _: Reader) -> d
             lot = await repo.get_lot(session, lot_number)
             if lot is None:
                 raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
-            steps = await repo.routing(session, lot["product_model"])
+            steps = await _svc(request).routing.steps(session, lot["product_model"])
             return lot, steps, await repo.lot_records(session, lot_number)
 
     lot, steps, records = await _svc(request).arrivals.retry_on_miss(lot_number, read)

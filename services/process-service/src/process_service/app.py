@@ -15,12 +15,14 @@ from mes_contracts.times import (
     ReportedTimeWindow,
 )
 from pydantic import Field
+from servicekit.db import after_commit
 from servicekit.runtime import ServiceRuntime, create_service_app
 from servicekit.settings import ServiceSettings
 
 from . import api, repository
 from .lot_arrivals import LotArrivals
 from .models import SCHEMA, metadata
+from .routing import RoutingCache
 from .service import ProcessService
 from .subscriptions import SUBSCRIPTIONS
 
@@ -35,6 +37,8 @@ class ProcessSettings(ServiceSettings):
     # How long a request for a LOT not seen yet waits for its lot.created (ADR 0013);
     # 0 answers LOT_NOT_FOUND at once.
     lot_arrival_timeout_seconds: float = Field(default=2.0, ge=0)
+    # How long a replica keeps a routing in memory without hearing of a change (ADR 0014).
+    routing_cache_seconds: float = Field(default=60.0, ge=0)
 
     def time_window(self) -> ReportedTimeWindow:
         return ReportedTimeWindow(
@@ -43,7 +47,7 @@ class ProcessSettings(ServiceSettings):
         )
 
 
-async def _seed_routing(runtime: ServiceRuntime) -> None:
+async def _seed_routing(runtime: ServiceRuntime, routing: RoutingCache | None = None) -> None:
     steps = [
         {
             "process_id": s.process_id,
@@ -57,6 +61,8 @@ async def _seed_routing(runtime: ServiceRuntime) -> None:
     ]
     async with runtime.db.transaction() as session:  # type: ignore[union-attr]
         if await repository.seed_routing(session, "WF", steps):
+            if routing is not None:
+                after_commit(session, routing.invalidate)
             # Others (lot-service, trace-service) keep a copy of the routing from this event.
             await runtime.publish(
                 session,
@@ -75,7 +81,12 @@ async def _seed_routing(runtime: ServiceRuntime) -> None:
 def build_app(settings: ProcessSettings | None = None) -> FastAPI:
     settings = settings or ProcessSettings()
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
-    service = ProcessService(runtime, ZoneInfo(settings.factory_timezone), settings.time_window())
+    service = ProcessService(
+        runtime,
+        ZoneInfo(settings.factory_timezone),
+        settings.time_window(),
+        routing_ttl=settings.routing_cache_seconds,
+    )
 
     async def lot_exists(lot_number: str) -> bool:
         async with runtime.db.transaction() as session:  # type: ignore[union-attr]
@@ -83,8 +94,12 @@ def build_app(settings: ProcessSettings | None = None) -> FastAPI:
 
     service.arrivals = LotArrivals(lot_exists, timeout=settings.lot_arrival_timeout_seconds)
     SUBSCRIPTIONS.wire(runtime.consumers, service)
+
+    async def seed(rt: ServiceRuntime) -> None:
+        await _seed_routing(rt, service.routing)
+
     app = create_service_app(
-        runtime, title="process-service", routers=[api.router], on_startup=_seed_routing
+        runtime, title="process-service", routers=[api.router], on_startup=seed
     )
     app.state.process_service = service
     return app

@@ -7,10 +7,10 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Date,
     DateTime,
     Index,
     Integer,
+    Sequence,
     String,
     Table,
     Text,
@@ -93,12 +93,9 @@ process_records = Table(
     ),
 )
 
-work_order_counters = Table(
-    "work_order_counters",
-    metadata,
-    Column("day", Date, primary_key=True),
-    Column("last_seq", Integer, nullable=False),
-)
+# The number in `WO-YYYYMMDD-NNN` (ADR 0014): one sequence, never reset, so a start takes
+# its number without waiting for other starts (gaps are allowed, repeats are not).
+work_order_seq = Sequence("work_order_seq", metadata=metadata, schema=SCHEMA)
 
 current_firmware = Table(
     "current_firmware",

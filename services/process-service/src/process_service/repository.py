@@ -1,10 +1,16 @@
-"""All SQL of process-service."""
+"""All SQL of process-service. Start and completion, the hot paths, are raw asyncpg
+(`hot_*`, one read and one write each, ADR 0014); the rest is SQLAlchemy Core."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import functools
+import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+import asyncpg
+from servicekit.outbox import Outbox
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,7 +21,6 @@ from .models import (
     lots,
     process_records,
     routing_steps,
-    work_order_counters,
     workers,
 )
 
@@ -87,13 +92,6 @@ async def set_lot_status(session: AsyncConnection, lot_number: str, status: str)
     await session.execute(update(lots).where(lots.c.lot_number == lot_number).values(status=status))
 
 
-async def worker_active(session: AsyncConnection, worker_id: str) -> bool:
-    row = (
-        await session.execute(select(workers.c.active).where(workers.c.worker_id == worker_id))
-    ).first()
-    return bool(row and row.active)
-
-
 async def upsert_worker(session: AsyncConnection, values: dict[str, Any]) -> None:
     stmt = insert(workers).values(**values)
     stmt = stmt.on_conflict_do_update(
@@ -104,60 +102,6 @@ async def upsert_worker(session: AsyncConnection, values: dict[str, Any]) -> Non
     await session.execute(stmt)
 
 
-async def latest_records(session: AsyncConnection, lot_number: str) -> dict[str, Record]:
-    rows = await session.execute(
-        select(
-            process_records.c.process_id,
-            process_records.c.complete_time,
-            process_records.c.result,
-        )
-        .where(process_records.c.lot_number == lot_number)
-        .order_by(process_records.c.attempt)
-    )
-    latest: dict[str, Record] = {}
-    for r in rows:
-        latest[r.process_id] = Record(r.process_id, r.complete_time is not None, r.result)
-    return latest
-
-
-async def count_attempts(session: AsyncConnection, lot_number: str, process_id: str) -> int:
-    rows = await session.execute(
-        select(process_records.c.work_order_id).where(
-            process_records.c.lot_number == lot_number, process_records.c.process_id == process_id
-        )
-    )
-    return len(rows.all())
-
-
-async def next_work_order_seq(session: AsyncConnection, day: date) -> int:
-    stmt = (
-        insert(work_order_counters)
-        .values(day=day, last_seq=1)
-        .on_conflict_do_update(
-            index_elements=["day"], set_={"last_seq": work_order_counters.c.last_seq + 1}
-        )
-        .returning(work_order_counters.c.last_seq)
-    )
-    return (await session.execute(stmt)).scalar_one()
-
-
-async def insert_record(session: AsyncConnection, values: dict[str, Any]) -> None:
-    await session.execute(process_records.insert().values(**values))
-
-
-async def records_for(
-    session: AsyncConnection, lot_number: str, process_id: str
-) -> list[dict[str, Any]]:
-    rows = await session.execute(
-        select(process_records)
-        .where(
-            process_records.c.lot_number == lot_number, process_records.c.process_id == process_id
-        )
-        .order_by(process_records.c.attempt.desc())
-    )
-    return [dict(r._mapping) for r in rows]
-
-
 async def lot_records(session: AsyncConnection, lot_number: str) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(process_records)
@@ -165,21 +109,6 @@ async def lot_records(session: AsyncConnection, lot_number: str) -> list[dict[st
         .order_by(process_records.c.sequence_number, process_records.c.attempt)
     )
     return [dict(r._mapping) for r in rows]
-
-
-async def complete_record(
-    session: AsyncConnection, work_order_id: str, values: dict[str, Any]
-) -> None:
-    await session.execute(
-        update(process_records)
-        .where(process_records.c.work_order_id == work_order_id)
-        .values(**values)
-    )
-
-
-async def get_firmware(session: AsyncConnection) -> dict[str, Any] | None:
-    row = (await session.execute(select(current_firmware))).first()
-    return dict(row._mapping) if row else None
 
 
 async def set_firmware(
@@ -192,3 +121,206 @@ async def set_firmware(
         where=current_firmware.c.event_time <= stmt.excluded.event_time,
     )
     await session.execute(stmt)
+
+
+# -- hot paths: raw asyncpg ---------------------------------------------------------------
+#
+# A read locks the LOT (every write of its records holds that lock) and returns what the
+# use case checks. Its subqueries see the statement's snapshot, taken before the lock was
+# granted: if another start or completion of the LOT committed while this one waited, the
+# read is stale. So the write states what it read (the LOT's record count and completed
+# count, both only ever grow) and writes nothing if that no longer holds, in its own, later
+# snapshot; the use case then reads again, now under the lock it holds, and decides anew.
+
+
+@dataclass(frozen=True)
+class StartState:
+    product_model: str
+    status: str
+    created_at: datetime
+    worker_active: bool
+    #: The LOT's records in attempt order: (process_id, completed, result).
+    records: list[tuple[str, bool, str | None]]
+    firmware: dict[str, Any] | None
+    #: A fresh number for the work order (taken unless the LOT is unknown or closed).
+    work_order_seq: int | None
+
+    def latest(self) -> dict[str, Record]:
+        latest: dict[str, Record] = {}
+        for process_id, completed, result in self.records:
+            latest[process_id] = Record(process_id, completed, result)
+        return latest
+
+    def attempts(self, process_id: str) -> int:
+        return sum(1 for r in self.records if r[0] == process_id)
+
+    @property
+    def seen(self) -> tuple[int, int]:
+        """What the write checks is unchanged: (records, completed records)."""
+        return len(self.records), sum(1 for r in self.records if r[1])
+
+
+_START_STATE = """
+SELECT l.product_model, l.status, l.created_at,
+       coalesce((SELECT w.active FROM process.workers w WHERE w.worker_id = $2), false)
+         AS worker_active,
+       (SELECT json_agg(json_build_array(r.process_id, r.complete_time IS NOT NULL, r.result)
+                        ORDER BY r.attempt)::text
+          FROM process.process_records r WHERE r.lot_number = l.lot_number) AS records,
+       (SELECT json_build_object('version', f.version, 'filename', f.filename,
+                                 'file_size', f.file_size, 'md5_hash', f.md5_hash,
+                                 'download_url', f.download_url)::text
+          FROM process.current_firmware f WHERE f.slot = 'released') AS firmware,
+       CASE WHEN l.status <> 'CLOSED' THEN nextval('process.work_order_seq') END
+         AS work_order_seq
+FROM process.lots l
+WHERE l.lot_number = $1
+FOR UPDATE OF l
+"""
+
+
+async def hot_start_state(
+    conn: asyncpg.Connection, lot_number: str, worker_id: str
+) -> StartState | None:
+    """The LOT (locked), its records, the worker and the released firmware; None: no LOT."""
+    row = await conn.fetchrow(_START_STATE, lot_number, worker_id)
+    if row is None:
+        return None
+    return StartState(
+        product_model=row["product_model"],
+        status=row["status"],
+        created_at=row["created_at"],
+        worker_active=row["worker_active"],
+        records=[tuple(r) for r in json.loads(row["records"] or "[]")],  # type: ignore[misc]
+        firmware=json.loads(row["firmware"]) if row["firmware"] else None,
+        work_order_seq=row["work_order_seq"],
+    )
+
+
+@functools.cache  # one SQL text: asyncpg prepares it once per connection
+def _insert_started(outbox: Outbox) -> str:
+    return f"""
+WITH unchanged AS (
+  SELECT FROM process.process_records WHERE lot_number = $2
+  HAVING count(*) = $12::int AND count(complete_time) = $13::int
+), rec AS (
+  INSERT INTO process.process_records (
+    work_order_id, lot_number, process_id, process_name, sequence_number, attempt,
+    worker_id, start_time, start_time_raw, started_by, started_at)
+  SELECT $1::text, $2::text, $3::text, $4::text, $5::int, $6::int,
+         $7::text, $8::timestamptz, $9::text, $10::text, $11::timestamptz
+  FROM unchanged
+  RETURNING 1
+), {outbox.cte(14, when="EXISTS (SELECT FROM rec)")}
+SELECT count(*) FROM rec
+"""  # noqa: S608 - our schema, our fragments; values are parameters
+
+
+async def hot_insert_started(
+    conn: asyncpg.Connection,
+    outbox: Outbox,
+    record: dict[str, Any],
+    seen: tuple[int, int],
+    events: list[Any],
+) -> bool:
+    """Insert the started record and its events, unless the LOT's records changed since
+    `seen` (then nothing is written: read again)."""
+    inserted = await conn.fetchval(
+        _insert_started(outbox),
+        record["work_order_id"],
+        record["lot_number"],
+        record["process_id"],
+        record["process_name"],
+        record["sequence_number"],
+        record["attempt"],
+        record["worker_id"],
+        record["start_time"],
+        record["start_time_raw"],
+        record["started_by"],
+        record["started_at"],
+        *seen,
+        *outbox.params(events),
+    )
+    return inserted == 1
+
+
+_COMPLETE_STATE = """
+SELECT l.product_model, l.status,
+       r.work_order_id, r.start_time, r.start_time_raw, r.started_at, r.complete_time,
+       r.complete_worker_id, r.reported_start_time_raw, r.complete_time_raw, r.completed_at,
+       r.result, r.defects::text AS defects, r.completion_digest
+FROM process.lots l
+LEFT JOIN process.process_records r ON r.lot_number = l.lot_number AND r.process_id = $2
+WHERE l.lot_number = $1
+ORDER BY r.attempt DESC
+FOR UPDATE OF l
+"""
+
+
+@dataclass(frozen=True)
+class CompleteState:
+    product_model: str
+    status: str
+    #: The records of the LOT's process, newest attempt first.
+    records: list[dict[str, Any]]
+
+
+async def hot_complete_state(
+    conn: asyncpg.Connection, lot_number: str, process_id: str
+) -> CompleteState | None:
+    """The LOT (locked) and its records of `process_id`; None: no LOT."""
+    rows = await conn.fetch(_COMPLETE_STATE, lot_number, process_id)
+    if not rows:
+        return None
+    records = []
+    for row in rows:
+        if row["work_order_id"] is None:
+            continue  # the LOT without a record of the process (outer join)
+        record = dict(row)
+        record["defects"] = json.loads(record["defects"]) if record["defects"] else None
+        record.update(lot_number=lot_number, process_id=process_id)
+        records.append(record)
+    return CompleteState(rows[0]["product_model"], rows[0]["status"], records)
+
+
+@functools.cache
+def _update_completed(outbox: Outbox) -> str:
+    return f"""
+WITH rec AS (
+  UPDATE process.process_records SET
+    complete_worker_id = $2::text, reported_start_time_raw = $3::text,
+    complete_time = $4::timestamptz, complete_time_raw = $5::text, completed_by = $6::text,
+    completed_at = $7::timestamptz, result = $8::text, process_data = $9::text::jsonb,
+    defects = $10::text::jsonb, completion_digest = $11::text
+  WHERE work_order_id = $1 AND complete_time IS NULL
+  RETURNING 1
+), {outbox.cte(12, when="EXISTS (SELECT FROM rec)")}
+SELECT count(*) FROM rec
+"""  # noqa: S608 - our schema, our fragments; values are parameters
+
+
+async def hot_complete_record(
+    conn: asyncpg.Connection,
+    outbox: Outbox,
+    work_order_id: str,
+    values: dict[str, Any],
+    events: list[Any],
+) -> bool:
+    """Complete the open record and insert its events; False (nothing written) if it is
+    no longer open (completed meanwhile: read again)."""
+    updated = await conn.fetchval(
+        _update_completed(outbox),
+        work_order_id,
+        values["complete_worker_id"],
+        values["reported_start_time_raw"],
+        values["complete_time"],
+        values["complete_time_raw"],
+        values["completed_by"],
+        values["completed_at"],
+        values["result"],
+        json.dumps(values["process_data"], ensure_ascii=False),
+        json.dumps(values["defects"], ensure_ascii=False),
+        values["completion_digest"],
+        *outbox.params(events),
+    )
+    return updated == 1

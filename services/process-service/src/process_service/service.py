@@ -13,13 +13,18 @@ from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.process_data import validate_process_data
 from mes_contracts.routing import process_name_matches
 from mes_contracts.times import ReportedTimeWindow
-from servicekit.db import after_commit
+from servicekit.db import after_commit, raw
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
 from .domain import Step, check_can_start, completion_digest
 from .lot_arrivals import LotArrivals
+from .routing import RoutingCache
+
+#: A use case reads at most twice: the second read runs under the LOT lock the first took,
+#: so nothing can change between it and the write.
+_READS = 2
 
 
 def _who(actor: Actor) -> str:
@@ -47,20 +52,26 @@ class ProcessService:
         runtime: ServiceRuntime,
         factory_tz: ZoneInfo,
         window: ReportedTimeWindow | None = None,
+        *,
+        routing_ttl: float = 60.0,
     ) -> None:
         self.rt = runtime
         self.tz = factory_tz
         self.window = window or ReportedTimeWindow()
         # Requests that missed a LOT wait for its lot.created here (app.py configures it).
         self.arrivals = LotArrivals.disabled()
+        self.routing = RoutingCache(repo.routing, ttl=routing_ttl)
 
-    async def _lot_and_step(self, session: AsyncConnection, lot_number: str, process_id: str):
-        lot = await repo.get_lot(session, lot_number, for_update=True)
+    async def _step(
+        self, session: AsyncConnection, lot_number: str, lot: Any, process_id: str
+    ) -> tuple[list[Step], Step]:
+        """The LOT's routing and its step `process_id`; the contract's error if the LOT is
+        unknown or closed or the step is not in its routing."""
         if lot is None:
             raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
-        if lot["status"] == "CLOSED":
+        if lot.status == "CLOSED":
             raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": lot_number})
-        steps = await repo.routing(session, lot["product_model"])
+        steps = await self.routing.steps(session, lot.product_model)
         step = next((s for s in steps if s.process_id == process_id), None)
         if step is None:
             raise MesError(
@@ -72,7 +83,7 @@ class ProcessService:
                     "routing": [s.process_id for s in steps],
                 },
             )
-        return lot, steps, step
+        return steps, step
 
     async def start(
         self,
@@ -82,65 +93,52 @@ class ProcessService:
         actor: Actor,
         correlation_id: str | None,
     ) -> dict[str, Any]:
+        """BEGIN, one read, one write, COMMIT (ADR 0014); the read is repeated only when
+        another start or completion of the LOT committed while this one waited for it."""
         lot_number, process_id = body["lot_number"], body["process_id"]
-        lot, steps, step = await self._lot_and_step(session, lot_number, process_id)
-        check_process_name(body, step)
-        if not await repo.worker_active(session, body["worker_id"]):
-            raise MesError(ErrorCode.WORKER_NOT_FOUND, data={"worker_id": body["worker_id"]})
-        latest = await repo.latest_records(session, lot_number)
-        check_can_start(lot_number, steps, step, latest)
-        start_time: datetime = body["start_time"]
-        now = datetime.now(UTC)
-        self.window.check(
-            "start_time", start_time, now=now, after=("lot_created_at", lot["created_at"])
-        )
-        firmware_info = None
-        if step.requires_firmware:
-            fw = await repo.get_firmware(session)
-            if fw is None:
-                raise MesError(ErrorCode.NO_RELEASED_FIRMWARE, data={"process_id": process_id})
-            firmware_info = {
-                k: fw[k] for k in ("version", "filename", "file_size", "md5_hash", "download_url")
-            }
-        local_day = now.astimezone(self.tz).date()
-        seq = await repo.next_work_order_seq(session, local_day)
-        work_order_id = f"WO-{local_day:%Y%m%d}-{seq:03d}"
-        attempt = await repo.count_attempts(session, lot_number, process_id) + 1
-        await repo.insert_record(
-            session,
-            {
+        conn = await raw(session)
+        for _ in range(_READS):
+            lot = await repo.hot_start_state(conn, lot_number, body["worker_id"])
+            steps, step = await self._step(session, lot_number, lot, process_id)
+            assert lot is not None and lot.work_order_seq is not None
+            check_process_name(body, step)
+            if not lot.worker_active:
+                raise MesError(ErrorCode.WORKER_NOT_FOUND, data={"worker_id": body["worker_id"]})
+            check_can_start(lot_number, steps, step, lot.latest())
+            start_time: datetime = body["start_time"]
+            now = datetime.now(UTC)
+            self.window.check(
+                "start_time", start_time, now=now, after=("lot_created_at", lot.created_at)
+            )
+            firmware_info = None
+            if step.requires_firmware:
+                if lot.firmware is None:
+                    raise MesError(ErrorCode.NO_RELEASED_FIRMWARE, data={"process_id": process_id})
+                firmware_info = {
+                    k: lot.firmware[k]
+                    for k in ("version", "filename", "file_size", "md5_hash", "download_url")
+                }
+            local_day = now.astimezone(self.tz).date()
+            work_order_id = f"WO-{local_day:%Y%m%d}-{lot.work_order_seq:03d}"
+            record = {
                 "work_order_id": work_order_id,
                 "lot_number": lot_number,
                 "process_id": process_id,
                 "process_name": step.name_ko,
                 "sequence_number": step.sequence,
-                "attempt": attempt,
+                "attempt": lot.attempts(process_id) + 1,
                 "worker_id": body["worker_id"],
                 "start_time": start_time,
                 "start_time_raw": start_time.isoformat(),
                 "started_by": _who(actor),
                 "started_at": now,
-            },
-        )
-        data = {
-            "lot_number": lot_number,
-            "process_id": process_id,
-            "process_name": step.name_ko,
-            "worker_id": body["worker_id"],
-            "start_time": start_time.isoformat(),
-            "work_order_id": work_order_id,
-            "sequence_number": step.sequence,
-        }
-        if firmware_info:
-            data["firmware_info"] = firmware_info
-        await self.rt.publish(
-            session,
-            self.rt.event(
+            }
+            event = self.rt.event(
                 ev.PROCESS_STARTED,
                 {
                     "work_order_id": work_order_id,
                     "lot_number": lot_number,
-                    "product_model": lot["product_model"],
+                    "product_model": lot.product_model,
                     "process_id": process_id,
                     "process_name": step.name_ko,
                     "sequence_number": step.sequence,
@@ -152,8 +150,22 @@ class ProcessService:
                 subject=lot_number,
                 actor=actor,
                 correlation_id=correlation_id,
-            ),
-        )
+            )
+            if await repo.hot_insert_started(conn, self.rt.outbox, record, lot.seen, [event]):
+                break
+        else:
+            raise RuntimeError(f"the records of {lot_number} changed under its lock")
+        data = {
+            "lot_number": lot_number,
+            "process_id": process_id,
+            "process_name": step.name_ko,
+            "worker_id": body["worker_id"],
+            "start_time": start_time.isoformat(),
+            "work_order_id": work_order_id,
+            "sequence_number": step.sequence,
+        }
+        if firmware_info:
+            data["firmware_info"] = firmware_info
         return data
 
     async def complete(
@@ -164,46 +176,52 @@ class ProcessService:
         actor: Actor,
         correlation_id: str | None,
     ) -> dict[str, Any]:
+        """BEGIN, one read, one write, COMMIT, as `start`."""
         lot_number, process_id = body["lot_number"], body["process_id"]
-        lot, steps, step = await self._lot_and_step(session, lot_number, process_id)
         digest = completion_digest(body)
-        records = await repo.records_for(session, lot_number, process_id)
-        same = next((r for r in records if r["completion_digest"] == digest), None)
-        if same is not None:
-            return self._completion_view(same, already_recorded=True)
-        open_record = next((r for r in records if r["complete_time"] is None), None)
-        if open_record is None:
-            code = ErrorCode.PROCESS_ALREADY_COMPLETED if records else ErrorCode.PROCESS_NOT_STARTED
-            raise MesError(code, data={"lot_number": lot_number, "process_id": process_id})
-        check_process_name(body, step)
-        complete_time: datetime = body["complete_time"]
-        now = datetime.now(UTC)
-        self._check_completion_times(body, open_record, now)
-        outcome = validate_process_data(process_id, body["process_data"], lot_number=lot_number)
-        defects = [d.model_dump(mode="json") for d in outcome.defects]
-        values = {
-            "complete_worker_id": body["worker_id"],
-            "reported_start_time_raw": body["start_time"].isoformat(),
-            "complete_time": complete_time,
-            "complete_time_raw": complete_time.isoformat(),
-            "completed_by": _who(actor),
-            "completed_at": now,
-            "result": outcome.result,
-            "process_data": body["process_data"],
-            "defects": defects,
-            "completion_digest": digest,
-        }
-        await repo.complete_record(session, open_record["work_order_id"], values)
-        record = {**open_record, **values}
-        is_last = step.sequence == max(s.sequence for s in steps)
-        await self.rt.publish(
-            session,
-            self.rt.event(
+        conn = await raw(session)
+        for _ in range(_READS):
+            lot = await repo.hot_complete_state(conn, lot_number, process_id)
+            steps, step = await self._step(session, lot_number, lot, process_id)
+            assert lot is not None
+            records = lot.records
+            same = next((r for r in records if r["completion_digest"] == digest), None)
+            if same is not None:
+                return self._completion_view(same, already_recorded=True)
+            open_record = next((r for r in records if r["complete_time"] is None), None)
+            if open_record is None:
+                code = (
+                    ErrorCode.PROCESS_ALREADY_COMPLETED
+                    if records
+                    else ErrorCode.PROCESS_NOT_STARTED
+                )
+                raise MesError(code, data={"lot_number": lot_number, "process_id": process_id})
+            check_process_name(body, step)
+            complete_time: datetime = body["complete_time"]
+            now = datetime.now(UTC)
+            self._check_completion_times(body, open_record, now)
+            outcome = validate_process_data(process_id, body["process_data"], lot_number=lot_number)
+            defects = [d.model_dump(mode="json") for d in outcome.defects]
+            values = {
+                "complete_worker_id": body["worker_id"],
+                "reported_start_time_raw": body["start_time"].isoformat(),
+                "complete_time": complete_time,
+                "complete_time_raw": complete_time.isoformat(),
+                "completed_by": _who(actor),
+                "completed_at": now,
+                "result": outcome.result,
+                "process_data": body["process_data"],
+                "defects": defects,
+                "completion_digest": digest,
+            }
+            record = {**open_record, **values}
+            is_last = step.sequence == max(s.sequence for s in steps)
+            event = self.rt.event(
                 ev.PROCESS_COMPLETED,
                 {
                     "work_order_id": record["work_order_id"],
                     "lot_number": lot_number,
-                    "product_model": lot["product_model"],
+                    "product_model": lot.product_model,
                     "process_id": process_id,
                     "process_name": step.name_ko,
                     "sequence_number": step.sequence,
@@ -225,8 +243,13 @@ class ProcessService:
                 subject=lot_number,
                 actor=actor,
                 correlation_id=correlation_id,
-            ),
-        )
+            )
+            if await repo.hot_complete_record(
+                conn, self.rt.outbox, open_record["work_order_id"], values, [event]
+            ):
+                break
+        else:
+            raise RuntimeError(f"the records of {lot_number} changed under its lock")
         return self._completion_view(record, already_recorded=False)
 
     def _check_completion_times(
@@ -306,6 +329,10 @@ class ProcessService:
                 "updated_at": event.time,
             },
         )
+
+    async def on_routing_updated(self, _session: AsyncConnection, event: Envelope) -> None:
+        """The routing changed (seeded by this replica or another): read it again."""
+        self.routing.invalidate(event.data.get("product_model"))
 
     async def on_firmware_released(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data

@@ -15,5 +15,7 @@ SUBSCRIPTIONS = Subscriptions(
         ev.USER_DEACTIVATED: "on_user_changed",
         ev.FIRMWARE_RELEASED: "on_firmware_released",
         ev.FIRMWARE_ROLLED_BACK: "on_firmware_released",  # carries the version now live
+        # Its own event: a replica's routing cache forgets what another replica changed.
+        ev.ROUTING_UPDATED: "on_routing_updated",
     },
 )

@@ -13,16 +13,11 @@ from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from . import hot
 from .models import (
-    component_usage,
-    defects,
-    event_log,
     lot_status_history,
     lots,
-    measurements,
-    process_records,
     routing,
-    serials,
 )
 
 _LOT_ORDER = ("CREATED", "IN_PROGRESS", "COMPLETED", "CLOSED")
@@ -60,20 +55,7 @@ class Projector:
         return moment.astimezone(self.tz).date() if moment else None
 
     async def apply(self, session: AsyncConnection, event: Envelope) -> None:
-        await session.execute(
-            insert(event_log)
-            .values(
-                event_id=event.id,
-                type=event.type,
-                subject=event.subject,
-                time=event.time,
-                actor=event.actor.model_dump(mode="json", exclude_none=True)
-                if event.actor
-                else None,
-                data=event.data,
-            )
-            .on_conflict_do_nothing()
-        )
+        await hot.log_event(session, event)
         await self.handlers[event.type](session, event)
 
     async def lot_created(self, session: AsyncConnection, event: Envelope) -> None:
@@ -154,30 +136,13 @@ class Projector:
 
     async def serials_allocated(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
-        at = _t(d["allocated_at"])
-        rows = [
-            {
-                "serial_number": s["serial_number"],
-                "lot_number": d["lot_number"],
-                "sequence": s["sequence"],
-                "status": "CREATED",
-                "status_time": at,
-                "allocated_at": at,
-                "replacement_reason": d.get("replacement_reason"),
-            }
-            for s in d["serials"]
-        ]
-        if rows:
-            stmt = insert(serials).values(rows)
-            await session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["serial_number"],
-                    set_={
-                        "allocated_at": stmt.excluded.allocated_at,
-                        "replacement_reason": stmt.excluded.replacement_reason,
-                    },
-                )
-            )
+        await hot.serials_allocated(
+            session,
+            d["lot_number"],
+            d["serials"],
+            _t(d["allocated_at"]),
+            d.get("replacement_reason"),
+        )
 
     async def serials_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
         """Every serial the event lists, in one statement."""
@@ -199,28 +164,7 @@ class Projector:
         changes: list[tuple[str, str]],
         at: datetime | None,
     ) -> None:
-        if not changes:
-            return
-        stmt = insert(serials).values(
-            [
-                {
-                    "serial_number": serial,
-                    "lot_number": lot_number,
-                    "sequence": int(serial.rsplit("-", 1)[1]),
-                    "status": status,
-                    "status_time": at,
-                    "allocated_at": at,
-                }
-                for serial, status in changes
-            ]
-        )
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["serial_number"],
-                set_={"status": stmt.excluded.status, "status_time": stmt.excluded.status_time},
-                where=serials.c.status_time <= stmt.excluded.status_time,
-            )
-        )
+        await hot.serial_statuses(session, lot_number, changes, at)
 
     def _record_base(self, d: dict[str, Any]) -> dict[str, Any]:
         start = _t(d["start_time"])
@@ -240,85 +184,12 @@ class Projector:
         }
 
     async def process_started(self, session: AsyncConnection, event: Envelope) -> None:
-        values = self._record_base(event.data)
-        stmt = insert(process_records).values(**values)
         # The start event is the authority on the start; a completion that arrived first
         # filled it from the start facts it carries (older completions: their own).
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["work_order_id"],
-                set_={k: stmt.excluded[k] for k in values if k != "work_order_id"},
-            )
-        )
+        await hot.record_started(session, self._record_base(event.data))
 
     async def process_completed(self, session: AsyncConnection, event: Envelope) -> None:
+        """The record's completion with its defects, measurements and component LOTs."""
         d = event.data
         complete = _t(d["complete_time"])
-        base = self._record_base(d)
-        completion = {
-            "complete_worker_id": d["worker_id"],
-            "complete_time": complete,
-            "complete_day": self._day(complete),
-            "result": d["result"],
-            "process_data": d["process_data"],
-        }
-        stmt = insert(process_records).values(**base, **completion)
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["work_order_id"], set_={k: stmt.excluded[k] for k in completion}
-            )
-        )
-        common = {
-            "work_order_id": d["work_order_id"],
-            "lot_number": d["lot_number"],
-            "process_id": d["process_id"],
-        }
-        defect_rows = [
-            {
-                **common,
-                "idx": i,
-                "check_name": x["check"],
-                "measured": x.get("measured"),
-                "target": x.get("target"),
-                "tolerance": x.get("tolerance"),
-                "lower_limit": x.get("lower_limit"),
-                "upper_limit": x.get("upper_limit"),
-                "unit": x.get("unit"),
-                "message": x.get("message"),
-                "worker_id": d["worker_id"],
-                "occurred_at": complete,
-            }
-            for i, x in enumerate(d.get("defects", []))
-        ]
-        measurement_rows = [
-            {
-                **common,
-                "idx": i,
-                "check_name": m["check"],
-                "value": m.get("value"),
-                "target": m.get("target"),
-                "lower_limit": m.get("lower"),
-                "upper_limit": m.get("upper"),
-                "unit": m.get("unit"),
-                "result": m.get("result"),
-                "measured_at": complete,
-            }
-            for i, m in enumerate(d.get("measurements", []))
-        ]
-        usage_rows = [
-            {
-                **common,
-                "component_type": c["component_type"],
-                "component_lot": c["lot_number"],
-                "worker_id": d["worker_id"],
-                "used_at": complete,
-            }
-            for c in d.get("component_lots", [])
-        ]
-        for table, rows in (
-            (defects, defect_rows),
-            (measurements, measurement_rows),
-            (component_usage, usage_rows),
-        ):
-            if rows:
-                await session.execute(insert(table).values(rows).on_conflict_do_nothing())
+        await hot.record_completed(session, self._record_base(d), d, complete, self._day(complete))

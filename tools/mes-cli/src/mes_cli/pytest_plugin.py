@@ -167,6 +167,56 @@ async def fresh_db_url(pg_url: str) -> AsyncIterator[str]:
     yield await create_database(pg_url)
 
 
+class RoundTrips:
+    """Messages sent to PostgreSQL over an engine's pooled connections while counting.
+
+    asyncpg writes each request (a simple query, Parse/Describe/Sync of a new prepared
+    statement, or Bind/Execute/Sync of a known one) with one `transport.write` and then
+    waits for the answer, so writes are round trips. BEGIN and COMMIT count too."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.active = False
+
+    def reset(self) -> None:
+        self.count = 0
+
+
+@contextmanager
+def round_trips(engine: Any) -> Iterator[RoundTrips]:
+    """Count round trips of `engine` (an AsyncEngine) inside the block: wraps the socket
+    transport of every connection checked out meanwhile (the default asyncio loop's)."""
+    from sqlalchemy import event
+
+    counter = RoundTrips()
+    wrapped: list[tuple[Any, Any]] = []
+
+    def on_checkout(dbapi_connection: Any, *_: Any) -> None:
+        transport = dbapi_connection.driver_connection._transport
+        if getattr(transport.write, "_counting", None) is counter:
+            return
+        original = transport.write
+
+        def write(data: Any) -> None:
+            if counter.active:
+                counter.count += 1
+            original(data)
+
+        write._counting = counter  # type: ignore[attr-defined]
+        transport.write = write
+        wrapped.append((transport, original))
+
+    event.listen(engine.sync_engine, "checkout", on_checkout)
+    counter.active = True
+    try:
+        yield counter
+    finally:
+        counter.active = False
+        event.remove(engine.sync_engine, "checkout", on_checkout)
+        for transport, original in wrapped:
+            transport.write = original
+
+
 # -- signing keys and tokens ------------------------------------------------------------
 
 
