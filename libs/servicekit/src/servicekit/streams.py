@@ -68,9 +68,11 @@ class Entry:
     due: float = 0.0
 
     @property
-    def order(self) -> tuple[int, int]:
+    def order(self) -> tuple[int, datetime | None, int]:
+        """Redis's millisecond first (one clock for every stream), then, within the same
+        millisecond, when the event was made (entry sequences count per stream only)."""
         ms, _, seq = self.entry_id.partition(b"-")
-        return int(ms), int(seq or 0)
+        return int(ms), self.event.time if self.event else None, int(seq or 0)
 
 
 @dataclass
@@ -119,6 +121,9 @@ class EventConsumers:
         self._retries = _Retries()
         self._stopping = False
         self._busy = asyncio.Lock()  # held while a batch is applied: stop() waits for it
+        # Quick retries only while the reclaimer would not take the entry meanwhile (it
+        # would count a delivery for each of its claims).
+        self._quick_retries = sum(_QUICK_RETRIES) + 0.5 < min_idle_ms / 1000
 
     @property
     def streams(self) -> list[str]:
@@ -314,7 +319,12 @@ class EventConsumers:
             return  # left pending, whatever the count: the reclaimer retries it
         if entry.deliveries >= self.max_deliveries:
             await self._give_up(entry, exc)
-        elif entry.deliveries == 1 and entry.retries < len(_QUICK_RETRIES) and not self._stopping:
+        elif (
+            self._quick_retries
+            and entry.deliveries == 1
+            and entry.retries < len(_QUICK_RETRIES)
+            and not self._stopping
+        ):
             # Only a first delivery is retried at once; a reclaimed one waits for the sweep.
             entry.due = time.monotonic() + _QUICK_RETRIES[entry.retries]
             entry.retries += 1
