@@ -79,6 +79,8 @@ def ops_stack(pg_url: str, redis_url: str) -> Iterator[Stack]:
         replicas=parse_replicas(f"trace-service={TRACE_REPLICAS}"),
         timeout=180,
         keep_dir=bool(os.environ.get("MES_KEEP_OPS_DIR")),
+        # Deployed as compose and k8s run it: one process per service, stopped one by one.
+        mode="services",
     ) as running:
         yield running
 

@@ -207,7 +207,7 @@ def test_an_intact_chain_verifies_against_its_signed_anchor(admin: Client, stack
 
 def _holds(stack) -> int:
     """How often the gateway has logged that the anchor does not follow the chain."""
-    log = (stack.logs_dir / "gateway.log").read_text(errors="replace")
+    log = stack.log_file("gateway").read_text(errors="replace")
     return log.count("no longer holds its anchored head")
 
 

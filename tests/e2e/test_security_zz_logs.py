@@ -105,7 +105,8 @@ def test_no_password_token_or_key_material_in_any_log(
     time.sleep(1.0)  # let every process flush its last lines
     logs = _logs(stack)
     names = {p.name for p in logs}
-    assert {"gateway.log", "lot-service.log", "firmware-service.log"} <= names, names
+    expected = {stack.log_file(n).name for n in ("gateway", "lot-service", "firmware-service")}
+    assert expected <= names, names
     assert sum(len(text) for text in logs.values()) > 1000, "the services logged nothing?"
     found = [
         (path.name, secret[:12] + "…")

@@ -41,7 +41,9 @@ async def call_app(
         "http_version": "1.1",
         "method": request.method,
         "scheme": "http",
-        "path": request.url.path,
+        # The scope's own path: `request.url` goes through urlsplit, which drops a decoded
+        # newline or tab and would make `v1%0A` the version `v1`.
+        "path": request.scope["path"],
         "raw_path": raw_path,
         "query_string": request.scope.get("query_string", b""),
         "root_path": "",

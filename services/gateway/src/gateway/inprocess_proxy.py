@@ -34,7 +34,7 @@ class InProcessProxy:
         self.timeout_s = timeout_s
 
     async def forward(self, request: Request, client_ip: str | None) -> Response:
-        path = request.url.path
+        path = request.scope["path"]  # not request.url.path: urlsplit drops \n and \t
         if any(segment in (".", "..") for segment in path.split("/")):
             raise MesError(ErrorCode.NOT_FOUND, data={"path": path[:200]})
         target = self.services.resolve(path)

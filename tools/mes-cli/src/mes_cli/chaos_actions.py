@@ -118,11 +118,14 @@ async def kill_consumer_mid_batch(
         os.kill(process.pid, signal.SIGSTOP)
         tl.note(f"SIGSTOP {name} (pid {process.pid}): a backlog builds for {backlog_s:g}s")
         await asyncio.sleep(backlog_s)
-        os.kill(process.pid, signal.SIGCONT)
-        deadline = time.monotonic() + 10
-        held = 0
-        while not held and time.monotonic() < deadline:
-            held = await _consumer_pending(redis, streams, name, process.pid)
+        # A reader blocked in XREADGROUP when it was stopped has been handed entries while
+        # frozen: kill it as it is. Otherwise let it go and kill it once it holds some.
+        held = await _consumer_pending(redis, streams, name, process.pid)
+        if not held:
+            os.kill(process.pid, signal.SIGCONT)
+            deadline = time.monotonic() + 10
+            while not held and time.monotonic() < deadline:
+                held = await _consumer_pending(redis, streams, name, process.pid)
         stack.kill_service(name)
         held = await _consumer_pending(redis, streams, name, process.pid)
         tl.note(f"kill -9 {name} mid-batch: it held {held} delivered, unacknowledged entries")

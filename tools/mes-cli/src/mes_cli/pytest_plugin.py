@@ -134,6 +134,7 @@ def running_stack(
     replicas: dict[str, int] | None = None,
     timeout: float = 120,
     keep_dir: bool = False,
+    mode: str | None = None,
 ) -> Iterator[Any]:
     """The whole system for a test suite: its own database and Redis database (emptied),
     started as the launcher starts it, stopped and its directory removed afterwards."""
@@ -151,6 +152,7 @@ def running_stack(
         redis_url=own_redis,
         extra_env=env,
         replicas=replicas or {},
+        **({"mode": mode} if mode else {}),  # else MES_MODE, single by default
     )
     running = Stack(config, log=lambda *_: None)
     try:

@@ -189,6 +189,12 @@ class Stack:
             name in self.services and self.services[name].process is self.single.process
         )
 
+    def log_file(self, name: str) -> Path:
+        """Where a service's (or the gateway's) lines go: its own file, or in single mode
+        the one process's `mes.log`."""
+        owner = SINGLE.name if self.in_single(name) else name
+        return self.logs_dir / f"{owner.replace('#', '-')}.log"
+
     def process_names(self) -> list[str]:
         """One name per OS process the stack runs ("mes" for the single process)."""
         names = [n for n in self.services if not self.in_single(n)]
