@@ -9,16 +9,20 @@ rate limit raised for one client address) so it measures the system, not a dev s
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import platform
 import shutil
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import httpx
 from mes_contracts.envelope import Envelope
 from mes_contracts.wire import DATA_FIELD
@@ -30,6 +34,9 @@ from .infra import free_port
 from .stack import Stack, StackConfig
 
 BENCH_ENV = {
+    # The demo printers answer (their emulators run inside label-service, so their CPU is
+    # counted as the system's): labels print instead of failing and backing off.
+    "MES_DEV_PRINTER_EMULATORS": "true",
     "MES_RATE_LIMIT_PER_MINUTE": "100000000",
     "MES_LOGIN_RATE_LIMIT_PER_MINUTE": "100000",
     "MES_LOG_LEVEL": "WARNING",
@@ -62,7 +69,7 @@ class LotPool:
 
 
 async def _worker(
-    client: httpx.AsyncClient, pool: LotPool, results: Results, deadline: float
+    client: aiohttp.ClientSession, pool: LotPool, results: Results, deadline: float
 ) -> None:
     while time.monotonic() < deadline:
         try:
@@ -77,22 +84,36 @@ async def _worker(
             pool.free.put_nowait((lot, step + 1))
 
 
+def _driver(gateway: str, token: str, connections: int) -> aiohttp.ClientSession:
+    """The load driver's HTTP client: aiohttp, whose per-request CPU stays flat with
+    concurrency (httpx's grew several-fold at 32 connections and starved the system on
+    a 2-core machine; ADR 0013 has the figures)."""
+    return aiohttp.ClientSession(
+        base_url=gateway,
+        headers={"Authorization": f"Bearer {token}"},
+        connector=aiohttp.TCPConnector(limit=connections),
+        timeout=aiohttp.ClientTimeout(total=30),
+    )
+
+
 async def _timed(
-    client: httpx.AsyncClient, name: str, path: str, body: dict, results: Results
+    client: aiohttp.ClientSession, name: str, path: str, body: dict, results: Results
 ) -> bool:
     started = time.perf_counter()
     try:
-        r = await client.post(path, json=body)
-    except httpx.HTTPError:
+        async with client.post(path, json=body) as r:
+            raw = await r.read()
+            status = r.status
+    except (aiohttp.ClientError, TimeoutError):
         results.errors[name] += 1
         return False
     results.latencies[name].append(time.perf_counter() - started)
-    if r.status_code != 200:
+    if status != 200:
         try:
-            code = r.json().get("error_code", "")
+            code = json.loads(raw).get("error_code", "")
         except ValueError:
             code = ""
-        results.errors[f"{name} {r.status_code} {code}".strip()] += 1
+        results.errors[f"{name} {status} {code}".strip()] += 1
         return False
     return True
 
@@ -125,10 +146,7 @@ async def run_level(
     results = Results()
     pool = LotPool(lots)
     stop = asyncio.Event()
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=gateway, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
-    ) as client:
+    async with _driver(gateway, token, concurrency) as client:
         watcher = asyncio.create_task(_watch_lag(redis_url, results, stop)) if redis_url else None
         await asyncio.sleep(0.2)
         started = time.monotonic()
@@ -158,7 +176,7 @@ async def run_rate_level(
     missed = 0
 
     async def fire(
-        client: httpx.AsyncClient, lot: str, step: int, started: datetime | None
+        client: aiohttp.ClientSession, lot: str, step: int, started: datetime | None
     ) -> None:
         at = started or datetime.now(KST).replace(microsecond=0)
         body, done = step_bodies(lot, step, at)
@@ -169,10 +187,7 @@ async def run_rate_level(
         if await _timed(client, "complete", "/api/v1/process/complete", done, results) and step < 8:
             ready.put_nowait((lot, step + 1, None))
 
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(
-        base_url=gateway, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
-    ) as client:
+    async with _driver(gateway, token, 200) as client:
         watcher = asyncio.create_task(_watch_lag(redis_url, results, stop)) if redis_url else None
         await asyncio.sleep(0.2)
         t0 = time.monotonic()
@@ -259,7 +274,6 @@ def _throwaway_stack(prefix: str) -> tuple[Path, Stack]:
     stack = Stack(
         StackConfig(data_dir=tmp, http_port=free_port(), extra_env=BENCH_ENV), log=lambda *_: None
     )
-    print("starting a throw-away stack…", flush=True)
     try:
         stack.start()
     except BaseException:
@@ -426,62 +440,79 @@ def run_core(
     compare_pids: str | None = None,
     compare_login: tuple[str, str] | None = None,
 ) -> int:
+    """Each level `runs` times; without `url`, every run on a throw-away stack of its own
+    (a LOT day holds 999 LOT numbers, and runs stay independent)."""
     print(conditions())
-    tmp: Path | None = None
-    stack: Stack | None = None
+    levels = [("rate", r) for r in rates or []] + [("concurrency", float(c)) for c in concurrencies]
+    targets: list[Target | None] = [
+        None if url is None else Target("ours", url, _redis_url(), None)
+    ]
+    if compare:
+        targets.append(
+            Target(
+                f"compared ({compare})",
+                compare,
+                None,
+                CpuMeter(parse_pids(compare_pids)) if compare_pids else None,
+                worker_login=compare_login or ("w001", "demo-worker-1234"),
+                manager_login=compare_login or ("manager", "demo-manager-1234"),
+                admin_login=None,
+            )
+        )
+    first = True
+    for level, value in levels:
+        for given in targets:
+            figures = []
+            for _ in range(runs):
+                with _target(given, describe=first) as target:
+                    first = False
+                    manager, worker = _prepare(target)
+                    figures.append(
+                        _one_run(target, manager, worker, level, value, seconds, quantity)
+                    )
+                    if target.meter and level == "concurrency":
+                        _print_rss(target.meter)
+            name = given.name if given else "ours"
+            print(summarize(f"{level} {value:g}", name, figures), flush=True)
+    return 0
+
+
+def _redis_url() -> str:
+    return os.environ.get("REDIS_URL", "redis://127.0.0.1:8009/0")
+
+
+@contextlib.contextmanager
+def _target(given: Target | None, *, describe: bool) -> Iterator[Target]:
+    """The given system, or a throw-away stack of ours (described once: start-up, idle)."""
+    if given is not None:
+        yield given
+        return
+    began = time.monotonic()
+    tmp, stack = _throwaway_stack("mes-bench-")
     try:
-        if url is None:
-            began = time.monotonic()
-            tmp, stack = _throwaway_stack("mes-bench-")
+        target = Target("ours", stack.gateway_url, stack.redis_url, _stack_meter(stack))
+        if describe:
             print(
                 f"mode {stack.config.mode}: stack ready in {time.monotonic() - began:.1f} s "
                 "(embedded stores, migrations, every service)",
                 flush=True,
             )
-            ours = Target("ours", stack.gateway_url, stack.redis_url, _stack_meter(stack))
-            print(_idle_cpu(ours.meter), flush=True)  # type: ignore[arg-type]
-        else:
-            redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:8009/0")
-            ours = Target("ours", url, redis_url, None)
-        targets = [ours]
-        if compare:
-            login = compare_login or ours.worker_login
-            targets.append(
-                Target(
-                    f"compared ({compare})",
-                    compare,
-                    None,
-                    CpuMeter(parse_pids(compare_pids)) if compare_pids else None,
-                    worker_login=login,
-                    manager_login=compare_login or ours.manager_login,
-                    admin_login=None,
-                )
-            )
-        prepared = {t.name: _prepare(t) for t in targets}
-        levels = [("rate", r) for r in rates or []] + [
-            ("concurrency", float(c)) for c in concurrencies
-        ]
-        for level, value in levels:
-            for target in targets:
-                manager, worker = prepared[target.name]
-                figures = [
-                    _one_run(target, manager, worker, level, value, seconds, quantity)
-                    for _ in range(runs)
-                ]
-                print(summarize(f"{level} {value:g}", target.name, figures), flush=True)
-        if ours.meter:
-            rss = _rss_mb(ours.meter)
-            print(
-                "memory (RSS, MB): "
-                + ", ".join(f"{n} {v:.0f}" for n, v in rss.items())
-                + f"; without PostgreSQL and Redis {sum(v for n, v in rss.items() if n not in ('postgres', 'redis')):.0f}"
-            )
+            print(_idle_cpu(target.meter), flush=True)  # type: ignore[arg-type]
+        yield target
     finally:
-        if stack:
-            stack.stop()
-        if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+        stack.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _print_rss(meter: CpuMeter) -> None:
+    rss = _rss_mb(meter)
+    ours = sum(v for n, v in rss.items() if n not in ("postgres", "redis"))
+    print(
+        "  memory (RSS, MB): "
+        + ", ".join(f"{n} {v:.0f}" for n, v in rss.items())
+        + f"; without PostgreSQL and Redis {ours:.0f}",
+        flush=True,
+    )
 
 
 # -- ./mes bench trace -------------------------------------------------------------------

@@ -8,6 +8,7 @@ and after a run; `per_request_ms` divides the difference by the requests answere
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -17,9 +18,17 @@ import psutil
 PidSource = Callable[[], int | None]
 
 
+def own_cpu() -> float:
+    """This process alone (the load driver): not the stack it started as its children."""
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
+
+
 def _tree_cpu(pid: int) -> float:
     """User+system CPU seconds of a process and its live children (PostgreSQL backends);
     children that exited and were reaped count through the parent's children_* times."""
+    if pid == os.getpid():
+        return own_cpu()
     try:
         root = psutil.Process(pid)
         times = root.cpu_times()
