@@ -359,6 +359,8 @@ def _stack_meter(stack: Stack) -> CpuMeter:
 
 
 def _rss_mb(meter: CpuMeter) -> dict[str, float]:
+    """Memory per process tree, as PSS (shared pages split between their users): RSS would
+    count PostgreSQL's shared buffers once per backend."""
     import psutil
 
     out = {}
@@ -368,7 +370,7 @@ def _rss_mb(meter: CpuMeter) -> dict[str, float]:
             try:
                 root = psutil.Process(pid)
                 procs = [root, *root.children(recursive=True)]
-                out[name] = sum(p.memory_info().rss for p in procs) / 2**20
+                out[name] = sum(p.memory_full_info().pss for p in procs) / 2**20
             except psutil.Error:
                 continue
     return out
@@ -508,7 +510,7 @@ def _print_rss(meter: CpuMeter) -> None:
     rss = _rss_mb(meter)
     ours = sum(v for n, v in rss.items() if n not in ("postgres", "redis"))
     print(
-        "  memory (RSS, MB): "
+        "  memory (PSS, MB): "
         + ", ".join(f"{n} {v:.0f}" for n, v in rss.items())
         + f"; without PostgreSQL and Redis {ours:.0f}",
         flush=True,
