@@ -22,6 +22,7 @@ def build_app(settings: LabelSettings | None = None) -> FastAPI:
     jobs = Jobs(runtime, settings)
     handlers = Handlers(jobs)
     dispatcher = Dispatcher(jobs)
+    jobs.on_new_jobs = dispatcher.wake.set
     SUBSCRIPTIONS.wire(runtime.consumers, handlers)
 
     async def on_startup(rt: ServiceRuntime) -> None:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from mes_contracts.enums import LabelType
 from mes_contracts.envelope import Envelope
 from mes_contracts.errors import ErrorCode, MesError
+from servicekit.db import after_commit
 from servicekit.logging import get_logger
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -52,6 +53,7 @@ class Handlers:
 
     async def _insert(self, session: AsyncConnection, rows: list[dict[str, Any]]) -> None:
         jobs = await repo.insert_jobs(session, rows)
+        after_commit(session, self.jobs.on_new_jobs)
         failed = [j for j in jobs if j["state"] == "failed"]
         if failed:
             log.warning(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -34,6 +35,8 @@ class Jobs:
     def __init__(self, runtime: ServiceRuntime, settings: LabelSettings) -> None:
         self.rt = runtime
         self.settings = settings
+        # Called after a commit that queued jobs (the dispatcher wakes instead of polling).
+        self.on_new_jobs: Callable[[], None] = lambda: None
         self.fonts = {
             "ZPL": settings.label_zpl_hangul_font,
             "TSPL": settings.label_tspl_hangul_font,

@@ -23,7 +23,8 @@ class LabelSettings(ServiceSettings):
     label_write_timeout: float = 20.0
 
     # Background dispatcher: poll interval, retry backoff (doubling, capped), give-up point.
-    label_dispatch_interval: float = 0.5
+    # (jobs queued by events wake it at commit; the poll finds retries that fell due)
+    label_dispatch_interval: float = 2.0
     label_retry_base_seconds: float = 2.0
     label_retry_max_seconds: float = 60.0
     label_max_attempts: int = 30
