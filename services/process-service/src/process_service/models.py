@@ -45,6 +45,9 @@ lots = Table(
     Column("target_quantity", Integer, nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # When the source changed the status we hold: an older change applied late (a
+    # redelivered or reclaimed event) never overwrites a newer one.
+    Column("status_changed_at", DateTime(timezone=True)),
 )
 
 # Workers known from user.* events (a worker is a user with a worker id).

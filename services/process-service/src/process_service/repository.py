@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 from servicekit.outbox import Outbox
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -88,8 +88,18 @@ async def upsert_lot(session: AsyncConnection, values: dict[str, Any]) -> None:
     await session.execute(stmt.on_conflict_do_nothing())
 
 
-async def set_lot_status(session: AsyncConnection, lot_number: str, status: str) -> None:
-    await session.execute(update(lots).where(lots.c.lot_number == lot_number).values(status=status))
+async def set_lot_status(
+    session: AsyncConnection, lot_number: str, status: str, changed_at: datetime
+) -> None:
+    """The LOT's status as of `changed_at`, unless a later change is already held."""
+    await session.execute(
+        update(lots)
+        .where(
+            lots.c.lot_number == lot_number,
+            or_(lots.c.status_changed_at.is_(None), lots.c.status_changed_at <= changed_at),
+        )
+        .values(status=status, status_changed_at=changed_at)
+    )
 
 
 async def upsert_worker(session: AsyncConnection, values: dict[str, Any]) -> None:

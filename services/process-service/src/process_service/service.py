@@ -302,7 +302,9 @@ class ProcessService:
         d = event.data
         if await repo.get_lot(session, d["lot_number"]) is None:
             raise LookupError(f"lot.created for {d['lot_number']} not seen yet")  # retried later
-        await repo.set_lot_status(session, d["lot_number"], d["to_status"])
+        await repo.set_lot_status(
+            session, d["lot_number"], d["to_status"], datetime.fromisoformat(d["changed_at"])
+        )
 
     async def on_user_changed(self, session: AsyncConnection, event: Envelope) -> None:
         d = event.data
