@@ -153,10 +153,16 @@ def test_a_lot_publishes_o_processes_events_whatever_its_size(runs: dict[int, Ru
         # Nothing per unit: the retired streams got nothing.
         assert not {t: n for t, n in run.added.items() if t in ev.RETIRED}, run.added
         # XLEN over every stream: what the run added is this LOT's events (give or take
-        # another test's straggler), not a multiple of its units.
-        assert sum(run.added.values()) <= 3 * PROCESSES + 3, run.added
+        # another test's straggler), not a multiple of its units. Label outcomes are left
+        # out here: earlier tests' jobs for printers nobody listens on keep failing in the
+        # background (this LOT's own label events are counted above, from their payloads).
+        assert _beside_labels(run.added) <= 3 * PROCESSES + 3, run.added
     assert sum(big.per_type.values()) - sum(small.per_type.values()) <= 1
-    assert sum(big.added.values()) - sum(small.added.values()) <= 3
+    assert _beside_labels(big.added) - _beside_labels(small.added) <= 3
+
+
+def _beside_labels(added: Counter) -> int:
+    return sum(n for t, n in added.items() if t not in (ev.LABELS_PRINTED, ev.LABELS_FAILED))
 
 
 def test_every_serial_and_label_is_in_the_payloads(stack: Stack, runs: dict[int, Run]) -> None:
