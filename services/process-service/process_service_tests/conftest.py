@@ -17,6 +17,7 @@ from mes_contracts import events as ev
 from mes_contracts.api import ProcessCompleteRequest, ProcessStartRequest
 from mes_contracts.envelope import Actor
 from mes_contracts.events import make_event
+from mes_contracts.routing import DEFAULT_ROUTING
 from process_service.app import ProcessSettings, _seed_routing
 from process_service.models import SCHEMA, metadata
 from process_service.service import ProcessService
@@ -25,16 +26,7 @@ from servicekit.db import Database
 from servicekit.runtime import ServiceRuntime
 
 KST = ZoneInfo("Asia/Seoul")
-NAMES = {
-    "PROC-001": "레이저 마킹",
-    "PROC-002": "LMA 조립",
-    "PROC-003": "센서 검사",
-    "PROC-004": "펌웨어 업로드",
-    "PROC-005": "로봇 조립",
-    "PROC-006": "성능검사",
-    "PROC-007": "라벨 프린팅",
-    "PROC-008": "포장 + 외관검사",
-}
+NAMES = {step.process_id: step.name_ko for step in DEFAULT_ROUTING}
 ACTOR = Actor(user_id="tester", role="admin")
 
 

@@ -16,7 +16,7 @@ from servicekit.inprocess import call_app
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
-from .proxy import _FORWARDED_REQUEST_HEADERS
+from .proxy import route, upstream_headers
 from .servicemap import ServiceMap
 
 
@@ -34,24 +34,14 @@ class InProcessProxy:
         self.timeout_s = timeout_s
 
     async def forward(self, request: Request, client_ip: str | None) -> Response:
-        path = request.scope["path"]  # not request.url.path: urlsplit drops \n and \t
-        if any(segment in (".", "..") for segment in path.split("/")):
+        service, _, path = route(request, self.services)
+        if service not in self.apps:
             raise MesError(ErrorCode.NOT_FOUND, data={"path": path[:200]})
-        target = self.services.resolve(path)
-        if target is None or target[0] not in self.apps:
-            raise MesError(ErrorCode.NOT_FOUND, data={"path": path[:200]})
-        service = target[0]
-        headers = {
-            h: request.headers[h] for h in _FORWARDED_REQUEST_HEADERS if h in request.headers
-        }
-        headers["x-request-id"] = request.state.request_id
-        if client_ip and self.hop_key is not None:
-            headers.update(self.hop_key.headers(client_ip, request.state.request_id))
         return await call_app(
             self.apps[service],
             request,
             service=service,
-            headers=headers,
+            headers=upstream_headers(request, client_ip, self.hop_key),
             raw_path=request.scope.get("raw_path") or path.encode(),
             principal=getattr(request.state, "principal", None),
             timeout_s=self.timeout_s,

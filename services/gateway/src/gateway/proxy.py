@@ -54,6 +54,31 @@ def request_target(raw_path: bytes, query: bytes) -> str:
     return "".join(chr(b) if b in _SAFE_TARGET_BYTES else f"%{b:02X}" for b in target)
 
 
+def route(request: Request, services: ServiceMap) -> tuple[str, str, str]:
+    """(service, its base URL, the request's path) for a proxied request, or NOT_FOUND."""
+    path = request.scope["path"]  # not request.url.path: urlsplit drops a decoded \n or \t
+    # `..` would be collapsed on the way out and reach another route (or `/metrics`)
+    # of the service; nothing of the API has such a segment.
+    if any(segment in (".", "..") for segment in path.split("/")):
+        raise MesError(ErrorCode.NOT_FOUND, data={"path": path[:200]})
+    target = services.resolve(path)
+    if target is None:
+        raise MesError(ErrorCode.NOT_FOUND, data={"path": path[:200]})
+    return target[0], target[1], path
+
+
+def upstream_headers(
+    request: Request, client_ip: str | None, hop_key: HopKey | None
+) -> dict[str, str]:
+    """The client's headers a service may read, the request id, and the signed address."""
+    headers = {h: request.headers[h] for h in _FORWARDED_REQUEST_HEADERS if h in request.headers}
+    headers["x-request-id"] = request.state.request_id
+    if client_ip and hop_key is not None:
+        # Signed, so that only the gateway can tell a service who the client is.
+        headers.update(hop_key.headers(client_ip, request.state.request_id))
+    return headers
+
+
 class UpstreamProxy:
     def __init__(
         self, settings: GatewaySettings, services: ServiceMap, hop_key: HopKey | None
@@ -88,22 +113,8 @@ class UpstreamProxy:
         return self._session
 
     async def forward(self, request: Request, client_ip: str | None) -> StreamingResponse:
-        path = request.url.path
-        # `..` would be collapsed on the way out and reach another route (or `/metrics`)
-        # of the service; nothing of the API has such a segment.
-        if any(segment in (".", "..") for segment in path.split("/")):
-            raise MesError(ErrorCode.NOT_FOUND, data={"path": path[:200]})
-        target = self.services.resolve(path)
-        if target is None:
-            raise MesError(ErrorCode.NOT_FOUND, data={"path": path[:200]})
-        service, base = target
-        headers = {
-            h: request.headers[h] for h in _FORWARDED_REQUEST_HEADERS if h in request.headers
-        }
-        headers["x-request-id"] = request.state.request_id
-        if client_ip and self.hop_key is not None:
-            # Signed, so that only the gateway can tell a service who the client is.
-            headers.update(self.hop_key.headers(client_ip, request.state.request_id))
+        service, base, path = route(request, self.services)
+        headers = upstream_headers(request, client_ip, self.hop_key)
         raw_path = request.scope.get("raw_path") or path.encode()
         url = URL(
             base + request_target(raw_path, request.scope.get("query_string", b"")), encoded=True
