@@ -145,6 +145,40 @@ async def test_consumer_killed_before_ack_is_reclaimed_by_another_replica(
     assert await kit.effect_counts() == {event.id: 1}
 
 
+async def test_a_consumer_restarted_under_its_name_takes_up_its_pending_entries_at_once(
+    kit: KitSchema, pg_url: str, redis_url: str
+):
+    """The launcher restarts a crashed process under the same consumer name: what the dead
+    run had read and not acknowledged is applied at start, not after min_idle_ms."""
+    event = kit.event(step="read by the run that was killed")
+    later = kit.event(step="published after the crash")
+    await kit.redis.xgroup_create(kit.stream, "kit-consumer", id="0", mkstream=True)
+    await kit.redis.xadd(kit.stream, {DATA_FIELD: event.to_json()})
+    doomed = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("crashing_consumer.py")),
+            pg_url,
+            redis_url,
+            kit.schema,
+            kit.stream,
+            "kit-consumer",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert doomed.returncode == -9, doomed.stderr
+    await kit.redis.xadd(kit.stream, {DATA_FIELD: later.to_json()})
+
+    # An hour of min_idle: only the replay of its own history can apply the first event.
+    async with consumer(kit, redis_url, name="doomed-replica", min_idle_ms=3_600_000):
+        await wait_until(lambda: _has_effect(kit, event))
+        await wait_until(lambda: _has_effect(kit, later))
+        await wait_until(lambda: _pending_is_zero(kit))
+    assert await kit.effect_counts() == {event.id: 1, later.id: 1}
+
+
 async def test_duplicate_delivery_is_applied_once(kit: KitSchema, redis_url: str):
     event = kit.event(step="sent twice")
     other = kit.event(step="sent once")

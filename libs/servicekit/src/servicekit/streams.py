@@ -90,6 +90,23 @@ class _Retries:
         return max(0.0, min(longest, min(e.due for e in self.waiting) - now))
 
 
+def _next_offsets(offsets: dict[str, str], entries: list[Entry]) -> dict[str, str]:
+    """After a read: a stream still replaying this consumer's pending history ("0" or the
+    last id replayed) moves past what it got, or to new entries (">") once none is left.
+    Replayed entries count as redelivered, so they get no quick retries."""
+    if all(offset == ">" for offset in offsets.values()):
+        return offsets
+    last: dict[str, bytes] = {}
+    for entry in entries:
+        if offsets[entry.stream] != ">":
+            entry.deliveries = 2
+            last[entry.stream] = entry.entry_id
+    return {
+        stream: offset if offset == ">" else (last[stream].decode() if stream in last else ">")
+        for stream, offset in offsets.items()
+    }
+
+
 class EventConsumers:
     """The handlers of one consumer group (one per service), fed by one reader task."""
 
@@ -173,7 +190,10 @@ class EventConsumers:
     # -- reading --------------------------------------------------------------------------
     async def _read_loop(self) -> None:
         assert self.redis is not None
-        offsets = dict.fromkeys(self.subscriptions, ">")
+        # This consumer's own pending entries first: a restart under the same consumer
+        # name (the launcher gives each process slot a stable one) picks up at once what
+        # the crashed run had read and not acknowledged, instead of after min_idle_ms.
+        offsets = dict.fromkeys(self.subscriptions, "0")
         backoff = 0.1
         while not self._stopping:
             wait = self._retries.next_wait(time.monotonic(), self.block_ms / 1000)
@@ -186,6 +206,7 @@ class EventConsumers:
                     block=max(1, int(wait * 1000)),
                 )
                 entries = list(self._entries(reply))
+                offsets = _next_offsets(offsets, entries)
                 async with self._busy:
                     if entries:
                         await self._handle(entries)

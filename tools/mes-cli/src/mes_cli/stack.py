@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -267,6 +268,9 @@ class Stack:
         # Replicas of a service share its name: the name is also its consumer group.
         service_name = service_name or ("gateway" if spec.package == "gateway" else spec.name)
         env.update({"MES_PORT": str(port), "MES_HOST": host, "MES_SERVICE_NAME": service_name})
+        # A stable consumer name per process slot: a restarted process reads at once what
+        # the one before it had read and not acknowledged (servicekit.streams).
+        env["MES_CONSUMER_NAME"] = f"{spec.name}@{socket.gethostname()}"
         log_file = open(self.logs_dir / f"{spec.name.replace('#', '-')}.log", "ab")  # noqa: SIM115 - owned by child
         command = (
             [sys.executable, "-m", module]
