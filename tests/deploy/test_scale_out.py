@@ -187,11 +187,10 @@ def test_a_burst_is_split_across_replicas_and_applied_exactly_once(
     # Split: every replica's consumer handled part of the burst.
     assert all(sum(d.values()) > 0 for d in per_replica.values()), per_replica
 
-    # One group, a consumer per process (named after its pid), nothing left pending.
+    # One group, a consumer per process (named after its slot), nothing left pending.
     client = redis.Redis.from_url(ops_stack.redis_url or "", decode_responses=True)
     consumers = {c["name"] for s in published for c in client.xinfo_consumers(s, "trace-service")}
-    pids = {str(r.process.pid) for r in replicas}
-    assert {n.rsplit("-", 1)[-1] for n in consumers} == pids, consumers
+    assert consumers == {ops_stack.consumer_of(r.spec.name) for r in replicas}, consumers
     eventually(
         lambda: all(client.xpending(s, "trace-service")["pending"] == 0 for s in published),
         what="no pending entries",

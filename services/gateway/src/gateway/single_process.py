@@ -26,9 +26,9 @@ import sys
 from collections.abc import Generator, Iterator
 from urllib.parse import urlsplit
 
-import uvicorn
 from fastapi import FastAPI
 from servicekit.logging import get_logger
+from servicekit.serve import QuietServer, server_config
 
 from .inprocess_proxy import InProcessProxy
 from .servicemap import ServiceMap
@@ -46,22 +46,12 @@ SERVICES = {
 }
 
 
-class _QuietServer(uvicorn.Server):
-    """A uvicorn server that leaves the signals to the runner (one handler for all)."""
+class _QuietServer(QuietServer):
+    """A quiet uvicorn server that leaves the signals to the runner (one handler for all)."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
-
-    async def main_loop(self) -> None:
-        # uvicorn wakes every 0.1 s to check for shutdown and refresh its Date header; with
-        # six servers in one process that is most of an idle stack's CPU. Once a second
-        # (the Date header's own resolution) is enough: the counter steps by 10 so that
-        # every tick refreshes it.
-        counter = 0
-        while not await self.on_tick(counter):
-            counter += 10
-            await asyncio.sleep(1.0)
 
 
 @contextlib.contextmanager
@@ -100,20 +90,7 @@ def build_apps(settings: GatewaySettings) -> tuple[FastAPI, dict[str, FastAPI], 
 
 
 def _server(app: FastAPI, host: str, port: int) -> _QuietServer:
-    return _QuietServer(
-        uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            lifespan="on",
-            log_config=None,  # our JSON logging (servicekit.logging)
-            access_log=False,
-            server_header=False,
-            proxy_headers=False,  # the client address is resolved by us (ADR 0007)
-            timeout_keep_alive=75,
-            timeout_graceful_shutdown=10,
-        )
-    )
+    return _QuietServer(server_config(app, host, port))
 
 
 async def serve() -> int:

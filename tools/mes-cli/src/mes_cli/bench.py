@@ -376,13 +376,20 @@ def _rss_mb(meter: CpuMeter) -> dict[str, float]:
     return out
 
 
-def _idle_cpu(meter: CpuMeter, seconds: float = 10.0) -> str:
+def _idle_cpu(meter: CpuMeter, seconds: float = 30.0, settle: float = 10.0) -> str:
+    """An idle stack's CPU: measured once start-up's tail (first gauges, token state,
+    relays' first drains) has passed, over a window long enough for every periodic
+    timer (5 s reads, sweeps and polls; 15 s gauges) to fire."""
+    time.sleep(settle)
     before = meter.snapshot()
     time.sleep(seconds)
     after = meter.snapshot()
     share = {n: (after[n] - before[n]) / seconds * 100 for n in after if n != "bench client"}
     parts = ", ".join(f"{n} {v:.2f}" for n, v in share.items())
-    return f"idle for {seconds:g} s: % of one core: {parts} = {sum(share.values()):.2f} in all"
+    return (
+        f"idle for {seconds:g} s (after {settle:g} s to settle): % of one core: {parts} "
+        f"= {sum(share.values()):.2f} in all"
+    )
 
 
 def _prepare(target: Target) -> tuple[Api, Api]:

@@ -93,16 +93,15 @@ async def kill_after_commit(stack: Stack, tl: Timeline, name: str, dsn: str, tri
         await conn.close()
 
 
-async def _consumer_pending(redis: Redis, streams: set[str], group: str, pid: int) -> int:
-    """Entries delivered to this process's consumer and not acknowledged yet."""
+async def _consumer_pending(redis: Redis, streams: set[str], group: str, consumer: str) -> int:
+    """Entries delivered to this consumer and not acknowledged yet."""
     total = 0
     for stream in streams:
         summary = await redis.xpending(stream, group)
-        for consumer in summary.get("consumers") or []:
-            name = consumer["name"]
-            name = name.decode() if isinstance(name, bytes) else name
-            if name.endswith(f"-{pid}"):
-                total += int(consumer["pending"])
+        for entry in summary.get("consumers") or []:
+            name = entry["name"]
+            if (name.decode() if isinstance(name, bytes) else name) == consumer:
+                total += int(entry["pending"])
     return total
 
 
@@ -112,6 +111,7 @@ async def kill_consumer_mid_batch(
     """Freeze the service while events pile up, let it go, and kill -9 it as soon as it
     holds delivered entries it has not acknowledged. Returns how many it held."""
     process = stack.services[name].process
+    consumer = stack.consumer_of(name)
     redis = Redis.from_url(redis_url)
     try:
         streams = (await redis_state(redis)).subscriptions.get(name, set())
@@ -120,14 +120,14 @@ async def kill_consumer_mid_batch(
         await asyncio.sleep(backlog_s)
         # A reader blocked in XREADGROUP when it was stopped has been handed entries while
         # frozen: kill it as it is. Otherwise let it go and kill it once it holds some.
-        held = await _consumer_pending(redis, streams, name, process.pid)
+        held = await _consumer_pending(redis, streams, name, consumer)
         if not held:
             os.kill(process.pid, signal.SIGCONT)
             deadline = time.monotonic() + 10
             while not held and time.monotonic() < deadline:
-                held = await _consumer_pending(redis, streams, name, process.pid)
+                held = await _consumer_pending(redis, streams, name, consumer)
         stack.kill_service(name)
-        held = await _consumer_pending(redis, streams, name, process.pid)
+        held = await _consumer_pending(redis, streams, name, consumer)
         tl.note(f"kill -9 {name} mid-batch: it held {held} delivered, unacknowledged entries")
     finally:
         await redis.aclose()

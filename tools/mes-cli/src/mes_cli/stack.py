@@ -41,6 +41,11 @@ SINGLE = ServiceSpec("mes", "gateway", 0, None)
 MODES = ("single", "services")
 
 
+def consumer_name(slot: str) -> str:
+    """A process slot's consumer name, the same across its restarts ("trace-service#2@host")."""
+    return f"{slot}@{socket.gethostname()}"
+
+
 def parse_replicas(text: str | None) -> dict[str, int]:
     """`"trace-service=3,label-service=2"` → {"trace-service": 3, "label-service": 2}."""
     known = {s.name for s in SERVICES}
@@ -196,6 +201,10 @@ class Stack:
         owner = SINGLE.name if self.in_single(name) else name
         return self.logs_dir / f"{owner.replace('#', '-')}.log"
 
+    def consumer_of(self, name: str) -> str:
+        """The consumer name (in its service's group) of the process serving `name`."""
+        return consumer_name(SINGLE.name if self.in_single(name) else name)
+
     def process_names(self) -> list[str]:
         """One name per OS process the stack runs ("mes" for the single process)."""
         names = [n for n in self.services if not self.in_single(n)]
@@ -270,32 +279,13 @@ class Stack:
         env.update({"MES_PORT": str(port), "MES_HOST": host, "MES_SERVICE_NAME": service_name})
         # A stable consumer name per process slot: a restarted process reads at once what
         # the one before it had read and not acknowledged (servicekit.streams).
-        env["MES_CONSUMER_NAME"] = f"{spec.name}@{socket.gethostname()}"
+        env["MES_CONSUMER_NAME"] = consumer_name(spec.name)
         log_file = open(self.logs_dir / f"{spec.name.replace('#', '-')}.log", "ab")  # noqa: SIM115 - owned by child
         command = (
             [sys.executable, "-m", module]
             if module
-            else [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                f"{spec.package}.app:build_app",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--no-server-header",  # no product banner to look vulnerabilities up by
-                # We resolve the client address ourselves (MES_TRUSTED_PROXIES, hop key).
-                "--no-proxy-headers",
-                "--timeout-graceful-shutdown",
-                "10",
-                # Longer than the gateway keeps idle upstream connections (30 s) and than
-                # clients that pause between requests expect: no request on a closing socket.
-                "--timeout-keep-alive",
-                "75",
-            ]
+            # The container entrypoint's uvicorn flags, with a quieter idle tick.
+            else [sys.executable, "-m", "servicekit.serve", f"{spec.package}.app:build_app"]
         )
         process = subprocess.Popen(  # noqa: S603
             command,
