@@ -84,4 +84,5 @@ def test_up_without_node_on_path_builds_and_serves_the_dashboard(tmp_path: Path)
         _first_lot_label_prints(gateway)
     finally:
         down = _mes("down", env=env)
+        shutil.rmtree(dashboard / "node_modules", ignore_errors=True)  # 200 MB
     assert down.returncode == 0 and "nothing left running" in down.stdout, down.stdout
