@@ -1,5 +1,6 @@
 """`./mes up --detach`, `status` and `down` as a user runs them: embedded stores, nothing
-left; on the dev stack `up` starts, the first LOT's label prints (demo printer emulators)."""
+left; on the dev stack `up` starts, the first LOT's label prints (demo printer emulators),
+in both modes, and the demo accounts are shown in the terminal, not only in the log."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
+from gateway.users import DEMO_ACCOUNTS
 from mes_cli.infra import free_port
 from mes_cli.pytest_plugin import eventually
 
@@ -62,12 +65,24 @@ def _first_lot_label_prints(gateway: str) -> None:
 
         job = eventually(lot_label, timeout=30, what=f"LOT {lot}'s label printed")
         assert job["printer_id"] == "PRINTER-01" and job["attempts"] == 1, job
+        # what the Printers page shows: both demo printers answer, ready
+        for printer in ("PRINTER-01", "PRINTER-07"):
+            r = client.get(f"/api/v1/printers/{printer}/status")
+            assert r.status_code == 200 and r.json()["data"]["state"] == "ready", r.text
 
 
-def test_up_detached_status_and_down_leave_nothing_running():
+def _demo_accounts_shown(output: str) -> bool:
+    return all(
+        f"{acc.username:<9} {acc.password:<19} {acc.role.value}" in output for acc in DEMO_ACCOUNTS
+    )
+
+
+@pytest.mark.parametrize("mode", [None, "services"], ids=["defaults", "services"])
+def test_up_detached_status_and_down_leave_nothing_running(mode: str | None):
     data_dir = Path(tempfile.mkdtemp(prefix="mes-launcher-"))
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    drop = ("DATABASE_URL", "REDIS_URL", "MES_MODE", "MES_DEV_PRINTER_EMULATORS")
+    env = {k: v for k, v in os.environ.items() if k not in drop}  # `./mes up` as it comes
     env.update({"MES_DATA_DIR": str(data_dir), "MES_HTTP_PORT": str(port), "MES_ROOT": str(ROOT)})
     # The demo printers on ports of this test's own (a developer's stack may hold 9101/9107).
     env.update(
@@ -77,20 +92,24 @@ def test_up_detached_status_and_down_leave_nothing_running():
         }
     )
     try:
-        up = _mes("up", "--detach", env=env)
+        up = _mes("up", "--detach", *(["--mode", mode] if mode else []), env=env)
         assert up.returncode == 0, (
             up.stdout + up.stderr + (data_dir / "logs/supervisor.log").read_text()
         )
         assert f"http://127.0.0.1:{port}" in up.stdout
+        # A detached start shows the demo accounts in the terminal too (issue 17 item 9).
+        assert _demo_accounts_shown(up.stdout), up.stdout
         assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
 
         status = _mes("status", env=env)
         assert status.returncode == 0, status.stdout
+        assert f"(mode {mode or 'single'}," in status.stdout
         assert status.stdout.count(" ready") == 6
         _first_lot_label_prints(f"http://127.0.0.1:{port}")
 
         again = _mes("up", "--detach", env=env)
         assert again.returncode == 1 and "already running" in again.stdout
+        assert not _demo_accounts_shown(again.stdout)
         assert _processes_using(data_dir), "the stack's processes should be visible while it runs"
     finally:
         down = _mes("down", env=env)

@@ -62,7 +62,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     if state and _alive(state.get("supervisor_pid")):
         print(f"already running: {state['gateway_url']} (./mes down to stop)")
         return 1
-    dashboard.ensure_built(ROOT)  # the web UI the gateway serves at /
+    dist = dashboard.ensure_built(ROOT)  # the web UI the gateway serves at /
+    if dist is not None:  # the build just checked, wherever MES_ROOT put it
+        os.environ["MES_DASHBOARD_DIR"] = str(dist)
     if args.detach:
         return _up_detached(config)
     return _up_foreground(config)
@@ -131,16 +133,33 @@ def _state(stack: Stack, supervisor: Supervisor) -> dict:
     return state
 
 
-def _print_demo_accounts_once(config: StackConfig) -> None:
-    marker = config.data_dir / "run" / "demo-accounts-shown"
-    if config.env == "prod" or not config.seed_demo_users or marker.exists():
-        return
+def _demo_accounts_marker(config: StackConfig) -> Path:
+    return config.data_dir / "run" / "demo-accounts-shown"
+
+
+def _demo_accounts_due(config: StackConfig) -> bool:
+    """Seeded (dev) and not shown on this data directory yet."""
+    return (
+        config.env != "prod"
+        and config.seed_demo_users
+        and not _demo_accounts_marker(config).exists()
+    )
+
+
+def _print_demo_accounts() -> None:
     from gateway.users import DEMO_ACCOUNTS
 
     print("\nDemo accounts (dev only; shown once, also listed in the README):")
     for acc in DEMO_ACCOUNTS:
-        worker = f" worker {acc.worker_id}" if acc.worker_id else ""
+        worker = f" (worker id {acc.worker_id})" if acc.worker_id else ""
         print(f"  {acc.username:<9} {acc.password:<19} {acc.role.value}{worker}")
+
+
+def _print_demo_accounts_once(config: StackConfig) -> None:
+    if not _demo_accounts_due(config):
+        return
+    _print_demo_accounts()
+    marker = _demo_accounts_marker(config)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.touch()
 
@@ -149,6 +168,8 @@ def _up_detached(config: StackConfig) -> int:
     log_dir = config.data_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     _state_path(config).unlink(missing_ok=True)
+    # The supervisor shows the accounts in its log (and marks them shown); here, too.
+    show_accounts = _demo_accounts_due(config)
     with open(log_dir / "supervisor.log", "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "mes_cli", "up"],
@@ -164,6 +185,8 @@ def _up_detached(config: StackConfig) -> int:
         if state:
             print(f"Withforce MES is ready: {state['gateway_url']} (supervisor pid {process.pid})")
             print(f"logs: {log_dir}; stop with ./mes down")
+            if show_accounts:
+                _print_demo_accounts()
             return 0
         if process.poll() is not None:
             print(f"start-up failed; see {log_dir / 'supervisor.log'}", file=sys.stderr)
