@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+import structlog
 from mes_contracts.errors import ErrorCode, MesError
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -85,6 +86,8 @@ async def call_app(
                 await chunks.put(None)
 
     async def run() -> None:
+        # This task's copy of the context: the service's log lines carry its own name.
+        structlog.contextvars.bind_contextvars(service=service)
         try:
             await app(scope, receive, send)
         finally:

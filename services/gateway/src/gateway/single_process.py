@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import importlib
 import os
 import signal
@@ -26,6 +27,7 @@ import sys
 from collections.abc import Generator, Iterator
 from urllib.parse import urlsplit
 
+import structlog
 from fastapi import FastAPI
 from servicekit.logging import get_logger
 from servicekit.serve import QuietServer, server_config
@@ -52,6 +54,14 @@ class _QuietServer(QuietServer):
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
+
+
+def _logging_as(service: str) -> contextvars.Context:
+    """A context for one server's task: what it runs (lifespan, consumers, requests) logs
+    under its service's name; `configure_logging` binds one name per process."""
+    context = contextvars.copy_context()
+    context.run(structlog.contextvars.bind_contextvars, service=service)
+    return context
 
 
 @contextlib.contextmanager
@@ -103,14 +113,19 @@ async def serve() -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
 
-    tasks = {name: asyncio.create_task(s.serve(), name=name) for name, s in services.items()}
+    tasks = {
+        name: asyncio.create_task(s.serve(), name=name, context=_logging_as(name))
+        for name, s in services.items()
+    }
     while not all(s.started for s in services.values()):
         if stopping.is_set() or any(t.done() for t in tasks.values()):
             break
         await asyncio.sleep(0.02)
     failed = [name for name, task in tasks.items() if task.done()]
     if not failed and not stopping.is_set():
-        tasks["gateway"] = asyncio.create_task(gateway.serve(), name="gateway")
+        tasks["gateway"] = asyncio.create_task(
+            gateway.serve(), name="gateway", context=_logging_as("gateway")
+        )
         waiters = [asyncio.create_task(stopping.wait()), *tasks.values()]
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         waiters[0].cancel()
