@@ -72,6 +72,8 @@ def test_fifty_completions_survive_a_gateway_outage_and_a_restart(
             gateway.stop()  # midway: the rest arrives while the MES cannot be reached
             for lot in lots[25:]:
                 write_completion(folders.pending, lot, "PROC-001", at)
+            # Once the station knows the MES is away, a scan is queued, not "sending".
+            wait_until(lambda: not station.dispatcher.online, 10, "offline noticed")
             scan = station.scan(scanned_offline)
             assert scan.state == "queued"
             late = datetime.now(KST).replace(microsecond=0)
