@@ -58,6 +58,20 @@ def test_a_burst_into_the_settings_url_field_is_a_scan(qtbot, routed) -> None:
     assert dialog.isVisible() and dialog.result_settings is None  # Enter did not save
 
 
+def test_a_scanner_pressing_shift_for_each_capital_is_still_one_burst(qtbot, routed) -> None:
+    dialog, scans = routed
+    before = dialog.gateway_url.text()
+    for ch in LOT:  # as an X server delivers a wedge scanner (or xdotool) typing capitals
+        if ch.isupper():
+            QApplication.sendEvent(
+                dialog.gateway_url, QKeyEvent(QEvent.KeyPress, Qt.Key_Shift, Qt.NoModifier)
+            )
+        shift = Qt.ShiftModifier if ch.isupper() else Qt.NoModifier
+        QApplication.sendEvent(dialog.gateway_url, QKeyEvent(QEvent.KeyPress, ord(ch), shift, ch))
+    qtbot.keyClick(dialog.gateway_url, Qt.Key_Return)
+    assert scans == [LOT] and dialog.gateway_url.text() == before
+
+
 def test_people_typing_reach_the_field(qtbot, routed) -> None:
     dialog, scans = routed
     dialog.gateway_url.clear()

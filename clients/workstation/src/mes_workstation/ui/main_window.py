@@ -84,9 +84,9 @@ class MainWindow(QMainWindow):
         self.banner = banner()
         show_banner(self.banner, notice)
         self.header = _label(15, bold=True)
-        settings_button = QPushButton("설정 · Settings")
-        logout_button = QPushButton("로그아웃 · Sign out")
-        retry_button = QPushButton("지금 재전송 · Retry now")
+        self.settings_button = settings_button = QPushButton("설정 · Settings")
+        self.logout_button = logout_button = QPushButton("로그아웃 · Sign out")
+        self.retry_button = retry_button = QPushButton("지금 재전송 · Retry now")
         for button, slot in (
             (settings_button, on_settings),
             (logout_button, on_logout),
@@ -223,8 +223,9 @@ class MainWindow(QMainWindow):
             self.label_status.setText(label_line(event))
 
     def show_display(self, display: Display) -> None:
-        """The big panel always shows the latest event; the one before stays below it."""
-        if self._shown is not None and self._shown.at is not None:
+        """The big panel always shows the latest event; the last answer before it (not a
+        "sending…" on the way to one) stays below it."""
+        if self._shown is not None and self._shown.at is not None and self._shown.tone != "wait":
             self.previous.setText(f"이전 · Before:  {self._shown.summary()}")
         self._shown = display
         self.result_time.setText(f"{display.at:%H:%M:%S}" if display.at else "")

@@ -22,6 +22,11 @@ from PyQt5.QtWidgets import QApplication, QLineEdit, QWidget
 
 MIN_CHARS = 6  # shorter than any barcode the line uses (LOT numbers are 17)
 _ENTER = (Qt.Key_Return, Qt.Key_Enter)
+# A scanner presses Shift for every upper-case letter: modifier keys neither end nor
+# break a burst.
+_MODIFIER_KEYS = frozenset(
+    {Qt.Key_Shift, Qt.Key_Control, Qt.Key_Alt, Qt.Key_AltGr, Qt.Key_Meta, Qt.Key_CapsLock}
+)
 _COMMAND_MODIFIERS = Qt.ControlModifier | Qt.AltModifier | Qt.MetaModifier
 NAME = "mes-scan-router"
 
@@ -101,6 +106,8 @@ class ScanRouter(QObject):
             self.flush()
             return False  # the scan field takes scans itself (returnPressed)
         assert isinstance(event, QKeyEvent)
+        if event.key() in _MODIFIER_KEYS:
+            return False
         now = self.clock()
         gap = (now - self._last) * 1000.0
         if event.key() in _ENTER:
