@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mes_workstation.events import StartOutcome
 from mes_workstation.messages import start_display
+from mes_workstation.pin import verify_pin
 from mes_workstation.settings import (
     LoadedSettings,
     Settings,
@@ -70,3 +71,16 @@ def test_entry_point_runs_without_a_display() -> None:
         check=True,
     )
     assert result.stdout.startswith("mes-workstation 0.1.0")
+
+
+def test_an_installer_sets_the_admin_pin_from_stdin(tmp_path: Path) -> None:
+    config = tmp_path / "mes-workstation.json"
+    command = [sys.executable, "-m", "mes_workstation", "--config", str(config), "--set-pin"]
+    refused = subprocess.run(command, input="0000\n", capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and "The default PIN cannot be used" in refused.stderr
+    assert not config.exists()
+    done = subprocess.run(command, input="482915\n", capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded = load_settings(config)
+    assert loaded.notice is None and verify_pin("482915", loaded.settings.admin_pin_hash)
+    assert "482915" not in config.read_text("utf-8")

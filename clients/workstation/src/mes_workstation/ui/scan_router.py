@@ -46,7 +46,6 @@ def _alive(widget: QWidget | None) -> bool:
 class ScanRouter(QObject):
     #: A scan arrived while no scan field is attached (e.g. on the sign-in screen).
     unrouted = pyqtSignal(str)
-    scanned = pyqtSignal(str)
 
     def __init__(
         self,
@@ -90,7 +89,6 @@ class ScanRouter(QObject):
     def _deliver(self, text: str) -> None:
         field = self._field if _alive(self._field) else None
         if field is not None and self._on_scan is not None and field.window().isVisible():
-            self.scanned.emit(text)
             self._on_scan(text)
         else:
             self.unrouted.emit(text)
