@@ -3,66 +3,17 @@ scan → start, and errors told in plain Korean and English with what to do."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from mes_workstation.settings import Settings
-from mes_workstation.station import Station
-from mes_workstation.ui import Bridge
 from mes_workstation.ui.login_dialog import LoginDialog
-from mes_workstation.ui.main_window import MainWindow
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QDialog
 
 from .conftest import Client
 from .production import KST, new_lot
-
-# workstation_support sets QT_QPA_PLATFORM=offscreen at import, i.e. during collection,
-# before pytest-qt creates the QApplication.
-from .workstation_support import (
-    history,
-    names,
-    signed_in_api,
-    station_settings,
-    station_threads,
-    write_completion,
-)
-
-WAIT_MS = 15_000
-
-
-@contextmanager
-def station_window(qtbot, settings: Settings) -> Iterator[MainWindow]:
-    api = signed_in_api(settings)
-    bridge = Bridge()
-    station = Station(settings, api, on_event=bridge)
-    window = MainWindow(station)
-    bridge.event.connect(window.on_event)
-    qtbot.addWidget(window)
-    station.start()
-    window.bind(station)
-    window.show()
-    window.activateWindow()
-    qtbot.waitActive(window)
-    try:
-        yield window
-    finally:
-        station.stop()
-        api.close()
-    assert station_threads() == []
-
-
-def scan(qtbot, window: MainWindow, text: str) -> None:
-    qtbot.keyClicks(window.scan_input, text)  # a keyboard-wedge scanner types, then Enter
-    qtbot.keyClick(window.scan_input, Qt.Key_Return)
-
-
-def shown(window: MainWindow) -> str:
-    return "\n".join(
-        w.text() for w in (window.result_title_ko, window.result_title_en, window.result_detail)
-    )
+from .workstation_support import history, names, station_settings, write_completion
+from .workstation_ui_support import WAIT_MS, scan, shown, station_window
 
 
 def test_login_dialog_refuses_plainly_then_signs_in(qtbot, gateway: str, tmp_path: Path) -> None:

@@ -7,25 +7,39 @@ from pathlib import Path
 
 from mes_workstation.events import StartOutcome
 from mes_workstation.messages import start_display
-from mes_workstation.settings import Settings, default_work_dir, load_settings, save_settings
+from mes_workstation.pin import verify_pin
+from mes_workstation.settings import (
+    LoadedSettings,
+    Settings,
+    default_work_dir,
+    load_settings,
+    save_settings,
+)
 from mes_workstation.station import DEFAULT_NAMES
 
 
 def test_settings_round_trip_and_tolerate_old_files(tmp_path: Path) -> None:
     path = tmp_path / "cfg" / "mes-workstation.json"
-    assert load_settings(path) == Settings()  # no file yet: defaults
+    assert load_settings(path) == LoadedSettings(Settings())  # no file yet: defaults, no banner
     assert default_work_dir() == Path.home() / "neurohub_work"  # C:\neurohub_work on Windows
-    settings = Settings(station_id="ST-07", process_id="PROC-007", printer_port="COM3")
+    settings = Settings(
+        station_id="ST-07", process_id="PROC-007", printer_port="COM3", work_dir=tmp_path / "w"
+    )
     save_settings(settings, path)
     data = json.loads(path.read_text(encoding="utf-8"))
     data["retired_option"] = 1
     del data["label_poll_seconds"]
     path.write_text(json.dumps(data), encoding="utf-8")
-    assert load_settings(path) == settings
-    assert Settings(gateway_url="ftp://x", process_id="P1").validate() == [
-        "gateway URL must start with http:// or https://",
-        "process id 'P1' is not PROC-NNN",
+    assert load_settings(path) == LoadedSettings(settings)
+    problems = Settings(gateway_url="ftp://x", process_id="P1").validate()
+    assert [(p.field, p.en) for p in problems] == [
+        ("gateway_url", "must start with http:// or https://"),
+        ("process_id", "'P1' is not PROC-NNN"),
     ]
+    assert str(problems[0]) == (
+        "MES 주소: http:// 또는 https:// 로 시작해야 합니다 · "
+        "Gateway URL: must start with http:// or https://"
+    )
 
 
 def test_refusal_reads_in_both_languages_with_the_action() -> None:
@@ -57,3 +71,16 @@ def test_entry_point_runs_without_a_display() -> None:
         check=True,
     )
     assert result.stdout.startswith("mes-workstation 0.1.0")
+
+
+def test_an_installer_sets_the_admin_pin_from_stdin(tmp_path: Path) -> None:
+    config = tmp_path / "mes-workstation.json"
+    command = [sys.executable, "-m", "mes_workstation", "--config", str(config), "--set-pin"]
+    refused = subprocess.run(command, input="0000\n", capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and "The default PIN cannot be used" in refused.stderr
+    assert not config.exists()
+    done = subprocess.run(command, input="482915\n", capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded = load_settings(config)
+    assert loaded.notice is None and verify_pin("482915", loaded.settings.admin_pin_hash)
+    assert "482915" not in config.read_text("utf-8")

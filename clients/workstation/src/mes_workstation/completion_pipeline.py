@@ -209,7 +209,13 @@ class CompletionPipeline:
         )
         log.warning("%s refused: %s", path.name, exc)
         self.on_file(
-            FileUpdate(moved.name, "error", error_code=exc.code.value, reason=exc.message_in("en"))
+            FileUpdate(
+                moved.name,
+                "error",
+                error_code=exc.code.value,
+                reason=exc.message_in("en"),
+                error_data=exc.data,
+            )
         )
 
     # -- after the MES answered -----------------------------------------------------------
@@ -235,6 +241,11 @@ class CompletionPipeline:
                     already_recorded=bool(data.get("already_recorded")),
                     lot_number=lot,
                     process_id=process,
+                    failed_checks=tuple(
+                        str(d.get("check"))
+                        for d in data.get("defects") or []
+                        if isinstance(d, dict) and d.get("check")
+                    ),
                 )
             )
             return
@@ -252,6 +263,7 @@ class CompletionPipeline:
                 reason=message,
                 lot_number=lot,
                 process_id=process,
+                error_data=answer.get("data") if isinstance(answer.get("data"), dict) else None,
             )
         )
 

@@ -36,6 +36,8 @@ class FileUpdate:
     reason: str | None = None
     already_recorded: bool = False
     lot_number: str | None = None
+    error_data: dict[str, Any] | None = None  # the refusal's `data` (for plain words)
+    failed_checks: tuple[str, ...] = ()  # a FAIL's defect checks
     process_id: str | None = None
     at: datetime = field(default_factory=now_local)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from mes_contracts.errors import ErrorCode
 
 from .events import FileUpdate, FirmwareStatus, LabelStatus, QueueStatus, StartOutcome
+from .file_errors import plain_file_error
 
 Names = Callable[[str], tuple[str, str]]  # process id → (Korean, English) name
 
@@ -35,19 +37,29 @@ ACTIONS: dict[str, tuple[str, str]] = {
     ),
     "UNAUTHORIZED": ("다시 로그인하세요", "Sign in again"),
     "INVALID_BARCODE": ("LOT 바코드를 스캔하세요", "Scan a LOT barcode"),
+    "HANGUL_MODE": ("한/영 키를 눌러 영문으로 바꾸세요", "Press the 한/영 key: switch to English"),
 }
 
 
 @dataclass(frozen=True)
 class Display:
-    tone: str  # ok | error | wait
+    tone: str  # ok | error | wait | idle
     ko: str
     en: str
     detail_ko: str = ""
     detail_en: str = ""
+    at: datetime | None = None  # when it happened (shown, so a stale answer is told apart)
+
+    def summary(self) -> str:
+        """One line for "before": time, Korean title, English title."""
+        when = f"{self.at:%H:%M:%S}  " if self.at else ""
+        return f"{when}{self.ko} · {self.en}"
 
 
-LOCAL_ERRORS = {"INVALID_BARCODE": ("LOT 바코드가 아닙니다", "Not a LOT barcode")}
+LOCAL_ERRORS = {
+    "INVALID_BARCODE": ("LOT 바코드가 아닙니다", "Not a LOT barcode"),
+    "HANGUL_MODE": ("스캐너가 한글 모드입니다", "The scanner is typing Korean (한글 mode)"),
+}
 
 
 def error_texts(error: dict[str, Any]) -> tuple[str, str]:
@@ -81,8 +93,9 @@ def action_texts(error: dict[str, Any], names: Names) -> tuple[str, str]:
 def start_display(outcome: StartOutcome, names: Names) -> Display:
     name_ko, name_en = names(outcome.process_id)
     lot = outcome.lot_number
+    at = outcome.at
     if outcome.state == "sending":
-        return Display("wait", "전송 중…", "Sending…", f"LOT {lot}", f"LOT {lot}")
+        return Display("wait", "전송 중…", "Sending…", f"LOT {lot}", f"LOT {lot}", at)
     if outcome.state == "queued":
         return Display(
             "wait",
@@ -90,6 +103,7 @@ def start_display(outcome: StartOutcome, names: Names) -> Display:
             "Offline: start saved",
             f"LOT {lot} · 연결되면 자동 전송합니다",
             f"LOT {lot} · sent automatically when the MES is back",
+            at,
         )
     if outcome.state in ("started", "already_started"):
         order = str((outcome.data or {}).get("work_order_id") or "")
@@ -101,26 +115,94 @@ def start_display(outcome: StartOutcome, names: Names) -> Display:
             f"{title_en}: {name_en}",
             f"LOT {lot} · 작업지시 {order}",
             f"LOT {lot} · work order {order}",
+            at,
         )
     error = outcome.error or {}
     ko, en = error_texts(error)
     action_ko, action_en = action_texts(error, names)
-    return Display("error", ko, en, f"LOT {lot} · {action_ko}", f"LOT {lot} · {action_en}")
+    where = f"LOT {lot}" if lot else ""
+    return Display(
+        "error",
+        ko,
+        en,
+        " · ".join(t for t in (where, action_ko) if t),
+        " · ".join(t for t in (where, action_en) if t),
+        at,
+    )
 
 
 FILE_STATES = {"queued": "전송 대기 queued", "completed": "완료 completed", "error": "오류 error"}
+VERDICTS = {"PASS": "PASS 합격", "FAIL": "FAIL 불합격"}
+
+
+def file_tone(update: FileUpdate) -> str:
+    """ok (green) only for a PASS; a FAIL or a refusal is red, waiting is amber."""
+    if update.state == "completed":
+        return "ok" if update.result == "PASS" else "error"
+    return "error" if update.state == "error" else "wait"
+
+
+def file_error_texts(update: FileUpdate) -> tuple[str, str]:
+    return plain_file_error(update.error_code, update.error_data)
 
 
 def file_line(update: FileUpdate) -> str:
     state = FILE_STATES.get(update.state, update.state)
     extra = ""
     if update.state == "completed":
-        extra = f" · {update.result}" + (" (already recorded)" if update.already_recorded else "")
+        verdict = VERDICTS.get(str(update.result), str(update.result))
+        extra = f" · {verdict}" + (" (already recorded)" if update.already_recorded else "")
+        if update.failed_checks:
+            extra += f" · {', '.join(update.failed_checks)}"
     elif update.state == "error":
-        extra = f" · {update.error_code}: {update.reason}"
+        ko, en = file_error_texts(update)
+        extra = f" · {ko} / {en}"
     elif update.reason:
         extra = f" · {update.reason}"
     return f"{update.at:%H:%M:%S}  {update.name}  →  {state}{extra}"
+
+
+def file_display(update: FileUpdate) -> Display:
+    """The big panel for a completion file's latest state."""
+    where = " · ".join(
+        t for t in (update.lot_number and f"LOT {update.lot_number}", update.process_id) if t
+    )
+    if update.state == "completed" and update.result == "PASS":
+        return Display(
+            "ok", "완공 기록: 합격 PASS", "Completion recorded: PASS", where, where, update.at
+        )
+    if update.state == "completed":
+        checks = ", ".join(update.failed_checks)
+        return Display(
+            "error",
+            "완공 기록: 불합격 FAIL",
+            "Completion recorded: FAIL (defect)",
+            " · ".join(
+                t for t in (where, checks and f"불량 항목 {checks}", "불량품을 분리하세요") if t
+            ),
+            " · ".join(
+                t for t in (where, checks and f"failed checks {checks}", "set the unit aside") if t
+            ),
+            update.at,
+        )
+    if update.state == "error":
+        ko, en = file_error_texts(update)
+        return Display(
+            "error",
+            "완공 파일 오류",
+            "Completion file refused",
+            ko,
+            f"{en}\n{update.name}",
+            update.at,
+        )
+    return Display(
+        "wait",
+        "완공 파일 전송 중",
+        "Sending the completion file",
+        where or update.name,
+        update.reason or "",
+        update.at,
+    )
 
 
 def queue_line(status: QueueStatus) -> str:

@@ -21,6 +21,7 @@ from .completion_pipeline import CompletionPipeline
 from .dispatcher import Dispatcher
 from .events import FirmwareStatus, StartOutcome, now_local
 from .firmware_sync import FirmwareSync, FirmwareSyncError
+from .hangul import has_hangul, to_latin
 from .label_printing import LabelPrinting, PrinterFactory
 from .offline_queue import OfflineQueue, QueueItem
 from .settings import Settings
@@ -116,12 +117,17 @@ class Station:
     # -- scan → start ----------------------------------------------------------------------
     def scan(self, text: str) -> StartOutcome:
         """A scanned barcode: queue the start of this station's process for the LOT."""
-        lot = text.strip().upper()
+        scanned = text.strip()
+        korean = has_hangul(scanned)  # the scanner is in 한글 mode: read the keys it pressed
+        lot = (to_latin(scanned) if korean else scanned).upper()
         process_id = self.settings.process_id
         worker_id = self.api.worker_id
         problem = None
         if not is_lot_number(lot):
-            problem = {"error_code": "INVALID_BARCODE", "message": text.strip()[:64], "data": {}}
+            code = "HANGUL_MODE" if korean else "INVALID_BARCODE"
+            problem = {"error_code": code, "message": scanned[:64], "data": {}}
+        elif korean:
+            log.info("scan %r typed in 한글 mode, read as %s", scanned, lot)
         elif not worker_id:
             problem = {"error_code": "FORBIDDEN", "message": "no worker id", "data": {}}
         if problem is not None:
