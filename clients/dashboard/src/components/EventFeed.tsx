@@ -4,9 +4,11 @@ import ListItem from '@mui/material/ListItem';
 import Typography from '@mui/material/Typography';
 import { Link as RouterLink } from 'react-router-dom';
 import type { LiveEvent, RecentEvent } from '../api/types';
-import { formatTime, processName, translateLoose, useLang, useT } from '../i18n';
+import { processName, translate, translateLoose, useLang, useT } from '../i18n';
+import { errorCodeLabel, statusLabel } from '../labels';
 import type { Lang } from '../store';
-import { ResultChip } from './bits';
+import { formatDateTime } from '../time';
+import { StatusChip } from './bits';
 
 /** One row of the feed, from a live envelope or from the summary's recent events. */
 export interface FeedItem {
@@ -23,6 +25,11 @@ export interface FeedItem {
 // person would name (serials.status_changed is one per LOT and step), so none is hidden.
 export const HIDDEN_TYPES = new Set<string>();
 
+function shiftLabel(lang: Lang, shift: string | null): string {
+  if (shift !== 'D' && shift !== 'N') return shift ?? '';
+  return translate(lang, shift === 'D' ? 'lots.shift.D' : 'lots.shift.N');
+}
+
 export function describe(lang: Lang, e: LiveEvent): FeedItem {
   const d = e.data ?? {};
   const str = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : null);
@@ -38,10 +45,10 @@ export function describe(lang: Lang, e: LiveEvent): FeedItem {
       break;
     }
     case 'lot.created':
-      detail = `${String(d.target_quantity ?? '')} · ${str('shift') ?? ''}`;
+      detail = [String(d.target_quantity ?? ''), shiftLabel(lang, str('shift'))].filter(Boolean).join(' · ');
       break;
     case 'lot.status_changed':
-      detail = `${str('from_status') ?? ''} → ${str('to_status') ?? str('status') ?? ''}`;
+      detail = `${statusLabel(lang, 'lot', str('from_status'))} → ${statusLabel(lang, 'lot', str('to_status') ?? str('status'))}`;
       break;
     case 'serials.allocated':
       detail = Array.isArray(d.serials) ? `${d.serials.length}` : '';
@@ -49,14 +56,20 @@ export function describe(lang: Lang, e: LiveEvent): FeedItem {
     case 'serials.status_changed': {
       const serials = Array.isArray(d.serials) ? (d.serials as Record<string, unknown>[]) : [];
       const to = [...new Set(serials.map((s) => s.to_status).filter((s) => typeof s === 'string'))];
-      detail = [`${serials.length}`, to.length ? `→ ${to.join(', ')}` : '', str('process_id')].filter(Boolean).join(' ');
+      const toText = to.map((s) => statusLabel(lang, 'serial', s as string)).join(', ');
+      detail = [`${serials.length}`, to.length ? `→ ${toText}` : '', str('process_id')].filter(Boolean).join(' ');
       break;
     }
     case 'labels.printed':
     case 'labels.failed': {
       const labels = Array.isArray(d.labels) ? (d.labels as Record<string, unknown>[]) : [];
       const distinct = (k: string) => [...new Set(labels.map((l) => l[k]).filter((v) => typeof v === 'string'))] as string[];
-      detail = [`${labels.length}`, ...distinct('label_type'), ...distinct('printer_id'), ...distinct('error_code')].join(' · ');
+      detail = [
+        `${labels.length}`,
+        ...distinct('label_type').map((l) => statusLabel(lang, 'labelType', l)),
+        ...distinct('printer_id'),
+        ...distinct('error_code').map((c) => errorCodeLabel(lang, c)),
+      ].join(' · ');
       result = e.type === 'labels.printed' ? 'PASS' : 'FAIL';
       break;
     }
@@ -111,9 +124,9 @@ export function EventFeed({ items }: { items: FeedItem[] }) {
               <Typography variant="body2" sx={{ fontWeight: 600 }}>
                 {translateLoose(lang, `event.${item.type}`, item.type)}
               </Typography>
-              {item.result && <ResultChip value={item.result} />}
+              {item.result && <StatusChip kind="result" value={item.result} />}
               <Typography variant="caption" color="text.secondary" sx={{ ml: 'auto', whiteSpace: 'nowrap' }}>
-                {formatTime(lang, item.time, false)}
+                {formatDateTime(item.time)}
               </Typography>
             </Box>
             <Typography variant="body2" color="text.secondary" sx={{ wordBreak: 'break-all' }}>
