@@ -86,6 +86,8 @@ describe('check names and process-data fields', () => {
     expect(valueLabel('ko', 'PROC-007_START')).toBe('라벨 프린팅 착공');
     expect(valueLabel('ko', 'WF-KR-251110D-001')).toBe('WF-KR-251110D-001');
     expect(valueLabel('ko', 62.4)).toBe('62.4');
+    expect(valueLabel('ko', 'test_results[T38_P170]', 'check')).toBe('성능검사 T38 / 170 kgf');
+    expect(valueLabel('ko', 'sma_spring', 'component_type')).toBe('SMA 스프링');
   });
 });
 

@@ -168,6 +168,8 @@ export function valueLabel(lang: Lang, value: unknown, key?: string): string {
   if (key === 'shift' && (value === 'D' || value === 'N')) return translate(lang, value === 'D' ? 'lots.shift.D' : 'lots.shift.N');
   if (key === 'state' && /^[a-z_]+$/.test(value)) return translateLoose(lang, `job.state.${value}`, statusLabel(lang, 'printer', value));
   if (key === 'error_code' || key === 'last_error_code') return errorCodeLabel(lang, value);
+  if (key === 'check' || key === 'check_name') return checkLabel(lang, value);
+  if (key === 'component_type') return componentLabel(lang, value);
   for (const kind of VALUE_KINDS) {
     const text = translateLoose(lang, PREFIX[kind] + value, '');
     if (text) return text;

@@ -10,6 +10,7 @@ import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import type { ReactNode } from 'react';
 import { useLang, useT } from '../i18n';
+import { UserText } from './bits';
 import { checkLabel, defectFinding, fieldLabel, indexLabel, measuredText, specText, valueLabel, valueTone, type DefectLike } from '../labels';
 
 type Obj = Record<string, unknown>;
@@ -18,9 +19,13 @@ function isRecord(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+// Fields people or machines write in prose (reasons, notes, error details): shown as they are.
+const FREE_TEXT = new Set(['reason', 'release_notes', 'message', 'detail', 'last_error', 'replacement_reason', 'status_reason', 'name', 'display_name']);
+
 /** A value in words; a FAIL in bold red, a PASS in green. */
 export function Value({ value, field }: { value: unknown; field?: string }) {
   const lang = useLang();
+  if (field && FREE_TEXT.has(field) && typeof value === 'string') return <UserText>{value}</UserText>;
   const tone = valueTone(value);
   const text = field === 'test_point_id' && typeof value === 'string' ? indexLabel(lang, value) : valueLabel(lang, value, field);
   if (!tone) return <span>{text}</span>;

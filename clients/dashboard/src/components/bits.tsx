@@ -33,9 +33,18 @@ export function LotStatusChip({ status }: { status: string }) {
 }
 
 /** A routing step: red with its verdict once it failed, else its state. */
-export function StepChip({ status, result }: { status: string; result: string | null | undefined }) {
+export function StepChip({ status, result, testId }: { status: string; result: string | null | undefined; testId?: string }) {
   const step = stepStatus(status, result);
-  return <StatusChip kind={step.kind} value={step.value} />;
+  return <StatusChip kind={step.kind} value={step.value} testId={testId} />;
+}
+
+/** Text someone wrote (a reason, release notes, a device's error detail): shown as written. */
+export function UserText({ children }: { children: ReactNode }) {
+  return (
+    <Box component="span" data-user-text="">
+      {children}
+    </Box>
+  );
 }
 
 /** Text that is an identifier or a code on purpose (an error code for support, a hash). */

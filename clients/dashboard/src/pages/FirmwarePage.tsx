@@ -12,7 +12,7 @@ import { useMemo, useState } from 'react';
 import { useFirmware, useFirmwareReleases, useReleaseFirmware, useRollbackFirmware, useUploadFirmware } from '../api/queries';
 import type { Firmware, FirmwareRelease } from '../api/types';
 import { DataTable } from '../components/DataTable';
-import { Code, ErrorBox, Loading, PageTitle, Section, StatusChip } from '../components/bits';
+import { Code, ErrorBox, UserText, Loading, PageTitle, Section, StatusChip } from '../components/bits';
 import { useLang, useT } from '../i18n';
 import { statusLabel } from '../labels';
 import { formatDateTime } from '../time';
@@ -123,7 +123,7 @@ export default function FirmwarePage() {
       fcol.accessor('md5_hash', { header: 'MD5', cell: (c) => <Code>{c.getValue()}</Code> }),
       fcol.accessor('uploaded_at', { header: t('firmware.uploaded'), cell: (c) => `${formatDateTime(c.getValue())} · ${c.row.original.uploaded_by ?? ''}` }),
       fcol.accessor('released_at', { header: t('firmware.released'), cell: (c) => (c.getValue() ? `${formatDateTime(c.getValue())} · ${c.row.original.released_by ?? ''}` : '–') }),
-      fcol.accessor('release_notes', { header: t('firmware.notes'), cell: (c) => <Typography variant="body2" sx={{ maxWidth: 240, whiteSpace: 'pre-wrap' }}>{c.getValue() ?? ''}</Typography> }),
+      fcol.accessor('release_notes', { header: t('firmware.notes'), cell: (c) => <Typography variant="body2" sx={{ maxWidth: 240, whiteSpace: 'pre-wrap' }}><UserText>{c.getValue() ?? ''}</UserText></Typography> }),
     ];
     if (admin) {
       cols.push(
@@ -158,7 +158,7 @@ export default function FirmwarePage() {
       hcol.accessor('version', { header: t('firmware.version') }),
       hcol.accessor('previous_version', { header: t('firmware.previous'), cell: (c) => c.getValue() ?? '–' }),
       hcol.accessor('actor_user_id', { header: t('common.user') }),
-      hcol.accessor('reason', { header: t('common.reason'), cell: (c) => c.getValue() ?? '' }),
+      hcol.accessor('reason', { header: t('common.reason'), cell: (c) => <UserText>{c.getValue() ?? ''}</UserText> }),
     ],
     [t, lang],
   );

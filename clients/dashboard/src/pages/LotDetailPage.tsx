@@ -13,7 +13,7 @@ import { Link as RouterLink, useParams } from 'react-router-dom';
 import { useCloseLot, useLot, useLotSerials, useTraceLot } from '../api/queries';
 import type { LotDetail, Measurement, Serial, StatusChange, TraceLot } from '../api/types';
 import { DataTable } from '../components/DataTable';
-import { ErrorBox, Loading, LotStatusChip, PageTitle, Section, StatusChip } from '../components/bits';
+import { ErrorBox, Loading, LotStatusChip, PageTitle, Section, StatusChip, UserText } from '../components/bits';
 import { ProcessTimeline } from '../components/ProcessTimeline';
 import { processName, useLang, useT } from '../i18n';
 import { checkLabel, statusLabel } from '../labels';
@@ -83,7 +83,7 @@ function History({ items }: { items: StatusChange[] }) {
         <li key={i}>
           <Typography variant="body2">
             {h.from_status ? statusLabel(lang, 'lot', h.from_status) : '∅'} → <b>{statusLabel(lang, 'lot', h.to_status)}</b> · {formatDateTime(h.changed_at)} · {h.changed_by ?? ''}
-            {h.reason ? ` · ${h.reason}` : ''}
+            {h.reason ? <> · <UserText>{h.reason}</UserText></> : ''}
           </Typography>
         </li>
       ))}
@@ -161,7 +161,7 @@ export default function LotDetailPage() {
       }),
       scol.accessor('status', { header: t('common.status'), cell: (c) => <StatusChip kind="serial" value={c.getValue()} /> }),
       scol.accessor('created_at', { header: t('lots.created_at'), cell: (c) => formatDateTime(c.getValue()) }),
-      scol.accessor('replacement_reason', { header: t('common.reason'), cell: (c) => c.getValue() ?? '' }),
+      scol.accessor('replacement_reason', { header: t('common.reason'), cell: (c) => <UserText>{c.getValue() ?? ''}</UserText> }),
     ],
     [t, lang],
   );

@@ -115,7 +115,7 @@ function OpenLots({ lots }: { lots: OpenLot[] }) {
                 {lot.current_process ? `${lot.current_process} ${processName(lang, lot.current_process, { name_ko: lot.current_process_name })}` : '–'}
               </Typography>
               {lot.current_process && lot.current_process_state && (
-                <StepChip status={lot.current_process_state} result={lot.current_process_result} />
+                <StepChip status={lot.current_process_state} result={lot.current_process_result} testId="current-step" />
               )}
               <Typography variant="body2" sx={{ ml: 'auto', fontWeight: 600 }} className="lot-progress">
                 {lot.progress_percent}%

@@ -16,7 +16,7 @@ import { blobUrl } from '../api/client';
 import { useLabelJobs, usePrinters, usePrinterStatus, useReprint, useReprints, useRetryJob, useTestPrint } from '../api/queries';
 import type { LabelJob, Printer, Reprint } from '../api/types';
 import { DataTable } from '../components/DataTable';
-import { ErrorBox, Loading, PageTitle, Section, StatusChip } from '../components/bits';
+import { ErrorBox, Loading, PageTitle, Section, StatusChip, UserText } from '../components/bits';
 import { useLang, useT } from '../i18n';
 import { errorCodeLabel, statusLabel } from '../labels';
 import { formatDateTime } from '../time';
@@ -103,7 +103,9 @@ function ReprintDialog({ job, printers, onClose }: { job: LabelJob; printers: Pr
         )}
       </DialogContent>
       <DialogActions>
-        <Button onClick={onClose}>{t('common.close')}</Button>
+        <Button onClick={onClose} data-testid="reprint-close">
+          {t('common.close')}
+        </Button>
         <Button
           variant="contained"
           disabled={!reason.trim() || reprint.isPending || !!reprint.data}
@@ -196,7 +198,7 @@ export default function PrintersPage() {
         cell: (c) =>
           c.getValue() ? (
             <Box component="span" sx={{ display: 'inline-block', maxWidth: 220, whiteSpace: 'normal', overflowWrap: 'anywhere' }}>
-              ✓ {c.row.original.reason ?? ''}
+              ✓ <UserText>{c.row.original.reason ?? ''}</UserText>
             </Box>
           ) : (
             ''
@@ -232,7 +234,7 @@ export default function PrintersPage() {
       rcol.accessor('requested_at', { header: t('common.time'), cell: (c) => formatDateTime(c.getValue()) }),
       rcol.accessor((r) => r.serial_number ?? r.lot_number, { id: 'target', header: `${t('trace.kind.lot')} / ${t('trace.kind.serial')}` }),
       rcol.accessor('printer_id', { header: t('printers.id') }),
-      rcol.accessor('reason', { header: t('common.reason') }),
+      rcol.accessor('reason', { header: t('common.reason'), cell: (c) => <UserText>{c.getValue()}</UserText> }),
       rcol.accessor('requested_by', { header: t('common.user') }),
       rcol.accessor('worker_id', { header: t('common.worker'), cell: (c) => c.getValue() ?? '' }),
     ],

@@ -12,7 +12,7 @@ import { ApiError, download } from '../api/client';
 import { useRecall, useTraceLot, useTraceSerial } from '../api/queries';
 import type { RecallUsage, TraceLot, TraceSerial } from '../api/types';
 import { DataTable } from '../components/DataTable';
-import { ErrorBox, Loading, LotStatusChip, PageTitle, Section, StatusChip, StepChip } from '../components/bits';
+import { ErrorBox, Loading, LotStatusChip, PageTitle, Section, StatusChip, StepChip, UserText } from '../components/bits';
 import { DataView, DefectTable } from '../components/DataView';
 import { Tree, type TreeNode } from '../components/Tree';
 import { processName, useLang, useT, type TFunction } from '../i18n';
@@ -136,7 +136,11 @@ export function buildGenealogy(t: TFunction, lang: Lang, lot: TraceLot, serial?:
             {serial.serial_number}
           </Typography>
           <StatusChip kind="serial" value={serial.status} />
-          {serial.replacement_reason && <Typography variant="body2">({serial.replacement_reason})</Typography>}
+          {serial.replacement_reason && (
+            <Typography variant="body2">
+              (<UserText>{serial.replacement_reason}</UserText>)
+            </Typography>
+          )}
         </Box>
       ),
       children: [lotNode],
