@@ -399,8 +399,10 @@ async function main() {
         await visit(`/lots/${failedLot}`, 'process-timeline');
         const step = apage.locator('[data-testid="process-timeline"] li[data-process="PROC-003"] [data-status="FAIL"]');
         const stepRed = (await step.count()) === 1 && isRed(await background(step));
-        await visit(`/trace?q=${failedLot}`, 'genealogy', '05b-trace-defects');
+        await visit(`/trace?q=${failedLot}`, 'genealogy');
         const defects = apage.locator('[data-testid="trace-process"]:has([data-process="PROC-003"]) [data-testid="defect-table"]');
+        await defects.evaluate((el) => el.scrollIntoView({ block: 'center' })).catch(() => undefined);
+        await shot(apage, '05b-trace-defects');
         const defectRows = await defects.locator('tbody tr').count();
         const defectText = defectRows ? await defects.innerText() : '';
         result('fail_elsewhere', `list:${listRed ? 'red' : 'not-red'},timeline:${stepRed ? 'red' : 'not-red'},defect_rows:${defectRows}`);
@@ -435,6 +437,8 @@ async function main() {
         result('preview_width_after_reprint', Math.round(width));
         check(width >= 300, `the preview panel collapsed to ${Math.round(width)} px after a reprint`);
         await scan('/printers (jobs)');
+        // clicking the reprint button scrolled the jobs table sideways: back to its start
+        await apage.getByTestId('label-jobs').evaluate((el) => el.querySelector('.MuiTableContainer-root')?.scrollTo({ left: 0 }));
       }
       await shot(apage, '08-printers');
       result('raw_codes', raw.length ? JSON.stringify(raw) : 'none');

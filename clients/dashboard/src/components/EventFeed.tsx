@@ -5,7 +5,7 @@ import Typography from '@mui/material/Typography';
 import { Link as RouterLink } from 'react-router-dom';
 import type { LiveEvent, RecentEvent } from '../api/types';
 import { processName, translate, translateLoose, useLang, useT } from '../i18n';
-import { errorCodeLabel, statusLabel } from '../labels';
+import { errorCodeLabel, statusLabel, type StatusKind } from '../labels';
 import type { Lang } from '../store';
 import { formatDateTime } from '../time';
 import { StatusChip } from './bits';
@@ -19,6 +19,8 @@ export interface FeedItem {
   user: string | null;
   detail: string;
   result: string | null;
+  /** what `result` is: a verdict, or a label job's outcome */
+  resultKind?: StatusKind;
 }
 
 // Types that refresh data but are not listed. Since ADR 0012 every event is one fact a
@@ -35,6 +37,7 @@ export function describe(lang: Lang, e: LiveEvent): FeedItem {
   const str = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : null);
   let detail = '';
   let result: string | null = null;
+  let resultKind: StatusKind = 'result';
   switch (e.type) {
     case 'process.started':
     case 'process.completed': {
@@ -70,7 +73,8 @@ export function describe(lang: Lang, e: LiveEvent): FeedItem {
         ...distinct('printer_id'),
         ...distinct('error_code').map((c) => errorCodeLabel(lang, c)),
       ].join(' · ');
-      result = e.type === 'labels.printed' ? 'PASS' : 'FAIL';
+      result = e.type === 'labels.printed' ? 'sent' : 'failed';
+      resultKind = 'job';
       break;
     }
     case 'firmware.released':
@@ -89,6 +93,7 @@ export function describe(lang: Lang, e: LiveEvent): FeedItem {
     user: e.actor?.user_id ?? e.actor?.system ?? null,
     detail,
     result,
+    resultKind,
   };
 }
 
@@ -124,7 +129,7 @@ export function EventFeed({ items }: { items: FeedItem[] }) {
               <Typography variant="body2" sx={{ fontWeight: 600 }}>
                 {translateLoose(lang, `event.${item.type}`, item.type)}
               </Typography>
-              {item.result && <StatusChip kind="result" value={item.result} />}
+              {item.result && <StatusChip kind={item.resultKind ?? 'result'} value={item.result} />}
               <Typography variant="caption" color="text.secondary" sx={{ ml: 'auto', whiteSpace: 'nowrap' }}>
                 {formatDateTime(item.time)}
               </Typography>

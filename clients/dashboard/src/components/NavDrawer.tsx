@@ -43,7 +43,7 @@ export default function NavDrawer({ items, open, onClose }: { items: NavItem[]; 
       <Divider />
       <Box sx={{ display: 'flex', gap: 1, p: 1.5, color: 'primary.main' }}>
         <LanguageSwitch />
-        <Button size="small" onClick={() => void logout()} data-testid="logout">
+        <Button size="small" variant="outlined" onClick={() => void logout()} data-testid="logout">
           {t('auth.logout')}
         </Button>
       </Box>

@@ -113,11 +113,11 @@ export function PageTitle({ children, actions }: { children: ReactNode; actions?
 
 export function Kpi({ label, value, color, testId }: { label: string; value: ReactNode; color?: string; testId?: string }) {
   return (
-    <Paper variant="outlined" sx={{ p: 2, flex: '1 1 160px', minWidth: 150 }} data-testid={testId}>
+    <Paper variant="outlined" sx={{ p: { xs: 1.5, sm: 2 }, flex: '1 1 160px', minWidth: 140 }} data-testid={testId}>
       <Typography color="text.secondary" variant="body2">
         {label}
       </Typography>
-      <Typography variant="h3" component="p" sx={{ fontWeight: 700, color }} className="kpi-value">
+      <Typography variant="h3" component="p" sx={{ fontWeight: 700, color, fontSize: { xs: '2.25rem', sm: '3rem' } }} className="kpi-value">
         {value}
       </Typography>
     </Paper>

@@ -197,7 +197,7 @@ export default function PrintersPage() {
         header: t('printers.reprint'),
         cell: (c) =>
           c.getValue() ? (
-            <Box component="span" sx={{ display: 'inline-block', maxWidth: 220, whiteSpace: 'normal', overflowWrap: 'anywhere' }}>
+            <Box component="span" sx={{ display: 'inline-block', minWidth: 160, maxWidth: 260, whiteSpace: 'normal', overflowWrap: 'anywhere' }}>
               ✓ <UserText>{c.row.original.reason ?? ''}</UserText>
             </Box>
           ) : (
