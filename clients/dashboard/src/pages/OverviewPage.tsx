@@ -45,49 +45,49 @@ function ProcessTable({ rows }: { rows: ProcessBreakdown[] }) {
   const maxWip = Math.max(1, ...rows.map((r) => r.wip));
   return (
     <TableContainer>
-    <Table size="small" data-testid="by-process">
-      <TableHead>
-        <TableRow>
-          <TableCell>{t('process.process')}</TableCell>
-          <TableCell align="right">{t('overview.started')}</TableCell>
-          <TableCell align="right">{t('overview.completed')}</TableCell>
-          <TableCell align="right">{t('overview.defects')}</TableCell>
-          <TableCell sx={{ width: '30%' }}>{t('overview.wip')}</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {rows.map((r) => (
-          <TableRow key={r.process_id} data-process={r.process_id}>
-            <TableCell>
-              <Typography variant="body2" component="span" sx={{ color: 'text.secondary', mr: 1 }}>
-                {r.process_id}
-              </Typography>
-              {processName(lang, r.process_id, r)}
-            </TableCell>
-            <TableCell align="right" data-col="started">{r.started}</TableCell>
-            <TableCell align="right" data-col="completed">{r.completed}</TableCell>
-            <TableCell align="right" data-col="defects" sx={{ color: r.defects ? 'error.main' : undefined, fontWeight: r.defects ? 700 : undefined }}>
-              {r.defects}
-            </TableCell>
-            <TableCell data-col="wip">
-              <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
-                <Box sx={{ flexGrow: 1 }}>
-                  <LinearProgress
-                    variant="determinate"
-                    value={(r.wip / maxWip) * 100}
-                    color="warning"
-                    sx={{ height: 8, borderRadius: 4, bgcolor: 'grey.200' }}
-                  />
-                </Box>
-                <Typography variant="body2" sx={{ minWidth: 20, textAlign: 'right' }}>
-                  {r.wip}
-                </Typography>
-              </Box>
-            </TableCell>
+      <Table size="small" data-testid="by-process" sx={{ '& th': { whiteSpace: 'nowrap' }, '& td, & th': { px: { xs: 0.75, sm: 2 } } }}>
+        <TableHead>
+          <TableRow>
+            <TableCell>{t('process.process')}</TableCell>
+            <TableCell align="right">{t('overview.started')}</TableCell>
+            <TableCell align="right">{t('overview.completed')}</TableCell>
+            <TableCell align="right">{t('overview.defects')}</TableCell>
+            <TableCell sx={{ width: { sm: '30%' } }}>{t('overview.wip')}</TableCell>
           </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHead>
+        <TableBody>
+          {rows.map((r) => (
+            <TableRow key={r.process_id} data-process={r.process_id}>
+              <TableCell>
+                <Typography variant="body2" component="span" sx={{ color: 'text.secondary', mr: 1, display: { xs: 'block', sm: 'inline' }, fontSize: { xs: '0.75rem', sm: 'inherit' } }}>
+                  {r.process_id}
+                </Typography>
+                {processName(lang, r.process_id, r)}
+              </TableCell>
+              <TableCell align="right" data-col="started">
+                {r.started}
+              </TableCell>
+              <TableCell align="right" data-col="completed">
+                {r.completed}
+              </TableCell>
+              <TableCell align="right" data-col="defects" sx={{ color: r.defects ? 'error.main' : undefined, fontWeight: r.defects ? 700 : undefined }}>
+                {r.defects}
+              </TableCell>
+              <TableCell data-col="wip">
+                <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
+                  {/* the bar needs room: on a phone the number says it */}
+                  <Box sx={{ flexGrow: 1, display: { xs: 'none', sm: 'block' } }}>
+                    <LinearProgress variant="determinate" value={(r.wip / maxWip) * 100} color="warning" sx={{ height: 8, borderRadius: 4, bgcolor: 'grey.200' }} />
+                  </Box>
+                  <Typography variant="body2" sx={{ minWidth: 20, textAlign: 'right', flexGrow: { xs: 1, sm: 0 } }}>
+                    {r.wip}
+                  </Typography>
+                </Box>
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
     </TableContainer>
   );
 }
