@@ -7,6 +7,8 @@ const gateway = process.env.MES_GATEWAY ?? 'http://127.0.0.1:8000';
 
 export default defineConfig({
   plugins: [react()],
+  // the factory's time zone (src/time.ts) comes from the same variable the services read
+  envPrefix: ['VITE_', 'MES_FACTORY_TIMEZONE'],
   server: {
     proxy: { '/api': { target: gateway, changeOrigin: false } },
   },

@@ -221,6 +221,7 @@ def test_dashboard_open_lot_progress(
 
     found = eventually(row)
     assert found["current_process_state"] == "IN_PROGRESS" and found["progress_percent"] == 12
+    assert found["current_process_result"] is None
     assert found["status"] == "IN_PROGRESS"
     worker.post("/api/v1/process/complete", json=complete_body(lot, "PROC-002", at))
 

@@ -3,7 +3,8 @@
 // gateway serving the built dashboard.
 //
 //   node e2e/dashboard.e2e.mjs <gateway-url> --serial <serial of a LOT through all 8 steps>
-//        [--outage] [--screenshots <dir>] [--chromium /usr/bin/chromium]
+//        [--failed-lot <LOT whose PROC-003 failed>] [--component <component LOT>]
+//        [--outage] [--label-failure] [--screenshots <dir>] [--chromium /usr/bin/chromium]
 //
 // Driven by tests/e2e/test_dashboard.py over stdin/stdout: after creating a LOT in the UI
 // the script prints `READY <lot>` and waits for a line `DRIVEN` on stdin (the Python side
@@ -11,12 +12,19 @@
 // changed without a reload. With --outage it then prints `OUTAGE <lot>`: the driver stops
 // this gateway, drives the next process through another one, restarts this one and answers
 // `DRIVEN <n>`; the page must catch up by itself (reconnect + resume from the SSE cursor).
+// With --label-failure it prints `PRINTER_DOWN` (the driver points the LOT printer at a
+// dead port and answers `DOWN`), creates a LOT whose label cannot print, checks the LOT's
+// success and the label's failure are shown apart, then prints `PRINTER_UP` (answer `UP`).
+// It also walks every page as the admin in Korean failing on any raw code on screen, checks
+// a failed step is red, and the layout at phone width (390×844).
 // Results are printed as `RESULT key=value` lines; any failed
 // check prints `FAIL …` and exits 1. The browser is always closed.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { chromium } from 'playwright-core';
+import { background, isGreen, isRed, layoutFits, rawCodesOnScreen, tableScrollsInside } from './lib/checks.mjs';
+import { DESKTOP, KOREAN, launch, login as signIn, PHONE } from './lib/chromium.mjs';
+import { measureOverview } from './lib/measure.mjs';
 
 const argv = process.argv.slice(2);
 const baseUrl = (argv.find((a) => !a.startsWith('--') && /^https?:/.test(a)) ?? '').replace(/\/$/, '');
@@ -25,9 +33,12 @@ const opt = (name) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const serial = opt('serial');
+const failedLot = opt('failed-lot');
+const componentLot = opt('component');
 const resumeCheck = argv.includes('--outage');
+const labelFailure = argv.includes('--label-failure');
 const shotsDir = opt('screenshots');
-const executablePath = opt('chromium') ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const executablePath = opt('chromium') ?? process.env.CHROMIUM_PATH;
 const UPDATE_BUDGET_MS = 5000;
 
 if (!baseUrl) {
@@ -75,12 +86,14 @@ async function shot(page, name) {
   step(`screenshot ${name}.png`);
 }
 
-async function login(page, username, password) {
-  await page.goto(`${baseUrl}/login`);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('current-user').waitFor({ timeout: 10_000 });
+/** Until no part of the page says it is loading (the live feed keeps the network busy, so
+ * "network idle" never comes). */
+async function settled(page) {
+  await page.waitForFunction(() => !document.querySelector('[role="status"]'), null, { timeout: 15_000 }).catch(() => undefined);
+}
+
+function login(page, username, password) {
+  return signIn(page, baseUrl, username, password);
 }
 
 async function liveOpen(page) {
@@ -123,25 +136,10 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
 }
 
 async function main() {
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    chromiumSandbox: false,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-dev-shm-usage',
-    ],
-  });
+  browser = await launch(executablePath);
   try {
-    const viewport = { width: 1440, height: 900 };
-    const managerCtx = await browser.newContext({ viewport, locale: 'ko-KR', timezoneId: 'Asia/Seoul' });
+    const viewport = DESKTOP;
+    const managerCtx = await browser.newContext({ viewport, ...KOREAN });
     const page = await managerCtx.newPage();
     watch(page, 'manager');
 
@@ -156,37 +154,20 @@ async function main() {
     step('signed in as manager');
 
     // -- initial load of the overview: a cold browser context (no HTTP cache) that only
-    // carries the signed-in session, as when a manager opens the dashboard in the morning.
-    const storageState = await managerCtx.storageState();
-    const loads = [];
-    for (let i = 0; i < 2; i++) {
-      const cold = await browser.newContext({ viewport, storageState });
-      const fresh = await cold.newPage();
-      watch(fresh, 'cold');
-      await fresh.addInitScript(() => {
-        window.__lcp = 0;
-        new PerformanceObserver((list) => {
-          for (const entry of list.getEntries()) window.__lcp = entry.startTime;
-        }).observe({ type: 'largest-contentful-paint', buffered: true });
-      });
-      // main-thread time the page used (CPU, unlike wall-clock, not stretched by a busy machine)
-      const cdp = await cold.newCDPSession(fresh);
-      await cdp.send('Performance.enable');
-      await fresh.goto(`${baseUrl}/`, { waitUntil: 'load' });
-      await fresh.getByTestId('by-process').waitFor({ timeout: 30_000 });
-      const dataReady = await fresh.evaluate(() => performance.now());
-      const { metrics } = await cdp.send('Performance.getMetrics');
-      const taskSeconds = metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0;
-      await fresh.waitForTimeout(300);
-      const lcp = await fresh.evaluate(() => window.__lcp);
-      check(lcp > 0, 'no largest-contentful-paint entry');
-      loads.push({ lcp: Math.round(lcp), dataReady: Math.round(dataReady), task: Math.round(taskSeconds * 1000) });
-      await cold.close();
-    }
+    // carries the signed-in session, as when a manager opens the dashboard in the morning
+    // (e2e/perf.mjs measures the same way, more runs, for docs/quality.md).
+    const loads = await measureOverview(browser, `${baseUrl}/`, {
+      storageState: await managerCtx.storageState(),
+      viewport,
+      runs: 2,
+      onPage: (p) => watch(p, 'cold'),
+    });
     result('lcp_ms_runs', loads.map((l) => l.lcp).join(','));
     result('lcp_ms', Math.min(...loads.map((l) => l.lcp)));
+    result('kpis_ms', Math.min(...loads.map((l) => l.kpis)));
     result('data_ready_ms', Math.min(...loads.map((l) => l.dataReady)));
     result('main_thread_ms', Math.min(...loads.map((l) => l.task)));
+    lastPage = page;
 
     // -- create a LOT ---------------------------------------------------------------------
     await page.getByTestId('nav-lots').click();
@@ -213,6 +194,33 @@ async function main() {
     await page.locator(`[data-testid="lots-table"] a:text-is("${lot}")`).waitFor({ timeout: 5000 });
     result('lot_listed', 1);
     await shot(page, '02-lots');
+
+    // -- a LOT whose label cannot print: the LOT's success and the label's failure apart -----
+    if (labelFailure) {
+      console.log('PRINTER_DOWN');
+      check((await readLine(30_000)) === 'DOWN', 'no DOWN answer');
+      await page.getByTestId('create-lot').click();
+      await page.getByTestId('create-quantity').fill('5');
+      await page.getByTestId('create-submit').click();
+      await page.getByTestId('created-lot-number').waitFor({ timeout: 10_000 });
+      const failed = page.locator('[data-testid="created-lot-label"][data-label-state="failed"]');
+      await failed.waitFor({ timeout: 20_000 });
+      const success = page.getByTestId('created-lot');
+      const successText = await success.innerText();
+      result('failed_label_lot', (await page.getByTestId('created-lot-number').innerText()).trim());
+      result('failed_label_severity', await failed.getAttribute('data-severity'));
+      result('failed_label_text', JSON.stringify(await failed.innerText()));
+      const nested = await success.locator('[data-testid="created-lot-label"]').count();
+      const inSuccess = nested + (/실패|출력되지|PRINTER_|NOT_CONNECTED/.test(successText) ? 1 : 0);
+      result('failed_label_in_success', inSuccess);
+      check(inSuccess === 0, `the label failure is shown inside the LOT's success box: ${successText}`);
+      check(isGreen(await background(success)), 'the LOT itself is not shown as a success');
+      check(!isGreen(await background(failed)), 'the label failure has a green background');
+      await shot(page, '03b-lot-label-failed');
+      await page.getByTestId('create-close').click();
+      console.log('PRINTER_UP');
+      check((await readLine(30_000)) === 'UP', 'no UP answer');
+    }
 
     // -- the overview follows the line live --------------------------------------------------
     await page.getByTestId('nav-overview').click();
@@ -253,6 +261,19 @@ async function main() {
     result('started_after', await kpi(page, 'kpi-started'));
     await shot(page, '00-overview');
 
+    // -- a failed step is red on the overview, not "(완료)" ---------------------------------
+    if (failedLot) {
+      const row = page.locator(`[data-testid="open-lots"] [data-lot="${failedLot}"]`);
+      const verdict = row.locator('[data-testid="current-step"][data-status="FAIL"]');
+      await verdict.waitFor({ timeout: 10_000 });
+      const text = await row.innerText();
+      const red = isRed(await background(verdict));
+      await row.locator('[data-testid="lot-defects"]').waitFor({ timeout: 10_000 });
+      const countRed = isRed(await background(row.getByTestId('lot-defects')));
+      result('fail_overview', `${red ? 'red' : 'not-red'},${countRed ? 'red' : 'not-red'},${text.includes('(완료)') ? 'completed-text' : 'no-completed-text'}`);
+      check(red && countRed && !text.includes('(완료)'), `the failed step of ${failedLot} does not stand out: ${text}`);
+    }
+
     // -- an outage of the gateway: the feed reconnects with backoff and resumes from its
     // cursor, so events published while it was away still arrive, in the same page
     if (resumeCheck) {
@@ -284,7 +305,7 @@ async function main() {
     // -- LOT detail -------------------------------------------------------------------------
     await lotRow.locator('a').first().click();
     await page.getByTestId('process-timeline').waitFor();
-    const completedSteps = await page.locator('[data-testid="process-timeline"] [data-status="COMPLETED"]').count();
+    const completedSteps = await page.locator('[data-testid="process-timeline"] li[data-status="COMPLETED"]').count();
     result('detail_completed_steps', completedSteps);
     check(completedSteps >= 1, 'the LOT detail shows no completed step');
 
@@ -300,9 +321,12 @@ async function main() {
       );
       result('trace_processes', processes.join(','));
       check(processes.length === 8, `expected 8 processes in the genealogy, got ${processes.length}`);
-      const text = await page.getByTestId('genealogy').innerText();
+      // each process's data, in words; the raw field names stay in data-field for tools
+      const fields = await page.locator('[data-testid="genealogy"] [data-field]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-field')));
       const expected = ['lot_number_engraved', 'sma_spring_lot', 'temp_sensor', 'firmware_version', 'test_results', 'label_printed', 'inspection_result'];
-      const missing = expected.filter((k) => !text.includes(k));
+      const missing = expected.filter((k) => !fields.includes(k));
+      const text = await page.getByTestId('genealogy').innerText();
+      check(text.includes('성능검사 T38 / 170 kgf'), 'the performance test points have no readable names');
       result('trace_missing_data', missing.join(',') || 'none');
       check(!missing.length, `process data missing from the genealogy: ${missing.join(', ')}`);
       await shot(page, '05-trace');
@@ -310,7 +334,7 @@ async function main() {
     await managerCtx.close();
 
     // -- a viewer sees no create button ------------------------------------------------------
-    const viewerCtx = await browser.newContext({ viewport, locale: 'ko-KR', timezoneId: 'Asia/Seoul' });
+    const viewerCtx = await browser.newContext({ viewport, ...KOREAN });
     const vpage = await viewerCtx.newPage();
     watch(vpage, 'viewer');
     await login(vpage, 'viewer', 'demo-viewer-1234');
@@ -326,40 +350,99 @@ async function main() {
     result('viewer_users_redirect', new URL(vpage.url()).pathname);
     await viewerCtx.close();
 
-    // -- the other pages render for the admin (and are the README's screenshots) ------------------
+    // -- every page as the admin in Korean: renders, shows no raw code (and makes the README's
+    // screenshots) ----------------------------------------------------------------------------
     {
-      const adminCtx = await browser.newContext({ viewport, locale: 'ko-KR', timezoneId: 'Asia/Seoul' });
+      const adminCtx = await browser.newContext({ viewport, ...KOREAN });
       const apage = await adminCtx.newPage();
       watch(apage, 'admin');
       await login(apage, 'admin', 'demo-admin-1234');
+      const raw = [];
+      // the scan finds a raw code when there is one (and skips identifiers shown on purpose)
+      await apage.goto(`${baseUrl}/`);
+      await apage.getByTestId('by-process').waitFor();
+      await apage.evaluate(() => {
+        const probe = document.createElement('div');
+        probe.id = 'raw-probe';
+        probe.innerHTML = '<span>not_connected</span> <span>IN_PROGRESS</span> <code>PRINTER_NOT_CONNECTED</code>';
+        document.body.append(probe);
+      });
+      const probed = await rawCodesOnScreen(apage);
+      await apage.evaluate(() => document.getElementById('raw-probe')?.remove());
+      check(probed.length === 2 && probed.some((h) => h.endsWith('not_connected')) && probed.some((h) => h.endsWith('IN_PROGRESS')), `the raw-code scan is blind: ${probed}`);
+      const scan = async (where) => {
+        for (const hit of await rawCodesOnScreen(apage)) raw.push(`${where} → ${hit}`);
+      };
+      const visit = async (path, ready, name) => {
+        await apage.goto(`${baseUrl}${path}`);
+        await apage.getByTestId(ready).first().waitFor({ timeout: 15_000 });
+        await settled(apage);
+        check((await apage.getByTestId('page-error').count()) === 0, `${path} failed`);
+        await scan(path);
+        if (name) await shot(apage, name);
+      };
+      await visit('/', 'by-process');
+      await visit('/lots', 'lots-table');
       if (serial) {
-        await apage.goto(`${baseUrl}/lots/${serial.slice(0, -5)}`);
-        await apage.getByTestId('process-timeline').waitFor({ timeout: 10_000 });
-        await apage.getByTestId('lot-measurements').waitFor({ timeout: 10_000 });
-        await shot(apage, '04-lot-detail');
+        const lot = serial.slice(0, -5);
+        await visit(`/lots/${lot}`, 'lot-measurements', '04-lot-detail');
+        await visit(`/trace?q=${serial}`, 'genealogy');
+        await visit(`/trace?q=${lot}`, 'genealogy');
       }
-      for (const [tab, ready, name] of [
-        ['quality', 'defects-by-process', '06-quality'],
-        ['firmware', 'fw-table', '07-firmware'],
-        ['printers', 'printers-table', '08-printers'],
-        ['audit', 'audit-table', '09-audit'],
-        ['users', 'users-table', '10-users'],
+      if (componentLot) await visit(`/trace?q=${encodeURIComponent(componentLot)}&kind=component`, 'recall');
+      if (failedLot) {
+        // a failed step is red in the LOT list, on the LOT's timeline, and its defects a table
+        await visit('/lots', 'lots-table');
+        const listed = apage.locator(`[data-testid="lots-table"] tr:has(a:text-is("${failedLot}"))`);
+        await listed.getByTestId('lot-defects').waitFor({ timeout: 10_000 });
+        const listRed = isRed(await background(listed.getByTestId('lot-defects')));
+        await visit(`/lots/${failedLot}`, 'process-timeline');
+        const step = apage.locator('[data-testid="process-timeline"] li[data-process="PROC-003"] [data-status="FAIL"]');
+        const stepRed = (await step.count()) === 1 && isRed(await background(step));
+        await visit(`/trace?q=${failedLot}`, 'genealogy');
+        const defects = apage.locator('[data-testid="trace-process"]:has([data-process="PROC-003"]) [data-testid="defect-table"]');
+        await defects.evaluate((el) => el.scrollIntoView({ block: 'center' })).catch(() => undefined);
+        await shot(apage, '05b-trace-defects');
+        const defectRows = await defects.locator('tbody tr').count();
+        const defectText = defectRows ? await defects.innerText() : '';
+        result('fail_elsewhere', `list:${listRed ? 'red' : 'not-red'},timeline:${stepRed ? 'red' : 'not-red'},defect_rows:${defectRows}`);
+        check(listRed && stepRed, 'a failed step is not red in the LOT list or on the timeline');
+        check(defectRows >= 1 && defectText.includes('온도 센서') && !/temp_sensor|\{|\}/.test(defectText), `the defects are not a readable table: ${defectText}`);
+      }
+      if (serial) await visit(`/trace?q=${serial}`, 'genealogy', '05-trace');
+      for (const [path, ready, name] of [
+        ['/quality', 'defects-by-process', '06-quality'],
+        ['/firmware', 'fw-table', '07-firmware'],
+        ['/audit', 'audit-table', '09-audit'],
+        ['/users', 'users-table', '10-users'],
       ]) {
-        await apage.getByTestId(`nav-${tab}`).click();
-        await apage.getByTestId(ready).waitFor({ timeout: 10_000 });
-        check((await apage.getByTestId('page-error').count()) === 0, `the ${tab} page failed`);
-        if (tab === 'printers' && serial) {
-          await apage.getByTestId('label-query').fill(serial.slice(0, -5));
-          await apage.getByTestId('label-search').click();
-          await apage.getByTestId('label-jobs').waitFor();
-          const preview = apage.getByTestId('job-preview').first();
-          if (await preview.count()) {
-            await preview.click();
-            await apage.getByTestId('label-preview').waitFor({ timeout: 10_000 }).catch(() => undefined);
-          }
-        }
-        await shot(apage, name);
+        await visit(path, ready, name);
       }
+      await visit('/printers', 'printers-table');
+      if (serial) {
+        // label jobs with a preview; a reprint with a long reason must not squeeze it
+        await apage.getByTestId('label-query').fill(serial.slice(0, -5));
+        await apage.getByTestId('label-search').click();
+        await apage.getByTestId('label-jobs').waitFor();
+        await apage.getByTestId('job-preview').first().click();
+        await apage.getByTestId('label-preview').waitFor({ timeout: 10_000 });
+        await apage.getByTestId('job-reprint').first().click();
+        await apage.getByTestId('reprint-reason').fill('라벨 훼손으로 재출력 — 포장 라인에서 바코드 일부가 긁혀 판독되지 않음');
+        await apage.getByTestId('reprint-submit').click();
+        await apage.locator('[role="dialog"] .MuiAlert-root').waitFor({ timeout: 15_000 });
+        await apage.getByTestId('reprint-close').click();
+        await apage.locator('[role="dialog"]').waitFor({ state: 'detached', timeout: 5000 });
+        await settled(apage);
+        const width = await apage.getByTestId('preview-panel').evaluate((el) => el.getBoundingClientRect().width);
+        result('preview_width_after_reprint', Math.round(width));
+        check(width >= 300, `the preview panel collapsed to ${Math.round(width)} px after a reprint`);
+        await scan('/printers (jobs)');
+        // clicking the reprint button scrolled the jobs table sideways: back to its start
+        await apage.getByTestId('label-jobs').evaluate((el) => el.querySelector('.MuiTableContainer-root')?.scrollTo({ left: 0 }));
+      }
+      await shot(apage, '08-printers');
+      result('raw_codes', raw.length ? JSON.stringify(raw) : 'none');
+      check(!raw.length, `raw codes on screen in the Korean UI:\n  ${raw.join('\n  ')}`);
       await apage.getByTestId('lang-switch').click();
       await apage.getByTestId('nav-overview').click();
       await apage.getByTestId('by-process').waitFor();
@@ -367,6 +450,62 @@ async function main() {
       check((await apage.getByTestId('kpi-started').innerText()).includes('Started'), 'the language switch did not apply');
       result('admin_pages', 'quality,firmware,printers,audit,users');
       await adminCtx.close();
+    }
+
+    // -- a phone (390×844): the header fits, every tab and sign-out are reachable through the
+    // menu, tables scroll inside their container ------------------------------------------------
+    {
+      const phoneCtx = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, ...KOREAN });
+      const ppage = await phoneCtx.newPage();
+      watch(ppage, 'phone');
+      await login(ppage, 'admin', 'demo-admin-1234');
+      const tabs = [
+        ['overview', 'by-process'],
+        ['lots', 'lots-table'],
+        ['trace', 'trace-query'],
+        ['quality', 'defects-by-process'],
+        ['firmware', 'fw-table'],
+        ['printers', 'printers-table'],
+        ['audit', 'audit-table'],
+        ['users', 'users-table'],
+      ];
+      const misfits = [];
+      let reached = 0;
+      for (const [tab, ready] of tabs) {
+        await ppage.getByTestId('nav-menu').click();
+        await ppage.getByTestId(`nav-${tab}`).click();
+        await ppage.getByTestId(ready).waitFor({ timeout: 15_000 });
+        await ppage.locator('[data-testid="nav-drawer"]').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+        reached += 1;
+        const fit = await layoutFits(ppage);
+        if (!fit.fits) misfits.push(`${tab}: ${JSON.stringify(fit)}`);
+        if (tab === 'overview') await shot(ppage, '12-phone-overview');
+        if (tab === 'lots') {
+          const table = await tableScrollsInside(ppage, 'lots-table');
+          result('phone_table_scrolls', table.scrollWidth > table.clientWidth && table.overflowX === 'auto' ? 1 : 0);
+        }
+      }
+      result('phone_tabs_reached', `${reached}/${tabs.length}`);
+      result('phone_misfits', misfits.length ? JSON.stringify(misfits) : 'none');
+      await ppage.getByTestId('nav-menu').click();
+      const logout = ppage.getByTestId('logout');
+      await logout.waitFor();
+      // the drawer slides in: measure once it is in place
+      await ppage.waitForFunction(() => {
+        const r = document.querySelector('[data-testid="logout"]')?.getBoundingClientRect();
+        return !!r && r.left >= 0;
+      }, null, { timeout: 5000 }).catch(() => undefined);
+      const box = await logout.boundingBox();
+      result('phone_logout_box', JSON.stringify(box));
+      const inside = !!box && box.x >= 0 && box.y >= 0 && box.x + box.width <= PHONE.width && box.y + box.height <= PHONE.height;
+      await shot(ppage, '13-phone-menu');
+      await logout.click();
+      await ppage.getByTestId('login-submit').waitFor({ timeout: 10_000 });
+      result('phone_logout', inside && new URL(ppage.url()).pathname === '/login' ? 1 : 0);
+      check(!misfits.length, `the layout runs off a phone screen: ${misfits.join(' | ')}`);
+      check(results.phone_table_scrolls === 1, 'the LOT table does not scroll inside its container on a phone');
+      check(results.phone_logout === 1, 'sign-out is not reachable on a phone');
+      await phoneCtx.close();
     }
 
     check(!pageErrors.length, `errors in the page: ${pageErrors.join(' | ')}`);

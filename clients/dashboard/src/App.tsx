@@ -1,12 +1,14 @@
-import { lazy, type ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { Loading } from './components/bits';
 import { Layout } from './components/Layout';
-import LoginPage from './pages/LoginPage';
 import OverviewPage from './pages/OverviewPage';
 import { can, type Action } from './permissions';
 import { useUi } from './store';
 
-// The overview is the landing page and ships in the main bundle; the rest load on demand.
+// The overview is the landing page and ships in the main bundle; the rest load on demand,
+// the sign-in page too (its form fields would otherwise weigh on every signed-in load).
+const LoginPage = lazy(() => import('./pages/LoginPage'));
 const LotsPage = lazy(() => import('./pages/LotsPage'));
 const LotDetailPage = lazy(() => import('./pages/LotDetailPage'));
 const TracePage = lazy(() => import('./pages/TracePage'));
@@ -32,7 +34,18 @@ export function AppRoutes() {
   const session = useUi((s) => s.session);
   return (
     <Routes>
-      <Route path="/login" element={session ? <Navigate to="/" replace /> : <LoginPage />} />
+      <Route
+        path="/login"
+        element={
+          session ? (
+            <Navigate to="/" replace />
+          ) : (
+            <Suspense fallback={<Loading />}>
+              <LoginPage />
+            </Suspense>
+          )
+        }
+      />
       <Route
         element={
           <RequireSession>

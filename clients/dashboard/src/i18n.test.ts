@@ -16,6 +16,16 @@ describe('i18n', () => {
     }
   });
 
+  it('names every event type of the catalogue (mes_contracts.events)', () => {
+    const types = [
+      'lot.created', 'lot.status_changed', 'serials.allocated', 'serials.status_changed', 'process.started', 'process.completed',
+      'routing.updated', 'labels.printed', 'labels.failed', 'firmware.uploaded', 'firmware.released', 'firmware.rolled_back',
+      'firmware.downloaded', 'user.created', 'user.updated', 'user.deactivated', 'printer.registered', 'printer.updated',
+      'serial.status_changed', 'label.printed', 'label.failed',
+    ];
+    for (const lang of ['ko', 'en'] as const) for (const type of types) expect(`event.${type}` in messages[lang], `${lang} ${type}`).toBe(true);
+  });
+
   it('fills placeholders and keeps unknown ones', () => {
     expect(translate('ko', 'overview.title', { date: '2025-11-10' })).toBe('금일 생산 현황 (2025-11-10)');
     expect(translate('en', 'common.page', { from: 1, to: 20 })).toBe('1–20 of {total}');

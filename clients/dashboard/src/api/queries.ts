@@ -2,6 +2,8 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { usePollInterval } from '../live/useLiveFeed';
 import { api } from './client';
+import { factoryDate } from '../time';
+import { DEFECT_MARKS_LIMIT, defectMarks } from './defects';
 import type {
   AuditEntry,
   AuditVerify,
@@ -162,6 +164,18 @@ export function useDefects(filter: DefectFilter) {
   });
 }
 
+/** Which of the listed LOTs had defects: one request for the defects recorded since the
+ * oldest of them was created (a LOT's defects come after its creation). */
+export function useDefectMarks(since: string | null) {
+  return useQuery({
+    queryKey: ['quality', 'marks', since],
+    queryFn: ({ signal }) => api<DefectList>('/api/v1/trace/defects', { query: { since, limit: DEFECT_MARKS_LIMIT }, signal }),
+    enabled: !!since,
+    select: defectMarks,
+    placeholderData: keepPreviousData,
+  });
+}
+
 export function useMeasurementChecks() {
   return useQuery({
     queryKey: ['quality', 'checks'],
@@ -273,7 +287,7 @@ export function useReprint() {
 /** A test label: a LOT label of the made-up LOT TEST-KR-{today}D-000 (it cannot collide
  * with a real LOT, whose product model is WF), with Korean text to check the font. */
 export function testLabel(printerId: string, today: Date = new Date()) {
-  const iso = today.toISOString().slice(0, 10);
+  const iso = factoryDate(today); // the factory's date, as on every other label
   const yymmdd = iso.slice(2).replaceAll('-', '');
   return {
     label_type: 'LOT' as const,

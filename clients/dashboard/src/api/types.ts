@@ -48,6 +48,8 @@ export interface OpenLot {
   current_process: string | null;
   current_process_name: string | null;
   current_process_state: string | null;
+  /** PASS/FAIL of the current step once completed (older gateways: absent) */
+  current_process_result?: string | null;
   progress_percent: number;
 }
 

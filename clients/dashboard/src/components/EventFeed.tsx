@@ -4,9 +4,11 @@ import ListItem from '@mui/material/ListItem';
 import Typography from '@mui/material/Typography';
 import { Link as RouterLink } from 'react-router-dom';
 import type { LiveEvent, RecentEvent } from '../api/types';
-import { formatTime, processName, translateLoose, useLang, useT } from '../i18n';
+import { processName, translate, translateLoose, useLang, useT } from '../i18n';
+import { errorCodeLabel, statusLabel, type StatusKind } from '../labels';
 import type { Lang } from '../store';
-import { ResultChip } from './bits';
+import { formatDateTime } from '../time';
+import { StatusChip } from './bits';
 
 /** One row of the feed, from a live envelope or from the summary's recent events. */
 export interface FeedItem {
@@ -17,17 +19,25 @@ export interface FeedItem {
   user: string | null;
   detail: string;
   result: string | null;
+  /** what `result` is: a verdict, or a label job's outcome */
+  resultKind?: StatusKind;
 }
 
 // Types that refresh data but are not listed. Since ADR 0012 every event is one fact a
 // person would name (serials.status_changed is one per LOT and step), so none is hidden.
 export const HIDDEN_TYPES = new Set<string>();
 
+function shiftLabel(lang: Lang, shift: string | null): string {
+  if (shift !== 'D' && shift !== 'N') return shift ?? '';
+  return translate(lang, shift === 'D' ? 'lots.shift.D' : 'lots.shift.N');
+}
+
 export function describe(lang: Lang, e: LiveEvent): FeedItem {
   const d = e.data ?? {};
   const str = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : null);
   let detail = '';
   let result: string | null = null;
+  let resultKind: StatusKind = 'result';
   switch (e.type) {
     case 'process.started':
     case 'process.completed': {
@@ -38,10 +48,10 @@ export function describe(lang: Lang, e: LiveEvent): FeedItem {
       break;
     }
     case 'lot.created':
-      detail = `${String(d.target_quantity ?? '')} · ${str('shift') ?? ''}`;
+      detail = [String(d.target_quantity ?? ''), shiftLabel(lang, str('shift'))].filter(Boolean).join(' · ');
       break;
     case 'lot.status_changed':
-      detail = `${str('from_status') ?? ''} → ${str('to_status') ?? str('status') ?? ''}`;
+      detail = `${statusLabel(lang, 'lot', str('from_status'))} → ${statusLabel(lang, 'lot', str('to_status') ?? str('status'))}`;
       break;
     case 'serials.allocated':
       detail = Array.isArray(d.serials) ? `${d.serials.length}` : '';
@@ -49,15 +59,22 @@ export function describe(lang: Lang, e: LiveEvent): FeedItem {
     case 'serials.status_changed': {
       const serials = Array.isArray(d.serials) ? (d.serials as Record<string, unknown>[]) : [];
       const to = [...new Set(serials.map((s) => s.to_status).filter((s) => typeof s === 'string'))];
-      detail = [`${serials.length}`, to.length ? `→ ${to.join(', ')}` : '', str('process_id')].filter(Boolean).join(' ');
+      const toText = to.map((s) => statusLabel(lang, 'serial', s as string)).join(', ');
+      detail = [`${serials.length}`, to.length ? `→ ${toText}` : '', str('process_id')].filter(Boolean).join(' ');
       break;
     }
     case 'labels.printed':
     case 'labels.failed': {
       const labels = Array.isArray(d.labels) ? (d.labels as Record<string, unknown>[]) : [];
       const distinct = (k: string) => [...new Set(labels.map((l) => l[k]).filter((v) => typeof v === 'string'))] as string[];
-      detail = [`${labels.length}`, ...distinct('label_type'), ...distinct('printer_id'), ...distinct('error_code')].join(' · ');
-      result = e.type === 'labels.printed' ? 'PASS' : 'FAIL';
+      detail = [
+        `${labels.length}`,
+        ...distinct('label_type').map((l) => statusLabel(lang, 'labelType', l)),
+        ...distinct('printer_id'),
+        ...distinct('error_code').map((c) => errorCodeLabel(lang, c)),
+      ].join(' · ');
+      result = e.type === 'labels.printed' ? 'sent' : 'failed';
+      resultKind = 'job';
       break;
     }
     case 'firmware.released':
@@ -76,6 +93,7 @@ export function describe(lang: Lang, e: LiveEvent): FeedItem {
     user: e.actor?.user_id ?? e.actor?.system ?? null,
     detail,
     result,
+    resultKind,
   };
 }
 
@@ -111,9 +129,9 @@ export function EventFeed({ items }: { items: FeedItem[] }) {
               <Typography variant="body2" sx={{ fontWeight: 600 }}>
                 {translateLoose(lang, `event.${item.type}`, item.type)}
               </Typography>
-              {item.result && <ResultChip value={item.result} />}
+              {item.result && <StatusChip kind={item.resultKind ?? 'result'} value={item.result} />}
               <Typography variant="caption" color="text.secondary" sx={{ ml: 'auto', whiteSpace: 'nowrap' }}>
-                {formatTime(lang, item.time, false)}
+                {formatDateTime(item.time)}
               </Typography>
             </Box>
             <Typography variant="body2" color="text.secondary" sx={{ wordBreak: 'break-all' }}>

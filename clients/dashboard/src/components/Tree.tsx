@@ -17,19 +17,19 @@ function Node({ node, depth }: { node: TreeNode; depth: number }) {
   const [open, setOpen] = useState(node.open ?? depth < 2);
   return (
     <Box component="li" role="treeitem" aria-expanded={expandable ? open : undefined} data-testid={node.testId} data-node={node.id} sx={{ listStyle: 'none' }}>
-      <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, py: 0.25 }}>
+      <Box sx={{ display: 'flex', alignItems: 'flex-start', gap: 0.5, py: 0.25 }}>
         {expandable ? (
           <ButtonBase
             onClick={() => setOpen(!open)}
             aria-label={open ? 'collapse' : 'expand'}
-            sx={{ width: 20, height: 20, borderRadius: 1, fontSize: 12, color: 'text.secondary' }}
+            sx={{ width: 20, height: 20, mt: '2px', flexShrink: 0, borderRadius: 1, fontSize: 12, color: 'text.secondary' }}
           >
             {open ? '▾' : '▸'}
           </ButtonBase>
         ) : (
-          <Box sx={{ width: 20 }} />
+          <Box sx={{ width: 20, flexShrink: 0 }} />
         )}
-        <Box sx={{ flexGrow: 1 }}>{node.label}</Box>
+        <Box sx={{ flexGrow: 1, minWidth: 0 }}>{node.label}</Box>
       </Box>
       {expandable && open && (
         <Box sx={{ ml: '9px', pl: 2, borderLeft: 1, borderColor: 'divider' }}>

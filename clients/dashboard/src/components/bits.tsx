@@ -1,4 +1,4 @@
-// Small shared pieces: status chips, loading/error states, cards, JSON view.
+// Small shared pieces: status chips, loading/error states, cards.
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Chip, { type ChipProps } from '@mui/material/Chip';
@@ -7,59 +7,53 @@ import Paper from '@mui/material/Paper';
 import Typography from '@mui/material/Typography';
 import type { ReactNode } from 'react';
 import { ApiError } from '../api/client';
-import { translateLoose, useLang, useT } from '../i18n';
+import { useLang, useT } from '../i18n';
+import { statusLabel, statusTone, stepStatus, type StatusKind } from '../labels';
 
-type Color = ChipProps['color'];
-
-const LOT_COLORS: Record<string, Color> = {
-  CREATED: 'default',
-  IN_PROGRESS: 'info',
-  COMPLETED: 'success',
-  CLOSED: 'secondary',
-};
-
-export function LotStatusChip({ status }: { status: string }) {
+/** A status of any kind in words, coloured by what it means (red: a defect or a fault). */
+export function StatusChip({ kind, value, label, testId }: { kind: StatusKind; value: string | null | undefined; label?: string; testId?: string }) {
   const lang = useLang();
+  if (!value) return <span>–</span>;
+  const tone = statusTone(kind, value);
   return (
     <Chip
       size="small"
-      color={LOT_COLORS[status] ?? 'default'}
-      label={translateLoose(lang, `lot.status.${status}`, status)}
-      data-status={status}
+      variant={tone === 'error' || kind === 'lot' ? 'filled' : 'outlined'}
+      color={tone as ChipProps['color']}
+      label={label ?? statusLabel(lang, kind, value)}
+      data-status={value}
+      data-tone={tone}
+      data-testid={testId}
     />
   );
 }
 
-const RESULT_COLORS: Record<string, Color> = {
-  PASS: 'success',
-  PASSED: 'success',
-  SUCCESS: 'success',
-  FAIL: 'error',
-  FAILED: 'error',
-  COMPLETED: 'success',
-  IN_PROGRESS: 'info',
-  STARTED: 'info',
-  RELEASED: 'success',
-  WITHDRAWN: 'error',
-  SUPERSEDED: 'default',
-  UPLOADED: 'info',
-  sent: 'success',
-  ready: 'success',
-  not_connected: 'error',
-  out_of_paper: 'error',
-  offline: 'error',
-  error: 'error',
-  paused: 'warning',
-  unknown: 'default',
-  failed: 'error',
-  retrying: 'warning',
-  queued: 'default',
-  pending: 'default',
-};
+export function LotStatusChip({ status }: { status: string }) {
+  return <StatusChip kind="lot" value={status} />;
+}
 
-export function ResultChip({ value, label }: { value: string | null | undefined; label?: string }) {
-  if (!value) return <span>–</span>;
-  return <Chip size="small" variant="outlined" color={RESULT_COLORS[value] ?? 'default'} label={label ?? value} />;
+/** A routing step: red with its verdict once it failed, else its state. */
+export function StepChip({ status, result, testId }: { status: string; result: string | null | undefined; testId?: string }) {
+  const step = stepStatus(status, result);
+  return <StatusChip kind={step.kind} value={step.value} testId={testId} />;
+}
+
+/** Text someone wrote (a reason, release notes, a device's error detail): shown as written. */
+export function UserText({ children }: { children: ReactNode }) {
+  return (
+    <Box component="span" data-user-text="">
+      {children}
+    </Box>
+  );
+}
+
+/** Text that is an identifier or a code on purpose (an error code for support, a hash). */
+export function Code({ children }: { children: ReactNode }) {
+  return (
+    <Box component="code" data-ident="" sx={{ fontFamily: 'monospace', fontSize: '0.8em', px: 0.5, borderRadius: 0.5, bgcolor: 'action.hover' }}>
+      {children}
+    </Box>
+  );
 }
 
 export function Loading() {
@@ -83,16 +77,18 @@ export function errorText(error: unknown, t: ReturnType<typeof useT>): string {
 
 export function ErrorBox({ error }: { error: unknown }) {
   const t = useT();
+  const code = error instanceof ApiError && error.status !== 403 ? error.code : null;
+  const message = code ? (error as ApiError).message : errorText(error, t);
   return (
     <Alert severity="error" sx={{ my: 1 }}>
-      {t('common.error', { message: errorText(error, t) })}
+      {t('common.error', { message })} {code && <Code>{code}</Code>}
     </Alert>
   );
 }
 
 export function Section({ title, actions, children, testId }: { title: ReactNode; actions?: ReactNode; children: ReactNode; testId?: string }) {
   return (
-    <Paper variant="outlined" sx={{ p: 2, mb: 2 }} data-testid={testId}>
+    <Paper variant="outlined" sx={{ p: { xs: 1.5, sm: 2 }, mb: 2, minWidth: 0 }} data-testid={testId}>
       <Box sx={{ display: 'flex', alignItems: 'center', mb: 1, gap: 1, flexWrap: 'wrap' }}>
         <Typography variant="h6" component="h2" sx={{ flexGrow: 1, fontSize: '1.05rem' }}>
           {title}
@@ -115,46 +111,13 @@ export function PageTitle({ children, actions }: { children: ReactNode; actions?
   );
 }
 
-/** process_data and audit values: a compact key/value listing of nested JSON. */
-export function DataView({ value }: { value: unknown }) {
-  if (value === null || value === undefined) return <span>–</span>;
-  if (typeof value !== 'object') return <span>{String(value)}</span>;
-  if (Array.isArray(value)) {
-    return (
-      <Box component="ol" sx={{ m: 0, pl: 2.5 }}>
-        {value.map((item, i) => (
-          <li key={i}>
-            <DataView value={item} />
-          </li>
-        ))}
-      </Box>
-    );
-  }
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (!entries.length) return <span>–</span>;
-  return (
-    <Box component="dl" sx={{ m: 0, display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 1.5, rowGap: 0.25 }}>
-      {entries.map(([k, v]) => (
-        <Box key={k} sx={{ display: 'contents' }}>
-          <Box component="dt" sx={{ color: 'text.secondary', fontFamily: 'monospace', fontSize: '0.8rem' }}>
-            {k}
-          </Box>
-          <Box component="dd" sx={{ m: 0, fontSize: '0.85rem' }}>
-            <DataView value={v} />
-          </Box>
-        </Box>
-      ))}
-    </Box>
-  );
-}
-
 export function Kpi({ label, value, color, testId }: { label: string; value: ReactNode; color?: string; testId?: string }) {
   return (
-    <Paper variant="outlined" sx={{ p: 2, flex: '1 1 160px', minWidth: 150 }} data-testid={testId}>
+    <Paper variant="outlined" sx={{ p: { xs: 1.5, sm: 2 }, flex: '1 1 160px', minWidth: 140 }} data-testid={testId}>
       <Typography color="text.secondary" variant="body2">
         {label}
       </Typography>
-      <Typography variant="h3" component="p" sx={{ fontWeight: 700, color }} className="kpi-value">
+      <Typography variant="h3" component="p" sx={{ fontWeight: 700, color, fontSize: { xs: '2.25rem', sm: '3rem' } }} className="kpi-value">
         {value}
       </Typography>
     </Paper>

@@ -12,8 +12,10 @@ import { useMemo, useState } from 'react';
 import { useFirmware, useFirmwareReleases, useReleaseFirmware, useRollbackFirmware, useUploadFirmware } from '../api/queries';
 import type { Firmware, FirmwareRelease } from '../api/types';
 import { DataTable } from '../components/DataTable';
-import { ErrorBox, Loading, PageTitle, ResultChip, Section } from '../components/bits';
-import { formatTime, translateLoose, useLang, useT } from '../i18n';
+import { Code, ErrorBox, UserText, Loading, PageTitle, Section, StatusChip } from '../components/bits';
+import { useLang, useT } from '../i18n';
+import { statusLabel } from '../labels';
+import { formatDateTime } from '../time';
 import { can } from '../permissions';
 import { useUi } from '../store';
 
@@ -115,13 +117,13 @@ export default function FirmwarePage() {
   const columns = useMemo(() => {
     const cols: ColumnDef<Firmware, any>[] = [
       fcol.accessor('version', { header: t('firmware.version'), cell: (c) => <b>{c.getValue()}</b> }),
-      fcol.accessor('state', { header: t('firmware.state'), cell: (c) => <ResultChip value={c.getValue()} label={translateLoose(lang, `firmware.state.${c.getValue()}`, c.getValue())} /> }),
+      fcol.accessor('state', { header: t('firmware.state'), cell: (c) => <StatusChip kind="firmware" value={c.getValue()} /> }),
       fcol.accessor('target_mcu', { header: t('firmware.mcu') }),
       fcol.accessor('file_size', { header: t('firmware.size'), cell: (c) => formatBytes(c.getValue()) }),
-      fcol.accessor('md5_hash', { header: 'MD5', cell: (c) => <code style={{ fontSize: '0.75rem' }}>{c.getValue()}</code> }),
-      fcol.accessor('uploaded_at', { header: t('firmware.uploaded'), cell: (c) => `${formatTime(lang, c.getValue())} · ${c.row.original.uploaded_by ?? ''}` }),
-      fcol.accessor('released_at', { header: t('firmware.released'), cell: (c) => (c.getValue() ? `${formatTime(lang, c.getValue())} · ${c.row.original.released_by ?? ''}` : '–') }),
-      fcol.accessor('release_notes', { header: t('firmware.notes'), cell: (c) => <Typography variant="body2" sx={{ maxWidth: 240, whiteSpace: 'pre-wrap' }}>{c.getValue() ?? ''}</Typography> }),
+      fcol.accessor('md5_hash', { header: 'MD5', cell: (c) => <Code>{c.getValue()}</Code> }),
+      fcol.accessor('uploaded_at', { header: t('firmware.uploaded'), cell: (c) => `${formatDateTime(c.getValue())} · ${c.row.original.uploaded_by ?? ''}` }),
+      fcol.accessor('released_at', { header: t('firmware.released'), cell: (c) => (c.getValue() ? `${formatDateTime(c.getValue())} · ${c.row.original.released_by ?? ''}` : '–') }),
+      fcol.accessor('release_notes', { header: t('firmware.notes'), cell: (c) => <Typography variant="body2" sx={{ maxWidth: 240, whiteSpace: 'pre-wrap' }}><UserText>{c.getValue() ?? ''}</UserText></Typography> }),
     ];
     if (admin) {
       cols.push(
@@ -151,12 +153,12 @@ export default function FirmwarePage() {
 
   const hcolumns = useMemo(
     () => [
-      hcol.accessor('at', { header: t('common.time'), cell: (c) => formatTime(lang, c.getValue()) }),
-      hcol.accessor('action', { header: t('firmware.action') }),
+      hcol.accessor('at', { header: t('common.time'), cell: (c) => formatDateTime(c.getValue()) }),
+      hcol.accessor('action', { header: t('firmware.action'), cell: (c) => statusLabel(lang, 'firmwareAction', c.getValue()) }),
       hcol.accessor('version', { header: t('firmware.version') }),
       hcol.accessor('previous_version', { header: t('firmware.previous'), cell: (c) => c.getValue() ?? '–' }),
       hcol.accessor('actor_user_id', { header: t('common.user') }),
-      hcol.accessor('reason', { header: t('common.reason'), cell: (c) => c.getValue() ?? '' }),
+      hcol.accessor('reason', { header: t('common.reason'), cell: (c) => <UserText>{c.getValue() ?? ''}</UserText> }),
     ],
     [t, lang],
   );

@@ -13,9 +13,11 @@ import { Link as RouterLink, useParams } from 'react-router-dom';
 import { useCloseLot, useLot, useLotSerials, useTraceLot } from '../api/queries';
 import type { LotDetail, Measurement, Serial, StatusChange, TraceLot } from '../api/types';
 import { DataTable } from '../components/DataTable';
-import { ErrorBox, Loading, LotStatusChip, PageTitle, ResultChip, Section } from '../components/bits';
+import { ErrorBox, Loading, LotStatusChip, PageTitle, Section, StatusChip, UserText } from '../components/bits';
 import { ProcessTimeline } from '../components/ProcessTimeline';
-import { formatTime, processName, useLang, useT } from '../i18n';
+import { processName, useLang, useT } from '../i18n';
+import { checkLabel, statusLabel } from '../labels';
+import { formatDateTime } from '../time';
 import { can } from '../permissions';
 import { useUi } from '../store';
 
@@ -40,14 +42,13 @@ function limits(m: { lower_limit: number | null; upper_limit: number | null; uni
 
 function Info({ lot }: { lot: LotDetail }) {
   const t = useT();
-  const lang = useLang();
   const rows: [string, React.ReactNode][] = [
     [t('common.status'), <LotStatusChip key="s" status={lot.status} />],
     [t('lots.model'), lot.product_model],
     [t('lots.quantity'), lot.target_quantity],
     [t('lots.date'), lot.production_date],
     [t('lots.shift'), t(lot.shift === 'D' ? 'lots.shift.D' : 'lots.shift.N')],
-    [t('lots.created_at'), formatTime(lang, lot.created_at)],
+    [t('lots.created_at'), formatDateTime(lot.created_at)],
     [t('lots.created_by'), lot.created_by],
   ];
   return (
@@ -81,8 +82,8 @@ function History({ items }: { items: StatusChange[] }) {
       {items.map((h, i) => (
         <li key={i}>
           <Typography variant="body2">
-            {h.from_status ?? '∅'} → <b>{h.to_status}</b> · {formatTime(lang, h.changed_at)} · {h.changed_by ?? ''}
-            {h.reason ? ` · ${h.reason}` : ''}
+            {h.from_status ? statusLabel(lang, 'lot', h.from_status) : '∅'} → <b>{statusLabel(lang, 'lot', h.to_status)}</b> · {formatDateTime(h.changed_at)} · {h.changed_by ?? ''}
+            {h.reason ? <> · <UserText>{h.reason}</UserText></> : ''}
           </Typography>
         </li>
       ))}
@@ -143,12 +144,12 @@ export default function LotDetailPage() {
   const mcolumns = useMemo(
     () => [
       mcol.accessor('process_id', { header: t('process.process'), cell: (c) => `${c.getValue()} ${processName(lang, c.getValue())}` }),
-      mcol.accessor('check_name', { header: t('measure.check') }),
+      mcol.accessor('check_name', { header: t('measure.check'), cell: (c) => <span data-check={c.getValue()}>{checkLabel(lang, c.getValue())}</span> }),
       mcol.accessor('value', { header: t('measure.value'), cell: (c) => `${c.getValue()} ${c.row.original.unit ?? ''}` }),
       mcol.accessor('target', { header: t('measure.target') }),
       mcol.display({ id: 'limits', header: t('measure.limits'), cell: (c) => limits(c.row.original) }),
-      mcol.accessor('result', { header: t('common.result'), cell: (c) => <ResultChip value={c.getValue()} /> }),
-      mcol.accessor('measured_at', { header: t('common.time'), cell: (c) => formatTime(lang, c.getValue()) }),
+      mcol.accessor('result', { header: t('common.result'), cell: (c) => <StatusChip kind="result" value={c.getValue()} /> }),
+      mcol.accessor('measured_at', { header: t('common.time'), cell: (c) => formatDateTime(c.getValue()) }),
     ],
     [t, lang],
   );
@@ -158,9 +159,9 @@ export default function LotDetailPage() {
         header: t('trace.kind.serial'),
         cell: (c) => <RouterLink to={`/trace?q=${encodeURIComponent(c.getValue())}`}>{c.getValue()}</RouterLink>,
       }),
-      scol.accessor('status', { header: t('common.status'), cell: (c) => <ResultChip value={c.getValue()} /> }),
-      scol.accessor('created_at', { header: t('lots.created_at'), cell: (c) => formatTime(lang, c.getValue()) }),
-      scol.accessor('replacement_reason', { header: t('common.reason'), cell: (c) => c.getValue() ?? '' }),
+      scol.accessor('status', { header: t('common.status'), cell: (c) => <StatusChip kind="serial" value={c.getValue()} /> }),
+      scol.accessor('created_at', { header: t('lots.created_at'), cell: (c) => formatDateTime(c.getValue()) }),
+      scol.accessor('replacement_reason', { header: t('common.reason'), cell: (c) => <UserText>{c.getValue() ?? ''}</UserText> }),
     ],
     [t, lang],
   );
@@ -187,7 +188,7 @@ export default function LotDetailPage() {
       >
         {t('lot.detail')} · {data.lot_number}
       </PageTitle>
-      <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', md: '1fr 2fr' }, alignItems: 'start' }}>
+      <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', md: 'minmax(0, 1fr) minmax(0, 2fr)' }, alignItems: 'start' }}>
         <Box>
           <Section title={t('lot.info')}>
             <Info lot={data} />

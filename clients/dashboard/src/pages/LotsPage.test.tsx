@@ -63,6 +63,68 @@ describe('LotsPage', () => {
     });
     await waitFor(() => expect(screen.getByTestId('created-lot-label').dataset.labelState).toBe('printed'));
     expect(screen.getByTestId('created-lot-label').textContent).toContain('PRINTER-01');
+    expect(screen.getByTestId('created-lot-label').dataset.severity).toBe('success');
+  });
+
+  it('marks a LOT with failed completions in red in the list', async () => {
+    signIn('viewer');
+    fakeGateway({
+      '/api/v1/lots': { items: [LOT, { ...LOT, lot_number: 'WF-KR-251110D-003' }], total: 2, limit: 20, offset: 0 },
+      '/api/v1/trace/defects': {
+        items: [{ work_order_id: 'WO-9', idx: 0, lot_number: LOT.lot_number, process_id: 'PROC-006', check_name: 'test_results[T38_P170]' }],
+        total: 1,
+        by_cause: [],
+      },
+    });
+    renderPage(<LotsPage />);
+    const row = (await screen.findByText(LOT.lot_number)).closest('tr')!;
+    await waitFor(() => expect(row.querySelector('[data-testid="lot-defects"]')?.textContent).toBe('불량 1'));
+    expect((row.querySelector('[data-testid="lot-defects"]') as HTMLElement).dataset.tone).toBe('error');
+    const clean = screen.getByText('WF-KR-251110D-003').closest('tr')!;
+    expect(clean.querySelector('[data-testid="lot-defects"]')).toBeNull();
+  });
+
+  it('a LOT whose label fails is a success for the LOT and a separate error for the label', async () => {
+    signIn('production_manager', 'manager');
+    gateway();
+    renderPage(<LotsPage />);
+    fireEvent.click(await screen.findByTestId('create-lot'));
+    fireEvent.click(screen.getByTestId('create-submit'));
+    await screen.findByTestId('created-lot-number');
+    act(() => {
+      useUi.getState().pushEvents([
+        {
+          id: 'f1',
+          type: 'labels.failed',
+          time: '2025-11-10T00:11:00Z',
+          subject: 'WF-KR-251110D-002',
+          data: { lot_number: 'WF-KR-251110D-002', labels: [{ label_type: 'LOT', printer_id: 'PRINTER-01', error_code: 'PRINTER_NOT_CONNECTED', will_retry: true }] },
+        },
+      ]);
+    });
+    const label = screen.getByTestId('created-lot-label');
+    await waitFor(() => expect(label.dataset.labelState).toBe('failed'));
+    expect(label.dataset.severity).toBe('warning');
+    const success = screen.getByTestId('created-lot');
+    expect(success.contains(label)).toBe(false);
+    expect(success.textContent).not.toMatch(/실패|PRINTER_NOT_CONNECTED/);
+    expect(label.textContent).toContain('프린터가 연결되어 있지 않습니다');
+    expect(label.querySelector('[data-ident]')!.textContent).toBe('PRINTER_NOT_CONNECTED');
+    // the retries gave up: an error, with the way to the Printers page
+    act(() => {
+      useUi.getState().pushEvents([
+        {
+          id: 'f2',
+          type: 'labels.failed',
+          time: '2025-11-10T00:15:00Z',
+          subject: 'WF-KR-251110D-002',
+          data: { lot_number: 'WF-KR-251110D-002', labels: [{ label_type: 'LOT', printer_id: 'PRINTER-01', error_code: 'PRINTER_NOT_CONNECTED', will_retry: false }] },
+        },
+      ]);
+    });
+    await waitFor(() => expect(label.dataset.severity).toBe('error'));
+    expect(label.className).toContain('Error');
+    expect(screen.getByTestId('created-lot-printers').getAttribute('href')).toBe('/printers?q=WF-KR-251110D-002');
   });
 
   it('refuses a quantity outside 1..MAX_TARGET_QUANTITY (9999: serials have four digits)', async () => {

@@ -14,13 +14,16 @@ import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { Link as RouterLink, useNavigate, useSearchParams } from 'react-router-dom';
 import { DEFAULT_TARGET_QUANTITY, MAX_TARGET_QUANTITY } from '../api/limits';
-import { useCreateLot, useLabelJobs, useLots, useProducts } from '../api/queries';
+import { defectsSince } from '../api/defects';
+import { useCreateLot, useDefectMarks, useLabelJobs, useLots, useProducts } from '../api/queries';
 import type { LabelJob, Lot } from '../api/types';
 import { DataTable } from '../components/DataTable';
-import { ErrorBox, errorText, Loading, LotStatusChip, PageTitle, Section } from '../components/bits';
-import { formatTime, useLang, useT, type TFunction } from '../i18n';
+import { Code, ErrorBox, errorText, Loading, LotStatusChip, PageTitle, Section, StatusChip } from '../components/bits';
+import { useLang, useT, type TFunction } from '../i18n';
+import { errorCodeLabel } from '../labels';
+import { factoryHour, formatDateTime } from '../time';
 import { can } from '../permissions';
-import { useUi, type LabelState } from '../store';
+import { useUi, type Lang, type LabelState } from '../store';
 
 const PAGE = 20;
 const STATUSES = ['CREATED', 'IN_PROGRESS', 'COMPLETED', 'CLOSED'] as const;
@@ -36,35 +39,57 @@ export function labelStatus(live: LabelState | undefined, jobs: LabelJob[] | und
   return null;
 }
 
-export function labelText(t: TFunction, s: LabelState | null): string {
+export function labelText(t: TFunction, lang: Lang, s: LabelState | null): string {
   if (!s) return t('lots.label.pending');
   if (s.state === 'printed') return t('lots.label.printed', { printer: s.printer ?? '' });
-  return t(s.willRetry ? 'lots.label.retrying' : 'lots.label.failed', { error: s.error ?? '' });
+  return t(s.willRetry ? 'lots.label.retrying' : 'lots.label.failed', { error: errorCodeLabel(lang, s.error, '–') });
+}
+
+/** How the LOT label's outcome is shown: never inside the LOT's success, a failure in red. */
+export function labelSeverity(s: LabelState | null): 'info' | 'success' | 'warning' | 'error' {
+  if (!s) return 'info';
+  if (s.state === 'printed') return 'success';
+  return s.willRetry ? 'warning' : 'error';
 }
 
 function defaultShift(now = new Date()): 'D' | 'N' {
-  const hour = Number(now.toLocaleString('en-GB', { timeZone: 'Asia/Seoul', hour: '2-digit', hour12: false }));
+  const hour = factoryHour(now);
   return hour >= 8 && hour < 20 ? 'D' : 'N';
 }
 
 function CreatedLot({ lot }: { lot: Lot }) {
   const t = useT();
+  const lang = useLang();
   const live = useUi((s) => s.lotLabels[lot.lot_number]);
   const jobs = useLabelJobs(lot.lot_number);
   const status = labelStatus(live, jobs.data?.items);
+  const severity = labelSeverity(status);
+  const failed = status?.state === 'failed';
   return (
-    <Alert severity="success" data-testid="created-lot">
-      <Typography>{t('lots.created')}</Typography>
-      <Typography>
-        {t('lots.new_number')}:{' '}
-        <RouterLink to={`/lots/${lot.lot_number}`} data-testid="created-lot-number" style={{ fontWeight: 700 }}>
-          {lot.lot_number}
-        </RouterLink>
-      </Typography>
-      <Typography variant="body2" data-testid="created-lot-label" data-label-state={status?.state ?? 'pending'}>
-        {t('lots.label')}: {labelText(t, status)}
-      </Typography>
-    </Alert>
+    <Box sx={{ display: 'grid', gap: 1.5 }}>
+      <Alert severity="success" data-testid="created-lot">
+        <Typography>{t('lots.created')}</Typography>
+        <Typography>
+          {t('lots.new_number')}:{' '}
+          <RouterLink to={`/lots/${lot.lot_number}`} data-testid="created-lot-number" style={{ fontWeight: 700 }}>
+            {lot.lot_number}
+          </RouterLink>
+        </Typography>
+      </Alert>
+      <Alert severity={severity} data-testid="created-lot-label" data-label-state={status?.state ?? 'pending'} data-severity={severity}>
+        <Typography variant="body2">
+          {t('lots.label')}: {labelText(t, lang, status)} {failed && status.error && <Code>{status.error}</Code>}
+        </Typography>
+        {failed && (
+          <Typography variant="body2" sx={{ mt: 0.5 }}>
+            {t('lots.label.action')}{' '}
+            <RouterLink to={`/printers?q=${encodeURIComponent(lot.lot_number)}`} data-testid="created-lot-printers">
+              {t('lots.label.to_printers')}
+            </RouterLink>
+          </Typography>
+        )}
+      </Alert>
+    </Box>
   );
 }
 
@@ -145,7 +170,6 @@ const col = createColumnHelper<Lot>();
 
 export default function LotsPage() {
   const t = useT();
-  const lang = useLang();
   const navigate = useNavigate();
   const role = useUi((s) => s.session?.user.role);
   const [params, setParams] = useSearchParams();
@@ -155,6 +179,7 @@ export default function LotsPage() {
   const shift = params.get('shift') ?? '';
   const page = Number(params.get('page') ?? 0);
   const lots = useLots({ status, production_date: date, shift, limit: PAGE, offset: page * PAGE });
+  const marks = useDefectMarks(defectsSince(lots.data?.items ?? []));
 
   const setFilter = (key: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -175,14 +200,22 @@ export default function LotsPage() {
         ),
       }),
       col.accessor('status', { header: t('common.status'), cell: (c) => <LotStatusChip status={c.getValue()} /> }),
+      col.display({
+        id: 'defects',
+        header: t('overview.defects'),
+        cell: (c) => {
+          const mark = marks.data?.get(c.row.original.lot_number);
+          return mark ? <StatusChip kind="result" value="FAIL" label={t('defect.count', { count: mark.failed })} testId="lot-defects" /> : '';
+        },
+      }),
       col.accessor('product_model', { header: t('lots.model') }),
       col.accessor('target_quantity', { header: t('lots.quantity') }),
       col.accessor('production_date', { header: t('lots.date') }),
       col.accessor('shift', { header: t('lots.shift'), cell: (c) => t(c.getValue() === 'D' ? 'lots.shift.D' : 'lots.shift.N') }),
-      col.accessor('created_at', { header: t('lots.created_at'), cell: (c) => formatTime(lang, c.getValue()) }),
+      col.accessor('created_at', { header: t('lots.created_at'), cell: (c) => formatDateTime(c.getValue()) }),
       col.accessor('created_by', { header: t('lots.created_by') }),
     ],
-    [t, lang],
+    [t, marks.data],
   );
 
   return (

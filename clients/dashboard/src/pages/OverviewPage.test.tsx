@@ -64,10 +64,36 @@ describe('OverviewPage', () => {
     // one row per LOT's serial status change (ADR 0012), not one per unit
     expect(second!.dataset.eventType).toBe('process.completed');
     expect(first!.dataset.eventType).toBe('serials.status_changed');
-    expect(first!.textContent).toContain('2 → PASSED PROC-008');
+    expect(first!.textContent).toContain('2 → 합격 PROC-008');
     expect(second!.textContent).toContain('WF-KR-251110D-009');
     expect(second!.textContent).toContain('PROC-003 센서 검사');
-    expect(second!.textContent).toContain('FAIL');
+    const verdict = second!.querySelector('[data-status="FAIL"]') as HTMLElement;
+    expect(verdict.textContent).toBe('불합격');
+    expect(verdict.dataset.tone).toBe('error');
+  });
+
+  it('marks a LOT whose step failed in red: the verdict, not "(완료)", and its defect count', async () => {
+    const lot = { ...data.open_lots[0]!, current_process: 'PROC-003', current_process_state: 'COMPLETED', current_process_result: 'FAIL' };
+    const other = { ...data.open_lots[0]!, lot_number: 'WF-KR-251110D-077', current_process_result: 'PASS', current_process_state: 'COMPLETED' };
+    const defect = { lot_number: lot.lot_number, process_id: 'PROC-003', check_name: 'temp_sensor', measured: 62.4, occurred_at: '2025-11-10T01:00:00Z' };
+    const { calls } = fakeGateway({
+      '/api/v1/dashboard/summary': { ...data, open_lots: [lot, other] },
+      '/api/v1/process/routing': routing,
+      '/api/v1/trace/defects': { items: [{ ...defect, work_order_id: 'WO-1', idx: 0 }, { ...defect, work_order_id: 'WO-1', idx: 1 }], total: 2, by_cause: [] },
+    });
+    renderPage(<OverviewPage />);
+    const row = (await screen.findByTestId('open-lots')).querySelector(`[data-lot="${lot.lot_number}"]`) as HTMLElement;
+    const verdict = row.querySelector('[data-status="FAIL"]') as HTMLElement;
+    expect(verdict.textContent).toBe('불합격');
+    expect(verdict.dataset.tone).toBe('error');
+    expect(row.textContent).not.toContain('(완료)');
+    // one failed completion (two failed checks of the same work order)
+    await waitFor(() => expect(row.querySelector('[data-testid="lot-defects"]')?.textContent).toBe('불량 1'));
+    const clean = screen.getByTestId('open-lots').querySelector('[data-lot="WF-KR-251110D-077"]') as HTMLElement;
+    expect(clean.querySelector('[data-tone="error"]')).toBeNull();
+    expect(clean.querySelector('[data-status="COMPLETED"]')!.textContent).toBe('완료');
+    const since = calls.find((c) => c.url.pathname === '/api/v1/trace/defects')!.url.searchParams.get('since')!;
+    expect(new Date(since).getTime()).toBeLessThan(new Date(lot.created_at).getTime());
   });
 
   it('fills steps without activity with zeros, in routing order', () => {

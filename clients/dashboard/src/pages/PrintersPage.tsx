@@ -10,38 +10,43 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import { ApiError } from '../api/client';
 import { blobUrl } from '../api/client';
 import { useLabelJobs, usePrinters, usePrinterStatus, useReprint, useReprints, useRetryJob, useTestPrint } from '../api/queries';
 import type { LabelJob, Printer, Reprint } from '../api/types';
 import { DataTable } from '../components/DataTable';
-import { ErrorBox, Loading, PageTitle, ResultChip, Section } from '../components/bits';
-import { formatTime, useLang, useT } from '../i18n';
+import { ErrorBox, Loading, PageTitle, Section, StatusChip, UserText } from '../components/bits';
+import { useLang, useT } from '../i18n';
+import { errorCodeLabel, statusLabel } from '../labels';
+import { formatDateTime } from '../time';
 import { can } from '../permissions';
 import { useUi } from '../store';
 
 function StatusCell({ printer }: { printer: Printer }) {
   const status = usePrinterStatus(printer.printer_id);
   if (status.isPending) return <span>…</span>;
-  if (status.isError) return <ResultChip value="failed" label="error" />;
+  if (status.isError) return <StatusChip kind="printer" value="error" />;
   return (
-    <span title={status.data.detail ?? ''}>
-      <ResultChip value={status.data.state} label={status.data.state} />
+    <span title={status.data.detail ?? ''} data-testid={`printer-state-${printer.printer_id}`}>
+      <StatusChip kind="printer" value={status.data.state} />
     </span>
   );
 }
 
 function TestPrintButton({ printerId }: { printerId: string }) {
   const t = useT();
+  const lang = useLang();
   const test = useTestPrint();
   return (
     <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
       <Button size="small" variant="outlined" disabled={test.isPending} onClick={() => test.mutate(printerId)} data-testid={`test-print-${printerId}`}>
         {t('printers.test')}
       </Button>
-      {test.data && <Typography variant="caption">{t('printers.test_done', { state: test.data.state })}</Typography>}
+      {test.data && <Typography variant="caption">{t('printers.test_done', { state: statusLabel(lang, 'job', test.data.state) })}</Typography>}
       {test.isError && (
-        <Typography variant="caption" color="error">
-          {(test.error as Error).message}
+        <Typography variant="caption" color="error" data-testid={`test-print-error-${printerId}`}>
+          {test.error instanceof ApiError ? errorCodeLabel(lang, test.error.code, test.error.message) : (test.error as Error).message}
         </Typography>
       )}
     </Box>
@@ -74,6 +79,7 @@ export function LabelPreview({ jobId }: { jobId: string }) {
 
 function ReprintDialog({ job, printers, onClose }: { job: LabelJob; printers: Printer[]; onClose: () => void }) {
   const t = useT();
+  const lang = useLang();
   const reprint = useReprint();
   const [reason, setReason] = useState('');
   const [printer, setPrinter] = useState(job.printer_id ?? '');
@@ -92,10 +98,14 @@ function ReprintDialog({ job, printers, onClose }: { job: LabelJob; printers: Pr
         </TextField>
         <TextField label={t('common.reason')} value={reason} onChange={(e) => setReason(e.target.value)} required multiline minRows={2} slotProps={{ htmlInput: { maxLength: 500, 'data-testid': 'reprint-reason' } }} />
         {reprint.isError && <ErrorBox error={reprint.error} />}
-        {reprint.data && <Alert severity="success">{t('printers.reprint_done', { state: reprint.data.state })}</Alert>}
+        {reprint.data && (
+          <Alert severity={reprint.data.state === 'sent' ? 'success' : 'info'}>{t('printers.reprint_done', { state: statusLabel(lang, 'job', reprint.data.state) })}</Alert>
+        )}
       </DialogContent>
       <DialogActions>
-        <Button onClick={onClose}>{t('common.close')}</Button>
+        <Button onClick={onClose} data-testid="reprint-close">
+          {t('common.close')}
+        </Button>
         <Button
           variant="contained"
           disabled={!reason.trim() || reprint.isPending || !!reprint.data}
@@ -126,8 +136,10 @@ export default function PrintersPage() {
   const mayPrint = can(role, 'label.print');
   const printers = usePrinters();
   const reprints = useReprints();
-  const [text, setText] = useState('');
-  const [lookup, setLookup] = useState<string | null>(null);
+  const [params] = useSearchParams();
+  const initial = (params.get('q') ?? '').trim().toUpperCase();
+  const [text, setText] = useState(initial);
+  const [lookup, setLookup] = useState<string | null>(initial || null);
   const lot = lookup ? (/-[0-9]{4}$/.test(lookup) && lookup.split('-').length === 5 ? lookup.slice(0, -5) : lookup) : null;
   const jobs = useLabelJobs(lot);
   const [preview, setPreview] = useState<string | null>(null);
@@ -145,31 +157,53 @@ export default function PrintersPage() {
         header: t('printers.address'),
         cell: (c) => {
           const p = c.row.original;
-          return p.transport === 'TCP' ? `TCP ${p.host}:${p.port}` : `${p.transport} ${p.serial_port ?? ''} @ ${p.station_id ?? ''}`;
+          const how = statusLabel(lang, 'transport', p.transport);
+          return p.transport === 'TCP' ? `${how} · ${p.host}:${p.port}` : `${how} · ${p.serial_port ?? ''} @ ${p.station_id ?? ''}`;
         },
       }),
-      pcol.accessor('purpose', { header: t('printers.purpose'), cell: (c) => `${c.getValue()}${c.row.original.station_id ? ` · ${c.row.original.station_id}` : ''}` }),
+      pcol.accessor('purpose', {
+        header: t('printers.purpose'),
+        cell: (c) => `${statusLabel(lang, 'purpose', c.getValue())}${c.row.original.station_id ? ` · ${c.row.original.station_id}` : ''}`,
+      }),
       pcol.display({ id: 'status', header: t('printers.state'), cell: (c) => <StatusCell printer={c.row.original} /> }),
     ];
     if (mayPrint) cols.push(pcol.display({ id: 'test', header: '', cell: (c) => <TestPrintButton printerId={c.row.original.printer_id} /> }));
     return cols;
-  }, [t, mayPrint]);
+  }, [t, lang, mayPrint]);
 
   const jcolumns = useMemo(() => {
     const cols = [
-      jcol.accessor('created_at', { header: t('common.time'), cell: (c) => formatTime(lang, c.getValue()) }),
-      jcol.accessor('label_type', { header: t('printers.type') }),
+      jcol.accessor('created_at', { header: t('common.time'), cell: (c) => formatDateTime(c.getValue()) }),
+      jcol.accessor('label_type', { header: t('printers.type'), cell: (c) => statusLabel(lang, 'labelType', c.getValue()) }),
       jcol.accessor((j) => j.serial_number ?? j.lot_number, { id: 'target', header: `${t('trace.kind.lot')} / ${t('trace.kind.serial')}` }),
       jcol.accessor('printer_id', { header: t('printers.id') }),
       jcol.accessor('state', {
         header: t('common.status'),
         cell: (c) => (
           <span title={c.getValue() !== 'sent' ? c.row.original.last_error ?? '' : ''}>
-            <ResultChip value={c.getValue()} label={c.row.original.last_error_code && c.getValue() !== 'sent' ? `${c.getValue()} · ${c.row.original.last_error_code}` : c.getValue()} />
+            <StatusChip
+              kind="job"
+              value={c.getValue()}
+              label={
+                c.row.original.last_error_code && c.getValue() !== 'sent'
+                  ? `${statusLabel(lang, 'job', c.getValue())} · ${errorCodeLabel(lang, c.row.original.last_error_code)}`
+                  : undefined
+              }
+            />
           </span>
         ),
       }),
-      jcol.accessor('reprint', { header: t('printers.reprint'), cell: (c) => (c.getValue() ? `✓ ${c.row.original.reason ?? ''}` : '') }),
+      jcol.accessor('reprint', {
+        header: t('printers.reprint'),
+        cell: (c) =>
+          c.getValue() ? (
+            <Box component="span" sx={{ display: 'inline-block', minWidth: 160, maxWidth: 260, whiteSpace: 'normal', overflowWrap: 'anywhere' }}>
+              ✓ <UserText>{c.row.original.reason ?? ''}</UserText>
+            </Box>
+          ) : (
+            ''
+          ),
+      }),
       jcol.display({
         id: 'actions',
         header: '',
@@ -197,10 +231,10 @@ export default function PrintersPage() {
 
   const rcolumns = useMemo(
     () => [
-      rcol.accessor('requested_at', { header: t('common.time'), cell: (c) => formatTime(lang, c.getValue()) }),
+      rcol.accessor('requested_at', { header: t('common.time'), cell: (c) => formatDateTime(c.getValue()) }),
       rcol.accessor((r) => r.serial_number ?? r.lot_number, { id: 'target', header: `${t('trace.kind.lot')} / ${t('trace.kind.serial')}` }),
       rcol.accessor('printer_id', { header: t('printers.id') }),
-      rcol.accessor('reason', { header: t('common.reason') }),
+      rcol.accessor('reason', { header: t('common.reason'), cell: (c) => <UserText>{c.getValue()}</UserText> }),
       rcol.accessor('requested_by', { header: t('common.user') }),
       rcol.accessor('worker_id', { header: t('common.worker'), cell: (c) => c.getValue() ?? '' }),
     ],
@@ -226,7 +260,7 @@ export default function PrintersPage() {
         )}
       </Section>
       <Section title={t('printers.labels')}>
-        <Box component="form" onSubmit={search} sx={{ display: 'flex', gap: 1.5, mb: 2 }}>
+        <Box component="form" onSubmit={search} sx={{ display: 'flex', gap: 1.5, mb: 2, flexWrap: 'wrap' }}>
           <TextField size="small" label={t('printers.lot_or_serial')} value={text} onChange={(e) => setText(e.target.value)} sx={{ flex: '1 1 320px' }} slotProps={{ htmlInput: { 'data-testid': 'label-query' } }} />
           <Button type="submit" variant="contained" data-testid="label-search">
             {t('common.search')}
@@ -239,10 +273,18 @@ export default function PrintersPage() {
           ) : jobs.isError ? (
             <ErrorBox error={jobs.error} />
           ) : (
-            <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', lg: preview ? '3fr 2fr' : '1fr' } }}>
+            // The table scrolls inside its track; the preview keeps a real width (a `3fr 2fr`
+            // grid let a wide table squeeze it to one character after a reprint added a row).
+            <Box
+              sx={{
+                display: 'grid',
+                gap: 2,
+                gridTemplateColumns: { xs: 'minmax(0, 1fr)', lg: preview ? 'minmax(0, 3fr) minmax(320px, 2fr)' : 'minmax(0, 1fr)' },
+              }}
+            >
               <DataTable data={shownJobs} columns={jcolumns} rowKey={(j) => j.job_id} empty={t('printers.no_jobs')} testId="label-jobs" />
               {preview && (
-                <Box>
+                <Box sx={{ minWidth: { xs: 0, lg: 320 } }} data-testid="preview-panel">
                   <Typography variant="subtitle2" sx={{ mb: 1 }}>
                     {t('printers.preview')}
                   </Typography>

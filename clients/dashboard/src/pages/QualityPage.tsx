@@ -9,9 +9,11 @@ import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, R
 import { useDefects, useMeasurementChecks, useMeasurementSeries, useRouting, type DefectFilter } from '../api/queries';
 import type { DefectItem, DefectList, MeasurementSeries } from '../api/types';
 import { DataTable } from '../components/DataTable';
-import { DataView, ErrorBox, Loading, PageTitle, Section } from '../components/bits';
-import { formatTime, processName, useLang, useT } from '../i18n';
+import { ErrorBox, Loading, PageTitle, Section } from '../components/bits';
+import { processName, useLang, useT } from '../i18n';
+import { checkLabel, defectFinding, measuredText, specText } from '../labels';
 import type { Lang } from '../store';
+import { factoryDayStart, formatDateTime, nextDate } from '../time';
 
 /** Defects per process (every routing step, zeros included) from the by-cause summary. */
 export function defectsByProcess(lang: Lang, data: DefectList, processIds: string[]): { process: string; name: string; count: number }[] {
@@ -28,9 +30,6 @@ export function outOfSpec(series: MeasurementSeries): number {
   ).length;
 }
 
-function dayStart(date: string): string | undefined {
-  return date ? `${date}T00:00:00+09:00` : undefined;
-}
 
 const dcol = createColumnHelper<DefectItem>();
 
@@ -43,7 +42,7 @@ function MeasurementChart({ check }: { check: string }) {
   const data = series.data;
   if (!data.points.length) return <Typography color="text.secondary">{t('quality.no_measurements')}</Typography>;
   const spec = data.spec ?? data.points[0]!;
-  const points = data.points.map((p, i) => ({ ...p, n: i + 1, label: `${p.lot_number} ${formatTime(lang, p.measured_at)}` }));
+  const points = data.points.map((p, i) => ({ ...p, n: i + 1, label: `${p.lot_number} ${formatDateTime(p.measured_at)}` }));
   const values = points.map((p) => p.value);
   const lo = Math.min(...values, spec.lower_limit ?? Infinity);
   const hi = Math.max(...values, spec.upper_limit ?? -Infinity);
@@ -64,7 +63,7 @@ function MeasurementChart({ check }: { check: string }) {
           {spec.upper_limit != null && <ReferenceLine y={spec.upper_limit} stroke="#c62828" strokeDasharray="6 3" label={{ value: t('quality.upper'), position: 'right', fontSize: 11 }} />}
           {spec.lower_limit != null && <ReferenceLine y={spec.lower_limit} stroke="#c62828" strokeDasharray="6 3" label={{ value: t('quality.lower'), position: 'right', fontSize: 11 }} />}
           {spec.target != null && <ReferenceLine y={spec.target} stroke="#2e7d32" label={{ value: t('quality.target'), position: 'right', fontSize: 11 }} />}
-          <Line type="monotone" dataKey="value" name={check} stroke="#1565c0" isAnimationActive={false} dot={{ r: 3 }} />
+          <Line type="monotone" dataKey="value" name={checkLabel(lang, check)} stroke="#1565c0" isAnimationActive={false} dot={{ r: 3 }} />
         </LineChart>
       </ResponsiveContainer>
     </Box>
@@ -78,7 +77,11 @@ export default function QualityPage() {
   const [since, setSince] = useState('');
   const [until, setUntil] = useState('');
   const [processId, setProcessId] = useState('');
-  const filter: DefectFilter = { since: dayStart(since), until: until ? dayStart(nextDay(until)) : undefined, process_id: processId || undefined };
+  const filter: DefectFilter = {
+    since: since ? factoryDayStart(since) : undefined,
+    until: until ? factoryDayStart(nextDate(until)) : undefined,
+    process_id: processId || undefined,
+  };
   const defects = useDefects(filter);
   const checks = useMeasurementChecks();
   const [check, setCheck] = useState<string | null>(null);
@@ -89,19 +92,23 @@ export default function QualityPage() {
   );
   const columns = useMemo(
     () => [
-      dcol.accessor('occurred_at', { header: t('common.time'), cell: (c) => formatTime(lang, c.getValue()) }),
+      dcol.accessor('occurred_at', { header: t('common.time'), cell: (c) => formatDateTime(c.getValue()) }),
       dcol.accessor('lot_number', { header: t('lots.number'), cell: (c) => <RouterLink to={`/lots/${c.getValue()}`}>{c.getValue()}</RouterLink> }),
       dcol.accessor('process_id', { header: t('process.process'), cell: (c) => `${c.getValue()} ${processName(lang, c.getValue())}` }),
-      dcol.accessor('check_name', { header: t('quality.cause') }),
-      dcol.accessor('measured', { header: t('measure.value'), cell: (c) => <DataView value={c.getValue()} /> }),
+      dcol.accessor('check_name', { header: t('quality.cause'), cell: (c) => <span data-check={c.getValue()}>{checkLabel(lang, c.getValue())}</span> }),
+      dcol.accessor('measured', {
+        header: t('measure.value'),
+        cell: (c) => (
+          <Box component="span" sx={{ color: 'error.main', fontWeight: 700 }}>
+            {measuredText(lang, c.row.original)}
+          </Box>
+        ),
+      }),
+      dcol.display({ id: 'spec', header: t('measure.limits'), cell: (c) => specText(c.row.original) }),
       dcol.display({
-        id: 'spec',
-        header: t('measure.limits'),
-        cell: (c) => {
-          const d = c.row.original;
-          if (d.lower_limit != null || d.upper_limit != null) return `${d.lower_limit ?? ''} ~ ${d.upper_limit ?? ''} ${d.unit ?? ''}`;
-          return d.target != null ? `${d.target} ± ${d.tolerance ?? ''}` : d.message ?? '–';
-        },
+        id: 'finding',
+        header: t('defect.finding'),
+        cell: (c) => <span title={c.row.original.message ?? undefined}>{defectFinding(lang, c.row.original)}</span>,
       }),
       dcol.accessor('worker_id', { header: t('common.worker') }),
     ],
@@ -131,7 +138,7 @@ export default function QualityPage() {
         <ErrorBox error={defects.error} />
       ) : (
         <>
-          <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', md: '1fr 1fr' } }}>
+          <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', md: 'minmax(0, 1fr) minmax(0, 1fr)' } }}>
             <Section title={t('quality.defects_by_process')} testId="defects-by-process">
               <ResponsiveContainer width="100%" height={260}>
                 <BarChart data={defectsByProcess(lang, defects.data, processIds)} margin={{ top: 10, right: 10, bottom: 40, left: -20 }}>
@@ -148,6 +155,7 @@ export default function QualityPage() {
               {defects.data.by_cause.length === 0 ? (
                 <Typography color="text.secondary">{t('quality.no_defects')}</Typography>
               ) : (
+                <Box sx={{ overflowX: 'auto' }}>
                 <Box component="table" sx={{ width: '100%', borderCollapse: 'collapse', '& td, & th': { borderBottom: 1, borderColor: 'divider', p: 0.75, textAlign: 'left' } }}>
                   <thead>
                     <tr>
@@ -162,13 +170,14 @@ export default function QualityPage() {
                         <td>
                           {c.process_id} {processName(lang, c.process_id)}
                         </td>
-                        <td>{c.check}</td>
+                        <td>{checkLabel(lang, c.check)}</td>
                         <td>
                           <b>{c.count}</b>
                         </td>
                       </tr>
                     ))}
                   </tbody>
+                </Box>
                 </Box>
               )}
             </Section>
@@ -185,7 +194,7 @@ export default function QualityPage() {
             <TextField select size="small" label={t('quality.check')} value={selected ?? ''} onChange={(e) => setCheck(e.target.value)} sx={{ minWidth: 260 }} data-testid="check-select">
               {checks.data.checks.map((c) => (
                 <MenuItem key={c.check} value={c.check}>
-                  {c.process_id} · {c.check} ({c.count})
+                  {c.process_id} · {checkLabel(lang, c.check)} ({c.count})
                 </MenuItem>
               ))}
             </TextField>
@@ -204,10 +213,4 @@ export default function QualityPage() {
       </Section>
     </Box>
   );
-}
-
-function nextDay(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
 }

@@ -29,13 +29,16 @@ describe('TracePage', () => {
     expect(processes).toEqual(['PROC-001', 'PROC-002', 'PROC-003', 'PROC-004', 'PROC-005', 'PROC-006', 'PROC-007', 'PROC-008']);
     const text = tree.textContent ?? '';
     expect(text).toContain(trace.lot_number);
-    expect(text).toContain('lot_number_engraved');
-    expect(text).toContain('firmware_version');
+    // process data in words, the raw field kept for tools
+    expect(tree.querySelector('[data-field="lot_number_engraved"]')!.textContent).toBe('각인 LOT 번호');
+    expect(tree.querySelector('[data-field="firmware_version"]')!.textContent).toBe('펌웨어 버전');
+    expect(text).toContain('성능검사 T38 / 170 kgf');
+    expect(text).not.toMatch(/lot_number_engraved|firmware_version|IN_PROGRESS|PASSED/);
     expect(text).toContain(trace.lot.component_lots[0]!.component_lot);
     // a branch can be folded away
     const firstProcess = tree.querySelector('[data-testid="trace-process"]') as HTMLElement;
     fireEvent.click(firstProcess.querySelector('[aria-label="collapse"]')!);
-    expect(firstProcess.textContent).not.toContain('lot_number_engraved');
+    expect(firstProcess.querySelector('[data-field="lot_number_engraved"]')).toBeNull();
   });
 
   it('shows a recall list for a component LOT and says when nothing used it', async () => {

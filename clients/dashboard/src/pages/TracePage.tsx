@@ -12,10 +12,13 @@ import { ApiError, download } from '../api/client';
 import { useRecall, useTraceLot, useTraceSerial } from '../api/queries';
 import type { RecallUsage, TraceLot, TraceSerial } from '../api/types';
 import { DataTable } from '../components/DataTable';
-import { DataView, ErrorBox, Loading, LotStatusChip, PageTitle, ResultChip, Section } from '../components/bits';
+import { ErrorBox, Loading, LotStatusChip, PageTitle, Section, StatusChip, StepChip, UserText } from '../components/bits';
+import { DataView, DefectTable } from '../components/DataView';
 import { Tree, type TreeNode } from '../components/Tree';
-import { formatTime, processName, useLang, useT, type TFunction } from '../i18n';
+import { processName, useLang, useT, type TFunction } from '../i18n';
+import { checkLabel, componentLabel, valueLabel } from '../labels';
 import type { Lang } from '../store';
+import { formatDateTime } from '../time';
 
 export type TraceKind = 'serial' | 'lot' | 'component';
 
@@ -37,9 +40,9 @@ function Measurements({ lang, items }: { lang: Lang; items: TraceLot['processes'
       {items.map((m, i) => (
         <li key={i}>
           <Typography variant="body2" component="span">
-            {m.check_name}: <b>{m.value}</b> {m.unit ?? ''} ({m.lower_limit ?? ''} ~ {m.upper_limit ?? ''}) <ResultChip value={m.result} />{' '}
+            {checkLabel(lang, m.check_name)}: <b>{m.value}</b> {m.unit ?? ''} ({m.lower_limit ?? ''} ~ {m.upper_limit ?? ''}) <StatusChip kind="result" value={m.result} />{' '}
             <Typography variant="caption" color="text.secondary">
-              {formatTime(lang, m.measured_at, false)}
+              {formatDateTime(m.measured_at)}
             </Typography>
           </Typography>
         </li>
@@ -63,7 +66,7 @@ export function buildGenealogy(t: TFunction, lang: Lang, lot: TraceLot, serial?:
         <Typography variant="body2" sx={{ fontWeight: 600 }}>
           {processName(lang, p.process_id, p)}
         </Typography>
-        <ResultChip value={p.result ?? (p.status === 'NOT_STARTED' ? null : p.status)} />
+        <StepChip status={p.status} result={p.result} />
       </Box>
     ),
     children: p.attempts.map((a, i) => ({
@@ -72,19 +75,15 @@ export function buildGenealogy(t: TFunction, lang: Lang, lot: TraceLot, serial?:
       label: (
         <Typography variant="body2">
           {t('trace.attempt', { n: i + 1 })} · {a.work_order_id} · {t('common.worker')} {a.worker_id ?? '–'}
-          {a.complete_worker_id && a.complete_worker_id !== a.worker_id ? `/${a.complete_worker_id}` : ''} · {formatTime(lang, a.start_time)} →{' '}
-          {formatTime(lang, a.complete_time)} <ResultChip value={a.result} />
+          {a.complete_worker_id && a.complete_worker_id !== a.worker_id ? `/${a.complete_worker_id}` : ''} · {formatDateTime(a.start_time)} →{' '}
+          {formatDateTime(a.complete_time)} <StatusChip kind="result" value={a.result} />
         </Typography>
       ),
       body: (
         <Box className="process-data" sx={{ display: 'grid', gap: 0.5 }}>
           <DataView value={a.process_data} />
           <Measurements lang={lang} items={a.measurements} />
-          {a.defects.length > 0 && (
-            <Alert severity="error" sx={{ py: 0 }}>
-              <DataView value={a.defects} />
-            </Alert>
-          )}
+          {a.defects.length > 0 && <DefectTable defects={a.defects} />}
         </Box>
       ),
     })),
@@ -100,9 +99,9 @@ export function buildGenealogy(t: TFunction, lang: Lang, lot: TraceLot, serial?:
       id: `comp-${c.component_type}-${c.component_lot}`,
       label: (
         <Typography variant="body2">
-          {c.component_type}:{' '}
+          {componentLabel(lang, c.component_type)}:{' '}
           <RouterLink to={`/trace?q=${encodeURIComponent(c.component_lot)}&kind=component`}>{c.component_lot}</RouterLink> · {c.process_id} · {c.worker_id ?? ''} ·{' '}
-          {formatTime(lang, c.used_at)}
+          {formatDateTime(c.used_at)}
         </Typography>
       ),
     })),
@@ -118,7 +117,8 @@ export function buildGenealogy(t: TFunction, lang: Lang, lot: TraceLot, serial?:
         </RouterLink>
         <LotStatusChip status={lot.status} />
         <Typography variant="body2" color="text.secondary">
-          {lot.product_model} · {lot.target_quantity} · {lot.production_date} {lot.shift} · {lot.progress_percent}% · {t('lot.serials', { count: lot.serials.total })}
+          {lot.product_model} · {lot.target_quantity} · {lot.production_date} {valueLabel(lang, lot.shift, 'shift')} · {lot.progress_percent}% ·{' '}
+          {t('lot.serials', { count: lot.serials.total })}
         </Typography>
       </Box>
     ),
@@ -135,8 +135,12 @@ export function buildGenealogy(t: TFunction, lang: Lang, lot: TraceLot, serial?:
           <Typography sx={{ fontWeight: 700 }} data-testid="trace-serial">
             {serial.serial_number}
           </Typography>
-          <ResultChip value={serial.status} />
-          {serial.replacement_reason && <Typography variant="body2">({serial.replacement_reason})</Typography>}
+          <StatusChip kind="serial" value={serial.status} />
+          {serial.replacement_reason && (
+            <Typography variant="body2">
+              (<UserText>{serial.replacement_reason}</UserText>)
+            </Typography>
+          )}
         </Box>
       ),
       children: [lotNode],
@@ -187,10 +191,10 @@ function RecallResult({ component }: { component: string }) {
     () => [
       rcol.accessor('lot_number', { header: t('lots.number'), cell: (c) => <RouterLink to={`/lots/${c.getValue()}`}>{c.getValue()}</RouterLink> }),
       rcol.accessor('lot_status', { header: t('common.status'), cell: (c) => <LotStatusChip status={c.getValue()} /> }),
-      rcol.accessor('component_type', { header: t('trace.component_type') }),
+      rcol.accessor('component_type', { header: t('trace.component_type'), cell: (c) => componentLabel(lang, c.getValue()) }),
       rcol.accessor('process_id', { header: t('process.process') }),
       rcol.accessor('worker_id', { header: t('common.worker') }),
-      rcol.accessor('used_at', { header: t('trace.used_at'), cell: (c) => formatTime(lang, c.getValue()) }),
+      rcol.accessor('used_at', { header: t('trace.used_at'), cell: (c) => formatDateTime(c.getValue()) }),
       rcol.accessor((u) => u.serials.length, {
         id: 'serials',
         header: t('trace.serial_count'),

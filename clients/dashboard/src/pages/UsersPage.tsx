@@ -1,5 +1,6 @@
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
 import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
@@ -13,8 +14,9 @@ import { useMemo, useState } from 'react';
 import { useDeactivateUser, useSaveUser, useUsers, type UserBody } from '../api/queries';
 import { ROLES, type Role, type User } from '../api/types';
 import { DataTable } from '../components/DataTable';
-import { ErrorBox, Loading, PageTitle, ResultChip, Section } from '../components/bits';
-import { formatTime, useLang, useT } from '../i18n';
+import { ErrorBox, Loading, PageTitle, Section } from '../components/bits';
+import { useT } from '../i18n';
+import { formatDateTime } from '../time';
 import { useUi } from '../store';
 
 const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{1,63}$/;
@@ -79,7 +81,6 @@ const col = createColumnHelper<User>();
 
 export default function UsersPage() {
   const t = useT();
-  const lang = useLang();
   const me = useUi((s) => s.session?.user.username);
   const users = useUsers();
   const deactivate = useDeactivateUser();
@@ -92,9 +93,9 @@ export default function UsersPage() {
       col.accessor('worker_id', { header: t('users.worker_id'), cell: (c) => c.getValue() ?? '' }),
       col.accessor('active', {
         header: t('common.status'),
-        cell: (c) => <ResultChip value={c.getValue() ? 'PASS' : 'FAIL'} label={c.getValue() ? t('users.active') : t('users.inactive')} />,
+        cell: (c) => <Chip size="small" variant="outlined" color={c.getValue() ? 'success' : 'default'} label={c.getValue() ? t('users.active') : t('users.inactive')} />,
       }),
-      col.accessor('updated_at', { header: t('users.updated'), cell: (c) => formatTime(lang, c.getValue()) }),
+      col.accessor('updated_at', { header: t('users.updated'), cell: (c) => formatDateTime(c.getValue()) }),
       col.display({
         id: 'actions',
         header: '',
@@ -115,7 +116,7 @@ export default function UsersPage() {
         },
       }),
     ],
-    [t, lang, me, deactivate],
+    [t, me, deactivate],
   );
   return (
     <Box>

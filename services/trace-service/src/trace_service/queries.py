@@ -424,6 +424,7 @@ async def open_lots(session: AsyncConnection, total_steps: int) -> list[dict[str
             "process_id": r.process_id,
             "name": r.process_name,
             "state": "COMPLETED" if r.complete_time else "IN_PROGRESS",
+            "result": r.result if r.complete_time else None,
         }
         if r.complete_time:
             done[r.lot_number].add(r.process_id)
@@ -438,6 +439,8 @@ async def open_lots(session: AsyncConnection, total_steps: int) -> list[dict[str
             "current_process": progress.get(lot.lot_number, {}).get("process_id"),
             "current_process_name": progress.get(lot.lot_number, {}).get("name"),
             "current_process_state": progress.get(lot.lot_number, {}).get("state", "NOT_STARTED"),
+            # the dashboard shows a failed current step in red, not as "completed"
+            "current_process_result": progress.get(lot.lot_number, {}).get("result"),
             "progress_percent": round(100 * len(done[lot.lot_number]) / total_steps)
             if total_steps
             else 0,
