@@ -21,6 +21,7 @@ from . import users as user_store
 from .audit_anchor import AnchorKey, AnchorStore, AuditAnchor
 from .models import SCHEMA, metadata
 from .openapi import CombinedOpenApi
+from .passwords import hash_password
 from .proxy import UpstreamProxy, hold_until_shutdown
 from .ratelimit import Limit, RateLimiter, RateLimitMiddleware
 from .servicemap import ServiceMap
@@ -51,25 +52,31 @@ def check_production_settings(settings: GatewaySettings) -> None:
 async def _seed_accounts(runtime: ServiceRuntime) -> None:
     settings: GatewaySettings = runtime.settings  # type: ignore[assignment]
     actor = Actor(system="gateway")
+    hashes = {}  # hashed before the transaction, off the loop
+    if settings.admin_username and settings.admin_password:
+        hashes[settings.admin_username] = await hash_password(settings.admin_password)
+    demo = settings.seed_demo_users and not settings.is_production
+    for acc in user_store.DEMO_ACCOUNTS if demo else ():
+        hashes[acc.username] = await hash_password(acc.password)
     async with runtime.db.transaction() as session:  # type: ignore[union-attr]
         if settings.admin_username and settings.admin_password:
             await user_store.create_user_if_missing(
                 runtime,
                 session,
                 username=settings.admin_username,
-                password=settings.admin_password,
+                password_hash=hashes[settings.admin_username],
                 role=Role.ADMIN,
                 worker_id=None,
                 display_name="Administrator",
                 actor=actor,
             )
-        if settings.seed_demo_users and not settings.is_production:
+        if demo:
             for acc in user_store.DEMO_ACCOUNTS:
                 created = await user_store.create_user_if_missing(
                     runtime,
                     session,
                     username=acc.username,
-                    password=acc.password,
+                    password_hash=hashes[acc.username],
                     role=acc.role,
                     worker_id=acc.worker_id,
                     display_name=acc.display_name,

@@ -64,18 +64,37 @@ async def _record(
     )
 
 
+def _may_sign_in(user: dict[str, Any] | None, fresh: dict[str, Any] | None) -> bool:
+    """The account checked is still the account signing in: active, and neither its
+    password nor its rights changed while the password was being verified."""
+    return (
+        user is not None
+        and fresh is not None
+        and fresh["active"]
+        and fresh["token_version"] == user["token_version"]
+        and fresh["password_hash"] == user["password_hash"]
+    )
+
+
 @router.post("/login")
 async def login(body: LoginRequest, request: Request) -> dict[str, Any]:
+    """Read the account, verify the password off the loop with no transaction open, then
+    write the outcome (and the refresh family) in a short transaction of its own."""
     runtime = request.app.state.runtime
     async with runtime.db.transaction() as session:
         user = await user_store.get_user(session, body.username)
-        ok = verify_password(user["password_hash"] if user else None, body.password)
-        if not ok or user is None or not user["active"]:
+    ok = await verify_password(user["password_hash"] if user else None, body.password)
+    async with runtime.db.transaction() as session:
+        if ok and user is not None:
+            fresh = await user_store.get_user(session, user["username"])
+            ok = _may_sign_in(user, fresh)
+            user = fresh
+        if not ok or user is None:
             await _record(session, request, body.username[:64], "login", "refused")
         else:
             grant = await request.app.state.refresh_tokens.open_family(session, user["username"])
             await _record(session, request, user["username"], "login", "ok")
-    if not ok or user is None or not user["active"]:
+    if not ok or user is None:
         raise MesError(ErrorCode.INVALID_CREDENTIALS)
     return {
         "status": "success",

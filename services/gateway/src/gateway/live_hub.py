@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mes_contracts.wire import DATA_FIELD
 from redis.asyncio import Redis
@@ -57,7 +57,6 @@ async def current_positions(redis: Redis, streams: Iterable[str]) -> dict[str, s
 class Listener:
     queue: asyncio.Queue[list[Entry]]
     dropped: bool = False
-    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class LiveHub:
@@ -116,4 +115,3 @@ class LiveHub:
                 except asyncio.QueueFull:
                     self.listeners.discard(listener)
                     listener.dropped = True
-                    listener.wakeup.set()

@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .models import users
-from .passwords import hash_password
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ async def create_user_if_missing(
     session: AsyncConnection,
     *,
     username: str,
-    password: str,
+    password_hash: str,
     role: Role,
     worker_id: str | None,
     display_name: str,
@@ -108,7 +107,7 @@ async def create_user_if_missing(
     now = datetime.now(UTC)
     row = {
         "username": username,
-        "password_hash": hash_password(password),
+        "password_hash": password_hash,
         "role": role.value,
         "worker_id": worker_id,
         "display_name": display_name,
@@ -186,7 +185,8 @@ async def update_user(
     actor: Actor,
     correlation_id: str | None,
 ) -> tuple[dict[str, Any], bool]:
-    """Apply `changes` (role, worker_id, display_name, active, password) and publish them.
+    """Apply `changes` (role, worker_id, display_name, active, password_hash: hashed by the
+    caller before the transaction) and publish them.
     Returns the account after the change and whether its earlier tokens are now revoked
     (the caller publishes the new token version once the transaction has committed)."""
     touches_access = "role" in changes or "active" in changes
@@ -197,8 +197,8 @@ async def update_user(
     values = {k: v for k, v in changes.items() if k in _EDITABLE}
     if "role" in values:
         values["role"] = Role(values["role"]).value
-    if changes.get("password"):
-        values["password_hash"] = hash_password(changes["password"])
+    if changes.get("password_hash"):
+        values["password_hash"] = changes["password_hash"]
     after = {**current, **values}
     if touches_access:
         check_access_change(

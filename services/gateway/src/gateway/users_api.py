@@ -14,6 +14,7 @@ from servicekit.auth import Principal, require_roles
 from servicekit.runtime import actor_of
 
 from . import users as user_store
+from .passwords import hash_password
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
@@ -79,12 +80,13 @@ async def list_users(
 @router.post("", status_code=201)
 async def create_user(body: UserCreate, request: Request, principal: Admin) -> dict[str, Any]:
     runtime = request.app.state.runtime
+    password_hash = await hash_password(body.password)  # before the transaction opens
     async with runtime.db.transaction() as session:
         created = await user_store.create_user_if_missing(
             runtime,
             session,
             username=body.username,
-            password=body.password,
+            password_hash=password_hash,
             role=body.role,
             worker_id=body.worker_id,
             display_name=body.display_name,
@@ -112,6 +114,8 @@ async def _change(
     """Apply a change; if it revokes the account's tokens, the new version reaches Redis
     after the commit and before the 200, so no old token works once the caller knows."""
     runtime = request.app.state.runtime
+    if password := changes.pop("password", None):
+        changes["password_hash"] = await hash_password(password)  # before the transaction
     async with runtime.db.transaction() as session:
         user, revokes = await user_store.update_user(
             runtime,
