@@ -132,7 +132,6 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
-        self.paused = False  # tests pause the relay to simulate a crash window
         table = f'"{schema}".outbox'
         self._probe_sql = f"SELECT 1 FROM {table} WHERE published_at IS NULL LIMIT 1"  # noqa: S608
         self._take_sql = (
@@ -153,9 +152,6 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
 
-    def wake(self) -> None:
-        self._wake.set()
-
     async def _run(self) -> None:
         while not self._stopping:
             try:
@@ -171,7 +167,7 @@ class OutboxRelay:
                 while not self._stopping:
                     # Cleared before the batch: a commit notified meanwhile wakes the wait.
                     self._wake.clear()
-                    if not self.paused and (notified or await self._any_unpublished(conn)):
+                    if notified or await self._any_unpublished(conn):
                         sent = await self.publish_batch(conn)
                         if sent == self.batch_size:
                             continue  # more waiting: drain without sleeping

@@ -30,11 +30,12 @@ def can_transition(current: LotStatus, target: LotStatus) -> bool:
 
 @dataclass(frozen=True)
 class ShiftCalendar:
-    """The factory's clock: which production date a LOT created now belongs to."""
+    """The factory's clock: which production date a LOT created now belongs to. Only the
+    day shift's start is a boundary (SPEC §4): the LOT's shift comes with the request, and a
+    night LOT belongs to the previous date until the day shift begins."""
 
     timezone: ZoneInfo
     day_start: time = time(8, 0)
-    night_start: time = time(20, 0)
 
     def production_date(self, now: datetime, shift: str) -> date:
         local = now.astimezone(self.timezone)

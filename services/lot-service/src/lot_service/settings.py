@@ -12,7 +12,6 @@ class LotSettings(ServiceSettings):
     factory_code: str = "KR"
     factory_timezone: str = "Asia/Seoul"
     shift_day_start: str = "08:00"
-    shift_night_start: str = "20:00"
     # The routing step whose start allocates the LOT's serial numbers (SPEC §5).
     serial_allocation_process: str = SERIAL_ALLOCATION_PROCESS_ID
 
@@ -20,5 +19,4 @@ class LotSettings(ServiceSettings):
         from datetime import time
 
         day = time.fromisoformat(self.shift_day_start)
-        night = time.fromisoformat(self.shift_night_start)
-        return ShiftCalendar(ZoneInfo(self.factory_timezone), day, night)
+        return ShiftCalendar(ZoneInfo(self.factory_timezone), day)
