@@ -393,13 +393,13 @@ def test_a_damaged_backup_is_refused_before_anything_changes(ops_stack: Stack, t
         dump.seek(200)
         dump.write(b"\x00" * 16)
     rows_before = asyncio.run(_rows(url))
-    from mes_cli.backup import LocalFirmware
+    from firmware_service.storage import LocalDiskStorage
 
     with pytest.raises(BackupError, match="checksum"):
         restore_backup(
             backup,
             target=PgTarget.from_url(url),
-            store=LocalFirmware(ops_stack.config.data_dir / "firmware"),
+            store=LocalDiskStorage(ops_stack.config.data_dir / "firmware"),
             clean=True,
         )
     assert asyncio.run(_rows(url)) == rows_before

@@ -9,7 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from mes_cli.backup import MANIFEST, PgTarget, S3Firmware, next_slot, prune
+from firmware_service.storage import LocalDiskStorage, storage_from_settings
+from mes_cli.backup import MANIFEST, PgTarget, firmware_store, next_slot, prune
 
 KST = ZoneInfo("Asia/Seoul")
 
@@ -105,7 +106,7 @@ def test_firmware_round_trip_through_s3(tmp_path: Path, monkeypatch):
             s3_bucket="fw-backup-test",
             s3_region="us-east-1",
         )
-        store = S3Firmware(settings)
+        store = storage_from_settings(settings)  # the one the service and backup.py use
         assert store.inventory() == {}  # no bucket yet
         payload = tmp_path / "in.bin"
         payload.write_bytes(b"\x7fELF" + bytes(range(256)) * 64)
@@ -123,3 +124,27 @@ def test_firmware_round_trip_through_s3(tmp_path: Path, monkeypatch):
         assert objects == [settings.s3_prefix + "2025/abc.bin"]
     finally:
         server.stop()
+
+
+def test_firmware_round_trip_on_local_disk(tmp_path: Path, monkeypatch):
+    """backup.py takes the firmware-service's own store: the same directory, the same
+    atomic writes, uploads in flight left out, and no key outside the directory."""
+    monkeypatch.delenv("MES_FIRMWARE_STORAGE", raising=False)
+    monkeypatch.delenv("MES_FIRMWARE_DIR", raising=False)
+    store = firmware_store(tmp_path / "data")
+    assert isinstance(store, LocalDiskStorage)
+    assert store.root == (tmp_path / "data" / "firmware").resolve()
+    assert store.inventory() == {}  # no directory yet
+    payload = tmp_path / "in.bin"
+    payload.write_bytes(bytes(range(256)) * 16)
+    store.import_("v1.2.3/abc.bin", payload)
+    (store.root / "v1.2.3" / ".upload-xyz").write_bytes(b"half an upload")
+    assert store.inventory() == {"v1.2.3/abc.bin": payload.stat().st_size}
+    digest = store.export("v1.2.3/abc.bin", tmp_path / "out" / "abc.bin")
+    import hashlib
+
+    assert digest == hashlib.sha256(payload.read_bytes()).hexdigest()
+    assert (tmp_path / "out" / "abc.bin").read_bytes() == payload.read_bytes()
+    with pytest.raises(ValueError, match="escapes"):
+        store.import_("../outside.bin", payload)
+    assert not (tmp_path / "data" / "outside.bin").exists()

@@ -39,9 +39,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from firmware_service.storage import BackupStore
 
 MANIFEST = "manifest.json"
 DUMP = "database.dump"
@@ -142,28 +145,6 @@ class PgTarget:
 # -- firmware stores -----------------------------------------------------------------------
 
 
-class FirmwareStore(Protocol):
-    kind: str
-
-    def inventory(self) -> dict[str, int]: ...  # key → size in bytes
-
-    def export(self, key: str, target: Path) -> str: ...  # copies, returns sha256
-
-    def import_(self, key: str, source: Path) -> None: ...
-
-
-def _copy_hashing(reader, target: Path) -> str:
-    digest = hashlib.sha256()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "wb") as out:
-        while chunk := reader.read(CHUNK):
-            digest.update(chunk)
-            out.write(chunk)
-        out.flush()
-        os.fsync(out.fileno())
-    return digest.hexdigest()
-
-
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -172,92 +153,16 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-class LocalFirmware:
-    """Firmware binaries on local disk (`MES_FIRMWARE_DIR`, default `$MES_DATA_DIR/firmware`)."""
-
-    kind = "local"
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def inventory(self) -> dict[str, int]:
-        if not self.root.is_dir():
-            return {}
-        return {
-            p.relative_to(self.root).as_posix(): p.stat().st_size
-            for p in sorted(self.root.rglob("*"))
-            # skip uploads in flight (LocalDiskStorage writes `.upload-*` then renames)
-            if p.is_file() and not p.name.startswith(".upload-")
-        }
-
-    def export(self, key: str, target: Path) -> str:
-        with open(self.root / key, "rb") as source:
-            return _copy_hashing(source, target)
-
-    def import_(self, key: str, source: Path) -> None:
-        target = self.root / key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".restore-{target.name}")
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-
-
-class S3Firmware:
-    """Firmware binaries in an S3-compatible bucket (MinIO on-prem, S3 on AWS)."""
-
-    kind = "s3"
-
-    def __init__(self, settings) -> None:
-        from firmware_service.storage import S3Storage
-
-        def _secret(value):
-            return value.get_secret_value() if value is not None else None
-
-        storage = S3Storage(
-            endpoint=settings.s3_endpoint,
-            access_key=_secret(settings.s3_access_key),
-            secret_key=_secret(settings.s3_secret_key),
-            session_token=_secret(settings.s3_session_token),
-            bucket=settings.s3_bucket,
-            region=settings.s3_region,
-            secure=settings.s3_secure,
-            prefix=settings.s3_prefix,
-        )
-        self.client, self.bucket, self.prefix = storage.client, storage.bucket, storage.prefix
-
-    def inventory(self) -> dict[str, int]:
-        if not self.client.bucket_exists(self.bucket):
-            return {}
-        return {
-            obj.object_name[len(self.prefix) :]: obj.size
-            for obj in self.client.list_objects(self.bucket, prefix=self.prefix, recursive=True)
-            if not obj.is_dir
-        }
-
-    def export(self, key: str, target: Path) -> str:
-        response = self.client.get_object(self.bucket, self.prefix + key)
-        try:
-            return _copy_hashing(response, target)
-        finally:
-            response.close()
-            response.release_conn()
-
-    def import_(self, key: str, source: Path) -> None:
-        if not self.client.bucket_exists(self.bucket):
-            self.client.make_bucket(self.bucket)
-        self.client.fput_object(self.bucket, self.prefix + key, str(source))
-
-
-def firmware_store(data_dir: Path) -> FirmwareStore:
-    """The firmware store the firmware-service uses, from the same environment variables."""
+def firmware_store(data_dir: Path) -> BackupStore:
+    """The firmware-service's own store (`firmware_service.storage`), from the same
+    environment variables: one implementation of where and how binaries are kept."""
     from firmware_service.settings import FirmwareSettings
+    from firmware_service.storage import storage_from_settings
 
-    settings = FirmwareSettings(data_dir=data_dir)
-    if settings.firmware_storage == "s3":
-        if not settings.s3_endpoint:
-            raise BackupError("MES_FIRMWARE_STORAGE=s3 needs MES_S3_ENDPOINT")
-        return S3Firmware(settings)
-    return LocalFirmware(settings.firmware_path.resolve())
+    try:
+        return storage_from_settings(FirmwareSettings(data_dir=data_dir))
+    except RuntimeError as exc:  # e.g. MES_FIRMWARE_STORAGE=s3 without MES_S3_ENDPOINT
+        raise BackupError(str(exc)) from exc
 
 
 # -- backups -------------------------------------------------------------------------------
@@ -284,7 +189,7 @@ def create_backup(
     *,
     kind: str,
     target: PgTarget,
-    store: FirmwareStore,
+    store: BackupStore,
     now: datetime | None = None,
 ) -> Path:
     if kind not in ("full", "incremental"):
@@ -348,7 +253,7 @@ def create_backup(
                 "revisions": revisions,
                 "pg_dump": version,
             },
-            "firmware": {"storage": store.kind, "files": files},
+            "firmware": {"storage": store.name, "files": files},
         }
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
         partial.rename(final)
@@ -393,7 +298,7 @@ def find_backup(root: Path, which: str) -> Path:
 
 
 def restore_backup(
-    backup: Path, *, target: PgTarget, store: FirmwareStore, clean: bool = False
+    backup: Path, *, target: PgTarget, store: BackupStore, clean: bool = False
 ) -> dict:
     manifest = json.loads((backup / MANIFEST).read_text())
     if manifest.get("format") != FORMAT_VERSION:

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from ..settings import FirmwareSettings
-from .base import BlobMissingError, ByteStream, FirmwareStorage, StoredBlob, hash_stream, new_key
+from .base import (
+    BackupStore,
+    BlobMissingError,
+    ByteStream,
+    FirmwareStorage,
+    StoredBlob,
+    hash_stream,
+    new_key,
+)
 from .local import LocalDiskStorage
 
 if TYPE_CHECKING:
@@ -28,7 +36,9 @@ def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-def storage_from_settings(settings: FirmwareSettings) -> FirmwareStorage:
+def storage_from_settings(settings: FirmwareSettings) -> LocalDiskStorage | S3Storage:
+    """The store the settings name; both adapters are a `FirmwareStorage` for the service
+    and a `BackupStore` for `./mes backup` and `./mes restore`."""
     if settings.firmware_storage == "local":
         return LocalDiskStorage(settings.firmware_path, settings.firmware_chunk_bytes)
     if not settings.s3_endpoint:
@@ -51,6 +61,7 @@ def storage_from_settings(settings: FirmwareSettings) -> FirmwareStorage:
 
 
 __all__ = [
+    "BackupStore",
     "BlobMissingError",
     "ByteStream",
     "FirmwareStorage",

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from mes_contracts.identifiers import is_firmware_version
@@ -79,6 +81,19 @@ class ByteStream:
             self._release()
 
 
+def copy_hashing(source: BinaryIO, target: Path) -> str:
+    """Copy `source` into a new file `target` (fsynced); returns its SHA-256."""
+    hasher = Hasher()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "wb") as out:
+        while chunk := source.read(HASH_CHUNK):
+            hasher.update(chunk)
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    return hasher.blob("").sha256
+
+
 def hash_stream(source: BinaryIO) -> StoredBlob:
     """Hash a whole stream without storing it (blocking: call from a thread)."""
     hasher = Hasher()
@@ -112,3 +127,18 @@ class FirmwareStorage(Protocol):
 
     async def delete(self, key: str) -> None:
         """Remove `key` if present."""
+
+
+class BackupStore(Protocol):
+    """What `./mes backup` and `./mes restore` need (blocking: for tools, not the service)."""
+
+    name: str
+
+    def inventory(self) -> dict[str, int]:
+        """Every stored key and its size in bytes (uploads in flight left out)."""
+
+    def export(self, key: str, target: Path) -> str:
+        """Copy `key` into the file `target`; returns its SHA-256."""
+
+    def import_(self, key: str, source: Path) -> None:
+        """Store the file `source` under `key`, replacing what is there."""

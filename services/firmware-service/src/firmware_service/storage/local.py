@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .base import HASH_CHUNK, BlobMissingError, ByteStream, Hasher, StoredBlob
+from .base import HASH_CHUNK, BlobMissingError, ByteStream, Hasher, StoredBlob, copy_hashing
 
 
 def key_of(handle: BinaryIO) -> str:
@@ -74,3 +74,22 @@ class LocalDiskStorage:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.path_of(key).unlink, missing_ok=True)
+
+    # -- backup and restore (blocking) ----------------------------------------------------
+
+    def inventory(self) -> dict[str, int]:
+        if not self.root.is_dir():
+            return {}
+        return {
+            p.relative_to(self.root).as_posix(): p.stat().st_size
+            for p in sorted(self.root.rglob("*"))
+            if p.is_file() and not p.name.startswith(".upload-")  # in flight: `_put` renames
+        }
+
+    def export(self, key: str, target: Path) -> str:
+        with self.path_of(key).open("rb") as source:
+            return copy_hashing(source, target)
+
+    def import_(self, key: str, source: Path) -> None:
+        with source.open("rb") as handle:
+            self._put(key, handle)

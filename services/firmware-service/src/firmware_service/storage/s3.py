@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
@@ -14,7 +15,7 @@ import urllib3
 from minio import Minio
 from minio.error import S3Error
 
-from .base import BlobMissingError, ByteStream, Hasher, HashingReader, StoredBlob
+from .base import BlobMissingError, ByteStream, Hasher, HashingReader, StoredBlob, copy_hashing
 
 _MISSING = {"NoSuchKey", "NoSuchBucket"}
 
@@ -129,3 +130,28 @@ class S3Storage:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.client.remove_object, self.bucket, self._object(key))
+
+    # -- backup and restore (blocking) ----------------------------------------------------
+
+    def inventory(self) -> dict[str, int]:
+        if not self.client.bucket_exists(self.bucket):
+            return {}
+        return {
+            obj.object_name[len(self.prefix) :]: obj.size
+            for obj in self.client.list_objects(self.bucket, prefix=self.prefix, recursive=True)
+            if not obj.is_dir
+        }
+
+    def export(self, key: str, target: Path) -> str:
+        response = self.client.get_object(self.bucket, self._object(key))
+        try:
+            return copy_hashing(response, target)
+        finally:
+            response.close()
+            response.release_conn()
+
+    def import_(self, key: str, source: Path) -> None:
+        if not self.client.bucket_exists(self.bucket):
+            self.client.make_bucket(self.bucket, self.region)
+        with source.open("rb") as handle:
+            self._put(key, handle, source.stat().st_size)
