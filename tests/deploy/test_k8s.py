@@ -288,3 +288,25 @@ def test_overlays_differ_where_environments_differ():
         for o in OVERLAYS
     }
     assert namespaces == {"dev": {"mes-dev"}, "onprem": {"mes"}, "aws": {"mes"}}
+
+
+def test_service_manifests_are_what_the_template_makes():
+    """base/services/*.yaml come from templates/service.yaml (deploy/k8s/generate.py):
+    one per MES process, none edited by hand, none missing or left over."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("k8s_generate", K8S / "generate.py")
+    assert spec and spec.loader
+    generate = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = generate  # dataclasses look their module up
+    spec.loader.exec_module(generate)
+    assert sorted(s.name for s in generate.SERVICES) == sorted(MES)
+    assert generate.stale() == [], "run: python deploy/k8s/generate.py"
+    # Each process's own variables come after the common ones, as the table lists them.
+    deployments = by_kind(render("base"), "Deployment")
+    for service in generate.SERVICES:
+        [c] = deployments[service.name]["spec"]["template"]["spec"]["containers"]
+        names = [e["name"] for e in c["env"]]
+        own = [e.name for e in service.env]
+        assert names[len(names) - len(own) :] == own, service.name
