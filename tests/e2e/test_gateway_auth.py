@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -73,6 +74,35 @@ def test_wrong_password_is_refused_with_the_contract_body(gateway: str):
     assert r.json()["error_code"] == "INVALID_CREDENTIALS"
     r = httpx.post(gateway + LOGIN, json={"username": "nobody-at-all", "password": "nope"})
     assert r.status_code == 401 and r.json()["error_code"] == "INVALID_CREDENTIALS"
+
+
+def test_sign_ins_at_once_each_get_their_own_answer_and_health_answers_meanwhile(gateway: str):
+    """Argon2 runs off the loop with no transaction open (gateway/passwords.py): sign-ins
+    sent together, right, wrong and unknown, each get their own answer, and a cheap request
+    sent while they run is answered too."""
+    tries = [
+        ("viewer", "demo-viewer-1234", 200),
+        ("manager", "demo-manager-1234", 200),
+        ("viewer", "wrong-password-1", 401),
+        ("nobody-at-all", "demo-viewer-1234", 401),
+    ] * 2
+
+    async def run() -> tuple[list[tuple[str, int]], int]:
+        async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
+            sign_ins = [
+                asyncio.create_task(client.post(LOGIN, json={"username": u, "password": p}))
+                for u, p, _ in tries
+            ]
+            health = await client.get("/health")
+            answers = await asyncio.gather(*sign_ins)
+        return [
+            (r.json()["data"]["user"]["username"] if r.status_code == 200 else "", r.status_code)
+            for r in answers
+        ], health.status_code
+
+    answers, health = asyncio.run(run())
+    assert health == 200
+    assert answers == [(u if status == 200 else "", status) for u, _, status in tries]
 
 
 def test_refresh_rotates_and_reuse_revokes_the_whole_family(gateway: str):

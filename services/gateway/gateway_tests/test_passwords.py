@@ -57,3 +57,27 @@ async def test_a_hash_leaves_the_loop_free() -> None:
     ticks, new_hash = await _ticks_while(hash_password("a-new-password-1"))
     assert isinstance(new_hash, str) and verify_password_sync(new_hash, "a-new-password-1")
     assert ticks > 20, ticks
+
+
+_USER = {"username": "u", "active": True, "token_version": 3, "password_hash": STORED}
+
+
+@pytest.mark.parametrize(
+    ("fresh", "allowed"),
+    [
+        (_USER, True),
+        (None, False),  # deleted while the password was checked
+        ({**_USER, "active": False}, False),  # deactivated meanwhile
+        ({**_USER, "token_version": 4}, False),  # role, worker id or password changed
+        ({**_USER, "password_hash": hash_password_sync("another-one-1")}, False),
+    ],
+)
+def test_sign_in_goes_ahead_only_for_the_account_that_was_checked(
+    fresh: dict | None, allowed: bool
+) -> None:
+    """The check runs with no transaction open; the write re-reads the account and signs in
+    only if it is still the one whose password was verified."""
+    from gateway.auth_api import _may_sign_in
+
+    assert _may_sign_in(_USER, fresh) is allowed
+    assert _may_sign_in(None, fresh) is False
