@@ -5,7 +5,7 @@ HTTP server or browser. Two guards keep it so (docs/adr/0019-test-tiers.md):
 - at collection, in every run: a test marked `unit` that asks for a server fixture is an
   error (`misfiled`);
 - under `--unit`: starting a server fails the test (`forbid_servers`): a listening socket
-  (uvicorn, a fake printer, moto), the embedded PostgreSQL/Redis, a stack, or a server or
+  (a fake printer, moto), uvicorn, the embedded PostgreSQL/Redis, a stack, or a server or
   browser program run as a subprocess.
 """
 
@@ -57,6 +57,8 @@ def _program(args: Any) -> str:
 
 def forbid_servers() -> None:
     """Make every way a test could start a server fail (for the rest of the process)."""
+    import uvicorn
+
     from mes_cli.infra import EmbeddedPostgres, EmbeddedRedis
     from mes_cli.stack import Stack
 
@@ -67,6 +69,11 @@ def forbid_servers() -> None:
     EmbeddedPostgres.start = lambda self: _refuse("embedded PostgreSQL")  # type: ignore[method-assign]
     EmbeddedRedis.start = lambda self: _refuse("embedded Redis")  # type: ignore[method-assign]
     Stack.start = lambda self, *a, **k: _refuse("the stack")  # type: ignore[method-assign]
+
+    async def startup(self: uvicorn.Server, *args: Any, **kwargs: Any) -> None:
+        _refuse("uvicorn")  # its uvloop listens in C, past the socket guard
+
+    uvicorn.Server.startup = startup  # type: ignore[method-assign]
 
     plain_init = subprocess.Popen.__init__
 
