@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from lot_service.settings import LotSettings
 from mes_cli.pytest_plugin import eventually
 
 from .conftest import Client
@@ -26,11 +27,9 @@ from .production import (
 LOT_RE = re.compile(r"^WF-KR-(\d{6})([DN])-(\d{3})$")
 
 
-def _production_date(shift: str) -> str:
-    now = datetime.now(KST)
-    if shift == "N" and now.hour < 8:
-        now -= timedelta(days=1)
-    return now.strftime("%y%m%d")
+#: The shift calendar lot-service builds from the same environment (the stack inherits ours);
+#: its boundaries are unit-tested in lot_service_tests/test_lot_rules.py.
+CALENDAR = LotSettings().calendar()
 
 
 def test_lot_number_format_and_daily_sequence(manager: Client):  # TC-LOT-001, TC-LOT-002
@@ -42,7 +41,11 @@ def test_lot_number_format_and_daily_sequence(manager: Client):  # TC-LOT-001, T
         assert data["status"] == "CREATED" and data["target_quantity"] == 100
         m = LOT_RE.match(data["lot_number"])
         assert m, data["lot_number"]
-        assert m.group(1) == _production_date(shift) and m.group(2) == shift
+        # The date of the LOT's own creation instant, not of this test's clock a moment
+        # later: no flake when a create straddles 08:00 or midnight KST.
+        day = CALENDAR.production_date(datetime.fromisoformat(data["created_at"]), shift)
+        assert data["production_date"] == day.isoformat()
+        assert m.group(1) == f"{day:%y%m%d}" and m.group(2) == shift
         numbers.append(data)
     same_day = [n for n in numbers if n["production_date"] == numbers[0]["production_date"]]
     seqs = [n["sequence"] for n in same_day]

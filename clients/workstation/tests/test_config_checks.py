@@ -10,6 +10,8 @@ from mes_workstation.pin import hash_pin
 from mes_workstation.settings import Settings, save_settings
 from mes_workstation.settings_checks import field_problem, gateway_url_problem, work_dir_problem
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     "url",

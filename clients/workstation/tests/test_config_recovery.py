@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from mes_workstation.settings import (
     Settings,
     last_good_path,
     load_settings,
     save_settings,
 )
+
+pytestmark = pytest.mark.unit
 
 BAD_URL = "http://127.0.0.1:38080WF-KR-261202N-010"
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from mes_cli.infra import free_port
 from mes_workstation.api_client import ApiClient
 from mes_workstation.dispatcher import Dispatcher
 from mes_workstation.events import QueueStatus
 from mes_workstation.offline_queue import OfflineQueue, QueueItem
+
+pytestmark = pytest.mark.unit
 
 
 def test_unreachable_mes_defers_the_head_with_growing_backoff(tmp_path: Path) -> None:

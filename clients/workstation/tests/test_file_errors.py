@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from mes_contracts.reference_data import station_files_dir
 from mes_workstation.completion_pipeline import CompletionPipeline
 from mes_workstation.events import FileUpdate, StartOutcome
@@ -14,6 +15,8 @@ from mes_workstation.messages import file_display, file_line, file_tone, start_d
 from mes_workstation.offline_queue import OfflineQueue
 from mes_workstation.station import DEFAULT_NAMES
 from mes_workstation.workdir import WorkFolders
+
+pytestmark = pytest.mark.unit
 
 # reference file → (Korean, English) on screen
 PLAIN = {

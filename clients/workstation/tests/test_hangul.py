@@ -7,6 +7,8 @@ import pytest
 from mes_contracts.identifiers import is_lot_number
 from mes_workstation.hangul import has_hangul, to_latin
 
+pytestmark = pytest.mark.unit
+
 # The standard 2-set keyboard: each Latin key and the jamo it types, unshifted and shifted.
 ROWS = [
     ("QWERTYUIOP", "ㅂㅈㄷㄱㅅㅛㅕㅑㅐㅔ", "ㅃㅉㄸㄲㅆㅛㅕㅑㅒㅖ"),

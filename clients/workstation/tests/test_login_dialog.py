@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from mes_workstation.settings import Settings
 from mes_workstation.ui.login_dialog import LoginDialog
 from PyQt5.QtCore import Qt
+
+pytestmark = pytest.mark.unit
 
 
 def test_a_broken_address_is_a_message_not_a_crash(qtbot, tmp_path: Path) -> None:

@@ -4,7 +4,10 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 from mes_workstation.offline_queue import OfflineQueue
+
+pytestmark = pytest.mark.unit
 
 
 def test_items_leave_in_order_and_survive_a_restart(tmp_path: Path) -> None:

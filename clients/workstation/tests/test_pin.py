@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from mes_workstation.pin import (
     DEFAULT_PIN,
     LOCK_SECONDS,
@@ -10,6 +11,8 @@ from mes_workstation.pin import (
     new_pin_problem,
     verify_pin,
 )
+
+pytestmark = pytest.mark.unit
 
 
 def test_pins_are_stored_salted_and_checked_in_constant_time() -> None:

@@ -6,11 +6,14 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from mes_contracts.reference_data import station_files_dir
 from mes_workstation.completion_pipeline import CompletionPipeline
 from mes_workstation.events import FileUpdate
 from mes_workstation.offline_queue import OfflineQueue
 from mes_workstation.workdir import WorkFolders
+
+pytestmark = pytest.mark.unit
 
 VALID = "WF-KR-251110D-001_PROC-003_20251110111500.json"
 

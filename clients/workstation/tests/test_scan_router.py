@@ -15,6 +15,8 @@ from PyQt5.QtCore import QEvent, Qt
 from PyQt5.QtGui import QKeyEvent
 from PyQt5.QtWidgets import QApplication, QLineEdit, QWidget
 
+pytestmark = pytest.mark.unit
+
 LOT = "WF-KR-261202N-010"
 
 

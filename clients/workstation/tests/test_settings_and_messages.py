@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from mes_workstation.events import StartOutcome
 from mes_workstation.messages import start_display
 from mes_workstation.pin import verify_pin
@@ -16,6 +17,8 @@ from mes_workstation.settings import (
     save_settings,
 )
 from mes_workstation.station import DEFAULT_NAMES
+
+pytestmark = pytest.mark.unit
 
 
 def test_settings_round_trip_and_tolerate_old_files(tmp_path: Path) -> None:

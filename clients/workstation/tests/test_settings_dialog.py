@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from mes_cli.infra import free_port
 from mes_workstation.pin import DEFAULT_PIN, hash_pin, verify_pin
 from mes_workstation.settings import Settings
 from mes_workstation.station import DEFAULT_NAMES
 from mes_workstation.ui.settings_dialog import INVALID_STYLE, SettingsDialog
 from PyQt5.QtCore import Qt
+
+pytestmark = pytest.mark.unit
 
 
 def test_settings_dialog_edits_and_refuses_bad_values(qtbot, tmp_path: Path) -> None:

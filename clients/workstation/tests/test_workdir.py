@@ -3,7 +3,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from mes_workstation.workdir import WorkFolders, move_unique, write_json_atomic, write_sidecar
+
+pytestmark = pytest.mark.unit
 
 
 def test_moves_never_overwrite(tmp_path: Path) -> None:

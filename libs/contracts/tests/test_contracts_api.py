@@ -20,6 +20,8 @@ from mes_contracts.errors import ErrorCode
 from mes_contracts.validation import mes_error_from_validation
 from pydantic import TypeAdapter, ValidationError
 
+pytestmark = pytest.mark.unit
+
 START = {
     "lot_number": "WF-KR-251110D-001",
     "process_id": "PROC-001",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from mes_contracts import catalogue
 from mes_contracts import events as ev
 from mes_contracts.process_data_models import PROCESS_DATA_MODELS
 from mes_contracts.routing import DEFAULT_ROUTING, is_last_step, previous_step, step_for
+
+pytestmark = pytest.mark.unit
 
 
 def test_default_routing() -> None:

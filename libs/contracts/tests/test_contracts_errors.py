@@ -15,6 +15,8 @@ from mes_contracts.errors import (
 from mes_contracts.validation import format_loc, mes_error_from_validation
 from pydantic import BaseModel, ValidationError
 
+pytestmark = pytest.mark.unit
+
 EXPECTED_STATUS = {
     "LOT_NOT_FOUND": 404,
     "PREVIOUS_PROCESS_NOT_COMPLETED": 400,

@@ -13,6 +13,8 @@ from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.examples import EXAMPLES
 from pydantic import ValidationError
 
+pytestmark = pytest.mark.unit
+
 
 def lot_created() -> ev.LotCreated:
     return ev.LotCreated.model_validate(EXAMPLES[ev.LOT_CREATED])

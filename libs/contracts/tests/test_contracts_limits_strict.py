@@ -17,6 +17,8 @@ from mes_contracts.process_data_models import PROCESS_DATA_MODELS
 from mes_contracts.strict import lax_scalar_fields
 from pydantic import BaseModel, StrictInt, TypeAdapter, ValidationError
 
+pytestmark = pytest.mark.unit
+
 LOT = "WF-KR-251110D-001"
 labels = TypeAdapter(LabelPrintRequest)
 

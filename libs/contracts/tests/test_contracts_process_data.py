@@ -9,6 +9,8 @@ from mes_contracts.enums import Result
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.process_data import validate_process_data
 
+pytestmark = pytest.mark.unit
+
 LOT = "WF-KR-251110D-001"
 
 

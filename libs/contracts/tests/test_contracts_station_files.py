@@ -12,6 +12,8 @@ from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.process_data import validate_process_data
 from pydantic import ValidationError
 
+pytestmark = pytest.mark.unit
+
 
 def _invalid(station_files: Path, fault: str) -> tuple[bytes, str]:
     """Raw bytes and the real file name (the part after `<fault>__`)."""

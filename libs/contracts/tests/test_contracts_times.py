@@ -15,6 +15,8 @@ from mes_contracts.times import AwareTimestamp, IsoDate, ReportedTimeWindow
 from mes_contracts.validation import mes_error_from_validation
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+pytestmark = pytest.mark.unit
+
 stamp = TypeAdapter(AwareTimestamp)
 KST = timezone(timedelta(hours=9))
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

@@ -7,6 +7,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from servicekit.failures import is_outage
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+pytestmark = pytest.mark.unit
+
 
 class _PgError(Exception):
     def __init__(self, pgcode: str) -> None:

@@ -147,6 +147,7 @@ def test_only_the_address_the_gateway_signed_counts(service: str, jwt_keys: Keys
     assert seen({"X-Request-ID": "req-1", **odd})["source_ip"] == "127.0.0.1"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "value",
     ["ws-07:req.42", "a", "0" * 64, uuid.uuid4().hex, "00-4bf92f3577b34da6a3ce929d0e0e4736-01"],
@@ -155,6 +156,7 @@ def test_safe_correlation_ids_are_kept(value: str) -> None:
     assert correlation_id(value) == value
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "value",
     [None, "", "x" * 65, "x" * 500, "-leading", 'a"b', "a'b", "a b", "a\nb", "a\r\nX: y", "é"],
@@ -173,6 +175,7 @@ def test_hostile_request_ids_never_come_back(service: str, jwt_keys: Keys) -> No
         assert r.json()["request_id"] != value and r.json()["request_id"].isalnum()
 
 
+@pytest.mark.unit
 def test_a_hop_key_is_long() -> None:
     with pytest.raises(ValueError, match="32"):
         HopKey("short")

@@ -16,6 +16,8 @@ from servicekit.http import install_error_handlers
 from servicekit.input_guard import InputGuardMiddleware, decode_json, url_error
 from servicekit.strict_bodies import body_routes, check_strict_bodies, lax_body_fields
 
+pytestmark = pytest.mark.unit
+
 
 def _refused(raw: bytes) -> MesError:
     with pytest.raises(MesError) as info:

@@ -51,6 +51,7 @@ def _short_token(keys: Keys, seconds: float) -> str:
     return jwt.encode(claims, keys.private_pem, algorithm="EdDSA")
 
 
+@pytest.mark.unit
 def test_a_token_is_verified_once_then_answered_from_the_cache(jwt_keys: Keys) -> None:
     verifier = _verifier(jwt_keys)
     token = jwt_keys.token("alice", "viewer")
@@ -76,6 +77,7 @@ def test_a_cached_token_expires_when_its_exp_passes(jwt_keys: Keys) -> None:
     assert len(verifier.verified) == 0
 
 
+@pytest.mark.unit
 def test_bad_tokens_are_never_cached_and_the_cache_is_bounded(jwt_keys: Keys) -> None:
     verifier = _verifier(jwt_keys, cache_size=2)
     other = Keys(*_other_keys())
@@ -90,6 +92,7 @@ def test_bad_tokens_are_never_cached_and_the_cache_is_bounded(jwt_keys: Keys) ->
     assert verifier.verified.get(tokens[0]) is None  # least recently used went first
 
 
+@pytest.mark.unit
 def test_the_lru_forgets_by_exp_and_by_use() -> None:
     now = [1000.0]
     cache = VerifiedTokens(size=2, clock=lambda: now[0])
@@ -157,6 +160,7 @@ def test_revocation_is_immediate_for_a_cached_token(
         redis.close()
 
 
+@pytest.mark.unit
 def test_peek_names_claims_without_trusting_them(jwt_keys: Keys) -> None:
     """What the gateway's rate limiter uses to name the revocation keys to read: never a
     verdict (a forged token peeks fine and is still refused by `verify`)."""

@@ -14,6 +14,8 @@ from firmware_service.settings import FirmwareSettings
 from firmware_service.storage import LocalDiskStorage, S3Storage, storage_from_settings
 from firmware_service.storage.s3 import endpoint_of
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("header", "expected"),

@@ -6,6 +6,8 @@ import pytest
 from gateway.users import check_access_change
 from mes_contracts.errors import MesError
 
+pytestmark = pytest.mark.unit
+
 ADMIN = {"role": "admin", "active": True}
 
 

@@ -9,6 +9,8 @@ import pytest
 from gateway.audit_anchor import AnchorKey, Checkpoint, ForgedCheckpoint, now_iso
 from mes_cli.keys import generate_keypair
 
+pytestmark = pytest.mark.unit
+
 KEY = AnchorKey(generate_keypair()[0])
 CHECKPOINT = Checkpoint(42, "a" * 64, now_iso())
 

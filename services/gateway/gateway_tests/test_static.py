@@ -6,9 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from gateway.static import mount_dashboard
 from servicekit.http import SECURITY_HEADERS
+
+pytestmark = pytest.mark.unit
 
 
 def _app(dist: Path) -> FastAPI:

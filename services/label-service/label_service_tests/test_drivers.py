@@ -14,6 +14,8 @@ from mes_contracts.enums import LabelType
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.reference_data import reference_data_dir
 
+pytestmark = pytest.mark.unit
+
 SERIAL = LabelData(
     LabelType.SERIAL, "WF-KR-251110D-001", "Withforce", date(2025, 1, 10), "WF-KR-251110D-001-0001"
 )

@@ -1,6 +1,9 @@
 """The chaos verdict: a LOT whose creation the client never got an answer to may exist."""
 
+import pytest
 from mes_cli.chaos_checks import _unanswered_may_exist, compare
+
+pytestmark = pytest.mark.unit
 
 
 def test_lots_applied_though_unanswered_are_not_errors() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from mes_cli.supervisor import ChildState, RestartPolicy
 
+pytestmark = pytest.mark.unit
+
 POLICY = RestartPolicy(initial_delay=1, max_delay=8, max_restarts=3, window=60, stable_after=30)
 
 

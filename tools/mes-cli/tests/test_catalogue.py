@@ -15,6 +15,8 @@ from mes_contracts import catalogue
 from mes_contracts import events as ev
 from servicekit.subscriptions import Subscriptions
 
+pytestmark = pytest.mark.unit
+
 PACKAGES = {spec.name: spec.package for spec in (*SERVICES, GATEWAY)}
 
 

@@ -300,6 +300,8 @@ def cmd_test(args: argparse.Namespace) -> int:
         print("ruff found problems (see above)", file=sys.stderr)
         return lint.returncode
     pytest = [sys.executable, "-m", "pytest"]
+    if args.unit:  # the fast tier: tests marked `unit`, no servers (mes_cli.unit_tier)
+        return subprocess.run([*pytest, "--unit", *args.pytest_args], cwd=ROOT).returncode  # noqa: S603
     code = subprocess.run([*pytest, *args.pytest_args], cwd=ROOT).returncode  # noqa: S603
     # Only a whole run (options at most, no paths or selections) gets the second pass.
     if code != 0 or any(not a.startswith("-") for a in args.pytest_args):
@@ -379,6 +381,11 @@ def main() -> int:
     restart.set_defaults(func=cmd_restart)
     test = sub.add_parser(
         "test", help="lint and run the whole test suite (extra args go to pytest)"
+    )
+    test.add_argument(
+        "--unit",
+        action="store_true",
+        help="only the fast tier: the rules' unit tests, no servers, under a minute",
     )
     test.set_defaults(func=cmd_test)
     demo = sub.add_parser("demo", help="drive a new LOT through all 8 processes via the HTTP API")

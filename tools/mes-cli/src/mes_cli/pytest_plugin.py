@@ -29,6 +29,8 @@ import uvicorn
 
 from mes_cli.infra import EmbeddedPostgres, EmbeddedRedis, free_port
 from mes_cli.keys import generate_keypair
+from mes_cli.unit_tier import MARK as UNIT_MARK
+from mes_cli.unit_tier import forbid_servers, misfiled
 
 
 @pytest.fixture(scope="session")
@@ -314,12 +316,41 @@ def eventually(
     raise AssertionError(f"{what} not met within {timeout} s")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--unit",
+        action="store_true",
+        help="the fast tier only: tests marked `unit`, with no server allowed (mes_cli.unit_tier)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{UNIT_MARK}: a plain test of a rule, no servers (the `--unit` tier)"
+    )
+    if config.getoption("unit"):
+        forbid_servers()
+
+
+def _deselect(config: pytest.Config, items: list[pytest.Item], keep: Any) -> None:
+    dropped = [item for item in items if not keep(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if keep(item)]
+
+
+@pytest.hookimpl(trylast=True)  # after every conftest has added its markers
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `slow` (chaos, soak) run with MES_TEST_SLOW=1 or when `-m` names them;
-    otherwise they are deselected (not skipped), so `./mes test` stays fast."""
+    """A `unit` test that needs a server is an error in every run. `--unit` keeps only the
+    `unit` tests. Tests marked `slow` (chaos, soak) run with MES_TEST_SLOW=1 or when `-m`
+    names them; otherwise they are deselected (not skipped), so `./mes test` stays fast."""
+    wrong = misfiled(items)
+    if wrong:
+        raise pytest.UsageError(
+            "marked `unit` but needs a server (move it or drop the mark): " + ", ".join(wrong)
+        )
+    if config.getoption("unit"):
+        _deselect(config, items, lambda item: item.get_closest_marker(UNIT_MARK))
     if os.environ.get("MES_TEST_SLOW") == "1" or "slow" in (config.option.markexpr or ""):
         return
-    slow = [item for item in items if item.get_closest_marker("slow")]
-    if slow:
-        config.hook.pytest_deselected(items=slow)
-        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+    _deselect(config, items, lambda item: not item.get_closest_marker("slow"))
