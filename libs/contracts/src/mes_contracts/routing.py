@@ -1,7 +1,8 @@
 """The default routing of product model WF (SPEC §3) as data, used for seeding.
 
 The routing is data per product model: services store it in their own tables and only
-seed it from here. Order is enforced by `sequence` (FR-PROC-003).
+seed it from here. Order is enforced by `sequence` (FR-PROC-003); what follows from it
+(previous step, can a step start, progress) is `mes_contracts.routing_progress`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import unicodedata
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mes_contracts import routing_progress
 from mes_contracts.enums import ProcessLevel
 from mes_contracts.identifiers import ProcessId
 
@@ -107,22 +109,21 @@ DEFAULT_ROUTINGS: dict[str, tuple[RoutingStep, ...]] = {DEFAULT_PRODUCT_MODEL: D
 
 def step_for(process_id: str, routing: tuple[RoutingStep, ...] = DEFAULT_ROUTING) -> RoutingStep:
     """The step of `process_id`; KeyError if it is not in the routing."""
-    for step in routing:
-        if step.process_id == process_id:
-            return step
-    raise KeyError(process_id)
+    step = routing_progress.find_step(routing, process_id)
+    if step is None:
+        raise KeyError(process_id)
+    return step
 
 
 def previous_step(
     step: RoutingStep, routing: tuple[RoutingStep, ...] = DEFAULT_ROUTING
 ) -> RoutingStep | None:
     """The step that must be completed before `step` may start (None for the first)."""
-    earlier = [s for s in routing if s.sequence < step.sequence]
-    return max(earlier, key=lambda s: s.sequence) if earlier else None
+    return routing_progress.previous_step(routing, step)
 
 
 def is_last_step(step: RoutingStep, routing: tuple[RoutingStep, ...] = DEFAULT_ROUTING) -> bool:
-    return step.sequence == max(s.sequence for s in routing)
+    return routing_progress.is_last_step(routing, step)
 
 
 def process_name_key(name: str) -> str:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from mes_contracts import routing_progress as rp
 from mes_contracts.api import (
     LotCloseRequest,
     LotCreateRequest,
@@ -56,30 +57,30 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def process_status(
+def lot_progress(
     routing: list[dict[str, Any]], records: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Every step of the routing with what is known of it (NOT_STARTED when nothing)."""
+) -> tuple[list[dict[str, Any]], int]:
+    """Every step of the routing with what is known of it (NOT_STARTED when nothing), and
+    the percent completed (`mes_contracts.routing_progress`)."""
     known = {r["process_id"]: r for r in records}
-    steps = routing or [
-        {
-            "process_id": r["process_id"],
-            "sequence": r["sequence_number"],
-            "name_ko": r["process_name"],
-            "name_en": None,
-        }
-        for r in records
-    ]
+    steps = [
+        rp.Step(s["process_id"], s["sequence"], s["name_ko"], s["name_en"]) for s in routing
+    ] or [rp.Step(r["process_id"], r["sequence_number"], r["process_name"]) for r in records]
+    where = rp.progress(
+        steps,
+        (rp.StepRecord(r["process_id"], r["status"] == "COMPLETED", r["result"]) for r in records),
+    )
     out = []
-    for step in steps:
-        record = known.get(step["process_id"], {})
+    for status in where.steps:
+        step = status.step
+        record = known.get(step.process_id, {})
         out.append(
             {
-                "process_id": step["process_id"],
-                "sequence": step["sequence"],
-                "name_ko": step["name_ko"],
-                "name_en": step["name_en"],
-                "status": record.get("status", "NOT_STARTED"),
+                "process_id": step.process_id,
+                "sequence": step.sequence,
+                "name_ko": step.name_ko,
+                "name_en": step.name_en,
+                "status": status.state.value,
                 "worker_id": record.get("worker_id"),
                 "start_time": _iso(record.get("start_time")),
                 "complete_time": _iso(record.get("complete_time")),
@@ -87,7 +88,7 @@ def process_status(
                 "work_order_id": record.get("work_order_id"),
             }
         )
-    return out
+    return out, where.percent
 
 
 @router.get("/products", tags=["lots"])
@@ -150,11 +151,7 @@ async def get_lot(lot_number: str, request: Request, _: Reader) -> dict[str, Any
         history = await repo.status_history(session, lot_number)
         serial_count = await repo.count_serials(session, lot_number)
     view = _lot_view(lot)
-    view["processes"] = process_status(routing, processes)
-    done = sum(1 for p in view["processes"] if p["status"] == "COMPLETED")
-    view["progress_percent"] = (
-        round(100 * done / len(view["processes"])) if view["processes"] else 0
-    )
+    view["processes"], view["progress_percent"] = lot_progress(routing, processes)
     view["status_history"] = [
         {k: _iso(v) for k, v in h.items() if k not in ("id", "lot_number")} for h in history
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from mes_contracts import routing_progress
 from mes_contracts.api import ProcessCompleteRequest, ProcessStartRequest
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.roles import FLOOR_WRITERS, READERS, Role
@@ -101,23 +102,27 @@ async def lot_process_history(lot_number: str, request: Request, _: Reader) -> d
     by_process: dict[str, list[dict[str, Any]]] = {}
     for r in records:
         by_process.setdefault(r["process_id"], []).append(r)
+    where = routing_progress.progress(
+        steps,
+        (
+            routing_progress.StepRecord(
+                r["process_id"], r["complete_time"] is not None, r["result"], r["attempt"]
+            )
+            for r in records
+        ),
+    )
     out = []
-    for step in steps:
+    for status in where.steps:
+        step = status.step
         attempts = by_process.get(step.process_id, [])
-        last = attempts[-1] if attempts else None
-        status = (
-            "NOT_STARTED"
-            if last is None
-            else ("COMPLETED" if last["complete_time"] else "IN_PROGRESS")
-        )
         out.append(
             {
                 "process_id": step.process_id,
                 "sequence": step.sequence,
                 "name_ko": step.name_ko,
                 "name_en": step.name_en,
-                "status": status,
-                "result": last["result"] if last else None,
+                "status": status.state.value,
+                "result": status.result,
                 "attempts": [
                     {
                         "work_order_id": a["work_order_id"],

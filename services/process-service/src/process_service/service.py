@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mes_contracts import events as ev
+from mes_contracts import routing_progress
 from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.process_data import validate_process_data
@@ -72,7 +73,7 @@ class ProcessService:
         if lot.status == "CLOSED":
             raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": lot_number})
         steps = await self.routing.steps(session, lot.product_model)
-        step = next((s for s in steps if s.process_id == process_id), None)
+        step = routing_progress.find_step(steps, process_id)
         if step is None:
             raise MesError(
                 ErrorCode.INVALID_PROCESS_SEQUENCE,
@@ -215,7 +216,7 @@ class ProcessService:
                 "completion_digest": digest,
             }
             record = {**open_record, **values}
-            is_last = step.sequence == max(s.sequence for s in steps)
+            is_last = routing_progress.is_last_step(steps, step)
             event = self.rt.event(
                 ev.PROCESS_COMPLETED,
                 {

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from mes_contracts import routing_progress as rp
+from mes_contracts.routing import DEFAULT_ROUTING
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,6 +33,11 @@ def _iso(value: Any) -> Any:
 
 def _row(r: Any, *skip: str) -> dict[str, Any]:
     return {k: _iso(v) for k, v in r._mapping.items() if k not in skip}
+
+
+def _step_records(records: list[Any]) -> list[rp.StepRecord]:
+    """Records in the order they were started, as routing_progress reads them."""
+    return [rp.StepRecord(r.process_id, r.complete_time is not None, r.result) for r in records]
 
 
 async def lot_history(session: AsyncConnection, lot_number: str) -> dict[str, Any] | None:
@@ -98,31 +106,25 @@ async def lot_history(session: AsyncConnection, lot_number: str) -> dict[str, An
                 "measurements": by_order_measurements.get(r.work_order_id, []),
             }
         )
-    known_steps = [(s.process_id, s.sequence, s.name_ko, s.name_en) for s in steps] or sorted(
-        {(r.process_id, r.sequence_number, r.process_name, None) for r in records},
-        key=lambda s: s[1],
-    )
-    processes = []
-    for process_id, sequence, name_ko, name_en in known_steps:
-        tries = attempts.get(process_id, [])
-        last = tries[-1] if tries else None
-        status = (
-            "NOT_STARTED"
-            if last is None
-            else ("COMPLETED" if last["complete_time"] else "IN_PROGRESS")
-        )
-        processes.append(
-            {
-                "process_id": process_id,
-                "sequence": sequence,
-                "name_ko": name_ko,
-                "name_en": name_en,
-                "status": status,
-                "result": last["result"] if last else None,
-                "attempts": tries,
-            }
-        )
-    done = sum(1 for p in processes if p["status"] == "COMPLETED")
+    known_steps = [rp.Step(s.process_id, s.sequence, s.name_ko, s.name_en) for s in steps] or [
+        rp.Step(process_id, sequence, name)
+        for process_id, sequence, name in {
+            (r.process_id, r.sequence_number, r.process_name) for r in records
+        }
+    ]
+    where = rp.progress(known_steps, _step_records(records))
+    processes = [
+        {
+            "process_id": st.step.process_id,
+            "sequence": st.step.sequence,
+            "name_ko": st.step.name_ko,
+            "name_en": st.step.name_en,
+            "status": st.state.value,
+            "result": st.result,
+            "attempts": attempts.get(st.step.process_id, []),
+        }
+        for st in where.steps
+    ]
     serial_counts = dict(
         (
             await session.execute(
@@ -134,7 +136,7 @@ async def lot_history(session: AsyncConnection, lot_number: str) -> dict[str, An
     )
     return {
         **_row(lot),
-        "progress_percent": round(100 * done / len(processes)) if processes else 0,
+        "progress_percent": where.percent,
         "processes": processes,
         "component_lots": [_row(u, "lot_number") for u in usage],
         "status_history": [_row(h, "event_id", "lot_number") for h in history],
@@ -374,7 +376,7 @@ async def dashboard_summary(
         "completed": sum(completed.values()),
         "defects": sum(failed.values()),
         "by_process": by_process,
-        "open_lots": await open_lots(session, len(steps) or 8),
+        "open_lots": await open_lots(session, steps or DEFAULT_ROUTING),
         "open_lots_total": await open_lot_count(session),
         "recent_events": await recent_events(session, recent),
     }
@@ -390,7 +392,8 @@ async def open_lot_count(session: AsyncConnection) -> int:
     return (await session.execute(stmt)).scalar_one()
 
 
-async def open_lots(session: AsyncConnection, total_steps: int) -> list[dict[str, Any]]:
+async def open_lots(session: AsyncConnection, steps: Sequence[rp.StepLike]) -> list[dict[str, Any]]:
+    """The newest open LOTs, each with its current step and progress along `steps`."""
     pr = process_records
     open_rows = (
         await session.execute(
@@ -403,50 +406,35 @@ async def open_lots(session: AsyncConnection, total_steps: int) -> list[dict[str
     if not open_rows:
         return []
     numbers = [r.lot_number for r in open_rows]
-    latest = (
+    rows = (
         await session.execute(
-            select(
-                pr.c.lot_number,
-                pr.c.process_id,
-                pr.c.process_name,
-                pr.c.sequence_number,
-                pr.c.complete_time,
-                pr.c.result,
-            )
+            select(pr.c.lot_number, pr.c.process_id, pr.c.complete_time, pr.c.result)
             .where(pr.c.lot_number.in_(numbers))
             .order_by(pr.c.lot_number, pr.c.sequence_number, pr.c.started_at, pr.c.start_time)
         )
     ).all()
-    progress: dict[str, dict[str, Any]] = {}
-    done: dict[str, set[str]] = defaultdict(set)
-    for r in latest:
-        progress[r.lot_number] = {
-            "process_id": r.process_id,
-            "name": r.process_name,
-            "state": "COMPLETED" if r.complete_time else "IN_PROGRESS",
-            "result": r.result if r.complete_time else None,
-        }
-        if r.complete_time:
-            done[r.lot_number].add(r.process_id)
-        else:
-            done[r.lot_number].discard(r.process_id)
-    return [
-        {
-            "lot_number": lot.lot_number,
-            "status": lot.status,
-            "target_quantity": lot.target_quantity,
-            "created_at": _iso(lot.created_at),
-            "current_process": progress.get(lot.lot_number, {}).get("process_id"),
-            "current_process_name": progress.get(lot.lot_number, {}).get("name"),
-            "current_process_state": progress.get(lot.lot_number, {}).get("state", "NOT_STARTED"),
-            # the dashboard shows a failed current step in red, not as "completed"
-            "current_process_result": progress.get(lot.lot_number, {}).get("result"),
-            "progress_percent": round(100 * len(done[lot.lot_number]) / total_steps)
-            if total_steps
-            else 0,
-        }
-        for lot in open_rows
-    ]
+    by_lot: dict[str, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_lot[r.lot_number].append(r)
+    out = []
+    for lot in open_rows:
+        where = rp.progress(steps, _step_records(by_lot[lot.lot_number]))
+        current = where.current
+        out.append(
+            {
+                "lot_number": lot.lot_number,
+                "status": lot.status,
+                "target_quantity": lot.target_quantity,
+                "created_at": _iso(lot.created_at),
+                "current_process": current.step.process_id if current else None,
+                "current_process_name": current.step.name_ko if current else None,
+                "current_process_state": current.state.value if current else "NOT_STARTED",
+                # the dashboard shows a failed current step in red, not as "completed"
+                "current_process_result": current.result if current else None,
+                "progress_percent": where.percent,
+            }
+        )
+    return out
 
 
 async def recent_events(session: AsyncConnection, limit: int) -> list[dict[str, Any]]:
