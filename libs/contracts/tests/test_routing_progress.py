@@ -19,6 +19,8 @@ from mes_contracts.routing_progress import (
     start_refusal,
 )
 
+pytestmark = pytest.mark.unit
+
 LOT = "WF2612030D001"
 A, B, C = Step("P-A", 10, "가"), Step("P-B", 20, "나"), Step("P-C", 30, "다")
 GAPPED = [C, A, B]  # given out of order on purpose: order is by sequence only

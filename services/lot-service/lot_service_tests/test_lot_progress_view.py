@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from lot_service.api import lot_progress
+
+pytestmark = pytest.mark.unit
 
 T = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 ROUTING = [  # gapped and out of order: the view follows `sequence`

@@ -10,6 +10,8 @@ import pytest
 from mes_contracts.errors import ErrorCode, MesError
 from process_service.domain import Record, Step, check_can_start
 
+pytestmark = pytest.mark.unit
+
 LOT = "WF2612030D001"
 ROUTING = [
     Step("PROC-001", 10, "레이저 마킹", "Laser marking"),

@@ -18,7 +18,6 @@ GAPPED = [
     Step("PROC-002", 20, "LMA 조립", "LMA assembly"),
     Step("PROC-003", 30, "센서 검사", "Sensor inspection"),
 ]
-GAP_BUG = pytest.mark.xfail(strict=True, reason="sequence-1 gap bug, fixed by the routing module")
 
 DUPLICATE = ErrorCode.DUPLICATE_START
 ORDER = ErrorCode.INVALID_PROCESS_SEQUENCE
@@ -77,9 +76,9 @@ def test_default_routing(process_id: str, spec: str, expected: ErrorCode | None)
         ("PROC-003", "001:P 002:P", None),
         ("PROC-001", "001:S", DUPLICATE),
         ("PROC-001", "001:F 002:S", ORDER),
-        pytest.param("PROC-002", "", PREVIOUS, marks=GAP_BUG),
-        pytest.param("PROC-003", "001:P 002:S", PREVIOUS, marks=GAP_BUG),
-        pytest.param("PROC-003", "001:P", PREVIOUS, marks=GAP_BUG),
+        pytest.param("PROC-002", "", PREVIOUS),
+        pytest.param("PROC-003", "001:P 002:S", PREVIOUS),
+        pytest.param("PROC-003", "001:P", PREVIOUS),
     ],
 )
 def test_routing_with_gaps_10_20_30(process_id: str, spec: str, expected: ErrorCode | None) -> None:
