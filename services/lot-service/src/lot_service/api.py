@@ -12,7 +12,7 @@ from mes_contracts.api import (
     SerialReplacementRequest,
     SerialStatusChangeRequest,
 )
-from mes_contracts.api.common import MAX_OFFSET
+from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.roles import MANAGERS, READERS, Role
 from servicekit.auth import Principal, require_roles
@@ -122,7 +122,7 @@ async def list_lots(
     product_model: Annotated[str | None, Query(max_length=8)] = None,
     production_date: date | None = None,
     shift: Literal["D", "N"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     async with request.app.state.runtime.db.transaction() as session:

@@ -16,7 +16,12 @@ from mes_contracts.identifiers import (
     SerialNumber,
     WorkerId,
 )
-from mes_contracts.limits import DEFAULT_TARGET_QUANTITY, MAX_TARGET_QUANTITY
+from mes_contracts.limits import (
+    DEFAULT_TARGET_QUANTITY,
+    MAX_REASON_LENGTH,
+    MAX_TARGET_QUANTITY,
+    MIN_REASON_LENGTH,
+)
 
 
 class LotCreateRequest(BaseModel):
@@ -37,7 +42,7 @@ class LotCloseRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=MAX_REASON_LENGTH)
 
 
 class SerialReplacementRequest(BaseModel):
@@ -45,7 +50,7 @@ class SerialReplacementRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=3, max_length=500)
+    reason: str = Field(min_length=MIN_REASON_LENGTH, max_length=MAX_REASON_LENGTH)
 
 
 class SerialStatusChangeRequest(BaseModel):
@@ -54,7 +59,7 @@ class SerialStatusChangeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["IN_PROGRESS", "PASSED", "FAILED"]
-    reason: str = Field(min_length=3, max_length=500)
+    reason: str = Field(min_length=MIN_REASON_LENGTH, max_length=MAX_REASON_LENGTH)
 
 
 class LotProcessRead(BaseModel):
