@@ -28,6 +28,10 @@ MAX_BIGINT = 2**63 - 1
 MAX_OFFSET = MAX_BIGINT
 DEFAULT_PAGE_LIMIT = 50
 MAX_PAGE_LIMIT = 500
+#: Free-text reasons (closing a LOT, a reprint, a release, an audit re-anchor…): at most
+#: this long everywhere; where a reason is required it has at least `MIN_REASON_LENGTH`.
+MAX_REASON_LENGTH = 500
+MIN_REASON_LENGTH = 3
 #: Arrays and objects nested deeper than this in a JSON body are refused (MALFORMED_BODY);
 #: the deepest contract body (PROC-006's test_results[].spec) needs 5.
 MAX_JSON_DEPTH = 32

@@ -7,12 +7,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from mes_contracts.api.common import MAX_OFFSET
-from mes_contracts.api.firmware import FirmwareRollbackRequest
+from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT
+from mes_contracts.api.firmware import FirmwareReleaseRequest, FirmwareRollbackRequest
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.identifiers import FIRMWARE_VERSION_RE, MD5_RE, SHA256_RE, is_firmware_version
 from mes_contracts.roles import ADMINS, READERS
-from pydantic import BaseModel, ConfigDict, Field
 from servicekit.auth import Principal, require_roles
 
 from . import repository as repo
@@ -22,15 +21,9 @@ from .views import download_view, firmware_view, release_view
 router = APIRouter(prefix="/api/v1/firmware", tags=["firmware"])
 Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
 Reader = Annotated[Principal, Depends(require_roles(READERS))]
-Limit = Annotated[int, Query(ge=1, le=500)]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 State = Literal["UPLOADED", "RELEASED", "SUPERSEDED", "WITHDRAWN"]
-
-
-class ReleaseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str | None = Field(default=None, max_length=500)
 
 
 def checked_version(version: str) -> str:
@@ -154,7 +147,7 @@ async def release(
     version: str,
     request: Request,
     principal: Admin,
-    body: Annotated[ReleaseRequest | None, Body()] = None,
+    body: Annotated[FirmwareReleaseRequest | None, Body()] = None,
 ) -> JSONResponse:
     """Make `version` the released one (the previous one becomes SUPERSEDED)."""
     checked_version(version)

@@ -6,10 +6,10 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from mes_contracts.api.admin import ReanchorRequest
 from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.roles import ADMINS
 from mes_contracts.times import AwareTimestamp
-from pydantic import BaseModel, ConfigDict, Field
 from servicekit.auth import Principal, require_roles
 from sqlalchemy import func, select
 
@@ -106,11 +106,6 @@ async def verify(request: Request, _: Admin) -> dict[str, Any]:
         "message": "OK" if result["valid"] else "audit chain broken",
         "data": result,
     }
-
-
-class ReanchorRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-    reason: str = Field(min_length=3, max_length=500)
 
 
 @router.post("/anchor")

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from mes_contracts.api.admin import LoginRequest, LogoutRequest, RefreshRequest
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.roles import READERS
-from pydantic import BaseModel, Field
 from servicekit.auth import Principal, bearer_token, client_ip, require_roles
 
 from . import users as user_store
@@ -18,19 +18,6 @@ from .revocation import record_sign_out
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 Reader = Annotated[Principal, Depends(require_roles(READERS))]
-
-
-class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-
-
-class RefreshRequest(BaseModel):
-    refresh_token: str = Field(min_length=20, max_length=200)
-
-
-class LogoutRequest(BaseModel):
-    refresh_token: str | None = Field(default=None, min_length=20, max_length=200)
 
 
 def _tokens_body(request: Request, user: dict[str, Any], grant: Any) -> dict[str, Any]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from mes_contracts.api.common import MAX_OFFSET
+from mes_contracts.api.admin import UserCreate, UserUpdate
+from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT
 from mes_contracts.errors import ErrorCode, MesError
-from mes_contracts.identifiers import WORKER_ID_RE
 from mes_contracts.roles import ADMINS, Role
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from servicekit.auth import Principal, require_roles
 from servicekit.runtime import actor_of
 
@@ -18,35 +17,6 @@ from .passwords import hash_password
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
-
-
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    username: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")
-    password: str = Field(min_length=10, max_length=256)
-    role: Role
-    worker_id: str | None = Field(default=None, pattern=WORKER_ID_RE)
-    display_name: str = Field(min_length=1, max_length=100)
-
-
-class UserUpdate(BaseModel):
-    """Only the fields sent change; `worker_id: null` removes the worker id."""
-
-    model_config = ConfigDict(extra="forbid")
-    role: Role | None = None
-    worker_id: str | None = Field(default=None, pattern=WORKER_ID_RE)
-    display_name: str | None = Field(default=None, min_length=1, max_length=100)
-    active: StrictBool | None = None
-    password: str | None = Field(default=None, min_length=10, max_length=256)
-    reason: str | None = Field(default=None, max_length=500)
-
-    @field_validator("role", "display_name", "active", "password", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        # Omitted means "unchanged"; null would write NULL into a required column.
-        if value is None:
-            raise ValueError("may be omitted but not null")
-        return value
 
 
 def _ok(message: str, data: Any) -> dict[str, Any]:
@@ -59,7 +29,7 @@ async def list_users(
     _: Admin,
     role: Role | None = None,
     active: bool | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     async with request.app.state.runtime.db.transaction() as session:

@@ -9,8 +9,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from mes_contracts.api.common import MAX_OFFSET
-from mes_contracts.api.label import LabelPrintRequest, LotLabelRequest, SerialLabelRequest
+from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT
+from mes_contracts.api.label import (
+    JobResult,
+    LabelPrintRequest,
+    LotLabelRequest,
+    ReprintRequest,
+    SerialLabelRequest,
+)
+from mes_contracts.api.printers import PrinterBody, PrinterPatch
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.limits import MAX_BIGINT
 from mes_contracts.roles import ADMINS, FLOOR_WRITERS, READERS
@@ -25,7 +32,7 @@ from . import repository as repo
 from .jobs import job_view
 from .labels import LabelData, Media, invalid
 from .preview import render_png
-from .service import JobResult, LabelService, ReprintRequest, label_from_request
+from .service import LabelService, label_from_request
 
 router = APIRouter(prefix="/api/v1")
 Reader = Annotated[Principal, Depends(require_roles(READERS))]
@@ -73,7 +80,7 @@ async def list_printers(request: Request, _: Reader) -> Any:
 
 
 @router.post("/printers", status_code=201, tags=["printers"])
-async def register_printer(body: registry.PrinterBody, request: Request, who: Admin) -> Any:
+async def register_printer(body: PrinterBody, request: Request, who: Admin) -> Any:
     rt = request.app.state.runtime
     async with rt.db.transaction() as session:
         row = await registry.register(rt, session, body, actor_of(who), request.state.request_id)
@@ -90,9 +97,7 @@ async def get_printer(printer_id: str, request: Request, _: Reader) -> Any:
 
 
 @router.patch("/printers/{printer_id}", tags=["printers"])
-async def update_printer(
-    printer_id: str, body: registry.PrinterPatch, request: Request, who: Admin
-) -> Any:
+async def update_printer(printer_id: str, body: PrinterPatch, request: Request, who: Admin) -> Any:
     rt = request.app.state.runtime
     async with rt.db.transaction() as session:
         row = await registry.update(
@@ -164,7 +169,7 @@ async def reprint_history(
     _: Reader,
     lot_number: str | None = None,
     serial_number: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 100,
 ) -> Any:
     async with request.app.state.runtime.db.transaction() as session:
         rows = await repo.list_reprints(session, lot_number, serial_number, limit)
@@ -184,7 +189,7 @@ async def list_jobs(
     state: JOB_STATES | None = None,
     printer_id: str | None = None,
     lot_number: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     """With `station_id`, each job also carries its rendered bytes (`content_base64`) and

@@ -10,6 +10,7 @@ hand (`python -m label_service.emulator --port 9101`), or the jobs wait for the 
 
 from __future__ import annotations
 
+from mes_contracts.api.printers import PrinterBody
 from mes_contracts.enums import PrinterLanguage, PrinterPurpose
 from mes_contracts.errors import MesError
 from servicekit.runtime import ServiceRuntime
@@ -20,18 +21,18 @@ from .jobs import SYSTEM
 from .settings import DEMO_SERIAL_PRINTER, LabelSettings
 
 
-def demo_printers(settings: LabelSettings) -> list[registry.PrinterBody]:
+def demo_printers(settings: LabelSettings) -> list[PrinterBody]:
     host = settings.label_demo_printer_host
     common = {"model": "Zebra ZT410 (emulated)", "language": PrinterLanguage.ZPL, "host": host}
     return [
-        registry.PrinterBody(
+        PrinterBody(
             printer_id="PRINTER-01",
             name="LOT label printer",
             port=settings.label_demo_printer_port,
             purpose=PrinterPurpose.LOT,
             **common,
         ),
-        registry.PrinterBody(
+        PrinterBody(
             printer_id=DEMO_SERIAL_PRINTER,
             name="ST-07 serial label printer",
             port=settings.label_demo_serial_printer_port,

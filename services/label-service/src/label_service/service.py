@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from mes_contracts.api.label import LotLabelRequest, SerialLabelRequest
+from mes_contracts.api.label import JobResult, LotLabelRequest, ReprintRequest, SerialLabelRequest
 from mes_contracts.enums import LabelType
 from mes_contracts.envelope import Actor
 from mes_contracts.errors import ErrorCode, MesError
-from pydantic import BaseModel, Field
 
 from . import repository as repo
 from .choice import NO_PRINTER_MESSAGE, choose
@@ -17,23 +16,6 @@ from .drivers import STATE_ERRORS, PrinterState, StatusReport
 from .jobs import Jobs, initial_state, printer_status
 from .labels import LabelData
 from .transport import PrinterUnavailable
-
-
-class ReprintRequest(BaseModel):
-    """Reprint the last label of a serial (or a LOT's LOT label) with the data it had."""
-
-    lot_number: str | None = Field(default=None, max_length=64)
-    serial_number: str | None = Field(default=None, max_length=64)
-    reason: str | None = Field(default=None, max_length=500)
-    printer_id: str | None = Field(default=None, max_length=64)
-
-
-class JobResult(BaseModel):
-    """What the workstation reports after trying a serial-port job."""
-
-    result: str = Field(pattern="^(printed|failed)$")
-    error_code: ErrorCode | None = None
-    message: str | None = Field(default=None, max_length=1000)
 
 
 def label_from_request(body: LotLabelRequest | SerialLabelRequest) -> LabelData:

@@ -6,15 +6,17 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from mes_contracts import routing_progress as rp
 from mes_contracts.api import (
     LotCloseRequest,
     LotCreateRequest,
+    LotRead,
     SerialReplacementRequest,
     SerialStatusChangeRequest,
 )
-from mes_contracts.api.common import MAX_OFFSET
-from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT, Page
+from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from mes_contracts.roles import MANAGERS, READERS, Role
 from servicekit.auth import Principal, require_roles
 from servicekit.runtime import actor_of
@@ -36,6 +38,12 @@ def _svc(request: Request) -> LotService:
 
 def _ok(message: str, data: Any) -> dict[str, Any]:
     return {"status": "success", "message": message, "data": data}
+
+
+def _answer(message: str, data: Any, status_code: int = 200) -> JSONResponse:
+    """The body as built (JSON types already): the route's `response_model` documents it
+    in the OpenAPI document without re-serialising it (datetimes keep `+00:00`)."""
+    return JSONResponse(_ok(message, data), status_code=status_code)
 
 
 def _lot_view(lot: dict[str, Any]) -> dict[str, Any]:
@@ -98,10 +106,8 @@ async def list_products(request: Request, _: Reader) -> dict[str, Any]:
     return _ok("OK", [{k: _iso(v) for k, v in m.items()} for m in models])
 
 
-@router.post("/lots", status_code=201, tags=["lots"])
-async def create_lot(
-    body: LotCreateRequest, request: Request, principal: Manager
-) -> dict[str, Any]:
+@router.post("/lots", status_code=201, tags=["lots"], response_model=SuccessBody[LotRead])
+async def create_lot(body: LotCreateRequest, request: Request, principal: Manager) -> JSONResponse:
     svc = _svc(request)
     async with svc.rt.db.transaction() as session:
         lot = await svc.create_lot(
@@ -112,10 +118,10 @@ async def create_lot(
             actor=actor_of(principal),
             correlation_id=request.state.request_id,
         )
-    return _ok("LOT이 생성되었습니다 (LOT created)", _lot_view(lot))
+    return _answer("LOT이 생성되었습니다 (LOT created)", _lot_view(lot), status_code=201)
 
 
-@router.get("/lots", tags=["lots"])
+@router.get("/lots", tags=["lots"], response_model=SuccessBody[Page[LotRead]])
 async def list_lots(
     request: Request,
     _: Reader,
@@ -123,9 +129,9 @@ async def list_lots(
     product_model: Annotated[str | None, Query(max_length=8)] = None,
     production_date: date | None = None,
     shift: Literal["D", "N"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> dict[str, Any]:
+) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         rows, total = await repo.list_lots(
             session,
@@ -137,11 +143,11 @@ async def list_lots(
             offset=offset,
         )
     items = [_lot_view(r) for r in rows]
-    return _ok("OK", {"items": items, "total": total, "limit": limit, "offset": offset})
+    return _answer("OK", {"items": items, "total": total, "limit": limit, "offset": offset})
 
 
-@router.get("/lots/{lot_number}", tags=["lots"])
-async def get_lot(lot_number: str, request: Request, _: Reader) -> dict[str, Any]:
+@router.get("/lots/{lot_number}", tags=["lots"], response_model=SuccessBody[LotRead])
+async def get_lot(lot_number: str, request: Request, _: Reader) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         lot = await repo.get_lot(session, lot_number)
         if lot is None:
@@ -156,7 +162,7 @@ async def get_lot(lot_number: str, request: Request, _: Reader) -> dict[str, Any
         {k: _iso(v) for k, v in h.items() if k not in ("id", "lot_number")} for h in history
     ]
     view["serial_count"] = serial_count
-    return _ok("OK", view)
+    return _answer("OK", view)
 
 
 @router.post("/lots/{lot_number}/close", tags=["lots"])

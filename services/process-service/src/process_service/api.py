@@ -5,9 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from mes_contracts import routing_progress
-from mes_contracts.api import ProcessCompleteRequest, ProcessStartRequest
-from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.api import (
+    ProcessCompleteData,
+    ProcessCompleteRequest,
+    ProcessStartData,
+    ProcessStartRequest,
+)
+from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from mes_contracts.roles import FLOOR_WRITERS, READERS, Role
 from servicekit.auth import Principal, require_roles
 from servicekit.runtime import actor_of
@@ -34,10 +40,12 @@ def _check_acting_worker(principal: Principal, worker_id: str) -> None:
         )
 
 
-@router.post("/process/start", tags=["process"])
+# The bodies are built from JSON types: returned as they are, the response models document
+# them without re-serialising (a station's times keep the offset it sent).
+@router.post("/process/start", tags=["process"], response_model=SuccessBody[ProcessStartData])
 async def start_process(
     body: ProcessStartRequest, request: Request, principal: FloorWriter
-) -> dict[str, Any]:
+) -> JSONResponse:
     _check_acting_worker(principal, body.worker_id)
     svc = _svc(request)
 
@@ -51,13 +59,13 @@ async def start_process(
             )
 
     data = await svc.arrivals.retry_on_miss(body.lot_number, start)
-    return {"status": "success", "message": "착공이 등록되었습니다", "data": data}
+    return JSONResponse({"status": "success", "message": "착공이 등록되었습니다", "data": data})
 
 
-@router.post("/process/complete", tags=["process"])
+@router.post("/process/complete", tags=["process"], response_model=SuccessBody[ProcessCompleteData])
 async def complete_process(
     body: ProcessCompleteRequest, request: Request, principal: FloorWriter
-) -> dict[str, Any]:
+) -> JSONResponse:
     _check_acting_worker(principal, body.worker_id)
     svc = _svc(request)
 
@@ -76,7 +84,7 @@ async def complete_process(
         if data["already_recorded"]
         else "완공이 등록되었습니다"
     )
-    return {"status": "success", "message": message, "data": data}
+    return JSONResponse({"status": "success", "message": message, "data": data})
 
 
 @router.get("/process/routing", tags=["process"])

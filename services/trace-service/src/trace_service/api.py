@@ -10,7 +10,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from mes_contracts.api.common import MAX_OFFSET
-from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.api.dashboard import DashboardSummary
+from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from mes_contracts.roles import READERS
 from mes_contracts.times import AwareTimestamp
 from servicekit.auth import Principal, require_roles
@@ -161,8 +162,8 @@ async def trace_measurements(
     return _ok(data)
 
 
-@router.get("/dashboard/summary", tags=["dashboard"])
-async def dashboard_summary(request: Request, _: Reader, day: date | None = None) -> dict[str, Any]:
+@router.get("/dashboard/summary", tags=["dashboard"], response_model=SuccessBody[DashboardSummary])
+async def dashboard_summary(request: Request, _: Reader, day: date | None = None) -> JSONResponse:
     """Today's (factory date) started / completed / defects by process, WIP, open LOTs,
     recent events."""
     today = day or datetime.now(request.app.state.factory_tz).date()

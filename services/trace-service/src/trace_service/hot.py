@@ -174,20 +174,20 @@ async def record_completed(
 async def serials_allocated(
     session: AsyncConnection,
     lot_number: str,
-    serials: list[dict[str, Any]],
+    serials: list[tuple[str, int]],
     at: datetime | None,
     replacement_reason: str | None,
 ) -> None:
-    """The LOT's new serials at CREATED, one statement whatever their number."""
+    """The LOT's new (serial, sequence) at CREATED, one statement whatever their number."""
     if not serials:
         return
     await (await raw(session)).execute(
         _sql(_schema(session)).serials_allocated,
-        [s["serial_number"] for s in serials],
+        [serial for serial, _ in serials],
         lot_number,
         at,
         replacement_reason,
-        [s["sequence"] for s in serials],
+        [sequence for _, sequence in serials],
     )
 
 

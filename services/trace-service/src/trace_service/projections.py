@@ -1,14 +1,26 @@
 """Event handlers that build the read models. Each is an idempotent, order-tolerant upsert:
-the newest fact (by its own timestamp) wins, and nothing is keyed on arrival order."""
+the newest fact (by its own timestamp) wins, and nothing is keyed on arrival order.
+
+Handlers read the typed payload of the event's type and version (`ev.parse_payload`, the
+version registry of mes_contracts): dates and times arrive parsed, fields by name."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from mes_contracts import events as ev
 from mes_contracts.envelope import Envelope
+from mes_contracts.payloads import EventPayload
+from mes_contracts.payloads.lot import (
+    LotCreated,
+    LotStatusChanged,
+    SerialsAllocated,
+    SerialsStatusChanged,
+    SerialStatusChanged,
+)
+from mes_contracts.payloads.process import ProcessCompleted, ProcessStarted, RoutingUpdated
 from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,6 +32,7 @@ from .models import (
     routing,
 )
 
+P = TypeVar("P", bound=EventPayload)
 _LOT_ORDER = ("CREATED", "IN_PROGRESS", "COMPLETED", "CLOSED")
 
 
@@ -28,8 +41,13 @@ def _rank(column: Any) -> Any:
     return func.coalesce(func.array_position(array(_LOT_ORDER), column), 0)
 
 
-def _t(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+def _payload(event: Envelope, model: type[P]) -> P:
+    """The event's payload, parsed by the model registered for its (type, version). A new
+    version's model is not the handler's `model`: the TypeError says to teach the handler."""
+    payload = ev.parse_payload(event)
+    if not isinstance(payload, model):
+        raise TypeError(f"{event.type} v{event.version} is not a {model.__name__}")
+    return payload
 
 
 class Projector:
@@ -59,18 +77,18 @@ class Projector:
         await self.handlers[event.type](session, event)
 
     async def lot_created(self, session: AsyncConnection, event: Envelope) -> None:
-        d = event.data
+        d = _payload(event, LotCreated)
         values = {
-            "lot_number": d["lot_number"],
-            "product_model": d["product_model"],
-            "factory": d["factory"],
-            "production_date": datetime.fromisoformat(d["production_date"]).date(),
-            "shift": d["shift"],
-            "target_quantity": d["target_quantity"],
-            "status": d["status"],
-            "status_time": _t(d["created_at"]),
-            "created_at": _t(d["created_at"]),
-            "created_by": d["created_by"],
+            "lot_number": d.lot_number,
+            "product_model": d.product_model,
+            "factory": d.factory,
+            "production_date": d.production_date,
+            "shift": d.shift.value,
+            "target_quantity": d.target_quantity,
+            "status": d.status.value,
+            "status_time": d.created_at,
+            "created_at": d.created_at,
+            "created_by": d.created_by,
         }
         stmt = insert(lots).values(**values)
         static = (
@@ -89,23 +107,22 @@ class Projector:
         )
 
     async def lot_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
-        d = event.data
-        at = _t(d["changed_at"])
+        d = _payload(event, LotStatusChanged)
         await session.execute(
             insert(lot_status_history)
             .values(
                 event_id=event.id,
-                lot_number=d["lot_number"],
-                from_status=d.get("from_status"),
-                to_status=d["to_status"],
-                changed_at=at,
-                changed_by=d.get("changed_by"),
-                reason=d.get("reason"),
+                lot_number=d.lot_number,
+                from_status=d.from_status.value,
+                to_status=d.to_status.value,
+                changed_at=d.changed_at,
+                changed_by=d.changed_by,
+                reason=d.reason,
             )
             .on_conflict_do_nothing()
         )
         stmt = insert(lots).values(
-            lot_number=d["lot_number"], status=d["to_status"], status_time=at
+            lot_number=d.lot_number, status=d.to_status.value, status_time=d.changed_at
         )
         await session.execute(
             stmt.on_conflict_do_update(
@@ -118,44 +135,43 @@ class Projector:
         )
 
     async def routing_updated(self, session: AsyncConnection, event: Envelope) -> None:
-        d = event.data
-        await session.execute(delete(routing).where(routing.c.product_model == d["product_model"]))
+        d = _payload(event, RoutingUpdated)
+        await session.execute(delete(routing).where(routing.c.product_model == d.product_model))
         await session.execute(
             routing.insert(),
             [
                 {
-                    "product_model": d["product_model"],
-                    "process_id": s["process_id"],
-                    "sequence": s["sequence"],
-                    "name_ko": s["name_ko"],
-                    "name_en": s["name_en"],
+                    "product_model": d.product_model,
+                    "process_id": s.process_id,
+                    "sequence": s.sequence,
+                    "name_ko": s.name_ko,
+                    "name_en": s.name_en,
                 }
-                for s in d["steps"]
+                for s in d.steps
             ],
         )
 
     async def serials_allocated(self, session: AsyncConnection, event: Envelope) -> None:
-        d = event.data
+        d = _payload(event, SerialsAllocated)
         await hot.serials_allocated(
             session,
-            d["lot_number"],
-            d["serials"],
-            _t(d["allocated_at"]),
-            d.get("replacement_reason"),
+            d.lot_number,
+            [(s.serial_number, s.sequence) for s in d.serials],
+            d.allocated_at,
+            d.replacement_reason,
         )
 
     async def serials_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
         """Every serial the event lists, in one statement."""
-        d = event.data
-        changes = [(s["serial_number"], s["to_status"]) for s in d["serials"]]
-        await self._set_statuses(session, d["lot_number"], changes, _t(d["changed_at"]))
+        d = _payload(event, SerialsStatusChanged)
+        changes = [(s.serial_number, s.to_status.value) for s in d.serials]
+        await self._set_statuses(session, d.lot_number, changes, d.changed_at)
 
     async def serial_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
         """Retired per-unit form (ADR 0012)."""
-        d = event.data
-        await self._set_statuses(
-            session, d["lot_number"], [(d["serial_number"], d["to_status"])], _t(d["changed_at"])
-        )
+        d = _payload(event, SerialStatusChanged)
+        changes = [(d.serial_number, d.to_status.value)]
+        await self._set_statuses(session, d.lot_number, changes, d.changed_at)
 
     async def _set_statuses(
         self,
@@ -166,30 +182,34 @@ class Projector:
     ) -> None:
         await hot.serial_statuses(session, lot_number, changes, at)
 
-    def _record_base(self, d: dict[str, Any]) -> dict[str, Any]:
-        start = _t(d["start_time"])
+    def _record_base(self, d: ProcessStarted | ProcessCompleted) -> dict[str, Any]:
+        # A completion carries its start's acceptance time (ADR 0008); older ones only
+        # their own, which the start event corrects.
+        started_at = d.started_at if isinstance(d, ProcessCompleted) else None
         return {
-            "work_order_id": d["work_order_id"],
-            "lot_number": d["lot_number"],
-            "product_model": d.get("product_model"),
-            "process_id": d["process_id"],
-            "process_name": d.get("process_name"),
-            "sequence_number": d["sequence_number"],
-            "worker_id": d["worker_id"],
-            "start_time": start,
-            "start_day": self._day(start),
-            # A completion carries its start's acceptance time (ADR 0008); older ones
-            # only their own, which the start event corrects.
-            "started_at": _t(d.get("started_at") or d["recorded_at"]),
+            "work_order_id": d.work_order_id,
+            "lot_number": d.lot_number,
+            "product_model": d.product_model,
+            "process_id": d.process_id,
+            "process_name": d.process_name,
+            "sequence_number": d.sequence_number,
+            "worker_id": d.worker_id,
+            "start_time": d.start_time,
+            "start_day": self._day(d.start_time),
+            "started_at": started_at or d.recorded_at,
         }
 
     async def process_started(self, session: AsyncConnection, event: Envelope) -> None:
         # The start event is the authority on the start; a completion that arrived first
         # filled it from the start facts it carries (older completions: their own).
-        await hot.record_started(session, self._record_base(event.data))
+        await hot.record_started(session, self._record_base(_payload(event, ProcessStarted)))
 
     async def process_completed(self, session: AsyncConnection, event: Envelope) -> None:
         """The record's completion with its defects, measurements and component LOTs."""
-        d = event.data
-        complete = _t(d["complete_time"])
-        await hot.record_completed(session, self._record_base(d), d, complete, self._day(complete))
+        d = _payload(event, ProcessCompleted)
+        # hot.record_completed writes the station's process_data, defects and measurements
+        # with asyncpg as the event carries them (JSON), so it takes the raw data too.
+        base = self._record_base(d)
+        await hot.record_completed(
+            session, base, event.data, d.complete_time, self._day(d.complete_time)
+        )

@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
+from mes_contracts.identifiers import format_lot_number, format_serial_number
 from mes_contracts.routing import DEFAULT_ROUTING
 
 KST = ZoneInfo("Asia/Seoul")
@@ -144,7 +145,7 @@ def _day_of(day: date, rng: random.Random, lots_per_day: int, lot_size: int) -> 
     batch = Batch()
     wo = 0
     for n in range(1, lots_per_day + 1):
-        lot = f"WF-KR-{day:%y%m%d}D-{n:03d}"
+        lot = format_lot_number("WF", "KR", day, "D", n)
         created = datetime(day.year, day.month, day.day, 8, 5 + n, tzinfo=KST)
         worker = f"W{rng.randint(1, 20):03d}"
         clock = created + timedelta(minutes=10)
@@ -221,7 +222,7 @@ def _day_of(day: date, rng: random.Random, lots_per_day: int, lot_size: int) -> 
                         batch.add(
                             "serials",
                             (
-                                f"{lot}-{s:04d}",
+                                format_serial_number(lot, s),
                                 lot,
                                 s,
                                 "PASSED",

@@ -1,12 +1,27 @@
 """REST DTOs (SPEC §6–§9). Identifier regexes live in `mes_contracts.identifiers` and are
 re-exported here."""
 
+from mes_contracts.api.admin import (
+    LoginRequest,
+    LogoutRequest,
+    ReanchorRequest,
+    RefreshRequest,
+    UserCreate,
+    UserUpdate,
+)
 from mes_contracts.api.common import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page
-from mes_contracts.api.firmware import FirmwareMeta, FirmwareRead, FirmwareRollbackRequest
+from mes_contracts.api.firmware import (
+    FirmwareMeta,
+    FirmwareRead,
+    FirmwareReleaseRequest,
+    FirmwareRollbackRequest,
+)
 from mes_contracts.api.label import (
+    JobResult,
     LabelPrintData,
     LabelPrintRequest,
     LotLabelRequest,
+    ReprintRequest,
     SerialLabelRequest,
 )
 from mes_contracts.api.lot import (
@@ -21,6 +36,7 @@ from mes_contracts.api.lot import (
     SerialReplacementRequest,
     SerialStatusChangeRequest,
 )
+from mes_contracts.api.printers import PrinterBody, PrinterPatch
 from mes_contracts.api.process import (
     FirmwareInfo,
     ProcessCompleteData,
@@ -53,9 +69,13 @@ __all__ = [
     "FirmwareInfo",
     "FirmwareMeta",
     "FirmwareRead",
+    "FirmwareReleaseRequest",
     "FirmwareRollbackRequest",
+    "JobResult",
     "LabelPrintData",
     "LabelPrintRequest",
+    "LoginRequest",
+    "LogoutRequest",
     "LotCloseRequest",
     "LotCreateRequest",
     "LotLabelRequest",
@@ -63,13 +83,20 @@ __all__ = [
     "LotRead",
     "LotStatusHistoryEntry",
     "Page",
+    "PrinterBody",
+    "PrinterPatch",
     "ProcessCompleteData",
     "ProcessCompleteRequest",
     "ProcessStartData",
     "ProcessStartRequest",
+    "ReanchorRequest",
+    "RefreshRequest",
+    "ReprintRequest",
     "SerialLabelRequest",
     "SerialRead",
     "SerialReplacementRequest",
     "SerialStatusChangeRequest",
     "SuccessBody",
+    "UserCreate",
+    "UserUpdate",
 ]

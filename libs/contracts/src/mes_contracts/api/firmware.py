@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Fiel
 
 from mes_contracts.enums import FirmwareMetaStatus, FirmwareState
 from mes_contracts.identifiers import FirmwareVersion, Md5Hex, Sha256Hex
+from mes_contracts.limits import MAX_REASON_LENGTH
 
 
 def _upper(value: Any) -> Any:
@@ -53,4 +54,12 @@ class FirmwareRead(BaseModel):
 class FirmwareRollbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=MAX_REASON_LENGTH)
+
+
+class FirmwareReleaseRequest(BaseModel):
+    """`POST /api/v1/firmware/{version}/release` (admin): optional body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=MAX_REASON_LENGTH)

@@ -17,8 +17,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from mes_contracts.enums import LabelType
-from mes_contracts.identifiers import LotNumber, PrinterId, SerialNumber
-from mes_contracts.limits import MAX_TARGET_QUANTITY
+from mes_contracts.errors import ErrorCode
+from mes_contracts.identifiers import (
+    MAX_LOT_NUMBER_LENGTH,
+    LotNumber,
+    PrinterId,
+    SerialNumber,
+)
+from mes_contracts.limits import MAX_REASON_LENGTH, MAX_TARGET_QUANTITY
 from mes_contracts.times import IsoDate
 
 ProductName = Annotated[
@@ -34,7 +40,10 @@ class _LabelRequest(BaseModel):
     )
     reprint: StrictBool = Field(default=False, description="Reprint of a damaged/lost label")
     reason: str | None = Field(
-        default=None, max_length=500, validate_default=True, description="Required to reprint"
+        default=None,
+        max_length=MAX_REASON_LENGTH,
+        validate_default=True,
+        description="Required to reprint",
     )
 
     @field_validator("reason")
@@ -81,3 +90,21 @@ class LabelPrintData(BaseModel):
     print_time: AwareDatetime
     job_id: str | None = None
     reprint: bool = False
+
+
+class ReprintRequest(BaseModel):
+    """`POST /api/v1/label/reprint`: the last label of a serial (or a LOT's LOT label)
+    again, with the data it had."""
+
+    lot_number: str | None = Field(default=None, max_length=MAX_LOT_NUMBER_LENGTH)
+    serial_number: str | None = Field(default=None, max_length=MAX_LOT_NUMBER_LENGTH)
+    reason: str | None = Field(default=None, max_length=MAX_REASON_LENGTH)
+    printer_id: str | None = Field(default=None, max_length=64)
+
+
+class JobResult(BaseModel):
+    """What the workstation reports after trying a serial-port job."""
+
+    result: str = Field(pattern="^(printed|failed)$")
+    error_code: ErrorCode | None = None
+    message: str | None = Field(default=None, max_length=1000)

@@ -16,7 +16,12 @@ from mes_contracts.identifiers import (
     SerialNumber,
     WorkerId,
 )
-from mes_contracts.limits import DEFAULT_TARGET_QUANTITY, MAX_TARGET_QUANTITY
+from mes_contracts.limits import (
+    DEFAULT_TARGET_QUANTITY,
+    MAX_REASON_LENGTH,
+    MAX_TARGET_QUANTITY,
+    MIN_REASON_LENGTH,
+)
 
 
 class LotCreateRequest(BaseModel):
@@ -37,7 +42,7 @@ class LotCloseRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=MAX_REASON_LENGTH)
 
 
 class SerialReplacementRequest(BaseModel):
@@ -45,7 +50,7 @@ class SerialReplacementRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=3, max_length=500)
+    reason: str = Field(min_length=MIN_REASON_LENGTH, max_length=MAX_REASON_LENGTH)
 
 
 class SerialStatusChangeRequest(BaseModel):
@@ -54,22 +59,22 @@ class SerialStatusChangeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["IN_PROGRESS", "PASSED", "FAILED"]
-    reason: str = Field(min_length=3, max_length=500)
+    reason: str = Field(min_length=MIN_REASON_LENGTH, max_length=MAX_REASON_LENGTH)
 
 
 class LotProcessRead(BaseModel):
-    """One routing step of a LOT and where it stands."""
+    """One routing step of a LOT and where it stands (`GET /api/v1/lots/{lot}`)."""
 
     process_id: ProcessId
-    process_name: str
-    name_en: str
     sequence: int = Field(ge=1)
+    name_ko: str
+    name_en: str | None = Field(description="None while the routing's copy is not known yet")
     status: ProcessStatus = ProcessStatus.NOT_STARTED
-    work_order_id: str | None = None
     worker_id: WorkerId | None = None
     start_time: AwareDatetime | None = None
     complete_time: AwareDatetime | None = None
     result: Result | None = None
+    work_order_id: str | None = None
 
 
 class LotStatusHistoryEntry(BaseModel):
@@ -81,7 +86,8 @@ class LotStatusHistoryEntry(BaseModel):
 
 
 class LotRead(BaseModel):
-    """A LOT with its process progress and status history (TC-LOT-006)."""
+    """A LOT (`POST /api/v1/lots`, list items); `GET /api/v1/lots/{lot}` adds its process
+    progress, status history and serial count (TC-LOT-006)."""
 
     lot_number: LotNumber
     product_model: ProductModelCode
@@ -93,9 +99,14 @@ class LotRead(BaseModel):
     status: LotStatus
     created_at: AwareDatetime
     created_by: str
-    processes: list[LotProcessRead] = Field(default_factory=list)
-    status_history: list[LotStatusHistoryEntry] = Field(default_factory=list)
-    serial_count: int = Field(default=0, ge=0)
+    processes: list[LotProcessRead] = Field(default_factory=list, description="Detail only")
+    progress_percent: int = Field(
+        default=0, ge=0, le=100, description="Detail only: completed steps of the routing"
+    )
+    status_history: list[LotStatusHistoryEntry] = Field(
+        default_factory=list, description="Detail only"
+    )
+    serial_count: int = Field(default=0, ge=0, description="Detail only")
 
 
 class SerialRead(BaseModel):

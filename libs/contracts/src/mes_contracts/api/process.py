@@ -114,9 +114,13 @@ class ProcessCompleteData(BaseModel):
     lot_number: LotNumber
     process_id: ProcessId
     work_order_id: str
-    worker_id: WorkerId | None = None
-    start_time: AwareDatetime | None = None
-    complete_time: AwareDatetime | None = None
+    worker_id: WorkerId | None = Field(default=None, description="Who completed it")
+    start_time: str | None = Field(
+        default=None, description="The completion file's start_time, as the station sent it"
+    )
+    complete_time: str | None = Field(
+        default=None, description="The completion file's complete_time, as the station sent it"
+    )
     result: Result
     defects: list[Defect] = Field(default_factory=list)
     already_recorded: bool = False

@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, Field
 
 from mes_contracts.enums import PrinterLanguage, PrinterPurpose, PrinterTransport, Role
 from mes_contracts.identifiers import PrinterId, WorkerId
+from mes_contracts.limits import MAX_REASON_LENGTH
 from mes_contracts.payloads._base import EventPayload
 
 
@@ -49,7 +50,7 @@ class UserDeactivated(_UserSnapshot):
     event_type = "user.deactivated"
 
     active: bool = Field(default=False, description="Always false")
-    reason: str | None = Field(default=None, max_length=500, description="Why")
+    reason: str | None = Field(default=None, max_length=MAX_REASON_LENGTH, description="Why")
 
 
 class _PrinterSnapshot(EventPayload):

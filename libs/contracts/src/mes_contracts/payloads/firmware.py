@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field
 
 from mes_contracts.identifiers import FirmwareVersion, Md5Hex, Sha256Hex
+from mes_contracts.limits import MAX_REASON_LENGTH
 from mes_contracts.payloads._base import EventPayload
 
 By = Annotated[str, Field(description="User id who did it")]
@@ -59,7 +60,9 @@ class FirmwareRolledBack(_FirmwareFile):
     withdrawn_version: FirmwareVersion = Field(description="The version taken out of use")
     rolled_back_at: AwareDatetime = Field(description="When the rollback happened")
     rolled_back_by: By
-    reason: str | None = Field(default=None, max_length=500, description="Why it was withdrawn")
+    reason: str | None = Field(
+        default=None, max_length=MAX_REASON_LENGTH, description="Why it was withdrawn"
+    )
 
 
 class FirmwareDownloaded(EventPayload):

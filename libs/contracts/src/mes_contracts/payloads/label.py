@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from mes_contracts.enums import LabelType
 from mes_contracts.identifiers import LotNumber, PrinterId, SerialNumber
+from mes_contracts.limits import MAX_REASON_LENGTH
 from mes_contracts.payloads._base import EventPayload
 
 
@@ -19,7 +20,9 @@ class _LabelJob(EventPayload):
     printer_id: PrinterId
     attempt: int = Field(default=1, ge=1, description="1 for the first try, then retries")
     reprint: bool = Field(default=False, description="True for a reprint (damaged/lost label)")
-    reason: str | None = Field(default=None, max_length=500, description="Reprint reason")
+    reason: str | None = Field(
+        default=None, max_length=MAX_REASON_LENGTH, description="Reprint reason"
+    )
     requested_by: str | None = Field(default=None, description="User/worker who asked for it")
 
     def event_subject(self) -> str | None:
@@ -71,7 +74,9 @@ class _LabelOutcome(BaseModel):
     serial_number: SerialNumber | None = Field(default=None, description="SERIAL labels only")
     attempt: int = Field(default=1, ge=1, description="1 for the first try, then retries")
     reprint: bool = Field(default=False, description="True for a reprint (damaged/lost label)")
-    reason: str | None = Field(default=None, max_length=500, description="Reprint reason")
+    reason: str | None = Field(
+        default=None, max_length=MAX_REASON_LENGTH, description="Reprint reason"
+    )
     requested_by: str | None = Field(default=None, description="User/worker who asked for it")
 
 

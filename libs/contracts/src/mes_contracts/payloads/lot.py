@@ -15,11 +15,17 @@ from mes_contracts.identifiers import (
     ProductModelCode,
     SerialNumber,
 )
-from mes_contracts.limits import MAX_LOT_SEQUENCE, MAX_SERIAL_SEQUENCE, MAX_TARGET_QUANTITY
+from mes_contracts.limits import (
+    MAX_LOT_SEQUENCE,
+    MAX_REASON_LENGTH,
+    MAX_SERIAL_SEQUENCE,
+    MAX_TARGET_QUANTITY,
+)
 from mes_contracts.payloads._base import EventPayload
 
 Reason = Annotated[
-    str | None, Field(max_length=500, description="Free-text reason given by the user")
+    str | None,
+    Field(max_length=MAX_REASON_LENGTH, description="Free-text reason given by the user"),
 ]
 
 
@@ -84,7 +90,9 @@ class SerialsAllocated(EventPayload):
         description="PROC-007_START (the LOT's serials) or REPLACEMENT (extra unit)"
     )
     replacement_reason: str | None = Field(
-        default=None, max_length=500, description="Why a replacement serial was needed"
+        default=None,
+        max_length=MAX_REASON_LENGTH,
+        description="Why a replacement serial was needed",
     )
     allocated_at: AwareDatetime = Field(description="When the serials were issued")
     allocated_by: str | None = Field(default=None, description="Worker/user who triggered it")

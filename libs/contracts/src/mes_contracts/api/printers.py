@@ -1,0 +1,63 @@
+"""Printer registry DTOs (admin, `POST/PATCH /api/v1/label/printers`)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+
+from mes_contracts.enums import PrinterLanguage, PrinterPurpose, PrinterTransport
+from mes_contracts.identifiers import PrinterId
+
+
+class PrinterBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    printer_id: PrinterId
+    name: str | None = Field(default=None, max_length=100)
+    model: str = Field(min_length=1, max_length=64, examples=["Zebra ZT410"])
+    language: PrinterLanguage
+    transport: PrinterTransport = PrinterTransport.TCP
+    host: str | None = Field(default=None, max_length=255)
+    port: StrictInt | None = Field(default=None, ge=1, le=65535)
+    serial_port: str | None = Field(default=None, max_length=64, examples=["COM3"])
+    baudrate: StrictInt | None = Field(default=None, ge=300, le=921_600)
+    dpi: StrictInt = Field(default=203, ge=100, le=1200)
+    label_width_mm: StrictInt = Field(default=100, ge=20, le=300)
+    label_height_mm: StrictInt = Field(default=50, ge=10, le=300)
+    station_id: str | None = Field(default=None, max_length=64, examples=["ST-07"])
+    purpose: PrinterPurpose = PrinterPurpose.ANY
+    active: StrictBool = True
+
+    @model_validator(mode="after")
+    def _transport(self) -> PrinterBody:
+        if self.transport is PrinterTransport.TCP:
+            if not self.host:
+                raise ValueError("a TCP printer needs a host")
+            self.port = self.port or 9100
+            self.serial_port = self.baudrate = None
+        else:
+            if not self.serial_port or not self.station_id:
+                raise ValueError("a serial printer needs serial_port and the station it hangs off")
+            self.baudrate = self.baudrate or 9600
+            self.host = self.port = None
+        return self
+
+
+class PrinterPatch(BaseModel):
+    """Partial update: only the fields sent change (printer_id cannot)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    model: str | None = None
+    language: PrinterLanguage | None = None
+    transport: PrinterTransport | None = None
+    host: str | None = None
+    port: StrictInt | None = None
+    serial_port: str | None = None
+    baudrate: StrictInt | None = None
+    dpi: StrictInt | None = None
+    label_width_mm: StrictInt | None = None
+    label_height_mm: StrictInt | None = None
+    station_id: str | None = None
+    purpose: PrinterPurpose | None = None
+    active: StrictBool | None = None
