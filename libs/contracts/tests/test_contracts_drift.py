@@ -14,8 +14,11 @@ import pkgutil
 from collections.abc import Iterable, Iterator
 from types import ModuleType
 
+import pytest
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings
+
+pytestmark = pytest.mark.unit
 
 SERVICES = (
     "gateway",

@@ -9,6 +9,8 @@ from lot_service import service
 from mes_contracts import identifiers
 from mes_contracts.limits import MAX_SERIAL_SEQUENCE
 
+pytestmark = pytest.mark.unit
+
 LOT = "WF-KR-251110D-001"
 
 

@@ -12,6 +12,8 @@ from mes_contracts.payloads.lot import LotCreated, SerialStatusChanged
 from mes_contracts.payloads.process import ProcessStarted
 from trace_service.projections import Projector, _payload
 
+pytestmark = pytest.mark.unit
+
 
 def _event(type_: str) -> ev.Envelope:
     return ev.make_event(type_, EXAMPLES[type_], source="test", retired=type_ in ev.RETIRED)
