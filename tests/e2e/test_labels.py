@@ -59,6 +59,8 @@ def test_lot_label_printed_after_lot_creation(gateway: str, manager: Client) -> 
         preview = manager.get(f"/api/v1/label/jobs/{job['job_id']}/preview")
         assert preview.status_code == 200 and preview.content[:4] == b"\x89PNG"
     finally:
+        # Back to the port it had: later tests' LOT labels must not go to a stopped emulator.
+        admin.patch("/api/v1/printers/PRINTER-01", json={"port": printers["PRINTER-01"]["port"]})
         printer.stop()
         admin.http.close()
 
