@@ -18,7 +18,6 @@ from mes_contracts.api.firmware import (
 )
 from mes_contracts.api.label import (
     JobResult,
-    LabelPrintData,
     LabelPrintRequest,
     LotLabelRequest,
     ReprintRequest,
@@ -32,7 +31,6 @@ from mes_contracts.api.lot import (
     LotProcessRead,
     LotRead,
     LotStatusHistoryEntry,
-    SerialRead,
     SerialReplacementRequest,
     SerialStatusChangeRequest,
 )
@@ -72,7 +70,6 @@ __all__ = [
     "FirmwareReleaseRequest",
     "FirmwareRollbackRequest",
     "JobResult",
-    "LabelPrintData",
     "LabelPrintRequest",
     "LoginRequest",
     "LogoutRequest",
@@ -93,7 +90,6 @@ __all__ = [
     "RefreshRequest",
     "ReprintRequest",
     "SerialLabelRequest",
-    "SerialRead",
     "SerialReplacementRequest",
     "SerialStatusChangeRequest",
     "SuccessBody",

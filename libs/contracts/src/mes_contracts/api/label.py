@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,7 +15,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from mes_contracts.enums import LabelType
 from mes_contracts.errors import ErrorCode
 from mes_contracts.identifiers import (
     MAX_LOT_NUMBER_LENGTH,
@@ -78,18 +76,6 @@ class SerialLabelRequest(_LabelRequest):
 LabelPrintRequest = Annotated[
     LotLabelRequest | SerialLabelRequest, Field(discriminator="label_type")
 ]
-
-
-class LabelPrintData(BaseModel):
-    """`data` of a successful print."""
-
-    label_type: LabelType
-    lot_number: LotNumber
-    serial_number: SerialNumber | None = None
-    printer_id: PrinterId
-    print_time: AwareDatetime
-    job_id: str | None = None
-    reprint: bool = False
 
 
 class ReprintRequest(BaseModel):

@@ -7,13 +7,12 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
-from mes_contracts.enums import LotStatus, ProcessStatus, Result, SerialStatus, Shift
+from mes_contracts.enums import LotStatus, ProcessStatus, Result, Shift
 from mes_contracts.identifiers import (
     FactoryCode,
     LotNumber,
     ProcessId,
     ProductModelCode,
-    SerialNumber,
     WorkerId,
 )
 from mes_contracts.limits import (
@@ -107,17 +106,3 @@ class LotRead(BaseModel):
         default_factory=list, description="Detail only"
     )
     serial_count: int = Field(default=0, ge=0, description="Detail only")
-
-
-class SerialRead(BaseModel):
-    """A unit's serial number (FR-SN-001) and its label history summary."""
-
-    serial_number: SerialNumber
-    lot_number: LotNumber
-    sequence: int = Field(ge=1)
-    status: SerialStatus
-    created_at: AwareDatetime
-    created_by: str | None = None
-    replacement_reason: str | None = None
-    label_print_count: int = Field(default=0, ge=0)
-    last_printed_at: AwareDatetime | None = None
