@@ -113,13 +113,14 @@ async def test_relay_stopped_between_commit_and_publish(
     assert (await kit.effect_counts()) == {event.id: 1}  # …applied once
 
 
-async def test_consumer_killed_before_ack_is_reclaimed_by_another_replica(
-    kit: KitSchema, pg_url: str, redis_url: str
-):
-    event = kit.event(step="the replica handling this is killed")
+async def _killed_while_handling(
+    kit: KitSchema, event: Envelope, pg_url: str, redis_url: str
+) -> subprocess.CompletedProcess[str]:
+    """Publish `event` and let a consumer ("doomed-replica" of group kit-consumer) read it
+    and SIGKILL itself while handling it (crashing_consumer.py)."""
     await kit.redis.xgroup_create(kit.stream, "kit-consumer", id="0", mkstream=True)
     await kit.redis.xadd(kit.stream, {DATA_FIELD: event.to_json()})
-    doomed = subprocess.run(
+    return subprocess.run(
         [
             sys.executable,
             str(Path(__file__).with_name("crashing_consumer.py")),
@@ -133,6 +134,13 @@ async def test_consumer_killed_before_ack_is_reclaimed_by_another_replica(
         text=True,
         timeout=60,
     )
+
+
+async def test_consumer_killed_before_ack_is_reclaimed_by_another_replica(
+    kit: KitSchema, pg_url: str, redis_url: str
+):
+    event = kit.event(step="the replica handling this is killed")
+    doomed = await _killed_while_handling(kit, event, pg_url, redis_url)
     assert doomed.returncode == -9, doomed.stderr  # SIGKILL mid-handling
     assert "about to die" in doomed.stdout
     info = await kit.redis.xpending_range(kit.stream, "kit-consumer", "-", "+", 10)
@@ -152,22 +160,7 @@ async def test_a_consumer_restarted_under_its_name_takes_up_its_pending_entries_
     run had read and not acknowledged is applied at start, not after min_idle_ms."""
     event = kit.event(step="read by the run that was killed")
     later = kit.event(step="published after the crash")
-    await kit.redis.xgroup_create(kit.stream, "kit-consumer", id="0", mkstream=True)
-    await kit.redis.xadd(kit.stream, {DATA_FIELD: event.to_json()})
-    doomed = subprocess.run(
-        [
-            sys.executable,
-            str(Path(__file__).with_name("crashing_consumer.py")),
-            pg_url,
-            redis_url,
-            kit.schema,
-            kit.stream,
-            "kit-consumer",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    doomed = await _killed_while_handling(kit, event, pg_url, redis_url)
     assert doomed.returncode == -9, doomed.stderr
     await kit.redis.xadd(kit.stream, {DATA_FIELD: later.to_json()})
 
