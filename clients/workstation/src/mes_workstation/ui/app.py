@@ -95,9 +95,11 @@ class Controller:
                 notice=self.notice,
             )
             self.bridge.event.connect(self.window.on_event)
-        self.station.start()
+        # The window is bound and shown before the station's threads start sending events
+        # (a CI run crashed in show() while the dispatcher's first event was being emitted).
         self.window.bind(self.station)
         self.window.show()
+        self.station.start()
 
     def stop_station(self) -> None:
         if self.station is not None:
