@@ -102,7 +102,9 @@ EXPRESSIBLE = {
 
 
 @pytest.mark.parametrize(
-    "language,state", [(lang, st) for lang, states in EXPRESSIBLE.items() for st in states]
+    "language,state",
+    # sorted: parallel test workers must collect the same ids in the same order
+    [(lang, st) for lang, states in EXPRESSIBLE.items() for st in sorted(states)],
 )
 def test_other_languages_status_round_trip(language: str, state: PrinterState) -> None:
     driver = driver_for(language)
