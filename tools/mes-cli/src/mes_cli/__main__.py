@@ -241,7 +241,8 @@ def cmd_status(_args: argparse.Namespace) -> int:
             status = svc["state"]  # restarting after a crash, or failed (a crash loop)
         else:
             try:
-                r = httpx.get(f"http://127.0.0.1:{svc['port']}/ready", timeout=2)
+                # generous: a loaded station PC answers slowly, and that is not "down"
+                r = httpx.get(f"http://127.0.0.1:{svc['port']}/ready", timeout=5)
                 status = r.json().get("status", r.status_code)
             except httpx.HTTPError as exc:
                 status = f"unreachable ({exc.__class__.__name__})"
