@@ -16,6 +16,7 @@ from mes_contracts.enums import LabelType, SerialAllocationReason
 from mes_contracts.envelope import Envelope
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.payloads.lot import LotCreated, SerialsAllocated
+from mes_label_drivers.labels import LabelData
 from servicekit.db import after_commit
 from servicekit.logging import get_logger
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from . import repository as repo
 from .choice import NO_PRINTER_MESSAGE, Choice, choose
 from .jobs import Jobs, initial_state
-from .labels import LabelData
 
 log = get_logger(__name__)
 NO_PRINTER = (ErrorCode.NO_PRINTER_ASSIGNED.value, NO_PRINTER_MESSAGE)
