@@ -22,6 +22,7 @@ from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.limits import MAX_BIGINT
 from mes_contracts.roles import ADMINS, FLOOR_WRITERS, READERS
 from mes_contracts.validation import mes_error_from_validation
+from mes_label_drivers.labels import LabelData, Media, invalid
 from pydantic import TypeAdapter, ValidationError
 from servicekit.auth import Principal, require_roles
 from servicekit.runtime import actor_of
@@ -30,7 +31,6 @@ from zplkit.rendering import RenderError
 from . import printers as registry
 from . import repository as repo
 from .jobs import job_view
-from .labels import LabelData, Media, invalid
 from .preview import render_png
 from .service import LabelService, label_from_request
 
