@@ -19,6 +19,7 @@ from gateway.audit_anchor import Checkpoint, now_iso
 from mes_cli.pytest_plugin import eventually, streams_consumed
 from mes_cli.stack import Stack
 from mes_contracts.api import (
+    LotCloseData,
     LotProcessHistory,
     LotRead,
     LotSerials,
@@ -79,7 +80,7 @@ ROUTES = {
     ("/api/v1/lots", "post", "201"): "SuccessBody_LotRead_",
     ("/api/v1/lots", "get", "200"): "SuccessBody_Page_LotRead__",
     ("/api/v1/lots/{lot_number}", "get", "200"): "SuccessBody_LotRead_",
-    ("/api/v1/lots/{lot_number}/close", "post", "200"): "SuccessBody_LotRead_",
+    ("/api/v1/lots/{lot_number}/close", "post", "200"): "SuccessBody_LotCloseData_",
     ("/api/v1/lots/{lot_number}/serials", "get", "200"): "SuccessBody_LotSerials_",
     ("/api/v1/lots/{lot_number}/serials", "post", "201"): "SuccessBody_SerialRead_",
     ("/api/v1/serials/{serial_number}", "get", "200"): "SuccessBody_SerialRead_",
@@ -279,7 +280,7 @@ def test_lot_service_serial_and_product_routes(manager: Client, serial_lot: str)
     r = manager.post(f"/api/v1/lots/{serial_lot}/serials", json={"reason": "label torn off"})
     assert _ok(SuccessBody[SerialRead], r, 201).replacement_reason == "label torn off"
     r = manager.post(f"/api/v1/lots/{serial_lot}/close", json={"reason": "response models"})
-    assert _ok(SuccessBody[LotRead], r).status == "CLOSED"
+    assert _ok(SuccessBody[LotCloseData], r).status == "CLOSED"
 
 
 def test_process_service_read_routes(worker: Client, serial_lot: str) -> None:

@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     DUPLICATE_LOT_NUMBER = "DUPLICATE_LOT_NUMBER"
     LOT_NOT_IN_PROGRESS = "LOT_NOT_IN_PROGRESS"
     LOT_CLOSED = "LOT_CLOSED"
+    LOT_HAS_OPEN_STEPS = "LOT_HAS_OPEN_STEPS"
     INVALID_STATUS_TRANSITION = "INVALID_STATUS_TRANSITION"
     SERIAL_NOT_FOUND = "SERIAL_NOT_FOUND"
     SERIALS_NOT_ALLOCATED = "SERIALS_NOT_ALLOCATED"
@@ -139,6 +140,11 @@ ERROR_INFO: dict[ErrorCode, tuple[int, str, str]] = {
     E.DUPLICATE_LOT_NUMBER: (409, "The LOT number already exists", "이미 존재하는 LOT 번호입니다"),
     E.LOT_NOT_IN_PROGRESS: (409, "The LOT is not in progress", "진행 중인 LOT이 아닙니다"),
     E.LOT_CLOSED: (409, "The LOT is closed", "마감된 LOT입니다"),
+    E.LOT_HAS_OPEN_STEPS: (
+        409,
+        "A step of the LOT is still in progress: complete it, or force the close with a reason",
+        "진행 중인 공정이 있어 LOT을 마감할 수 없습니다 (완공 후 마감하거나 사유와 함께 강제 마감)",
+    ),
     E.INVALID_STATUS_TRANSITION: (
         409,
         "This status change is not allowed",

@@ -31,6 +31,7 @@ SERIALS_STATUS_CHANGED = "serials.status_changed"
 PROCESS_STARTED = "process.started"
 PROCESS_COMPLETED = "process.completed"
 ROUTING_UPDATED = "routing.updated"
+LOT_CLOSE_ACCEPTED = "lot.close_accepted"
 LABELS_PRINTED = "labels.printed"
 LABELS_FAILED = "labels.failed"
 FIRMWARE_UPLOADED = "firmware.uploaded"
@@ -90,6 +91,7 @@ EVENT_PRODUCERS: dict[str, str] = {
     PROCESS_STARTED: _PROCESS,
     PROCESS_COMPLETED: _PROCESS,
     ROUTING_UPDATED: _PROCESS,
+    LOT_CLOSE_ACCEPTED: _PROCESS,
     LABELS_PRINTED: _LABEL,
     LABELS_FAILED: _LABEL,
     FIRMWARE_UPLOADED: _FIRMWARE,

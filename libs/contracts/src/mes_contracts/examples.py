@@ -120,6 +120,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "process_id": "PROC-008",
     },
     ev.PROCESS_STARTED: {**_STEP, "recorded_at": "2025-11-10T09:00:00.120000+09:00"},
+    ev.LOT_CLOSE_ACCEPTED: {
+        "lot_number": _LOT,
+        "accepted_at": _T0,
+        "closed_by": "manager",
+        "reason": "tester down, units moved to a new LOT",
+        "forced": True,
+        "open_steps": ["PROC-006"],
+    },
     ev.ROUTING_UPDATED: {
         "product_model": "WF",
         "steps": [

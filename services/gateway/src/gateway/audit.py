@@ -88,6 +88,8 @@ MAPPING: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, Any
         },
     ),
     ev.SERIALS_STATUS_CHANGED: ("lot_serial_statuses", "lot_number", "update", _serial_statuses),
+    # who closed the LOT, why, and whether steps were still open (ADR 0025)
+    ev.LOT_CLOSE_ACCEPTED: ("lot_close", "lot_number", "create", _everything),
     ev.PROCESS_STARTED: ("process_record", "work_order_id", "create", _everything),
     ev.PROCESS_COMPLETED: (
         "process_record",

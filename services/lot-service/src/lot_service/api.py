@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from mes_contracts import routing_progress as rp
 from mes_contracts.api import (
-    LotCloseRequest,
     LotCreateRequest,
     LotRead,
     LotSerials,
@@ -166,22 +165,6 @@ async def get_lot(lot_number: str, request: Request, _: Reader) -> JSONResponse:
     ]
     view["serial_count"] = serial_count
     return _answer("OK", view)
-
-
-@router.post("/lots/{lot_number}/close", tags=["lots"], response_model=SuccessBody[LotRead])
-async def close_lot(
-    lot_number: str, request: Request, principal: Manager, body: LotCloseRequest | None = None
-) -> JSONResponse:
-    svc = _svc(request)
-    async with svc.rt.db.transaction() as session:
-        lot = await svc.close_lot(
-            session,
-            lot_number,
-            actor=actor_of(principal),
-            reason=body.reason if body else None,
-            correlation_id=request.state.request_id,
-        )
-    return _answer("LOT이 마감되었습니다 (LOT closed)", _lot_view(lot))
 
 
 def _serial_view(s: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,12 @@ from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.identifiers import format_lot_number, format_serial_number
 from mes_contracts.limits import MAX_LOT_SEQUENCE, MAX_SERIAL_SEQUENCE
-from mes_contracts.payloads.process import ProcessCompleted, ProcessStarted, RoutingUpdated
+from mes_contracts.payloads.process import (
+    LotCloseAccepted,
+    ProcessCompleted,
+    ProcessStarted,
+    RoutingUpdated,
+)
 from servicekit.logging import get_logger
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -137,30 +142,25 @@ class LotService:
         lot["status"] = target.value
         return True
 
-    async def close_lot(
-        self,
-        session: AsyncConnection,
-        number: str,
-        *,
-        actor: Actor,
-        reason: str | None,
-        correlation_id: str | None,
-    ) -> dict[str, Any]:
-        lot = await repo.get_lot(session, number, for_update=True)
+    async def on_lot_close_accepted(self, session: AsyncConnection, event: Envelope) -> None:
+        """process-service accepted the close under the LOT's lock (ADR 0025): the LOT is
+        CLOSED as of then, by whoever closed it, with the reason they gave."""
+        data = ev.payload_as(event, LotCloseAccepted)
+        lot = await repo.get_lot(session, data.lot_number, for_update=True)
         if lot is None:
-            raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": number})
-        if lot["status"] == LotStatus.CLOSED:
-            raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": number})
+            raise LookupError(f"{data.lot_number} is not here yet")  # retried later
+        reason = data.reason
+        if data.forced:
+            reason = f"[forced: {', '.join(data.open_steps)} open] {reason or ''}".strip()
         await self.change_status(
             session,
             lot,
             LotStatus.CLOSED,
-            at=datetime.now(UTC),
-            actor=actor,
+            at=data.accepted_at,
+            actor=event.actor,
             reason=reason,
-            correlation_id=correlation_id,
+            correlation_id=event.correlation_id,
         )
-        return lot
 
     async def add_replacement_serial(
         self,

@@ -9,6 +9,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from mes_contracts import routing_progress
 from mes_contracts.api import (
+    LotCloseData,
+    LotCloseRequest,
     LotProcessHistory,
     ProcessCompleteData,
     ProcessCompleteRequest,
@@ -17,16 +19,18 @@ from mes_contracts.api import (
     RoutingStepRead,
 )
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
-from mes_contracts.roles import FLOOR_WRITERS, READERS, Role
+from mes_contracts.roles import FLOOR_WRITERS, MANAGERS, READERS, Role
 from servicekit.auth import Principal, require_roles
 from servicekit.runtime import actor_of
 
+from . import closing
 from . import repository as repo
 from .service import ProcessService
 
 router = APIRouter(prefix="/api/v1")
 FloorWriter = Annotated[Principal, Depends(require_roles(FLOOR_WRITERS))]
 Reader = Annotated[Principal, Depends(require_roles(READERS))]
+Manager = Annotated[Principal, Depends(require_roles(MANAGERS))]
 
 
 def _svc(request: Request) -> ProcessService:
@@ -154,3 +158,34 @@ async def lot_process_history(lot_number: str, request: Request, _: Reader) -> J
         )
     data = {"lot_number": lot_number, "status": lot["status"], "processes": out}
     return JSONResponse(jsonable_encoder({"status": "success", "message": "OK", "data": data}))
+
+
+# The public path is the LOT's; the gateway sends it here, where starts are decided (ADR 0025).
+@router.post("/lots/{lot_number}/close", tags=["lots"], response_model=SuccessBody[LotCloseData])
+async def close_lot(
+    lot_number: str, request: Request, principal: Manager, body: LotCloseRequest | None = None
+) -> JSONResponse:
+    body = body or LotCloseRequest()
+    svc = _svc(request)
+    actor = actor_of(principal)
+
+    async def close() -> dict[str, Any]:
+        async with svc.rt.db.transaction() as session:
+            return await closing.close_lot(
+                svc.rt,
+                session,
+                lot_number,
+                force=body.force,
+                reason=body.reason,
+                actor=actor,
+                closed_by=principal.user_id,
+                correlation_id=request.state.request_id,
+            )
+
+    data = await svc.arrivals.retry_on_miss(lot_number, close)
+    message = "LOT이 마감되었습니다 (LOT closed)"
+    if data["forced"]:
+        message = (
+            "LOT이 강제 마감되었습니다 (LOT closed by force; its open steps can still complete)"
+        )
+    return JSONResponse({"status": "success", "message": message, "data": data})

@@ -91,15 +91,31 @@ async def upsert_lot(session: AsyncConnection, values: dict[str, Any]) -> None:
 async def set_lot_status(
     session: AsyncConnection, lot_number: str, status: str, changed_at: datetime
 ) -> None:
-    """The LOT's status as of `changed_at`, unless a later change is already held."""
+    """The LOT's status as of `changed_at`, unless a later change is already held. CLOSED
+    is final (nothing leaves it): a change lot-service made before it applied our close,
+    arriving after it, must not reopen the LOT to starts."""
     await session.execute(
         update(lots)
         .where(
             lots.c.lot_number == lot_number,
+            lots.c.status != "CLOSED",
             or_(lots.c.status_changed_at.is_(None), lots.c.status_changed_at <= changed_at),
         )
         .values(status=status, status_changed_at=changed_at)
     )
+
+
+async def open_steps(session: AsyncConnection, lot_number: str) -> list[str]:
+    """The LOT's steps started and not completed, in routing order."""
+    rows = await session.execute(
+        select(process_records.c.process_id)
+        .where(
+            process_records.c.lot_number == lot_number,
+            process_records.c.complete_time.is_(None),
+        )
+        .order_by(process_records.c.sequence_number, process_records.c.attempt)
+    )
+    return [r.process_id for r in rows]
 
 
 async def upsert_worker(session: AsyncConnection, values: dict[str, Any]) -> None:

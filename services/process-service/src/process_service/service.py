@@ -68,13 +68,19 @@ class ProcessService:
         self.routing = RoutingCache(repo.routing, ttl=routing_ttl)
 
     async def _step(
-        self, session: AsyncConnection, lot_number: str, lot: Any, process_id: str
+        self,
+        session: AsyncConnection,
+        lot_number: str,
+        lot: Any,
+        process_id: str,
+        *,
+        closed_ok: bool = False,
     ) -> tuple[list[Step], Step]:
         """The LOT's routing and its step `process_id`; the contract's error if the LOT is
-        unknown or closed or the step is not in its routing."""
+        unknown or closed (unless `closed_ok`) or the step is not in its routing."""
         if lot is None:
             raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
-        if lot.status == "CLOSED":
+        if lot.status == "CLOSED" and not closed_ok:
             raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": lot_number})
         steps = await self.routing.steps(session, lot.product_model)
         step = routing_progress.find_step(steps, process_id)
@@ -187,13 +193,17 @@ class ProcessService:
         conn = await raw(session)
         for _ in range(_READS):
             lot = await repo.hot_complete_state(conn, lot_number, process_id)
-            steps, step = await self._step(session, lot_number, lot, process_id)
+            # A step left open by a forced close may still complete: its measurements
+            # belong in the history (ADR 0025). Nothing else happens to a closed LOT.
+            steps, step = await self._step(session, lot_number, lot, process_id, closed_ok=True)
             assert lot is not None
             records = lot.records
             same = next((r for r in records if r["completion_digest"] == digest), None)
             if same is not None:
                 return self._completion_view(same, already_recorded=True)
             open_record = next((r for r in records if r["complete_time"] is None), None)
+            if open_record is None and lot.status == "CLOSED":
+                raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": lot_number})
             if open_record is None:
                 code = (
                     ErrorCode.PROCESS_ALREADY_COMPLETED

@@ -26,6 +26,7 @@ from mes_contracts.api.label import (
 from mes_contracts.api.lot import (
     DEFAULT_TARGET_QUANTITY,
     MAX_TARGET_QUANTITY,
+    LotCloseData,
     LotCloseRequest,
     LotCreateRequest,
     LotProcessRead,
@@ -78,6 +79,7 @@ __all__ = [
     "LabelPrintRequest",
     "LoginRequest",
     "LogoutRequest",
+    "LotCloseData",
     "LotCloseRequest",
     "LotCreateRequest",
     "LotLabelRequest",

@@ -33,6 +33,7 @@ from mes_contracts.payloads.lot import (
     SerialStatusChanged,
 )
 from mes_contracts.payloads.process import (
+    LotCloseAccepted,
     ProcessCompleted,
     ProcessStarted,
     RoutingStepInfo,
@@ -48,6 +49,7 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     ProcessStarted,
     ProcessCompleted,
     RoutingUpdated,
+    LotCloseAccepted,
     LabelsPrinted,
     LabelsFailed,
     FirmwareUploaded,
@@ -79,6 +81,7 @@ __all__ = [
     "LabelPrinted",
     "LabelsFailed",
     "LabelsPrinted",
+    "LotCloseAccepted",
     "LotCreated",
     "LotStatusChanged",
     "PrintedLabel",
