@@ -1,19 +1,10 @@
-"""token versions and signed-out access tokens
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-03 10:00:00.000000
-"""
-
-from collections.abc import Sequence
+"""token versions and signed-out access tokens (2026-12-03)."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0003"
+down_revision = "0002"
 
 
 def upgrade() -> None:
