@@ -5,22 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT
 from mes_contracts.api.firmware import FirmwareReleaseRequest, FirmwareRollbackRequest
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.identifiers import FIRMWARE_VERSION_RE, MD5_RE, SHA256_RE, is_firmware_version
-from mes_contracts.roles import ADMINS, READERS
-from servicekit.auth import Principal, require_roles
+from servicekit.auth import Admin, Reader
 
 from . import repository as repo
 from .service import FirmwareService, Upload
 from .views import download_view, firmware_view, release_view
 
 router = APIRouter(prefix="/api/v1/firmware", tags=["firmware"])
-Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 State = Literal["UPLOADED", "RELEASED", "SUPERSEDED", "WITHDRAWN"]

@@ -5,19 +5,17 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from mes_contracts.api.admin import ReanchorRequest
 from mes_contracts.api.common import MAX_OFFSET
-from mes_contracts.roles import ADMINS
 from mes_contracts.times import AwareTimestamp
-from servicekit.auth import Principal, require_roles
+from servicekit.auth import Admin
 from sqlalchemy import func, select
 
 from .audit import verify_chain
 from .models import audit_log, auth_events
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
-Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
 Text64 = Annotated[str | None, Query(max_length=64)]
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from mes_contracts.api.admin import LoginRequest, LogoutRequest, RefreshRequest
 from mes_contracts.errors import ErrorCode, MesError
-from mes_contracts.roles import READERS
-from servicekit.auth import Principal, bearer_token, client_ip, require_roles
+from servicekit.auth import Reader, bearer_token, client_ip
 
 from . import users as user_store
 from .models import auth_events
@@ -17,7 +16,6 @@ from .passwords import verify_password
 from .revocation import record_sign_out
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
 
 
 def _tokens_body(request: Request, user: dict[str, Any], grant: Any) -> dict[str, Any]:

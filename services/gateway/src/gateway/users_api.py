@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from mes_contracts.api.admin import UserCreate, UserUpdate
 from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT
 from mes_contracts.errors import ErrorCode, MesError
-from mes_contracts.roles import ADMINS, Role
-from servicekit.auth import Principal, require_roles
+from mes_contracts.roles import Role
+from servicekit.auth import Admin, Principal
 from servicekit.runtime import actor_of
 
 from . import users as user_store
 from .passwords import hash_password
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
-Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
 
 
 def _ok(message: str, data: Any) -> dict[str, Any]:

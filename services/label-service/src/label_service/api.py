@@ -7,7 +7,7 @@ import base64
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT
 from mes_contracts.api.label import (
@@ -20,10 +20,9 @@ from mes_contracts.api.label import (
 from mes_contracts.api.printers import PrinterBody, PrinterPatch
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.limits import MAX_BIGINT
-from mes_contracts.roles import ADMINS, FLOOR_WRITERS, READERS
 from mes_contracts.validation import mes_error_from_validation
 from pydantic import TypeAdapter, ValidationError
-from servicekit.auth import Principal, require_roles
+from servicekit.auth import Admin, FloorWriter, Reader
 from servicekit.runtime import actor_of
 from zplkit.rendering import RenderError
 
@@ -35,9 +34,6 @@ from .preview import render_png
 from .service import LabelService, label_from_request
 
 router = APIRouter(prefix="/api/v1")
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
-Printer = Annotated[Principal, Depends(require_roles(FLOOR_WRITERS))]
-Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
 _REQUEST = TypeAdapter(LabelPrintRequest)
 # A BIGINT: a larger id is a 400, not a database error.
 JobId = Annotated[int, Path(ge=1, le=MAX_BIGINT)]
@@ -144,7 +140,7 @@ def _label_request(raw: bytes | dict[str, Any]) -> LotLabelRequest | SerialLabel
 
 
 @router.post("/label/print", tags=["labels"])
-async def print_label(request: Request, who: Printer) -> Any:
+async def print_label(request: Request, who: FloorWriter) -> Any:
     body = _label_request(await request.body())
     job, printed = await _svc(request).print_now(
         label_from_request(body),
@@ -158,7 +154,7 @@ async def print_label(request: Request, who: Printer) -> Any:
 
 
 @router.post("/label/reprint", tags=["labels"])
-async def reprint_label(body: ReprintRequest, request: Request, who: Printer) -> Any:
+async def reprint_label(body: ReprintRequest, request: Request, who: FloorWriter) -> Any:
     job, printed = await _svc(request).reprint(body, actor_of(who), request.state.request_id)
     return _print_answer(job, printed)
 
@@ -238,13 +234,13 @@ async def get_job(job_id: JobId, request: Request, _: Reader) -> Any:
 
 
 @router.post("/label/jobs/{job_id}/result", tags=["jobs"])
-async def job_result(job_id: JobId, body: JobResult, request: Request, who: Printer) -> Any:
+async def job_result(job_id: JobId, body: JobResult, request: Request, who: FloorWriter) -> Any:
     job = await _svc(request).record_result(job_id, body, actor_of(who), request.state.request_id)
     return _ok("OK", job_view(job))
 
 
 @router.post("/label/jobs/{job_id}/retry", tags=["jobs"])
-async def retry_job(job_id: JobId, request: Request, _: Printer) -> Any:
+async def retry_job(job_id: JobId, request: Request, _: FloorWriter) -> Any:
     return _ok("OK", job_view(await _svc(request).retry(job_id)))
 
 

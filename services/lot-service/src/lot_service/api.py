@@ -17,16 +17,14 @@ from mes_contracts.api import (
 )
 from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT, Page
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
-from mes_contracts.roles import MANAGERS, READERS, Role
-from servicekit.auth import Principal, require_roles
+from mes_contracts.roles import Role
+from servicekit.auth import Manager, Principal, Reader, require_roles
 from servicekit.runtime import actor_of
 
 from . import repository as repo
 from .service import LotService
 
 router = APIRouter(prefix="/api/v1")
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
-Manager = Annotated[Principal, Depends(require_roles(MANAGERS))]
 QualityDecider = Annotated[
     Principal, Depends(require_roles({Role.ADMIN, Role.PRODUCTION_MANAGER, Role.QUALITY_MANAGER}))
 ]

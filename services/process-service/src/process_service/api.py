@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from mes_contracts import routing_progress
 from mes_contracts.api import (
@@ -14,16 +14,14 @@ from mes_contracts.api import (
     ProcessStartRequest,
 )
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
-from mes_contracts.roles import FLOOR_WRITERS, READERS, Role
-from servicekit.auth import Principal, require_roles
+from mes_contracts.roles import Role
+from servicekit.auth import FloorWriter, Principal, Reader
 from servicekit.runtime import actor_of
 
 from . import repository as repo
 from .service import ProcessService
 
 router = APIRouter(prefix="/api/v1")
-FloorWriter = Annotated[Principal, Depends(require_roles(FLOOR_WRITERS))]
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
 
 
 def _svc(request: Request) -> ProcessService:

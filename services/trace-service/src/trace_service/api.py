@@ -7,19 +7,17 @@ import io
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.api.dashboard import DashboardSummary
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
-from mes_contracts.roles import READERS
 from mes_contracts.times import AwareTimestamp
-from servicekit.auth import Principal, require_roles
+from servicekit.auth import Reader
 
 from . import queries
 
 router = APIRouter(prefix="/api/v1")
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
 Id64 = Annotated[str, Query(min_length=1, max_length=64)]
 
 
