@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
-from sqlalchemy import MetaData, text
+from sqlalchemy import ColumnElement, MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 NAMING_CONVENTION = {
@@ -32,6 +33,11 @@ NAMING_CONVENTION = {
 def schema_metadata(schema: str) -> MetaData:
     """Metadata for one service's schema, with stable constraint names for Alembic."""
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def equal_to(table: Table, **values: Any) -> list[ColumnElement[bool]]:
+    """A list's filters: `table.c.<name> == value` for each value given (None or "": none)."""
+    return [table.c[name] == value for name, value in values.items() if value]
 
 
 _AFTER_COMMIT = "servicekit.after_commit"

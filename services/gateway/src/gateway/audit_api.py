@@ -10,6 +10,7 @@ from mes_contracts.api.admin import ReanchorRequest
 from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.times import AwareTimestamp
 from servicekit.auth import Admin
+from servicekit.db import equal_to
 from sqlalchemy import func, select
 
 from .audit import verify_chain
@@ -54,15 +55,9 @@ async def list_audit(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
-    conditions = []
-    if entity_type:
-        conditions.append(audit_log.c.entity_type == entity_type)
-    if entity_id:
-        conditions.append(audit_log.c.entity_id == entity_id)
-    if user_id:
-        conditions.append(audit_log.c.user_id == user_id)
-    if action:
-        conditions.append(audit_log.c.action == action)
+    conditions = equal_to(
+        audit_log, entity_type=entity_type, entity_id=entity_id, user_id=user_id, action=action
+    )
     if since:
         conditions.append(audit_log.c.occurred_at >= since)
     if until:

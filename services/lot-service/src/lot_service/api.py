@@ -78,15 +78,10 @@ def lot_progress(
     )
     out = []
     for status in where.steps:
-        step = status.step
-        record = known.get(step.process_id, {})
+        record = known.get(status.step.process_id, {})
         out.append(
             {
-                "process_id": step.process_id,
-                "sequence": step.sequence,
-                "name_ko": step.name_ko,
-                "name_en": step.name_en,
-                "status": status.state.value,
+                **status.fields(),
                 "worker_id": record.get("worker_id"),
                 "start_time": _iso(record.get("start_time")),
                 "complete_time": _iso(record.get("complete_time")),

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from mes_contracts.envelope import Envelope
-from servicekit.db import raw
+from servicekit.db import equal_to, raw
 from servicekit.outbox import Outbox
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -80,15 +80,13 @@ async def list_lots(
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
-    conditions = []
-    if status:
-        conditions.append(lots.c.status == status)
-    if product_model:
-        conditions.append(lots.c.product_model == product_model)
-    if production_date:
-        conditions.append(lots.c.production_date == production_date)
-    if shift:
-        conditions.append(lots.c.shift == shift)
+    conditions = equal_to(
+        lots,
+        status=status,
+        product_model=product_model,
+        production_date=production_date,
+        shift=shift,
+    )
     where = and_(*conditions) if conditions else None
     query = select(lots)
     count = select(func.count()).select_from(lots)

@@ -119,15 +119,10 @@ async def lot_process_history(lot_number: str, request: Request, _: Reader) -> d
     )
     out = []
     for status in where.steps:
-        step = status.step
-        attempts = by_process.get(step.process_id, [])
+        attempts = by_process.get(status.step.process_id, [])
         out.append(
             {
-                "process_id": step.process_id,
-                "sequence": step.sequence,
-                "name_ko": step.name_ko,
-                "name_en": step.name_en,
-                "status": status.state.value,
+                **status.fields(),
                 "result": status.result,
                 "attempts": [
                     {
