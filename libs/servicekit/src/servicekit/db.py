@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from sqlalchemy import ColumnElement, MetaData, Table, text
+from sqlalchemy import Column, ColumnElement, DateTime, MetaData, Table, func, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 NAMING_CONVENTION = {
@@ -33,6 +33,11 @@ NAMING_CONVENTION = {
 def schema_metadata(schema: str) -> MetaData:
     """Metadata for one service's schema, with stable constraint names for Alembic."""
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def now_column(name: str) -> Column:
+    """`timestamptz NOT NULL DEFAULT now()`: a time the database stamps on insert."""
+    return Column(name, DateTime(timezone=True), nullable=False, server_default=func.now())
 
 
 def equal_to(table: Table, **values: Any) -> list[ColumnElement[bool]]:

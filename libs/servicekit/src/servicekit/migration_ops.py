@@ -14,18 +14,20 @@ import sqlalchemy as sa
 from alembic import op
 
 
+def now_column(name: str) -> sa.Column:
+    """`timestamptz NOT NULL DEFAULT now()`."""
+    return sa.Column(
+        name, sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+    )
+
+
 def create_outbox_inbox(schema: str) -> None:
     op.create_table(
         "inbox",
         sa.Column("event_id", sa.Uuid(), nullable=False),
         sa.Column("consumer", sa.String(length=100), nullable=False),
         sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column(
-            "received_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        now_column("received_at"),
         sa.PrimaryKeyConstraint("event_id", "consumer", name=op.f("pk_inbox")),
         schema=schema,
     )
@@ -35,12 +37,7 @@ def create_outbox_inbox(schema: str) -> None:
         sa.Column("event_id", sa.Uuid(), nullable=False),
         sa.Column("stream", sa.String(length=100), nullable=False),
         sa.Column("payload", sa.LargeBinary(), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        now_column("created_at"),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.BigInteger(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_outbox")),

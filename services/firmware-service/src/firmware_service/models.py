@@ -1,6 +1,6 @@
 """Tables of the `firmware` schema: versions, release history, downloads."""
 
-from servicekit.db import schema_metadata
+from servicekit.db import now_column, schema_metadata
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
 from sqlalchemy import (
@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
     text,
 )
 
@@ -37,7 +36,7 @@ firmware_versions = Table(
     Column("storage_key", String(255), nullable=False, unique=True),
     Column("state", String(16), nullable=False),
     Column("uploaded_by", String(64), nullable=False),
-    Column("uploaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    now_column("uploaded_at"),
     # The latest time this version became the released one (release or rollback to it).
     Column("released_at", DateTime(timezone=True)),
     Column("released_by", String(64)),

@@ -1,6 +1,6 @@
 """Tables of the `lot` schema (owned by lot-service only)."""
 
-from servicekit.db import schema_metadata
+from servicekit.db import now_column, schema_metadata
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
 from sqlalchemy import (
@@ -15,7 +15,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -28,7 +27,7 @@ product_models = Table(
     Column("code", String(8), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("factory", String(2), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    now_column("created_at"),
 )
 
 lot_sequences = Table(

@@ -1,6 +1,6 @@
 """Tables of the `process` schema (owned by process-service only)."""
 
-from servicekit.db import schema_metadata
+from servicekit.db import now_column, schema_metadata
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
 from sqlalchemy import (
@@ -15,7 +15,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -74,7 +73,7 @@ process_records = Table(
     Column("start_time", DateTime(timezone=True), nullable=False),
     Column("start_time_raw", String(40), nullable=False),
     Column("started_by", String(64), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    now_column("started_at"),
     Column("complete_worker_id", String(32)),
     Column("reported_start_time_raw", String(40)),
     Column("complete_time", DateTime(timezone=True)),

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox
+from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox, now_column
 
 revision = "0001"
 down_revision = None
@@ -23,12 +23,7 @@ def upgrade() -> None:
         sa.Column("storage_key", sa.String(length=255), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("uploaded_by", sa.String(length=64), nullable=False),
-        sa.Column(
-            "uploaded_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        now_column("uploaded_at"),
         sa.Column("released_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("released_by", sa.String(length=64), nullable=True),
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),

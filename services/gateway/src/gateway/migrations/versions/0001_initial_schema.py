@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox
+from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox, now_column
 
 revision = "0001"
 down_revision = None
@@ -18,18 +18,8 @@ def upgrade() -> None:
         sa.Column("worker_id", sa.String(length=32), nullable=True),
         sa.Column("display_name", sa.String(length=100), nullable=False),
         sa.Column("active", sa.Boolean(), server_default="true", nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        now_column("created_at"),
+        now_column("updated_at"),
         sa.PrimaryKeyConstraint("username", name=op.f("pk_users")),
         sa.UniqueConstraint("worker_id", name=op.f("uq_users_worker_id")),
         schema="gateway",

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
+from servicekit.migration_ops import now_column
 from sqlalchemy.dialects import postgresql
 
 revision = "0002"
@@ -58,9 +59,7 @@ def upgrade() -> None:
     op.create_table(
         "auth_events",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
-        sa.Column(
-            "at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        now_column("at"),
         sa.Column("username", sa.String(length=64), nullable=True),
         sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("outcome", sa.String(length=16), nullable=False),

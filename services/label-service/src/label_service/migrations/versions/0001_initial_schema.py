@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox
+from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox, now_column
 from sqlalchemy.dialects import postgresql
 
 revision = "0001"
@@ -15,12 +15,7 @@ def upgrade() -> None:
         "lot_stations",
         sa.Column("lot_number", sa.String(length=64), nullable=False),
         sa.Column("station_id", sa.String(length=64), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        now_column("updated_at"),
         sa.PrimaryKeyConstraint("lot_number", name=op.f("pk_lot_stations")),
         schema="label",
     )
@@ -36,30 +31,15 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), server_default="queued", nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
-        sa.Column(
-            "next_attempt_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        now_column("next_attempt_at"),
         sa.Column("last_error_code", sa.String(length=64), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("reprint", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("reason", sa.String(length=500), nullable=True),
         sa.Column("requested_by", sa.String(length=64), nullable=True),
         sa.Column("worker_id", sa.String(length=32), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        now_column("created_at"),
+        now_column("updated_at"),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_print_jobs")),
         schema="label",
@@ -103,18 +83,8 @@ def upgrade() -> None:
         sa.Column("station_id", sa.String(length=64), nullable=True),
         sa.Column("purpose", sa.String(length=8), server_default="ANY", nullable=False),
         sa.Column("active", sa.Boolean(), server_default="true", nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        now_column("created_at"),
+        now_column("updated_at"),
         sa.PrimaryKeyConstraint("printer_id", name=op.f("pk_printers")),
         schema="label",
     )
@@ -129,12 +99,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=500), nullable=False),
         sa.Column("requested_by", sa.String(length=64), nullable=False),
         sa.Column("worker_id", sa.String(length=32), nullable=True),
-        sa.Column(
-            "requested_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        now_column("requested_at"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reprints")),
         schema="label",
     )

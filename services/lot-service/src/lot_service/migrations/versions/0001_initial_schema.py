@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox
+from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox, now_column
 from sqlalchemy.dialects import postgresql
 
 revision = "0001"
@@ -27,12 +27,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=8), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("factory", sa.String(length=2), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        now_column("created_at"),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_product_models")),
         schema="lot",
     )

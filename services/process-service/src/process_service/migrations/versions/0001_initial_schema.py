@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox
+from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox, now_column
 from sqlalchemy.dialects import postgresql
 
 revision = "0001"
@@ -45,12 +45,7 @@ def upgrade() -> None:
         sa.Column("start_time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("start_time_raw", sa.String(length=40), nullable=False),
         sa.Column("started_by", sa.String(length=64), nullable=False),
-        sa.Column(
-            "started_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        now_column("started_at"),
         sa.Column("complete_worker_id", sa.String(length=32), nullable=True),
         sa.Column("reported_start_time_raw", sa.String(length=40), nullable=True),
         sa.Column("complete_time", sa.DateTime(timezone=True), nullable=True),
