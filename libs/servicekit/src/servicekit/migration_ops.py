@@ -74,3 +74,13 @@ def nullable_timestamp_column(
         op.drop_column(table, column, schema=schema)
 
     return upgrade, downgrade
+
+
+def create_index_on(schema: str, table: str, *columns: str, unique: bool = False) -> None:
+    """An index named as the naming convention names it: `ix_<schema>_<table>_<column 0>`."""
+    name = op.f(f"ix_{schema}_{table}_{columns[0]}")
+    op.create_index(name, table, list(columns), unique=unique, schema=schema)
+
+
+def drop_index_on(schema: str, table: str, column: str) -> None:
+    op.drop_index(op.f(f"ix_{schema}_{table}_{column}"), table_name=table, schema=schema)

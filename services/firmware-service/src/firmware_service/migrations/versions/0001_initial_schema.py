@@ -2,7 +2,13 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox, now_column
+from servicekit.migration_ops import (
+    create_index_on,
+    create_outbox_inbox,
+    drop_index_on,
+    drop_outbox_inbox,
+    now_column,
+)
 
 revision = "0001"
 down_revision = None
@@ -71,27 +77,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_firmware_downloads")),
         schema="firmware",
     )
-    op.create_index(
-        op.f("ix_firmware_firmware_downloads_started_at"),
-        "firmware_downloads",
-        ["started_at"],
-        unique=False,
-        schema="firmware",
-    )
-    op.create_index(
-        op.f("ix_firmware_firmware_downloads_station_id"),
-        "firmware_downloads",
-        ["station_id"],
-        unique=False,
-        schema="firmware",
-    )
-    op.create_index(
-        op.f("ix_firmware_firmware_downloads_version"),
-        "firmware_downloads",
-        ["version"],
-        unique=False,
-        schema="firmware",
-    )
+    create_index_on("firmware", "firmware_downloads", "started_at")
+    create_index_on("firmware", "firmware_downloads", "station_id")
+    create_index_on("firmware", "firmware_downloads", "version")
     op.create_table(
         "firmware_releases",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
@@ -119,37 +107,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_firmware_releases")),
         schema="firmware",
     )
-    op.create_index(
-        op.f("ix_firmware_firmware_releases_version"),
-        "firmware_releases",
-        ["version"],
-        unique=False,
-        schema="firmware",
-    )
+    create_index_on("firmware", "firmware_releases", "version")
 
 
 def downgrade() -> None:
-    op.drop_index(
-        op.f("ix_firmware_firmware_releases_version"),
-        table_name="firmware_releases",
-        schema="firmware",
-    )
+    drop_index_on("firmware", "firmware_releases", "version")
     op.drop_table("firmware_releases", schema="firmware")
-    op.drop_index(
-        op.f("ix_firmware_firmware_downloads_version"),
-        table_name="firmware_downloads",
-        schema="firmware",
-    )
-    op.drop_index(
-        op.f("ix_firmware_firmware_downloads_station_id"),
-        table_name="firmware_downloads",
-        schema="firmware",
-    )
-    op.drop_index(
-        op.f("ix_firmware_firmware_downloads_started_at"),
-        table_name="firmware_downloads",
-        schema="firmware",
-    )
+    drop_index_on("firmware", "firmware_downloads", "version")
+    drop_index_on("firmware", "firmware_downloads", "station_id")
+    drop_index_on("firmware", "firmware_downloads", "started_at")
     op.drop_table("firmware_downloads", schema="firmware")
     op.drop_index(
         "uq_firmware_versions_one_released",

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import now_column
+from servicekit.migration_ops import create_index_on, drop_index_on, now_column
 from sqlalchemy.dialects import postgresql
 
 revision = "0002"
@@ -81,20 +81,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_refresh_tokens")),
         schema="gateway",
     )
-    op.create_index(
-        op.f("ix_gateway_refresh_tokens_family_id"),
-        "refresh_tokens",
-        ["family_id"],
-        unique=False,
-        schema="gateway",
-    )
-    op.create_index(
-        op.f("ix_gateway_refresh_tokens_username"),
-        "refresh_tokens",
-        ["username"],
-        unique=False,
-        schema="gateway",
-    )
+    create_index_on("gateway", "refresh_tokens", "family_id")
+    create_index_on("gateway", "refresh_tokens", "username")
     # The audit trail is append-only: refuse UPDATE and DELETE (TRUNCATE too).
     op.execute(
         """
@@ -120,12 +108,8 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS audit_log_no_truncate ON gateway.audit_log")
     op.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON gateway.audit_log")
     op.execute("DROP FUNCTION IF EXISTS gateway.audit_log_append_only()")
-    op.drop_index(
-        op.f("ix_gateway_refresh_tokens_username"), table_name="refresh_tokens", schema="gateway"
-    )
-    op.drop_index(
-        op.f("ix_gateway_refresh_tokens_family_id"), table_name="refresh_tokens", schema="gateway"
-    )
+    drop_index_on("gateway", "refresh_tokens", "username")
+    drop_index_on("gateway", "refresh_tokens", "family_id")
     op.drop_table("refresh_tokens", schema="gateway")
     op.drop_table("auth_events", schema="gateway")
     op.drop_index("ix_audit_log_user", table_name="audit_log", schema="gateway")

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
+from servicekit.migration_ops import create_index_on, drop_index_on
 
 revision = "0003"
 down_revision = "0002"
@@ -21,20 +22,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("jti", name=op.f("pk_revoked_access_tokens")),
         schema="gateway",
     )
-    op.create_index(
-        op.f("ix_gateway_revoked_access_tokens_expires_at"),
-        "revoked_access_tokens",
-        ["expires_at"],
-        unique=False,
-        schema="gateway",
-    )
+    create_index_on("gateway", "revoked_access_tokens", "expires_at")
 
 
 def downgrade() -> None:
-    op.drop_index(
-        op.f("ix_gateway_revoked_access_tokens_expires_at"),
-        table_name="revoked_access_tokens",
-        schema="gateway",
-    )
+    drop_index_on("gateway", "revoked_access_tokens", "expires_at")
     op.drop_table("revoked_access_tokens", schema="gateway")
     op.drop_column("users", "token_version", schema="gateway")

@@ -2,7 +2,13 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox, now_column
+from servicekit.migration_ops import (
+    create_index_on,
+    create_outbox_inbox,
+    drop_index_on,
+    drop_outbox_inbox,
+    now_column,
+)
 from sqlalchemy.dialects import postgresql
 
 revision = "0001"
@@ -95,13 +101,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lot_status_history")),
         schema="lot",
     )
-    op.create_index(
-        op.f("ix_lot_lot_status_history_lot_number"),
-        "lot_status_history",
-        ["lot_number"],
-        unique=False,
-        schema="lot",
-    )
+    create_index_on("lot", "lot_status_history", "lot_number")
     op.create_table(
         "serials",
         sa.Column("serial_number", sa.String(length=40), nullable=False),
@@ -124,17 +124,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("lot_number", "sequence", name=op.f("uq_serials_lot_number")),
         schema="lot",
     )
-    op.create_index(
-        op.f("ix_lot_serials_lot_number"), "serials", ["lot_number"], unique=False, schema="lot"
-    )
+    create_index_on("lot", "serials", "lot_number")
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_lot_serials_lot_number"), table_name="serials", schema="lot")
+    drop_index_on("lot", "serials", "lot_number")
     op.drop_table("serials", schema="lot")
-    op.drop_index(
-        op.f("ix_lot_lot_status_history_lot_number"), table_name="lot_status_history", schema="lot"
-    )
+    drop_index_on("lot", "lot_status_history", "lot_number")
     op.drop_table("lot_status_history", schema="lot")
     op.drop_table("lot_processes", schema="lot")
     op.drop_table("lots", schema="lot")

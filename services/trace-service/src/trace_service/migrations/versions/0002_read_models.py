@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
+from servicekit.migration_ops import create_index_on, drop_index_on
 from sqlalchemy.dialects import postgresql
 
 revision = "0002"
@@ -21,20 +22,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("work_order_id", "component_type", name=op.f("pk_component_usage")),
         schema="trace",
     )
-    op.create_index(
-        op.f("ix_trace_component_usage_component_lot"),
-        "component_usage",
-        ["component_lot"],
-        unique=False,
-        schema="trace",
-    )
-    op.create_index(
-        op.f("ix_trace_component_usage_lot_number"),
-        "component_usage",
-        ["lot_number"],
-        unique=False,
-        schema="trace",
-    )
+    create_index_on("trace", "component_usage", "component_lot")
+    create_index_on("trace", "component_usage", "lot_number")
     op.create_table(
         "defects",
         sa.Column("work_order_id", sa.String(length=32), nullable=False),
@@ -54,9 +43,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("work_order_id", "idx", name=op.f("pk_defects")),
         schema="trace",
     )
-    op.create_index(
-        op.f("ix_trace_defects_lot_number"), "defects", ["lot_number"], unique=False, schema="trace"
-    )
+    create_index_on("trace", "defects", "lot_number")
     op.create_index(
         "ix_trace_defects_process",
         "defects",
@@ -79,13 +66,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_lot_status_history")),
         schema="trace",
     )
-    op.create_index(
-        op.f("ix_trace_lot_status_history_lot_number"),
-        "lot_status_history",
-        ["lot_number"],
-        unique=False,
-        schema="trace",
-    )
+    create_index_on("trace", "lot_status_history", "lot_number")
     op.create_table(
         "lots",
         sa.Column("lot_number", sa.String(length=32), nullable=False),
@@ -217,15 +198,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("serial_number", name=op.f("pk_serials")),
         schema="trace",
     )
-    op.create_index(
-        op.f("ix_trace_serials_lot_number"), "serials", ["lot_number"], unique=False, schema="trace"
-    )
+    create_index_on("trace", "serials", "lot_number")
     op.create_index("ix_event_log_time", "event_log", ["time"], unique=False, schema="trace")
 
 
 def downgrade() -> None:
     op.drop_index("ix_event_log_time", table_name="event_log", schema="trace")
-    op.drop_index(op.f("ix_trace_serials_lot_number"), table_name="serials", schema="trace")
+    drop_index_on("trace", "serials", "lot_number")
     op.drop_table("serials", schema="trace")
     op.drop_table("routing", schema="trace")
     op.drop_index("ix_trace_records_worker", table_name="process_records", schema="trace")
@@ -249,20 +228,12 @@ def downgrade() -> None:
         postgresql_where=sa.text("status IN ('CREATED', 'IN_PROGRESS')"),
     )
     op.drop_table("lots", schema="trace")
-    op.drop_index(
-        op.f("ix_trace_lot_status_history_lot_number"),
-        table_name="lot_status_history",
-        schema="trace",
-    )
+    drop_index_on("trace", "lot_status_history", "lot_number")
     op.drop_table("lot_status_history", schema="trace")
     op.drop_index("ix_trace_defects_time", table_name="defects", schema="trace")
     op.drop_index("ix_trace_defects_process", table_name="defects", schema="trace")
-    op.drop_index(op.f("ix_trace_defects_lot_number"), table_name="defects", schema="trace")
+    drop_index_on("trace", "defects", "lot_number")
     op.drop_table("defects", schema="trace")
-    op.drop_index(
-        op.f("ix_trace_component_usage_lot_number"), table_name="component_usage", schema="trace"
-    )
-    op.drop_index(
-        op.f("ix_trace_component_usage_component_lot"), table_name="component_usage", schema="trace"
-    )
+    drop_index_on("trace", "component_usage", "lot_number")
+    drop_index_on("trace", "component_usage", "component_lot")
     op.drop_table("component_usage", schema="trace")
