@@ -18,7 +18,17 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Column, ColumnElement, DateTime, MetaData, Table, func, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 NAMING_CONVENTION = {
@@ -38,6 +48,18 @@ def schema_metadata(schema: str) -> MetaData:
 def now_column(name: str) -> Column:
     """`timestamptz NOT NULL DEFAULT now()`: a time the database stamps on insert."""
     return Column(name, DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+def routing_step_columns() -> list[Column]:
+    """A routing step (`mes_contracts.routing.RoutingStep`) as each service's copy of the
+    routing keeps it, keyed by product model and process."""
+    return [
+        Column("product_model", String(8), primary_key=True),
+        Column("process_id", String(16), primary_key=True),
+        Column("sequence", Integer, nullable=False),
+        Column("name_ko", String(64), nullable=False),
+        Column("name_en", String(64), nullable=False),
+    ]
 
 
 def equal_to(table: Table, **values: Any) -> list[ColumnElement[bool]]:

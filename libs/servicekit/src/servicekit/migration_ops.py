@@ -21,6 +21,17 @@ def now_column(name: str) -> sa.Column:
     )
 
 
+def routing_step_columns() -> list[sa.Column]:
+    """The columns of a routing step copy (primary key: product_model, process_id)."""
+    return [
+        sa.Column("product_model", sa.String(length=8), nullable=False),
+        sa.Column("process_id", sa.String(length=16), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("name_ko", sa.String(length=64), nullable=False),
+        sa.Column("name_en", sa.String(length=64), nullable=False),
+    ]
+
+
 def create_outbox_inbox(schema: str) -> None:
     op.create_table(
         "inbox",

@@ -1,6 +1,6 @@
 """Tables of the `lot` schema (owned by lot-service only)."""
 
-from servicekit.db import now_column, schema_metadata
+from servicekit.db import now_column, routing_step_columns, schema_metadata
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
 from sqlalchemy import (
@@ -90,11 +90,7 @@ lot_processes = Table(
 routing_steps = Table(
     "routing_steps",
     metadata,
-    Column("product_model", String(8), primary_key=True),
-    Column("process_id", String(16), primary_key=True),
-    Column("sequence", Integer, nullable=False),
-    Column("name_ko", String(64), nullable=False),
-    Column("name_en", String(64), nullable=False),
+    *routing_step_columns(),
 )
 
 serials = Table(

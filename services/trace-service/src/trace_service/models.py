@@ -5,7 +5,7 @@ out-of-order events leave the same state; `rebuild` replays the streams into a s
 schema with the same tables (via schema translation) and compares.
 """
 
-from servicekit.db import schema_metadata
+from servicekit.db import routing_step_columns, schema_metadata
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
 from sqlalchemy import (
@@ -43,11 +43,7 @@ event_log = Table(
 routing = Table(
     "routing",
     metadata,
-    Column("product_model", String(8), primary_key=True),
-    Column("process_id", String(16), primary_key=True),
-    Column("sequence", Integer, nullable=False),
-    Column("name_ko", String(64), nullable=False),
-    Column("name_en", String(64), nullable=False),
+    *routing_step_columns(),
 )
 
 lots = Table(

@@ -2,20 +2,14 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import (
-    create_index_on,
-    create_outbox_inbox,
-    drop_index_on,
-    drop_outbox_inbox,
-    now_column,
-)
+from servicekit import migration_ops as shared
 
 revision = "0001"
 down_revision = None
 
 
 def upgrade() -> None:
-    create_outbox_inbox("firmware")
+    shared.create_outbox_inbox("firmware")
     op.create_table(
         "firmware_versions",
         sa.Column("version", sa.String(length=32), nullable=False),
@@ -29,7 +23,7 @@ def upgrade() -> None:
         sa.Column("storage_key", sa.String(length=255), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("uploaded_by", sa.String(length=64), nullable=False),
-        now_column("uploaded_at"),
+        shared.now_column("uploaded_at"),
         sa.Column("released_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("released_by", sa.String(length=64), nullable=True),
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
@@ -77,9 +71,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_firmware_downloads")),
         schema="firmware",
     )
-    create_index_on("firmware", "firmware_downloads", "started_at")
-    create_index_on("firmware", "firmware_downloads", "station_id")
-    create_index_on("firmware", "firmware_downloads", "version")
+    shared.create_index_on("firmware", "firmware_downloads", "started_at")
+    shared.create_index_on("firmware", "firmware_downloads", "station_id")
+    shared.create_index_on("firmware", "firmware_downloads", "version")
     op.create_table(
         "firmware_releases",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
@@ -107,15 +101,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_firmware_releases")),
         schema="firmware",
     )
-    create_index_on("firmware", "firmware_releases", "version")
+    shared.create_index_on("firmware", "firmware_releases", "version")
 
 
 def downgrade() -> None:
-    drop_index_on("firmware", "firmware_releases", "version")
+    shared.drop_index_on("firmware", "firmware_releases", "version")
     op.drop_table("firmware_releases", schema="firmware")
-    drop_index_on("firmware", "firmware_downloads", "version")
-    drop_index_on("firmware", "firmware_downloads", "station_id")
-    drop_index_on("firmware", "firmware_downloads", "started_at")
+    shared.drop_index_on("firmware", "firmware_downloads", "version")
+    shared.drop_index_on("firmware", "firmware_downloads", "station_id")
+    shared.drop_index_on("firmware", "firmware_downloads", "started_at")
     op.drop_table("firmware_downloads", schema="firmware")
     op.drop_index(
         "uq_firmware_versions_one_released",
@@ -124,4 +118,4 @@ def downgrade() -> None:
         postgresql_where=sa.text("state = 'RELEASED'"),
     )
     op.drop_table("firmware_versions", schema="firmware")
-    drop_outbox_inbox("firmware")
+    shared.drop_outbox_inbox("firmware")

@@ -2,14 +2,14 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox, now_column
+from servicekit import migration_ops as shared
 
 revision = "0001"
 down_revision = None
 
 
 def upgrade() -> None:
-    create_outbox_inbox("gateway")
+    shared.create_outbox_inbox("gateway")
     op.create_table(
         "users",
         sa.Column("username", sa.String(length=64), nullable=False),
@@ -18,8 +18,8 @@ def upgrade() -> None:
         sa.Column("worker_id", sa.String(length=32), nullable=True),
         sa.Column("display_name", sa.String(length=100), nullable=False),
         sa.Column("active", sa.Boolean(), server_default="true", nullable=False),
-        now_column("created_at"),
-        now_column("updated_at"),
+        shared.now_column("created_at"),
+        shared.now_column("updated_at"),
         sa.PrimaryKeyConstraint("username", name=op.f("pk_users")),
         sa.UniqueConstraint("worker_id", name=op.f("uq_users_worker_id")),
         schema="gateway",
@@ -28,4 +28,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("users", schema="gateway")
-    drop_outbox_inbox("gateway")
+    shared.drop_outbox_inbox("gateway")

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import create_index_on, drop_index_on, now_column
+from servicekit import migration_ops as shared
 from sqlalchemy.dialects import postgresql
 
 revision = "0002"
@@ -59,7 +59,7 @@ def upgrade() -> None:
     op.create_table(
         "auth_events",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
-        now_column("at"),
+        shared.now_column("at"),
         sa.Column("username", sa.String(length=64), nullable=True),
         sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("outcome", sa.String(length=16), nullable=False),
@@ -81,8 +81,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_refresh_tokens")),
         schema="gateway",
     )
-    create_index_on("gateway", "refresh_tokens", "family_id")
-    create_index_on("gateway", "refresh_tokens", "username")
+    shared.create_index_on("gateway", "refresh_tokens", "family_id")
+    shared.create_index_on("gateway", "refresh_tokens", "username")
     # The audit trail is append-only: refuse UPDATE and DELETE (TRUNCATE too).
     op.execute(
         """
@@ -108,8 +108,8 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS audit_log_no_truncate ON gateway.audit_log")
     op.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON gateway.audit_log")
     op.execute("DROP FUNCTION IF EXISTS gateway.audit_log_append_only()")
-    drop_index_on("gateway", "refresh_tokens", "username")
-    drop_index_on("gateway", "refresh_tokens", "family_id")
+    shared.drop_index_on("gateway", "refresh_tokens", "username")
+    shared.drop_index_on("gateway", "refresh_tokens", "family_id")
     op.drop_table("refresh_tokens", schema="gateway")
     op.drop_table("auth_events", schema="gateway")
     op.drop_index("ix_audit_log_user", table_name="audit_log", schema="gateway")

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import create_index_on, drop_index_on
+from servicekit import migration_ops as shared
 
 revision = "0003"
 down_revision = "0002"
@@ -22,10 +22,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("jti", name=op.f("pk_revoked_access_tokens")),
         schema="gateway",
     )
-    create_index_on("gateway", "revoked_access_tokens", "expires_at")
+    shared.create_index_on("gateway", "revoked_access_tokens", "expires_at")
 
 
 def downgrade() -> None:
-    drop_index_on("gateway", "revoked_access_tokens", "expires_at")
+    shared.drop_index_on("gateway", "revoked_access_tokens", "expires_at")
     op.drop_table("revoked_access_tokens", schema="gateway")
     op.drop_column("users", "token_version", schema="gateway")

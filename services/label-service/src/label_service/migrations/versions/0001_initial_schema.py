@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox, now_column
+from servicekit import migration_ops as shared
 from sqlalchemy.dialects import postgresql
 
 revision = "0001"
@@ -10,12 +10,12 @@ down_revision = None
 
 
 def upgrade() -> None:
-    create_outbox_inbox("label")
+    shared.create_outbox_inbox("label")
     op.create_table(
         "lot_stations",
         sa.Column("lot_number", sa.String(length=64), nullable=False),
         sa.Column("station_id", sa.String(length=64), nullable=False),
-        now_column("updated_at"),
+        shared.now_column("updated_at"),
         sa.PrimaryKeyConstraint("lot_number", name=op.f("pk_lot_stations")),
         schema="label",
     )
@@ -31,15 +31,15 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), server_default="queued", nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
-        now_column("next_attempt_at"),
+        shared.now_column("next_attempt_at"),
         sa.Column("last_error_code", sa.String(length=64), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("reprint", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("reason", sa.String(length=500), nullable=True),
         sa.Column("requested_by", sa.String(length=64), nullable=True),
         sa.Column("worker_id", sa.String(length=32), nullable=True),
-        now_column("created_at"),
-        now_column("updated_at"),
+        shared.now_column("created_at"),
+        shared.now_column("updated_at"),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_print_jobs")),
         schema="label",
@@ -83,8 +83,8 @@ def upgrade() -> None:
         sa.Column("station_id", sa.String(length=64), nullable=True),
         sa.Column("purpose", sa.String(length=8), server_default="ANY", nullable=False),
         sa.Column("active", sa.Boolean(), server_default="true", nullable=False),
-        now_column("created_at"),
-        now_column("updated_at"),
+        shared.now_column("created_at"),
+        shared.now_column("updated_at"),
         sa.PrimaryKeyConstraint("printer_id", name=op.f("pk_printers")),
         schema="label",
     )
@@ -99,7 +99,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=500), nullable=False),
         sa.Column("requested_by", sa.String(length=64), nullable=False),
         sa.Column("worker_id", sa.String(length=32), nullable=True),
-        now_column("requested_at"),
+        shared.now_column("requested_at"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reprints")),
         schema="label",
     )
@@ -122,4 +122,4 @@ def downgrade() -> None:
     )
     op.drop_table("print_jobs", schema="label")
     op.drop_table("lot_stations", schema="label")
-    drop_outbox_inbox("label")
+    shared.drop_outbox_inbox("label")

@@ -2,13 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import (
-    create_index_on,
-    create_outbox_inbox,
-    drop_index_on,
-    drop_outbox_inbox,
-    now_column,
-)
+from servicekit import migration_ops as shared
 from sqlalchemy.dialects import postgresql
 
 revision = "0001"
@@ -16,7 +10,7 @@ down_revision = None
 
 
 def upgrade() -> None:
-    create_outbox_inbox("lot")
+    shared.create_outbox_inbox("lot")
     op.create_table(
         "lot_sequences",
         sa.Column("product_model", sa.String(length=8), nullable=False),
@@ -33,7 +27,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=8), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("factory", sa.String(length=2), nullable=False),
-        now_column("created_at"),
+        shared.now_column("created_at"),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_product_models")),
         schema="lot",
     )
@@ -101,7 +95,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lot_status_history")),
         schema="lot",
     )
-    create_index_on("lot", "lot_status_history", "lot_number")
+    shared.create_index_on("lot", "lot_status_history", "lot_number")
     op.create_table(
         "serials",
         sa.Column("serial_number", sa.String(length=40), nullable=False),
@@ -124,16 +118,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("lot_number", "sequence", name=op.f("uq_serials_lot_number")),
         schema="lot",
     )
-    create_index_on("lot", "serials", "lot_number")
+    shared.create_index_on("lot", "serials", "lot_number")
 
 
 def downgrade() -> None:
-    drop_index_on("lot", "serials", "lot_number")
+    shared.drop_index_on("lot", "serials", "lot_number")
     op.drop_table("serials", schema="lot")
-    drop_index_on("lot", "lot_status_history", "lot_number")
+    shared.drop_index_on("lot", "lot_status_history", "lot_number")
     op.drop_table("lot_status_history", schema="lot")
     op.drop_table("lot_processes", schema="lot")
     op.drop_table("lots", schema="lot")
     op.drop_table("product_models", schema="lot")
     op.drop_table("lot_sequences", schema="lot")
-    drop_outbox_inbox("lot")
+    shared.drop_outbox_inbox("lot")

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
+from servicekit import migration_ops as shared
 
 revision = "0002"
 down_revision = "0001"
@@ -10,11 +11,7 @@ down_revision = "0001"
 def upgrade() -> None:
     op.create_table(
         "routing_steps",
-        sa.Column("product_model", sa.String(length=8), nullable=False),
-        sa.Column("process_id", sa.String(length=16), nullable=False),
-        sa.Column("sequence", sa.Integer(), nullable=False),
-        sa.Column("name_ko", sa.String(length=64), nullable=False),
-        sa.Column("name_en", sa.String(length=64), nullable=False),
+        *shared.routing_step_columns(),
         sa.PrimaryKeyConstraint("product_model", "process_id", name=op.f("pk_routing_steps")),
         schema="lot",
     )

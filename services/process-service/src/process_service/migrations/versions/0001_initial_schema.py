@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox, now_column
+from servicekit import migration_ops as shared
 from sqlalchemy.dialects import postgresql
 
 revision = "0001"
@@ -10,7 +10,7 @@ down_revision = None
 
 
 def upgrade() -> None:
-    create_outbox_inbox("process")
+    shared.create_outbox_inbox("process")
     op.create_table(
         "current_firmware",
         sa.Column("slot", sa.String(length=16), server_default="released", nullable=False),
@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("start_time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("start_time_raw", sa.String(length=40), nullable=False),
         sa.Column("started_by", sa.String(length=64), nullable=False),
-        now_column("started_at"),
+        shared.now_column("started_at"),
         sa.Column("complete_worker_id", sa.String(length=32), nullable=True),
         sa.Column("reported_start_time_raw", sa.String(length=40), nullable=True),
         sa.Column("complete_time", sa.DateTime(timezone=True), nullable=True),
@@ -76,11 +76,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "routing_steps",
-        sa.Column("product_model", sa.String(length=8), nullable=False),
-        sa.Column("process_id", sa.String(length=16), nullable=False),
-        sa.Column("sequence", sa.Integer(), nullable=False),
-        sa.Column("name_ko", sa.String(length=64), nullable=False),
-        sa.Column("name_en", sa.String(length=64), nullable=False),
+        *shared.routing_step_columns(),
         sa.Column("level", sa.String(length=16), server_default="LOT", nullable=False),
         sa.Column("requires_firmware", sa.Boolean(), server_default="false", nullable=False),
         sa.PrimaryKeyConstraint("product_model", "process_id", name=op.f("pk_routing_steps")),
@@ -122,4 +118,4 @@ def downgrade() -> None:
     op.drop_table("process_records", schema="process")
     op.drop_table("lots", schema="process")
     op.drop_table("current_firmware", schema="process")
-    drop_outbox_inbox("process")
+    shared.drop_outbox_inbox("process")

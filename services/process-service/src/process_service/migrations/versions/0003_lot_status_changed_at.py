@@ -5,9 +5,9 @@ holding it) used to overwrite the newer status: the LOT page said COMPLETED whil
 process-service kept IN_PROGRESS. Changes now apply only forward in the source's time.
 """
 
-from servicekit.migration_ops import nullable_timestamp_column
+from servicekit import migration_ops as shared
 
 revision = "0003"
 down_revision = "0002"
 
-upgrade, downgrade = nullable_timestamp_column("process", "lots", "status_changed_at")
+upgrade, downgrade = shared.nullable_timestamp_column("process", "lots", "status_changed_at")

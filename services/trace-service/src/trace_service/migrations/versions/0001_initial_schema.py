@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import create_outbox_inbox, drop_outbox_inbox
+from servicekit import migration_ops as shared
 from sqlalchemy.dialects import postgresql
 
 revision = "0001"
@@ -10,7 +10,7 @@ down_revision = None
 
 
 def upgrade() -> None:
-    create_outbox_inbox("trace")
+    shared.create_outbox_inbox("trace")
     op.create_table(
         "event_log",
         sa.Column("event_id", sa.Uuid(), nullable=False),
@@ -30,4 +30,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_event_log_subject_time", table_name="event_log", schema="trace")
     op.drop_table("event_log", schema="trace")
-    drop_outbox_inbox("trace")
+    shared.drop_outbox_inbox("trace")

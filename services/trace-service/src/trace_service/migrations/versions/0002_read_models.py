@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.migration_ops import create_index_on, drop_index_on
+from servicekit import migration_ops as shared
 from sqlalchemy.dialects import postgresql
 
 revision = "0002"
@@ -22,8 +22,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("work_order_id", "component_type", name=op.f("pk_component_usage")),
         schema="trace",
     )
-    create_index_on("trace", "component_usage", "component_lot")
-    create_index_on("trace", "component_usage", "lot_number")
+    shared.create_index_on("trace", "component_usage", "component_lot")
+    shared.create_index_on("trace", "component_usage", "lot_number")
     op.create_table(
         "defects",
         sa.Column("work_order_id", sa.String(length=32), nullable=False),
@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("work_order_id", "idx", name=op.f("pk_defects")),
         schema="trace",
     )
-    create_index_on("trace", "defects", "lot_number")
+    shared.create_index_on("trace", "defects", "lot_number")
     op.create_index(
         "ix_trace_defects_process",
         "defects",
@@ -66,7 +66,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_lot_status_history")),
         schema="trace",
     )
-    create_index_on("trace", "lot_status_history", "lot_number")
+    shared.create_index_on("trace", "lot_status_history", "lot_number")
     op.create_table(
         "lots",
         sa.Column("lot_number", sa.String(length=32), nullable=False),
@@ -178,11 +178,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "routing",
-        sa.Column("product_model", sa.String(length=8), nullable=False),
-        sa.Column("process_id", sa.String(length=16), nullable=False),
-        sa.Column("sequence", sa.Integer(), nullable=False),
-        sa.Column("name_ko", sa.String(length=64), nullable=False),
-        sa.Column("name_en", sa.String(length=64), nullable=False),
+        *shared.routing_step_columns(),
         sa.PrimaryKeyConstraint("product_model", "process_id", name=op.f("pk_routing")),
         schema="trace",
     )
@@ -198,13 +194,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("serial_number", name=op.f("pk_serials")),
         schema="trace",
     )
-    create_index_on("trace", "serials", "lot_number")
+    shared.create_index_on("trace", "serials", "lot_number")
     op.create_index("ix_event_log_time", "event_log", ["time"], unique=False, schema="trace")
 
 
 def downgrade() -> None:
     op.drop_index("ix_event_log_time", table_name="event_log", schema="trace")
-    drop_index_on("trace", "serials", "lot_number")
+    shared.drop_index_on("trace", "serials", "lot_number")
     op.drop_table("serials", schema="trace")
     op.drop_table("routing", schema="trace")
     op.drop_index("ix_trace_records_worker", table_name="process_records", schema="trace")
@@ -228,12 +224,12 @@ def downgrade() -> None:
         postgresql_where=sa.text("status IN ('CREATED', 'IN_PROGRESS')"),
     )
     op.drop_table("lots", schema="trace")
-    drop_index_on("trace", "lot_status_history", "lot_number")
+    shared.drop_index_on("trace", "lot_status_history", "lot_number")
     op.drop_table("lot_status_history", schema="trace")
     op.drop_index("ix_trace_defects_time", table_name="defects", schema="trace")
     op.drop_index("ix_trace_defects_process", table_name="defects", schema="trace")
-    drop_index_on("trace", "defects", "lot_number")
+    shared.drop_index_on("trace", "defects", "lot_number")
     op.drop_table("defects", schema="trace")
-    drop_index_on("trace", "component_usage", "lot_number")
-    drop_index_on("trace", "component_usage", "component_lot")
+    shared.drop_index_on("trace", "component_usage", "lot_number")
+    shared.drop_index_on("trace", "component_usage", "component_lot")
     op.drop_table("component_usage", schema="trace")
