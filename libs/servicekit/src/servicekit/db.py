@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     func,
+    select,
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -60,6 +61,17 @@ def routing_step_columns() -> list[Column]:
         Column("name_ko", String(64), nullable=False),
         Column("name_en", String(64), nullable=False),
     ]
+
+
+async def row_by_key(
+    session: AsyncConnection, table: Table, *, for_update: bool = False, **key: Any
+) -> dict[str, Any] | None:
+    """The row of `table` whose columns equal `key`, as a dict (None: there is none)."""
+    stmt = select(table).where(*(table.c[name] == value for name, value in key.items()))
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).first()
+    return dict(row._mapping) if row else None
 
 
 def equal_to(table: Table, **values: Any) -> list[ColumnElement[bool]]:

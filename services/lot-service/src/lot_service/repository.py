@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from mes_contracts.envelope import Envelope
-from servicekit.db import equal_to, raw
+from servicekit.db import equal_to, raw, row_by_key
 from servicekit.outbox import Outbox
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -145,10 +145,7 @@ async def list_serials(session: AsyncConnection, lot_number: str) -> list[dict[s
 
 
 async def get_serial(session: AsyncConnection, serial_number: str) -> dict[str, Any] | None:
-    row = (
-        await session.execute(select(serials).where(serials.c.serial_number == serial_number))
-    ).first()
-    return dict(row._mapping) if row else None
+    return await row_by_key(session, serials, serial_number=serial_number)
 
 
 async def replace_routing(
