@@ -1,8 +1,7 @@
 """Tables of the `firmware` schema: versions, release history, downloads."""
 
-from servicekit.db import now_column, schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
+from servicekit.db import now_column
+from servicekit.schema import service_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 
 SCHEMA = "firmware"
-metadata = schema_metadata(SCHEMA)
+metadata = service_metadata(SCHEMA)
 
 firmware_versions = Table(
     "firmware_versions",
@@ -99,6 +98,3 @@ firmware_downloads = Table(
     # NULL: the response never finished (client gone, process stopped).
     Column("finished_at", DateTime(timezone=True)),
 )
-
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)

@@ -1,8 +1,7 @@
 """Tables of the `gateway` schema: identities, refresh tokens and the audit trail."""
 
-from servicekit.db import now_column, schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
+from servicekit.db import now_column
+from servicekit.schema import service_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "gateway"
-metadata = schema_metadata(SCHEMA)
+metadata = service_metadata(SCHEMA)
 
 users = Table(
     "users",
@@ -110,6 +109,3 @@ auth_events = Table(
     Column("source_ip", String(64)),
     Column("detail", Text),
 )
-
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)

@@ -1,8 +1,7 @@
 """Tables of the `label` schema (owned by label-service only)."""
 
-from servicekit.db import now_column, schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
+from servicekit.db import now_column
+from servicekit.schema import service_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "label"
-metadata = schema_metadata(SCHEMA)
+metadata = service_metadata(SCHEMA)
 
 printers = Table(
     "printers",
@@ -107,6 +106,3 @@ lot_stations = Table(
     Column("station_id", String(64)),
     now_column("updated_at"),
 )
-
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)

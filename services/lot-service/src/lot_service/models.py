@@ -1,8 +1,7 @@
 """Tables of the `lot` schema (owned by lot-service only)."""
 
-from servicekit.db import now_column, routing_step_columns, schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
+from servicekit.db import now_column, routing_step_columns
+from servicekit.schema import service_metadata
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "lot"
-metadata = schema_metadata(SCHEMA)
+metadata = service_metadata(SCHEMA)
 
 product_models = Table(
     "product_models",
@@ -108,6 +107,3 @@ serials = Table(
     Column("attributes", JSONB, nullable=False, server_default="{}"),
     UniqueConstraint("lot_number", "sequence"),
 )
-
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)

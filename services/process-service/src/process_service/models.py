@@ -1,8 +1,7 @@
 """Tables of the `process` schema (owned by process-service only)."""
 
-from servicekit.db import now_column, routing_step_columns, schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
+from servicekit.db import now_column, routing_step_columns
+from servicekit.schema import service_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "process"
-metadata = schema_metadata(SCHEMA)
+metadata = service_metadata(SCHEMA)
 
 routing_steps = Table(
     "routing_steps",
@@ -106,6 +105,3 @@ current_firmware = Table(
     Column("download_url", Text, nullable=False),
     Column("event_time", DateTime(timezone=True), nullable=False),
 )
-
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
