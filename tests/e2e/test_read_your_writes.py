@@ -60,9 +60,23 @@ def test_a_start_right_after_the_lots_201_never_misses_the_lot(
 
 def test_a_lot_that_does_not_exist_is_still_not_found_within_the_timeout(worker: Client):
     at = datetime.now(KST).replace(microsecond=0)
+    # Numbered for today, so it could have been created a moment ago: waited for.
+    missing = f"WF-KR-{at:%y%m%d}N-998"
+    started = time.monotonic()
+    r = worker.post("/api/v1/process/start", json=start_body(missing, "PROC-001", at))
+    took = time.monotonic() - started
+    assert r.status_code == 404 and r.json()["error_code"] == "LOT_NOT_FOUND", r.text
+    assert r.json()["data"] == {"lot_number": missing}
+    assert ARRIVAL_TIMEOUT - 0.2 <= took < ARRIVAL_TIMEOUT + 3, took
+
+
+def test_a_lot_numbered_for_another_day_is_not_found_at_once(worker: Client):
+    """lot-service numbers a LOT with the day it is created on: an old number that is not
+    there never will be, so nothing is waited for."""
+    at = datetime.now(KST).replace(microsecond=0)
     started = time.monotonic()
     r = worker.post("/api/v1/process/start", json=start_body("WF-KR-000101D-998", "PROC-001", at))
     took = time.monotonic() - started
     assert r.status_code == 404 and r.json()["error_code"] == "LOT_NOT_FOUND", r.text
     assert r.json()["data"] == {"lot_number": "WF-KR-000101D-998"}
-    assert ARRIVAL_TIMEOUT - 0.2 <= took < ARRIVAL_TIMEOUT + 3, took
+    assert took < ARRIVAL_TIMEOUT - 0.5, took

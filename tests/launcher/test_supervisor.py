@@ -204,7 +204,8 @@ def test_a_crash_loop_leaves_only_that_service_stopped_until_restarted(supervise
         what="lot-service runs again after ./mes restart",
     )
     assert back["restarts"] == 2  # the operator's restart is not a crash
-    assert _mes("status", env=env).returncode == 0
+    status = _mes("status", env=env)
+    assert status.returncode == 0, status.stdout + status.stderr
 
 
 def test_the_embedded_data_stores_are_restarted_too(supervised):
@@ -226,7 +227,8 @@ def test_the_embedded_data_stores_are_restarted_too(supervised):
     assert now["redis_pid"] != state["redis_pid"]
     admin = Api(url)
     admin.login("admin", "demo-admin-1234")  # the database answers again
-    assert _mes("status", env=env).returncode == 0
+    status = _mes("status", env=env)
+    assert status.returncode == 0, status.stdout + status.stderr
 
 
 def test_in_single_mode_the_one_process_is_restarted_on_its_ports_with_nothing_lost():

@@ -1,6 +1,7 @@
-"""A station PC installs no server stack: mes-workstation (without its `labels` extra)
-and mes-contracts pull in neither FastStream nor the services' libraries, and every
-module of the station app imports with FastStream unavailable."""
+"""A station PC installs no server stack: mes-workstation (with any of its extras) and
+mes-contracts pull in neither FastStream nor the services' libraries (serial labels come
+from mes-label-drivers, not label-service), and every module of the station app imports
+with FastStream unavailable."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ SERVER_STACK = {
     "alembic",
     "mes-servicekit",
     "label-service",
+    "zplkit",  # label-service's PNG preview
+    "fonttools",
 }
 
 
@@ -46,8 +49,10 @@ def closure(name: str, extras: frozenset[str] = frozenset()) -> set[str]:
 
 def test_the_station_app_pulls_in_no_server_stack() -> None:
     station = closure("mes-workstation")
-    assert "mes-contracts" in station and "pydantic" in station
+    assert {"mes-contracts", "pydantic", "mes-label-drivers", "pyserial"} <= station
     assert station & SERVER_STACK == set()
+    extras = frozenset(metadata.metadata("mes-workstation").get_all("Provides-Extra") or [])
+    assert closure("mes-workstation", extras) & SERVER_STACK == set()
     # FastStream comes only with the catalogue generator's extra.
     assert "faststream" not in closure("mes-contracts")
     assert "faststream" in closure("mes-contracts", frozenset({"catalogue"}))

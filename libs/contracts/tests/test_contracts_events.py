@@ -99,6 +99,20 @@ def test_parse_payload_unknown_version() -> None:
         ev.parse_payload(env.model_copy(update={"version": 99}))
 
 
+def test_payload_as_checks_the_model_of_the_type_and_version() -> None:
+    """What consumer handlers read: typed, one of the models the handler knows, or fails."""
+    env = ev.make_event(ev.LOT_CREATED, EXAMPLES[ev.LOT_CREATED], source="lot-service")
+    lot = ev.payload_as(Envelope.from_json(env.to_json()), ev.LotCreated)
+    assert isinstance(lot.created_at, datetime) and lot.created_at.tzinfo is not None
+    v1 = Envelope(type=ev.LABEL_FAILED, version=1, source="x", data=EXAMPLES[ev.LABEL_FAILED])
+    assert type(ev.payload_as(v1, (ev.LabelFailedV1, ev.LabelFailed))) is ev.LabelFailedV1
+    with pytest.raises(TypeError, match=r"label\.failed v1 is not a LabelFailed$"):
+        ev.payload_as(v1, ev.LabelFailed)  # a handler not taught v1
+    broken = env.model_copy(update={"data": {**env.data, "created_at": "yesterday"}})
+    with pytest.raises(ValidationError):
+        ev.payload_as(broken, ev.LotCreated)
+
+
 def test_registry_is_complete_and_consistent() -> None:
     constants = {v for k, v in vars(ev).items() if k.isupper() and isinstance(v, str) and "." in v}
     assert constants == set(ev.EVENT_TYPES) == set(ev.ALL_STREAMS)

@@ -3,7 +3,6 @@ a token's signature is checked once, and revocation is still asked of Redis ever
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -66,13 +65,20 @@ def test_a_token_is_verified_once_then_answered_from_the_cache(jwt_keys: Keys) -
     assert refused.value.code.value == "UNAUTHORIZED"
 
 
+@pytest.mark.unit
 def test_a_cached_token_expires_when_its_exp_passes(jwt_keys: Keys) -> None:
     verifier = _verifier(jwt_keys)
-    token = _short_token(jwt_keys, 1.2)
+    token = _short_token(jwt_keys, 60)
     assert verifier.verify(token)["sub"] == "short"
-    time.sleep(1.4)
+    cached = verifier.verified.get(token)
+    assert cached is not None
+    # The cache's clock reaches the token's exp: the entry is gone, not answered.
+    verifier.verified.clock = lambda: float(cached["exp"])
+    assert verifier.verified.get(token) is None and len(verifier.verified) == 0
+    # And a token whose exp has passed is refused by the signature check, never cached.
+    expired_token = _short_token(jwt_keys, -1)
     with pytest.raises(MesError) as expired:
-        verifier.verify(token)
+        verifier.verify(expired_token)
     assert expired.value.code.value == "TOKEN_EXPIRED"
     assert len(verifier.verified) == 0
 

@@ -34,6 +34,7 @@ async def _ticks_while(work: Awaitable[object]) -> tuple[int, object]:
         (STORED, "wrong-password-1", False),
         (None, "unknown-user-password", False),  # an unknown user costs a check all the same
     ],
+    ids=["right", "wrong", "unknown-user"],  # the hash is salted anew at every collection
 )
 async def test_a_check_leaves_the_loop_free(
     stored: str | None, password: str, expected: bool

@@ -7,8 +7,8 @@ import asyncio
 import base64
 import struct
 
-from label_service.drivers import PrinterState
-from label_service.serial_client import SerialPrinter
+from mes_label_drivers.drivers import PrinterState
+from mes_label_drivers.serial_client import SerialPrinter
 
 from .conftest import LabelStack, closed_port, eventually
 from .test_transport import PtyPrinter

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from label_service.drivers import PrinterState, driver_for
-from label_service.drivers.zpl import host_status_answer
 from label_service.emulator import EmulatedPrinter
-from label_service.labels import LabelData, Media, storable, unprintable, validate
 from label_service.preview import font_charset
 from mes_contracts.enums import LabelType
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.reference_data import reference_data_dir
+from mes_label_drivers.drivers import PrinterState, driver_for
+from mes_label_drivers.drivers.zpl import host_status_answer
+from mes_label_drivers.labels import LabelData, Media, storable, unprintable, validate
 
 pytestmark = pytest.mark.unit
 
@@ -102,7 +102,9 @@ EXPRESSIBLE = {
 
 
 @pytest.mark.parametrize(
-    "language,state", [(lang, st) for lang, states in EXPRESSIBLE.items() for st in states]
+    "language,state",
+    # sorted: parallel test workers must collect the same ids in the same order
+    [(lang, st) for lang, states in EXPRESSIBLE.items() for st in sorted(states)],
 )
 def test_other_languages_status_round_trip(language: str, state: PrinterState) -> None:
     driver = driver_for(language)

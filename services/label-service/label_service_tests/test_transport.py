@@ -8,12 +8,12 @@ import threading
 from datetime import date
 
 import pytest
-from label_service.drivers import PrinterState, driver_for
 from label_service.emulator import EmulatedPrinter, PrinterEmulator
-from label_service.labels import LabelData, Media
-from label_service.serial_client import SerialPrinter
 from label_service.transport import PrinterUnavailable, TcpPrinter, Timeouts
 from mes_contracts.enums import LabelType
+from mes_label_drivers.drivers import PrinterState, driver_for
+from mes_label_drivers.labels import LabelData, Media
+from mes_label_drivers.serial_client import SerialPrinter
 
 from .conftest import closed_port
 

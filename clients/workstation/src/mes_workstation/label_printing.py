@@ -3,8 +3,8 @@
 label-service renders the labels and keeps jobs for serial printers `pending` for the
 station that started the LOT's PROC-007 (the start carries `station_id`). We poll
 `GET /api/v1/label/jobs?station_id=…&state=pending`, send each job's bytes with
-label-service's own `SerialPrinter` (pyserial; it asks the printer's status first and
-sends nothing unless it is ready) and report `printed` or `failed` with the printer
+the `SerialPrinter` label-service uses too (mes-label-drivers, pyserial; it asks the
+printer's status first and sends nothing unless it is ready) and report `printed` or `failed` with the printer
 state. A job printed whose report could not be delivered is reported again, never
 printed twice (kept in memory: a restart in between may print it once more).
 """
@@ -16,6 +16,9 @@ import logging
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
+
+from mes_label_drivers.drivers import STATE_ERRORS
+from mes_label_drivers.serial_client import SerialPrinter
 
 from .api_client import ApiClient, ApiError, OfflineError
 from .events import LabelStatus
@@ -35,20 +38,11 @@ class Printer(Protocol):
 PrinterFactory = Callable[[str, int, str], Printer]
 
 
-def serial_printer_factory() -> PrinterFactory | None:
-    """label-service's SerialPrinter, or None when the `labels` extra is not installed."""
-    try:
-        from label_service.serial_client import SerialPrinter
-    except ImportError:
-        return None
+def serial_printer_factory() -> PrinterFactory:
     return lambda port, baudrate, language: SerialPrinter(port, baudrate, language)
 
 
 def error_code_of(state: Any) -> str | None:
-    try:
-        from label_service.drivers import STATE_ERRORS
-    except ImportError:
-        return None
     code = STATE_ERRORS.get(state)
     return code.value if code is not None else None
 
@@ -80,9 +74,6 @@ class LabelPrinting:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if self.factory is None:
-            self.on_status(LabelStatus("unavailable", message="install mes-workstation[labels]"))
-            return
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="mes-labels", daemon=True)
         self._thread.start()
@@ -134,7 +125,6 @@ class LabelPrinting:
         return done
 
     def _print(self, job: dict[str, Any]) -> dict[str, Any]:
-        assert self.factory is not None
         port = self.port or job.get("serial_port") or ""
         baudrate = self.baudrate or int(job.get("baudrate") or 9600)
         if not port:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -178,6 +178,22 @@ def parse_payload(env: Envelope) -> EventPayload:
     return _model_for(env.type, env.version).model_validate(env.data)
 
 
+P = TypeVar("P", bound=EventPayload)
+
+
+def payload_as(env: Envelope, model: type[P] | tuple[type[P], ...]) -> P:
+    """`parse_payload`, checked to be a `model` (one of them, for a handler of several
+    types): what a consumer handler reads. A payload that does not validate raises
+    pydantic's `ValidationError`; a version whose model is not `model` a `TypeError` (teach
+    the handler the new version). Both fail the event: retried, then dead-lettered."""
+    payload = parse_payload(env)
+    if not isinstance(payload, model):
+        models = model if isinstance(model, tuple) else (model,)
+        names = " or ".join(m.__name__ for m in models)
+        raise TypeError(f"{env.type} v{env.version} is not a {names}")
+    return payload
+
+
 def _summary(model: type[BaseModel]) -> str:
     """First line of a model's docstring."""
     lines = (model.__doc__ or "").strip().splitlines()
@@ -240,6 +256,7 @@ __all__ = [
     "is_dead_letter_stream",
     "make_event",
     "parse_payload",
+    "payload_as",
     "validate_payload",
     *_payload_names,
 ]

@@ -7,9 +7,18 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT
-from mes_contracts.api.firmware import FirmwareReleaseRequest, FirmwareRollbackRequest
-from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT, Page
+from mes_contracts.api.firmware import (
+    FirmwareDetail,
+    FirmwareDownloadRecord,
+    FirmwareReleaseData,
+    FirmwareReleaseRecord,
+    FirmwareReleaseRequest,
+    FirmwareRollbackData,
+    FirmwareRollbackRequest,
+    FirmwareUploadData,
+)
+from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from mes_contracts.identifiers import FIRMWARE_VERSION_RE, MD5_RE, SHA256_RE, is_firmware_version
 from servicekit.auth import Admin, Reader
 
@@ -45,7 +54,12 @@ def _page(items: list[dict[str, Any]], total: int, limit: int, offset: int) -> d
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    response_model=SuccessBody[FirmwareUploadData],
+    responses={200: {"model": SuccessBody[FirmwareUploadData], "description": "Already uploaded"}},
+)
 async def upload(
     request: Request,
     principal: Admin,
@@ -69,7 +83,7 @@ async def upload(
     return _ok("펌웨어가 업로드되었습니다", data, status_code=201)
 
 
-@router.get("")
+@router.get("", response_model=SuccessBody[Page[FirmwareDetail]])
 async def list_versions(
     request: Request,
     _: Reader,
@@ -82,7 +96,7 @@ async def list_versions(
     return _ok("OK", _page([firmware_view(r) for r in rows], total, limit, offset))
 
 
-@router.get("/current")
+@router.get("/current", response_model=SuccessBody[FirmwareDetail])
 async def current(request: Request, _: Reader) -> JSONResponse:
     """The released version (the one PROC-004 starts hand out)."""
     async with request.app.state.runtime.db.transaction() as session:
@@ -92,7 +106,7 @@ async def current(request: Request, _: Reader) -> JSONResponse:
     return _ok("OK", firmware_view(row))
 
 
-@router.get("/releases")
+@router.get("/releases", response_model=SuccessBody[Page[FirmwareReleaseRecord]])
 async def releases(
     request: Request,
     _: Reader,
@@ -108,7 +122,7 @@ async def releases(
     return _ok("OK", _page([release_view(r) for r in rows], total, limit, offset))
 
 
-@router.get("/downloads")
+@router.get("/downloads", response_model=SuccessBody[Page[FirmwareDownloadRecord]])
 async def downloads(
     request: Request,
     _: Admin,
@@ -129,7 +143,7 @@ async def downloads(
     return _ok("OK", _page([download_view(r) for r in rows], total, limit, offset))
 
 
-@router.get("/{version}")
+@router.get("/{version}", response_model=SuccessBody[FirmwareDetail])
 async def detail(version: str, request: Request, _: Reader) -> JSONResponse:
     checked_version(version)
     async with request.app.state.runtime.db.transaction() as session:
@@ -139,7 +153,7 @@ async def detail(version: str, request: Request, _: Reader) -> JSONResponse:
     return _ok("OK", firmware_view(row))
 
 
-@router.post("/{version}/release")
+@router.post("/{version}/release", response_model=SuccessBody[FirmwareReleaseData])
 async def release(
     version: str,
     request: Request,
@@ -156,7 +170,7 @@ async def release(
     return _ok("펌웨어가 배포되었습니다", data)
 
 
-@router.post("/{version}/rollback")
+@router.post("/{version}/rollback", response_model=SuccessBody[FirmwareRollbackData])
 async def rollback(
     version: str,
     request: Request,

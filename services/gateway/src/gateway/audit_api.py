@@ -6,8 +6,16 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from mes_contracts.api.admin import ReanchorRequest
+from fastapi.responses import JSONResponse
+from mes_contracts.api.admin import (
+    AuditPage,
+    AuditVerifyReport,
+    AuthEvents,
+    ReanchorData,
+    ReanchorRequest,
+)
 from mes_contracts.api.common import MAX_OFFSET
+from mes_contracts.errors import SuccessBody
 from mes_contracts.times import AwareTimestamp
 from servicekit.auth import Admin
 from servicekit.db import equal_to
@@ -15,6 +23,7 @@ from sqlalchemy import func, select
 
 from .audit import verify_chain
 from .models import audit_log, auth_events
+from .responses import answer
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 Text64 = Annotated[str | None, Query(max_length=64)]
@@ -42,7 +51,7 @@ def _view(r: Any) -> dict[str, Any]:
     }
 
 
-@router.get("")
+@router.get("", response_model=SuccessBody[AuditPage])
 async def list_audit(
     request: Request,
     _: Admin,
@@ -54,7 +63,7 @@ async def list_audit(
     until: AwareTimestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> dict[str, Any]:
+) -> JSONResponse:
     conditions = equal_to(
         audit_log, entity_type=entity_type, entity_id=entity_id, user_id=user_id, action=action
     )
@@ -74,15 +83,11 @@ async def list_audit(
         total = (
             await session.execute(select(func.count()).select_from(audit_log).where(*conditions))
         ).scalar_one()
-    return {
-        "status": "success",
-        "message": "OK",
-        "data": {"items": items, "total": total, "limit": limit, "offset": offset},
-    }
+    return answer("OK", {"items": items, "total": total, "limit": limit, "offset": offset})
 
 
-@router.get("/verify")
-async def verify(request: Request, _: Admin) -> dict[str, Any]:
+@router.get("/verify", response_model=SuccessBody[AuditVerifyReport])
+async def verify(request: Request, _: Admin) -> JSONResponse:
     """The hash chain row by row, and its tail against the anchor (ADR 0010)."""
     async with request.app.state.runtime.db.transaction() as session:
         result = await verify_chain(session)
@@ -94,15 +99,11 @@ async def verify(request: Request, _: Admin) -> dict[str, Any]:
     elif result["valid"] and forged:
         result["reason"] = "forged checkpoint"
     result["valid"] = result["valid"] and not tail and not forged
-    return {
-        "status": "success",
-        "message": "OK" if result["valid"] else "audit chain broken",
-        "data": result,
-    }
+    return answer("OK" if result["valid"] else "audit chain broken", result)
 
 
-@router.post("/anchor")
-async def reanchor(request: Request, principal: Admin, body: ReanchorRequest) -> dict[str, Any]:
+@router.post("/anchor", response_model=SuccessBody[ReanchorData])
+async def reanchor(request: Request, principal: Admin, body: ReanchorRequest) -> JSONResponse:
     """Acknowledge what /verify reports about the anchor (a restored backup's missing tail,
     a forged checkpoint, a new signing key) by anchoring the chain as it is now, which must
     be intact from its first row. Recorded as a signed checkpoint and a security event."""
@@ -123,16 +124,16 @@ async def reanchor(request: Request, principal: Admin, body: ReanchorRequest) ->
                 detail=detail,
             )
         )
-    return {"status": "success", "message": "audit chain re-anchored", "data": result}
+    return answer("audit chain re-anchored", result)
 
 
-@router.get("/auth-events")
+@router.get("/auth-events", response_model=SuccessBody[AuthEvents])
 async def list_auth_events(
     request: Request,
     _: Admin,
     username: Text64 = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> JSONResponse:
     conditions = [auth_events.c.username == username] if username else []
     async with request.app.state.runtime.db.transaction() as session:
         rows = await session.execute(
@@ -149,4 +150,4 @@ async def list_auth_events(
             }
             for r in rows
         ]
-    return {"status": "success", "message": "OK", "data": {"items": items}}
+    return answer("OK", {"items": items})

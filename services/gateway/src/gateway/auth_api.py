@@ -6,13 +6,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from mes_contracts.api.admin import LoginRequest, LogoutRequest, RefreshRequest
-from mes_contracts.errors import ErrorCode, MesError
+from fastapi.responses import JSONResponse
+from mes_contracts.api.admin import (
+    LoginRequest,
+    LogoutData,
+    LogoutRequest,
+    RefreshRequest,
+    TokenPair,
+    UserRead,
+)
+from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from servicekit.auth import Reader, bearer_token, client_ip
 
 from . import users as user_store
 from .models import auth_events
 from .passwords import verify_password
+from .responses import answer
 from .revocation import record_sign_out
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -61,8 +70,8 @@ def _may_sign_in(user: dict[str, Any] | None, fresh: dict[str, Any] | None) -> b
     )
 
 
-@router.post("/login")
-async def login(body: LoginRequest, request: Request) -> dict[str, Any]:
+@router.post("/login", response_model=SuccessBody[TokenPair])
+async def login(body: LoginRequest, request: Request) -> JSONResponse:
     """Read the account, verify the password off the loop with no transaction open, then
     write the outcome (and the refresh family) in a short transaction of its own."""
     runtime = request.app.state.runtime
@@ -81,15 +90,11 @@ async def login(body: LoginRequest, request: Request) -> dict[str, Any]:
             await _record(session, request, user["username"], "login", "ok")
     if not ok or user is None:
         raise MesError(ErrorCode.INVALID_CREDENTIALS)
-    return {
-        "status": "success",
-        "message": "로그인되었습니다 (signed in)",
-        "data": _tokens_body(request, user, grant),
-    }
+    return answer("로그인되었습니다 (signed in)", _tokens_body(request, user, grant))
 
 
-@router.post("/refresh")
-async def refresh(body: RefreshRequest, request: Request) -> dict[str, Any]:
+@router.post("/refresh", response_model=SuccessBody[TokenPair])
+async def refresh(body: RefreshRequest, request: Request) -> JSONResponse:
     runtime = request.app.state.runtime
     failure: MesError | None = None
     async with runtime.db.transaction() as session:
@@ -106,17 +111,13 @@ async def refresh(body: RefreshRequest, request: Request) -> dict[str, Any]:
             await _record(session, request, None, "refresh", "refused", exc.code.value)
     if failure is not None:
         raise failure
-    return {
-        "status": "success",
-        "message": "토큰이 갱신되었습니다 (refreshed)",
-        "data": _tokens_body(request, user, grant),
-    }
+    return answer("토큰이 갱신되었습니다 (refreshed)", _tokens_body(request, user, grant))
 
 
-@router.post("/logout")
+@router.post("/logout", response_model=SuccessBody[LogoutData])
 async def logout(
     request: Request, principal: Reader, body: LogoutRequest | None = None
-) -> dict[str, Any]:
+) -> JSONResponse:
     runtime = request.app.state.runtime
     claims = request.app.state.jwt_verifier.verify(bearer_token(request))
     expires_at = datetime.fromtimestamp(claims["exp"], UTC)
@@ -133,17 +134,13 @@ async def logout(
         await _record(session, request, principal.user_id, "logout", "ok")
     # After the commit, before the 200: every service refuses the token from here on.
     await request.app.state.token_state.revoke_tokens({claims["jti"]: expires_at})
-    return {
-        "status": "success",
-        "message": "로그아웃되었습니다 (signed out)",
-        "data": {"revoked_refresh_family": family is not None},
-    }
+    return answer("로그아웃되었습니다 (signed out)", {"revoked_refresh_family": family is not None})
 
 
-@router.get("/me")
-async def me(request: Request, principal: Reader) -> dict[str, Any]:
+@router.get("/me", response_model=SuccessBody[UserRead])
+async def me(request: Request, principal: Reader) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         user = await user_store.get_user(session, principal.user_id)
     if user is None:
         raise MesError(ErrorCode.USER_NOT_FOUND)
-    return {"status": "success", "message": "OK", "data": user_store.public_view(user)}
+    return answer("OK", user_store.public_view(user))

@@ -5,24 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from mes_contracts.api.admin import UserCreate, UserUpdate
-from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT
-from mes_contracts.errors import ErrorCode, MesError
+from fastapi.responses import JSONResponse
+from mes_contracts.api.admin import UserCreate, UserRead, UserUpdate
+from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT, Page
+from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from mes_contracts.roles import Role
 from servicekit.auth import Admin, Principal
 from servicekit.runtime import actor_of
 
 from . import users as user_store
 from .passwords import hash_password
+from .responses import answer
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 
-def _ok(message: str, data: Any) -> dict[str, Any]:
-    return {"status": "success", "message": message, "data": data}
-
-
-@router.get("")
+@router.get("", response_model=SuccessBody[Page[UserRead]])
 async def list_users(
     request: Request,
     _: Admin,
@@ -30,12 +28,12 @@ async def list_users(
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> dict[str, Any]:
+) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         rows, total = await user_store.list_users(
             session, role=role, active=active, limit=limit, offset=offset
         )
-    return _ok(
+    return answer(
         "OK",
         {
             "items": [user_store.public_view(u) for u in rows],
@@ -46,8 +44,8 @@ async def list_users(
     )
 
 
-@router.post("", status_code=201)
-async def create_user(body: UserCreate, request: Request, principal: Admin) -> dict[str, Any]:
+@router.post("", status_code=201, response_model=SuccessBody[UserRead])
+async def create_user(body: UserCreate, request: Request, principal: Admin) -> JSONResponse:
     runtime = request.app.state.runtime
     password_hash = await hash_password(body.password)  # before the transaction opens
     async with runtime.db.transaction() as session:
@@ -65,16 +63,18 @@ async def create_user(body: UserCreate, request: Request, principal: Admin) -> d
         if not created:
             raise MesError(ErrorCode.USER_EXISTS, data={"username": body.username})
         user = await user_store.get_user(session, body.username)
-    return _ok("사용자가 생성되었습니다 (user created)", user_store.public_view(user))
+    return answer(
+        "사용자가 생성되었습니다 (user created)", user_store.public_view(user), status_code=201
+    )
 
 
-@router.get("/{username}")
-async def get_user(username: str, request: Request, _: Admin) -> dict[str, Any]:
+@router.get("/{username}", response_model=SuccessBody[UserRead])
+async def get_user(username: str, request: Request, _: Admin) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         user = await user_store.get_user(session, username)
     if user is None:
         raise MesError(ErrorCode.USER_NOT_FOUND, data={"username": username})
-    return _ok("OK", user_store.public_view(user))
+    return answer("OK", user_store.public_view(user))
 
 
 async def _change(
@@ -101,20 +101,20 @@ async def _change(
     return user
 
 
-@router.patch("/{username}")
+@router.patch("/{username}", response_model=SuccessBody[UserRead])
 async def update_user(
     username: str, body: UserUpdate, request: Request, principal: Admin
-) -> dict[str, Any]:
+) -> JSONResponse:
     changes = body.model_dump(exclude_unset=True)
     if not changes:
         raise MesError(ErrorCode.VALIDATION_ERROR, data={"reason": "nothing to change"})
     user = await _change(request, principal, username, changes)
-    return _ok("사용자가 변경되었습니다 (user updated)", user_store.public_view(user))
+    return answer("사용자가 변경되었습니다 (user updated)", user_store.public_view(user))
 
 
-@router.delete("/{username}")
-async def deactivate_user(username: str, request: Request, principal: Admin) -> dict[str, Any]:
+@router.delete("/{username}", response_model=SuccessBody[UserRead])
+async def deactivate_user(username: str, request: Request, principal: Admin) -> JSONResponse:
     """Users are never erased (the audit trail names them): deletion deactivates."""
     change = {"active": False, "reason": "deleted by admin"}
     user = await _change(request, principal, username, change)
-    return _ok("사용자가 비활성화되었습니다 (user deactivated)", user_store.public_view(user))
+    return answer("사용자가 비활성화되었습니다 (user deactivated)", user_store.public_view(user))

@@ -8,19 +8,24 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
-from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT
+from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT, Page
 from mes_contracts.api.label import (
     JobResult,
+    LabelJobRead,
+    LabelPrintData,
     LabelPrintRequest,
     LotLabelRequest,
+    ReprintList,
     ReprintRequest,
     SerialLabelRequest,
 )
-from mes_contracts.api.printers import PrinterBody, PrinterPatch
-from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.api.printers import PrinterBody, PrinterPatch, PrinterRead, PrinterStatus
+from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from mes_contracts.limits import MAX_BIGINT
 from mes_contracts.validation import mes_error_from_validation
+from mes_label_drivers.labels import LabelData, Media, invalid
 from pydantic import TypeAdapter, ValidationError
 from servicekit.auth import Admin, FloorWriter, Reader
 from servicekit.runtime import actor_of
@@ -29,7 +34,6 @@ from zplkit.rendering import RenderError
 from . import printers as registry
 from . import repository as repo
 from .jobs import job_view
-from .labels import LabelData, Media, invalid
 from .preview import render_png
 from .service import LabelService, label_from_request
 
@@ -44,12 +48,14 @@ def _svc(request: Request) -> LabelService:
     return request.app.state.label_service
 
 
-def _ok(message: str, data: Any, status: int = 200) -> Any:
+def _ok(message: str, data: Any, status: int = 200) -> JSONResponse:
+    """The body as FastAPI would encode it: the route's `response_model` documents it
+    without re-serialising (ADR 0021)."""
     body = {"status": "success", "message": message, "data": data}
-    return body if status == 200 else JSONResponse(body, status_code=status)
+    return JSONResponse(jsonable_encoder(body), status_code=status)
 
 
-def _print_answer(job: dict[str, Any], printed: bool) -> Any:
+def _print_answer(job: dict[str, Any], printed: bool) -> JSONResponse:
     data = {
         "label_type": job["label_type"],
         "lot_number": job["lot_number"],
@@ -67,24 +73,33 @@ def _print_answer(job: dict[str, Any], printed: bool) -> Any:
     )
 
 
+# Printed: 200; queued for a workstation's serial printer: 202, the same body.
+_PRINT_ANSWER: dict[str, Any] = {
+    "response_model": SuccessBody[LabelPrintData],
+    "responses": {202: {"model": SuccessBody[LabelPrintData]}},
+}
+
+
 # -- printers ---------------------------------------------------------------------------
-@router.get("/printers", tags=["printers"])
-async def list_printers(request: Request, _: Reader) -> Any:
+@router.get("/printers", tags=["printers"], response_model=SuccessBody[list[PrinterRead]])
+async def list_printers(request: Request, _: Reader) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         rows = await repo.list_printers(session)
     return _ok("OK", [registry.printer_view(p) for p in rows])
 
 
-@router.post("/printers", status_code=201, tags=["printers"])
-async def register_printer(body: PrinterBody, request: Request, who: Admin) -> Any:
+@router.post(
+    "/printers", status_code=201, tags=["printers"], response_model=SuccessBody[PrinterRead]
+)
+async def register_printer(body: PrinterBody, request: Request, who: Admin) -> JSONResponse:
     rt = request.app.state.runtime
     async with rt.db.transaction() as session:
         row = await registry.register(rt, session, body, actor_of(who), request.state.request_id)
-    return _ok("프린터가 등록되었습니다 (printer registered)", registry.printer_view(row))
+    return _ok("프린터가 등록되었습니다 (printer registered)", registry.printer_view(row), 201)
 
 
-@router.get("/printers/{printer_id}", tags=["printers"])
-async def get_printer(printer_id: str, request: Request, _: Reader) -> Any:
+@router.get("/printers/{printer_id}", tags=["printers"], response_model=SuccessBody[PrinterRead])
+async def get_printer(printer_id: str, request: Request, _: Reader) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         row = await repo.get_printer(session, printer_id)
     if row is None:
@@ -92,8 +107,10 @@ async def get_printer(printer_id: str, request: Request, _: Reader) -> Any:
     return _ok("OK", registry.printer_view(row))
 
 
-@router.patch("/printers/{printer_id}", tags=["printers"])
-async def update_printer(printer_id: str, body: PrinterPatch, request: Request, who: Admin) -> Any:
+@router.patch("/printers/{printer_id}", tags=["printers"], response_model=SuccessBody[PrinterRead])
+async def update_printer(
+    printer_id: str, body: PrinterPatch, request: Request, who: Admin
+) -> JSONResponse:
     rt = request.app.state.runtime
     async with rt.db.transaction() as session:
         row = await registry.update(
@@ -102,8 +119,10 @@ async def update_printer(printer_id: str, body: PrinterPatch, request: Request, 
     return _ok("프린터가 수정되었습니다 (printer updated)", registry.printer_view(row))
 
 
-@router.get("/printers/{printer_id}/status", tags=["printers"])
-async def printer_status(printer_id: str, request: Request, _: Reader) -> Any:
+@router.get(
+    "/printers/{printer_id}/status", tags=["printers"], response_model=SuccessBody[PrinterStatus]
+)
+async def printer_status(printer_id: str, request: Request, _: Reader) -> JSONResponse:
     svc = _svc(request)
     async with svc.rt.db.transaction() as session:
         printer = await repo.get_printer(session, printer_id)
@@ -139,8 +158,8 @@ def _label_request(raw: bytes | dict[str, Any]) -> LotLabelRequest | SerialLabel
         raise error from exc
 
 
-@router.post("/label/print", tags=["labels"])
-async def print_label(request: Request, who: FloorWriter) -> Any:
+@router.post("/label/print", tags=["labels"], **_PRINT_ANSWER)
+async def print_label(request: Request, who: FloorWriter) -> JSONResponse:
     body = _label_request(await request.body())
     job, printed = await _svc(request).print_now(
         label_from_request(body),
@@ -153,20 +172,20 @@ async def print_label(request: Request, who: FloorWriter) -> Any:
     return _print_answer(job, printed)
 
 
-@router.post("/label/reprint", tags=["labels"])
-async def reprint_label(body: ReprintRequest, request: Request, who: FloorWriter) -> Any:
+@router.post("/label/reprint", tags=["labels"], **_PRINT_ANSWER)
+async def reprint_label(body: ReprintRequest, request: Request, who: FloorWriter) -> JSONResponse:
     job, printed = await _svc(request).reprint(body, actor_of(who), request.state.request_id)
     return _print_answer(job, printed)
 
 
-@router.get("/label/reprints", tags=["labels"])
+@router.get("/label/reprints", tags=["labels"], response_model=SuccessBody[ReprintList])
 async def reprint_history(
     request: Request,
     _: Reader,
     lot_number: str | None = None,
     serial_number: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 100,
-) -> Any:
+) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         rows = await repo.list_reprints(session, lot_number, serial_number, limit)
     items = [
@@ -177,7 +196,7 @@ async def reprint_history(
 
 
 # -- jobs ---------------------------------------------------------------------------------
-@router.get("/label/jobs", tags=["jobs"])
+@router.get("/label/jobs", tags=["jobs"], response_model=SuccessBody[Page[LabelJobRead]])
 async def list_jobs(
     request: Request,
     _: Reader,
@@ -187,7 +206,7 @@ async def list_jobs(
     lot_number: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> Any:
+) -> JSONResponse:
     """With `station_id`, each job also carries its rendered bytes (`content_base64`) and
     `language`: what the workstation sends to its serial printer."""
     svc = _svc(request)
@@ -228,19 +247,21 @@ async def _job(request: Request, job_id: int) -> dict[str, Any]:
     return job
 
 
-@router.get("/label/jobs/{job_id}", tags=["jobs"])
-async def get_job(job_id: JobId, request: Request, _: Reader) -> Any:
+@router.get("/label/jobs/{job_id}", tags=["jobs"], response_model=SuccessBody[LabelJobRead])
+async def get_job(job_id: JobId, request: Request, _: Reader) -> JSONResponse:
     return _ok("OK", job_view(await _job(request, job_id)))
 
 
-@router.post("/label/jobs/{job_id}/result", tags=["jobs"])
-async def job_result(job_id: JobId, body: JobResult, request: Request, who: FloorWriter) -> Any:
+@router.post("/label/jobs/{job_id}/result", tags=["jobs"], response_model=SuccessBody[LabelJobRead])
+async def job_result(
+    job_id: JobId, body: JobResult, request: Request, who: FloorWriter
+) -> JSONResponse:
     job = await _svc(request).record_result(job_id, body, actor_of(who), request.state.request_id)
     return _ok("OK", job_view(job))
 
 
-@router.post("/label/jobs/{job_id}/retry", tags=["jobs"])
-async def retry_job(job_id: JobId, request: Request, _: FloorWriter) -> Any:
+@router.post("/label/jobs/{job_id}/retry", tags=["jobs"], response_model=SuccessBody[LabelJobRead])
+async def retry_job(job_id: JobId, request: Request, _: FloorWriter) -> JSONResponse:
     return _ok("OK", job_view(await _svc(request).retry(job_id)))
 
 

@@ -20,10 +20,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mes_contracts.errors import ErrorCode, MesError
+from mes_label_drivers.drivers import STATE_ERRORS
 from servicekit.logging import get_logger
 
 from . import repository as repo
-from .drivers import STATE_ERRORS
 from .handlers import assign_printers
 from .jobs import Jobs
 from .transport import PrinterUnavailable

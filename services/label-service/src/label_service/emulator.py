@@ -16,12 +16,11 @@ import re
 import signal
 
 from mes_contracts.enums import PrinterLanguage
-
-from .drivers import PrinterState
-from .drivers.escpos import status_bytes
-from .drivers.ezpl import check_code
-from .drivers.tspl import status_byte
-from .drivers.zpl import host_status_answer
+from mes_label_drivers.drivers import PrinterState
+from mes_label_drivers.drivers.escpos import status_bytes
+from mes_label_drivers.drivers.ezpl import check_code
+from mes_label_drivers.drivers.tspl import status_byte
+from mes_label_drivers.drivers.zpl import host_status_answer
 
 _SILENT_FAULTS = {PrinterState.PAPER_OUT, PrinterState.HEAD_OPEN, PrinterState.RIBBON_OUT}
 # (status request, end of one label) per language.

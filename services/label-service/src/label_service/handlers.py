@@ -2,17 +2,21 @@
 station of each LOT's serial-allocation step travels in its serials.allocated (ADR 0012).
 A label that no printer serves, or whose data cannot be printed, becomes a visible
 `failed` job with its reason and a labels.failed event — never an event that fails (and
-ends in a dead letter) or a job that waits without a printer."""
+ends in a dead letter) or a job that waits without a printer. Handlers read the typed
+payload (`events.payload_as`); only a payload that breaks the contract is dead-lettered."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mes_contracts.enums import LabelType
+from mes_contracts import events as ev
+from mes_contracts.enums import LabelType, SerialAllocationReason
 from mes_contracts.envelope import Envelope
 from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.payloads.lot import LotCreated, SerialsAllocated
+from mes_label_drivers.labels import LabelData
 from servicekit.db import after_commit
 from servicekit.logging import get_logger
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from . import repository as repo
 from .choice import NO_PRINTER_MESSAGE, Choice, choose
 from .jobs import Jobs, initial_state
-from .labels import LabelData
 
 log = get_logger(__name__)
 NO_PRINTER = (ErrorCode.NO_PRINTER_ASSIGNED.value, NO_PRINTER_MESSAGE)
@@ -34,9 +37,6 @@ class Handlers:
 
     def _product(self, code: str) -> str:
         return self.settings.label_product_names.get(code, code)
-
-    def _local_date(self, value: Any) -> date:
-        return datetime.fromisoformat(str(value)).astimezone(self.tz).date()
 
     def _row(self, label: LabelData, choice: Choice) -> dict[str, Any]:
         """The job of an event-driven label: sendable, waiting for its station, or failed."""
@@ -65,38 +65,33 @@ class Handlers:
             await self.jobs.refused(session, failed, datetime.now(UTC))
 
     async def on_lot_created(self, session: AsyncConnection, event: Envelope) -> None:
-        d = event.data
+        d = ev.payload_as(event, LotCreated)
         label = LabelData(
             LabelType.LOT,
-            d["lot_number"],
-            self._product(d["product_model"]),
-            date.fromisoformat(d["production_date"]),
-            target_quantity=d["target_quantity"],
+            d.lot_number,
+            self._product(d.product_model),
+            d.production_date,
+            target_quantity=d.target_quantity,
         )
         choice = await choose(session, self.settings, LabelType.LOT, label.lot_number, waited=True)
         await self._insert(session, [self._row(label, choice)])
 
     async def on_serials_allocated(self, session: AsyncConnection, event: Envelope) -> None:
-        d = event.data
-        created = (
-            date.fromisoformat(d["created_date"])
-            if d.get("created_date")
-            else self._local_date(d["allocated_at"])
-        )
-        product = self._product(d["product_model"])
-        lot = d["lot_number"]
-        if d.get("reason") == "PROC-007_START" and "station_id" in d:
+        d = ev.payload_as(event, SerialsAllocated)
+        created = d.created_date or d.allocated_at.astimezone(self.tz).date()
+        product = self._product(d.product_model)
+        lot = d.lot_number
+        starts = d.reason == SerialAllocationReason.PROC_007_START
+        if starts and "station_id" in d.model_fields_set:
             # The station of the start that allocated them — also that it named none, so
             # that the labels go to the default serial printer without waiting. (An entry
             # from before ADR 0012 has no station_id: its jobs wait for the station, then
             # take the default; replacements print where their LOT's serials did.)
-            await repo.set_lot_station(session, lot, d["station_id"] or None)
+            await repo.set_lot_station(session, lot, d.station_id or None)
         choice = await choose(session, self.settings, LabelType.SERIAL, lot, waited=False)
         rows = [
-            self._row(
-                LabelData(LabelType.SERIAL, lot, product, created, s["serial_number"]), choice
-            )
-            for s in d["serials"]
+            self._row(LabelData(LabelType.SERIAL, lot, product, created, s.serial_number), choice)
+            for s in d.serials
         ]
         await self._insert(session, rows)
 

@@ -9,12 +9,12 @@ from typing import Any
 
 from mes_contracts import events as ev
 from mes_contracts.envelope import Actor
+from mes_label_drivers.drivers import Driver, StatusReport, driver_for
+from mes_label_drivers.labels import Charset, LabelData, Media, storable, validate
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
-from .drivers import Driver, StatusReport, driver_for
-from .labels import Charset, LabelData, Media, storable, validate
 from .preview import font_charset
 from .settings import LabelSettings
 from .transport import TcpPrinter, Timeouts

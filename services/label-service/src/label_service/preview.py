@@ -19,9 +19,8 @@ from fontTools import subset
 from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont, newTable
-
-from .drivers.zpl import ZplDriver
-from .labels import Charset, LabelData, Media
+from mes_label_drivers.drivers.zpl import ZplDriver
+from mes_label_drivers.labels import Charset, LabelData, Media
 
 _LIMITS = zplkit.rendering.Limits(input_bytes=8 << 20, font_bytes=8 << 20)
 

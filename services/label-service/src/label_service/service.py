@@ -9,12 +9,12 @@ from mes_contracts.api.label import JobResult, LotLabelRequest, ReprintRequest, 
 from mes_contracts.enums import LabelType
 from mes_contracts.envelope import Actor
 from mes_contracts.errors import ErrorCode, MesError
+from mes_label_drivers.drivers import STATE_ERRORS, PrinterState, StatusReport
+from mes_label_drivers.labels import LabelData
 
 from . import repository as repo
 from .choice import NO_PRINTER_MESSAGE, choose
-from .drivers import STATE_ERRORS, PrinterState, StatusReport
 from .jobs import Jobs, initial_state, printer_status
-from .labels import LabelData
 from .transport import PrinterUnavailable
 
 

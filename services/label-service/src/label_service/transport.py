@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 
-from .drivers import Driver, MalformedStatus, PrinterState, StatusReport
+from mes_label_drivers.drivers import Driver, MalformedStatus, PrinterState, StatusReport
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ from mes_contracts.api import (
     LotCloseRequest,
     LotCreateRequest,
     LotRead,
+    LotSerials,
+    ProductModelRead,
+    SerialRead,
     SerialReplacementRequest,
     SerialStatusChangeRequest,
 )
@@ -92,11 +95,11 @@ def lot_progress(
     return out, where.percent
 
 
-@router.get("/products", tags=["lots"])
-async def list_products(request: Request, _: Reader) -> dict[str, Any]:
+@router.get("/products", tags=["lots"], response_model=SuccessBody[list[ProductModelRead]])
+async def list_products(request: Request, _: Reader) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         models = await repo.list_product_models(session)
-    return _ok("OK", [{k: _iso(v) for k, v in m.items()} for m in models])
+    return _answer("OK", [{k: _iso(v) for k, v in m.items()} for m in models])
 
 
 @router.post("/lots", status_code=201, tags=["lots"], response_model=SuccessBody[LotRead])
@@ -158,10 +161,10 @@ async def get_lot(lot_number: str, request: Request, _: Reader) -> JSONResponse:
     return _answer("OK", view)
 
 
-@router.post("/lots/{lot_number}/close", tags=["lots"])
+@router.post("/lots/{lot_number}/close", tags=["lots"], response_model=SuccessBody[LotRead])
 async def close_lot(
     lot_number: str, request: Request, principal: Manager, body: LotCloseRequest | None = None
-) -> dict[str, Any]:
+) -> JSONResponse:
     svc = _svc(request)
     async with svc.rt.db.transaction() as session:
         lot = await svc.close_lot(
@@ -171,7 +174,7 @@ async def close_lot(
             reason=body.reason if body else None,
             correlation_id=request.state.request_id,
         )
-    return _ok("LOT이 마감되었습니다 (LOT closed)", _lot_view(lot))
+    return _answer("LOT이 마감되었습니다 (LOT closed)", _lot_view(lot))
 
 
 def _serial_view(s: dict[str, Any]) -> dict[str, Any]:
@@ -187,19 +190,24 @@ def _serial_view(s: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/lots/{lot_number}/serials", tags=["serials"])
-async def lot_serials(lot_number: str, request: Request, _: Reader) -> dict[str, Any]:
+@router.get("/lots/{lot_number}/serials", tags=["serials"], response_model=SuccessBody[LotSerials])
+async def lot_serials(lot_number: str, request: Request, _: Reader) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         if await repo.get_lot(session, lot_number) is None:
             raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
         rows = await repo.list_serials(session, lot_number)
-    return _ok("OK", {"items": [_serial_view(s) for s in rows], "total": len(rows)})
+    return _answer("OK", {"items": [_serial_view(s) for s in rows], "total": len(rows)})
 
 
-@router.post("/lots/{lot_number}/serials", status_code=201, tags=["serials"])
+@router.post(
+    "/lots/{lot_number}/serials",
+    status_code=201,
+    tags=["serials"],
+    response_model=SuccessBody[SerialRead],
+)
 async def add_replacement_serial(
     lot_number: str, body: SerialReplacementRequest, request: Request, principal: Manager
-) -> dict[str, Any]:
+) -> JSONResponse:
     svc = _svc(request)
     async with svc.rt.db.transaction() as session:
         row = await svc.add_replacement_serial(
@@ -209,22 +217,22 @@ async def add_replacement_serial(
             actor=actor_of(principal),
             correlation_id=request.state.request_id,
         )
-    return _ok("시리얼이 추가되었습니다 (serial allocated)", _serial_view(row))
+    return _answer("시리얼이 추가되었습니다 (serial allocated)", _serial_view(row), status_code=201)
 
 
-@router.get("/serials/{serial_number}", tags=["serials"])
-async def get_serial(serial_number: str, request: Request, _: Reader) -> dict[str, Any]:
+@router.get("/serials/{serial_number}", tags=["serials"], response_model=SuccessBody[SerialRead])
+async def get_serial(serial_number: str, request: Request, _: Reader) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         serial = await repo.get_serial(session, serial_number)
     if serial is None:
         raise MesError(ErrorCode.SERIAL_NOT_FOUND, data={"serial_number": serial_number})
-    return _ok("OK", _serial_view(serial))
+    return _answer("OK", _serial_view(serial))
 
 
-@router.patch("/serials/{serial_number}", tags=["serials"])
+@router.patch("/serials/{serial_number}", tags=["serials"], response_model=SuccessBody[SerialRead])
 async def change_serial_status(
     serial_number: str, body: SerialStatusChangeRequest, request: Request, principal: QualityDecider
-) -> dict[str, Any]:
+) -> JSONResponse:
     svc = _svc(request)
     async with svc.rt.db.transaction() as session:
         serial = await svc.change_serial_status(
@@ -235,4 +243,4 @@ async def change_serial_status(
             actor=actor_of(principal),
             correlation_id=request.state.request_id,
         )
-    return _ok("시리얼 상태가 변경되었습니다 (serial status changed)", _serial_view(serial))
+    return _answer("시리얼 상태가 변경되었습니다 (serial status changed)", _serial_view(serial))

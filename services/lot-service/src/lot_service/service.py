@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from mes_contracts import events as ev
-from mes_contracts.enums import LotStatus, lot_transition_allowed
+from mes_contracts.enums import LotStatus, Result, lot_transition_allowed
 from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.identifiers import format_lot_number, format_serial_number
 from mes_contracts.limits import MAX_LOT_SEQUENCE, MAX_SERIAL_SEQUENCE
+from mes_contracts.payloads.process import ProcessCompleted, ProcessStarted, RoutingUpdated
 from servicekit.logging import get_logger
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,10 +30,6 @@ def _lot_numbers_left(seq: int, production_date: date) -> None:
             "(no LOT numbers left for this date)",
             data={"production_date": production_date.isoformat(), "limit": MAX_LOT_SEQUENCE},
         )
-
-
-def _time_or_none(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 def _who(actor: Actor | None) -> str:
@@ -285,22 +282,22 @@ class LotService:
 
     # -- event handlers -----------------------------------------------------------------
     async def on_process_started(self, session: AsyncConnection, event: Envelope) -> None:
-        data = event.data
+        data = ev.payload_as(event, ProcessStarted)
         lot = await repo.lock_lot_recording_started(
             session,
             {
-                "lot_number": data["lot_number"],
-                "process_id": data["process_id"],
-                "process_name": data["process_name"],
-                "sequence_number": data["sequence_number"],
-                "worker_id": data["worker_id"],
-                "start_time": datetime.fromisoformat(data["start_time"]),
-                "started_at": datetime.fromisoformat(data["recorded_at"]),
-                "work_order_id": data["work_order_id"],
+                "lot_number": data.lot_number,
+                "process_id": data.process_id,
+                "process_name": data.process_name,
+                "sequence_number": data.sequence_number,
+                "worker_id": data.worker_id,
+                "start_time": data.start_time,
+                "started_at": data.recorded_at,
+                "work_order_id": data.work_order_id,
             },
         )
         if lot is None:
-            raise LookupError(f"unknown LOT {data['lot_number']}")  # retried, then dead-lettered
+            raise LookupError(f"unknown LOT {data.lot_number}")  # retried, then dead-lettered
         at = event.time  # when the MES recorded it (station clocks may be off)
         if lot["status"] == LotStatus.CREATED:
             await self.change_status(
@@ -311,7 +308,7 @@ class LotService:
                 actor=event.actor,
                 correlation_id=event.correlation_id,
             )
-        allocates = data["process_id"] == self.settings.serial_allocation_process
+        allocates = data.process_id == self.settings.serial_allocation_process
         # Under the LOT's row lock, like replacements (which wait for these serials).
         if allocates and not await repo.count_serials(
             session, lot["lot_number"], regular_only=True
@@ -325,11 +322,14 @@ class LotService:
                 correlation_id=event.correlation_id,
                 at=at,
                 # label-service prints their labels at this station's printer (ADR 0012)
-                station_id=data.get("station_id") or None,
+                station_id=data.station_id or None,
             )
 
     async def on_routing_updated(self, session: AsyncConnection, event: Envelope) -> None:
-        await repo.replace_routing(session, event.data["product_model"], event.data["steps"])
+        data = ev.payload_as(event, RoutingUpdated)
+        await repo.replace_routing(
+            session, data.product_model, [s.model_dump() for s in data.steps]
+        )
 
     async def _move_serials(
         self,
@@ -340,6 +340,7 @@ class LotService:
         *,
         at: datetime,
         event: Envelope,
+        process_id: str,
     ) -> None:
         moved = await repo.set_serial_statuses(
             session, lot_number, from_statuses=from_statuses, to_status=to_status, at=at
@@ -350,7 +351,7 @@ class LotService:
             [(m["serial_number"], m["from_status"]) for m in moved],
             to_status,
             at=at,
-            process_id=event.data["process_id"],
+            process_id=process_id,
             actor=event.actor,
             correlation_id=event.correlation_id,
         )
@@ -422,24 +423,24 @@ class LotService:
         return {**serial, "status": status, "status_reason": reason}
 
     async def on_process_completed(self, session: AsyncConnection, event: Envelope) -> None:
-        data = event.data
+        data = ev.payload_as(event, ProcessCompleted)
         lot = await repo.lock_lot_recording_completed(
             session,
             {
-                "lot_number": data["lot_number"],
-                "process_id": data["process_id"],
-                "process_name": data["process_name"],
-                "sequence_number": data["sequence_number"],
-                "worker_id": data["worker_id"],
-                "start_time": datetime.fromisoformat(data["start_time"]),
-                "started_at": _time_or_none(data.get("started_at")),
-                "complete_time": datetime.fromisoformat(data["complete_time"]),
-                "result": data["result"],
-                "work_order_id": data["work_order_id"],
+                "lot_number": data.lot_number,
+                "process_id": data.process_id,
+                "process_name": data.process_name,
+                "sequence_number": data.sequence_number,
+                "worker_id": data.worker_id,
+                "start_time": data.start_time,
+                "started_at": data.started_at,
+                "complete_time": data.complete_time,
+                "result": data.result.value,
+                "work_order_id": data.work_order_id,
             },
         )
         if lot is None:
-            raise LookupError(f"unknown LOT {data['lot_number']}")
+            raise LookupError(f"unknown LOT {data.lot_number}")
         at = event.time  # when the MES recorded it (station clocks may be off)
         if lot["status"] == LotStatus.CREATED:  # the start event may still be on its way
             await self.change_status(
@@ -450,16 +451,28 @@ class LotService:
                 actor=event.actor,
                 correlation_id=event.correlation_id,
             )
-        passed = data["result"] == "PASS"
-        if passed and data["process_id"] == self.settings.serial_allocation_process:
+        passed = data.result == Result.PASS
+        if passed and data.process_id == self.settings.serial_allocation_process:
             # Labelled units move on to packaging.
             await self._move_serials(
-                session, lot["lot_number"], ("CREATED",), "IN_PROGRESS", at=at, event=event
+                session,
+                lot["lot_number"],
+                ("CREATED",),
+                "IN_PROGRESS",
+                at=at,
+                event=event,
+                process_id=data.process_id,
             )
-        if data.get("is_last_process") and passed:
+        if data.is_last_process and passed:
             # Units not individually failed pass with their LOT.
             await self._move_serials(
-                session, lot["lot_number"], ("CREATED", "IN_PROGRESS"), "PASSED", at=at, event=event
+                session,
+                lot["lot_number"],
+                ("CREATED", "IN_PROGRESS"),
+                "PASSED",
+                at=at,
+                event=event,
+                process_id=data.process_id,
             )
             await self.change_status(
                 session,

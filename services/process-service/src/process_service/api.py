@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from mes_contracts import routing_progress
 from mes_contracts.api import (
+    LotProcessHistory,
     ProcessCompleteData,
     ProcessCompleteRequest,
     ProcessStartData,
     ProcessStartRequest,
+    RoutingStepRead,
 )
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from mes_contracts.roles import Role
@@ -85,15 +88,17 @@ async def complete_process(
     return JSONResponse({"status": "success", "message": message, "data": data})
 
 
-@router.get("/process/routing", tags=["process"])
-async def get_routing(request: Request, _: Reader) -> dict[str, Any]:
+@router.get("/process/routing", tags=["process"], response_model=SuccessBody[list[RoutingStepRead]])
+async def get_routing(request: Request, _: Reader) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         rows = await repo.all_routings(session)
-    return {"status": "success", "message": "OK", "data": rows}
+    return JSONResponse({"status": "success", "message": "OK", "data": rows})
 
 
-@router.get("/process/lots/{lot_number}", tags=["process"])
-async def lot_process_history(lot_number: str, request: Request, _: Reader) -> dict[str, Any]:
+@router.get(
+    "/process/lots/{lot_number}", tags=["process"], response_model=SuccessBody[LotProcessHistory]
+)
+async def lot_process_history(lot_number: str, request: Request, _: Reader) -> JSONResponse:
     """Every step of the LOT's routing with its records (NOT_STARTED steps included)."""
 
     async def read() -> tuple[dict[str, Any], list[Any], list[dict[str, Any]]]:
@@ -140,8 +145,5 @@ async def lot_process_history(lot_number: str, request: Request, _: Reader) -> d
                 ],
             }
         )
-    return {
-        "status": "success",
-        "message": "OK",
-        "data": {"lot_number": lot_number, "status": lot["status"], "processes": out},
-    }
+    data = {"lot_number": lot_number, "status": lot["status"], "processes": out}
+    return JSONResponse(jsonable_encoder({"status": "success", "message": "OK", "data": data}))

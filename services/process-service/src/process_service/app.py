@@ -92,7 +92,11 @@ def build_app(settings: ProcessSettings | None = None) -> FastAPI:
         async with runtime.db.transaction() as session:  # type: ignore[union-attr]
             return await repository.get_lot(session, lot_number) is not None
 
-    service.arrivals = LotArrivals(lot_exists, timeout=settings.lot_arrival_timeout_seconds)
+    service.arrivals = LotArrivals(
+        lot_exists,
+        timeout=settings.lot_arrival_timeout_seconds,
+        factory_timezone=ZoneInfo(settings.factory_timezone),
+    )
     SUBSCRIPTIONS.wire(runtime.consumers, service)
 
     async def seed(rt: ServiceRuntime) -> None:

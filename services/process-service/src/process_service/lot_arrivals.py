@@ -7,19 +7,37 @@ The wait is woken by this process's consumer right after it committed the LOT, a
 also re-reads the table (cheaply, backing off) because with several replicas another
 replica's consumer may be the one that applies the event. A LOT that really does not
 exist is still LOT_NOT_FOUND, after the timeout. No other service's data is read.
+
+Only a LOT that could have just been created is waited for: lot-service numbers a LOT with
+the production day it is created on (it cannot be chosen), so a malformed number, or one
+dated other than around today, is answered at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime, tzinfo
 from typing import TypeVar
 
 from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.identifiers import parse_lot_number
 
 T = TypeVar("T")
 FIRST_POLL_SECONDS = 0.02
 MAX_POLL_SECONDS = 0.2
+#: Days either side of the factory's local date a just-created LOT may carry (the night
+#: shift's production day began yesterday; a day more for clocks that disagree).
+ARRIVAL_DAYS = 1
+
+
+def may_be_arriving(lot_number: str, today: date) -> bool:
+    """Whether `lot_number` could name a LOT created a moment ago (pure rule)."""
+    try:
+        produced = parse_lot_number(lot_number).production_date
+    except ValueError:
+        return False
+    return abs((produced - today).days) <= ARRIVAL_DAYS
 
 
 class LotArrivals:
@@ -28,10 +46,12 @@ class LotArrivals:
         exists: Callable[[str], Awaitable[bool]],
         *,
         timeout: float,
+        factory_timezone: tzinfo | None = None,
         max_waiters: int = 1000,
     ) -> None:
         self.exists = exists
         self.timeout = timeout
+        self.factory_timezone = factory_timezone
         self.max_waiters = max_waiters  # beyond this many, a miss answers at once
         self._waiting: dict[str, set[asyncio.Event]] = {}
         self._count = 0
@@ -61,6 +81,9 @@ class LotArrivals:
     async def wait(self, lot_number: str) -> bool:
         """True as soon as the LOT is in our table; False once the timeout has passed."""
         if self.timeout <= 0 or self._count >= self.max_waiters:
+            return False
+        today = datetime.now(self.factory_timezone).date()
+        if not may_be_arriving(lot_number, today):
             return False
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout

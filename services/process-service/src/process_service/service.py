@@ -11,6 +11,10 @@ from mes_contracts import events as ev
 from mes_contracts import routing_progress
 from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.payloads.admin import UserCreated, UserDeactivated, UserUpdated
+from mes_contracts.payloads.firmware import FirmwareReleased, FirmwareRolledBack
+from mes_contracts.payloads.lot import LotCreated, LotStatusChanged
+from mes_contracts.payloads.process import RoutingUpdated
 from mes_contracts.process_data import validate_process_data
 from mes_contracts.routing import process_name_matches
 from mes_contracts.times import ReportedTimeWindow
@@ -285,68 +289,68 @@ class ProcessService:
 
     # -- event handlers -----------------------------------------------------------------
     async def on_lot_created(self, session: AsyncConnection, event: Envelope) -> None:
-        d = event.data
+        d = ev.payload_as(event, LotCreated)
         # Requests waiting for this LOT read it again once it is committed.
-        after_commit(session, partial(self.arrivals.notify, d["lot_number"]))
+        after_commit(session, partial(self.arrivals.notify, d.lot_number))
         await repo.upsert_lot(
             session,
             {
-                "lot_number": d["lot_number"],
-                "product_model": d["product_model"],
-                "target_quantity": d["target_quantity"],
-                "status": d["status"],
-                "created_at": datetime.fromisoformat(d["created_at"]),
+                "lot_number": d.lot_number,
+                "product_model": d.product_model,
+                "target_quantity": d.target_quantity,
+                "status": d.status.value,
+                "created_at": d.created_at,
             },
         )
 
     async def on_lot_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
-        d = event.data
-        if await repo.get_lot(session, d["lot_number"]) is None:
-            raise LookupError(f"lot.created for {d['lot_number']} not seen yet")  # retried later
-        await repo.set_lot_status(
-            session, d["lot_number"], d["to_status"], datetime.fromisoformat(d["changed_at"])
-        )
+        d = ev.payload_as(event, LotStatusChanged)
+        if await repo.get_lot(session, d.lot_number) is None:
+            raise LookupError(f"lot.created for {d.lot_number} not seen yet")  # retried later
+        await repo.set_lot_status(session, d.lot_number, d.to_status.value, d.changed_at)
 
     async def on_user_changed(self, session: AsyncConnection, event: Envelope) -> None:
-        d = event.data
-        if d.get("previous_worker_id"):  # the old badge id is no longer valid
+        d = ev.payload_as(event, (UserCreated, UserUpdated, UserDeactivated))
+        previous = d.previous_worker_id if isinstance(d, UserUpdated) else None
+        if previous:  # the old badge id is no longer valid
             await repo.upsert_worker(
                 session,
                 {
-                    "worker_id": d["previous_worker_id"],
-                    "user_id": d.get("username"),
-                    "display_name": d.get("display_name"),
+                    "worker_id": previous,
+                    "user_id": d.username,
+                    "display_name": d.display_name,
                     "active": False,
                     "updated_at": event.time,
                 },
             )
-        if not d.get("worker_id"):
+        if not d.worker_id:
             return
         await repo.upsert_worker(
             session,
             {
-                "worker_id": d["worker_id"],
-                "user_id": d.get("username") or d.get("user_id"),
-                "display_name": d.get("display_name"),
-                "active": bool(d.get("active", True)) and event.type != ev.USER_DEACTIVATED,
+                "worker_id": d.worker_id,
+                "user_id": d.username,
+                "display_name": d.display_name,
+                "active": d.active and not isinstance(d, UserDeactivated),
                 "updated_at": event.time,
             },
         )
 
     async def on_routing_updated(self, _session: AsyncConnection, event: Envelope) -> None:
         """The routing changed (seeded by this replica or another): read it again."""
-        self.routing.invalidate(event.data.get("product_model"))
+        self.routing.invalidate(ev.payload_as(event, RoutingUpdated).product_model)
 
     async def on_firmware_released(self, session: AsyncConnection, event: Envelope) -> None:
-        d = event.data
+        # A rollback carries the version now live, like a release.
+        d = ev.payload_as(event, (FirmwareReleased, FirmwareRolledBack))
         await repo.set_firmware(
             session,
             {
-                "version": d["version"],
-                "filename": d["filename"],
-                "file_size": d["file_size"],
-                "md5_hash": d["md5_hash"],
-                "download_url": f"/api/v1/firmware/download/{d['version']}",
+                "version": d.version,
+                "filename": d.filename,
+                "file_size": d.file_size,
+                "md5_hash": d.md5_hash,
+                "download_url": f"/api/v1/firmware/download/{d.version}",
             },
             event.time,
         )

@@ -8,9 +8,20 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.api.dashboard import DashboardSummary
+from mes_contracts.api.trace import (
+    DefectList,
+    LotEvents,
+    MeasurementChecks,
+    MeasurementSeries,
+    Recall,
+    TraceLot,
+    TraceSerial,
+    WorkerActivity,
+)
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from mes_contracts.times import AwareTimestamp
 from servicekit.auth import Reader
@@ -25,46 +36,61 @@ def _ok(data: Any) -> dict[str, Any]:
     return {"status": "success", "message": "OK", "data": data}
 
 
+def _answer(data: Any) -> JSONResponse:
+    """The body as FastAPI would encode it: the route's `response_model` documents it
+    without re-serialising (ADR 0021)."""
+    return JSONResponse(jsonable_encoder(_ok(data)))
+
+
 def _db(request: Request):
     return request.app.state.runtime.db
 
 
-@router.get("/trace/serials/{serial_number}", tags=["trace"])
-async def trace_serial(serial_number: str, request: Request, _: Reader) -> dict[str, Any]:
+@router.get(
+    "/trace/serials/{serial_number}", tags=["trace"], response_model=SuccessBody[TraceSerial]
+)
+async def trace_serial(serial_number: str, request: Request, _: Reader) -> JSONResponse:
     async with _db(request).transaction() as session:
         data = await queries.serial_history(session, serial_number)
     if data is None:
         raise MesError(ErrorCode.SERIAL_NOT_FOUND, data={"serial_number": serial_number[:64]})
-    return _ok(data)
+    return _answer(data)
 
 
-@router.get("/trace/lots/{lot_number}", tags=["trace"])
-async def trace_lot(lot_number: str, request: Request, _: Reader) -> dict[str, Any]:
+@router.get("/trace/lots/{lot_number}", tags=["trace"], response_model=SuccessBody[TraceLot])
+async def trace_lot(lot_number: str, request: Request, _: Reader) -> JSONResponse:
     async with _db(request).transaction() as session:
         data = await queries.lot_history(session, lot_number)
     if data is None:
         raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number[:64]})
-    return _ok(data)
+    return _answer(data)
 
 
-@router.get("/trace/lots/{lot_number}/events", tags=["trace"])
-async def trace_lot_events(lot_number: str, request: Request, _: Reader) -> dict[str, Any]:
+@router.get(
+    "/trace/lots/{lot_number}/events", tags=["trace"], response_model=SuccessBody[LotEvents]
+)
+async def trace_lot_events(lot_number: str, request: Request, _: Reader) -> JSONResponse:
     async with _db(request).transaction() as session:
         items = await queries.lot_events(session, lot_number)
     if not items:
         raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number[:64]})
-    return _ok({"lot_number": lot_number, "events": items})
+    return _answer({"lot_number": lot_number, "events": items})
 
 
-@router.get("/trace/components/{component_lot}", tags=["trace"], response_model=None)
+@router.get(
+    "/trace/components/{component_lot}",
+    tags=["trace"],
+    response_model=SuccessBody[Recall],
+    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with ?format=csv"}},
+)
 async def trace_component(
     component_lot: str, request: Request, _: Reader, format: Literal["json", "csv"] = "json"
-) -> dict[str, Any] | Response:
+) -> Response:
     """Recall: every LOT and serial that used this component LOT (`?format=csv` to export)."""
     async with _db(request).transaction() as session:
         data = await queries.recall(session, component_lot[:64])
     if format == "json":
-        return _ok(data)
+        return _answer(data)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -101,7 +127,7 @@ async def trace_component(
     )
 
 
-@router.get("/trace/defects", tags=["trace"])
+@router.get("/trace/defects", tags=["trace"], response_model=SuccessBody[DefectList])
 async def trace_defects(
     request: Request,
     _: Reader,
@@ -111,7 +137,7 @@ async def trace_defects(
     lot_number: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> dict[str, Any]:
+) -> JSONResponse:
     async with _db(request).transaction() as session:
         data = await queries.defect_list(
             session,
@@ -122,10 +148,12 @@ async def trace_defects(
             limit=limit,
             offset=offset,
         )
-    return _ok(data)
+    return _answer(data)
 
 
-@router.get("/trace/workers/{worker_id}", tags=["trace"])
+@router.get(
+    "/trace/workers/{worker_id}", tags=["trace"], response_model=SuccessBody[WorkerActivity]
+)
 async def trace_worker(
     worker_id: str,
     request: Request,
@@ -133,15 +161,19 @@ async def trace_worker(
     since: AwareTimestamp | None = None,
     until: AwareTimestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> dict[str, Any]:
+) -> JSONResponse:
     async with _db(request).transaction() as session:
         data = await queries.worker_activity(
             session, worker_id[:32], since=since, until=until, limit=limit
         )
-    return _ok(data)
+    return _answer(data)
 
 
-@router.get("/trace/measurements", tags=["trace"])
+@router.get(
+    "/trace/measurements",
+    tags=["trace"],
+    response_model=SuccessBody[MeasurementSeries | MeasurementChecks],
+)
 async def trace_measurements(
     request: Request,
     _: Reader,
@@ -149,15 +181,15 @@ async def trace_measurements(
     since: AwareTimestamp | None = None,
     until: AwareTimestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Without `check`: which checks have data. With it: the series with its spec limits."""
     async with _db(request).transaction() as session:
         if check is None:
-            return _ok({"checks": await queries.measurement_checks(session)})
+            return _answer({"checks": await queries.measurement_checks(session)})
         data = await queries.measurement_series(
             session, check, since=since, until=until, limit=limit
         )
-    return _ok(data)
+    return _answer(data)
 
 
 @router.get("/dashboard/summary", tags=["dashboard"], response_model=SuccessBody[DashboardSummary])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import backup as backup_cmd
 from . import chaos as chaos_cmd
-from . import dashboard
+from . import dashboard, test_workers
 from . import demo as demo_cmd
 from . import fuzz as fuzz_cmd
 from . import load as load_cmd
@@ -241,7 +241,8 @@ def cmd_status(_args: argparse.Namespace) -> int:
             status = svc["state"]  # restarting after a crash, or failed (a crash loop)
         else:
             try:
-                r = httpx.get(f"http://127.0.0.1:{svc['port']}/ready", timeout=2)
+                # generous: a loaded station PC answers slowly, and that is not "down"
+                r = httpx.get(f"http://127.0.0.1:{svc['port']}/ready", timeout=5)
                 status = r.json().get("status", r.status_code)
             except httpx.HTTPError as exc:
                 status = f"unreachable ({exc.__class__.__name__})"
@@ -302,15 +303,18 @@ def cmd_test(args: argparse.Namespace) -> int:
     pytest = [sys.executable, "-m", "pytest"]
     if args.unit:  # the fast tier: tests marked `unit`, no servers (mes_cli.unit_tier)
         return subprocess.run([*pytest, "--unit", *args.pytest_args], cwd=ROOT).returncode  # noqa: S603
-    code = subprocess.run([*pytest, *args.pytest_args], cwd=ROOT).returncode  # noqa: S603
-    # Only a whole run (options at most, no paths or selections) gets the second pass.
-    if code != 0 or any(not a.startswith("-") for a in args.pytest_args):
+    # Only a whole run (options at most, no paths or selections) runs on parallel workers
+    # and gets the second pass.
+    whole = not any(not a.startswith("-") for a in args.pytest_args)
+    parallel = test_workers.options(args.pytest_args) if whole else []
+    code = subprocess.run([*pytest, *parallel, *args.pytest_args], cwd=ROOT).returncode  # noqa: S603
+    if code != 0 or not whole:
         return code
     # The suites above ran in single mode (the default); the end-to-end and chaos suites
     # run again with one process per service, as compose and k8s run them (ADR 0016).
     print("\n== again in services mode: tests/e2e tests/chaos ==", flush=True)
     env = {**os.environ, "MES_MODE": "services"}
-    again = [*pytest, *args.pytest_args, "tests/e2e", "tests/chaos"]
+    again = [*pytest, *parallel, *args.pytest_args, "tests/e2e", "tests/chaos"]
     return subprocess.run(again, cwd=ROOT, env=env).returncode  # noqa: S603
 
 

@@ -35,7 +35,7 @@ def notice_text(notice: ConfigNotice | None) -> str:
 def install_korean_font(app: QApplication) -> None:
     """Use the bundled Noto Sans KR when present (Windows has Malgun Gothic anyway)."""
     try:
-        import pylopdf_fonts_ko  # shipped with label-service, i.e. the `labels` extra
+        import pylopdf_fonts_ko  # the `korean-font` extra
     except ImportError:
         return
     font_id = QFontDatabase.addApplicationFont(str(pylopdf_fonts_ko.sans_path()))

@@ -30,17 +30,22 @@ from mes_contracts.api.lot import (
     LotCreateRequest,
     LotProcessRead,
     LotRead,
+    LotSerials,
     LotStatusHistoryEntry,
+    ProductModelRead,
+    SerialRead,
     SerialReplacementRequest,
     SerialStatusChangeRequest,
 )
 from mes_contracts.api.printers import PrinterBody, PrinterPatch
 from mes_contracts.api.process import (
     FirmwareInfo,
+    LotProcessHistory,
     ProcessCompleteData,
     ProcessCompleteRequest,
     ProcessStartData,
     ProcessStartRequest,
+    RoutingStepRead,
 )
 from mes_contracts.errors import ErrorBody, SuccessBody
 from mes_contracts.identifiers import (
@@ -76,8 +81,10 @@ __all__ = [
     "LotCloseRequest",
     "LotCreateRequest",
     "LotLabelRequest",
+    "LotProcessHistory",
     "LotProcessRead",
     "LotRead",
+    "LotSerials",
     "LotStatusHistoryEntry",
     "Page",
     "PrinterBody",
@@ -86,10 +93,13 @@ __all__ = [
     "ProcessCompleteRequest",
     "ProcessStartData",
     "ProcessStartRequest",
+    "ProductModelRead",
     "ReanchorRequest",
     "RefreshRequest",
     "ReprintRequest",
+    "RoutingStepRead",
     "SerialLabelRequest",
+    "SerialRead",
     "SerialReplacementRequest",
     "SerialStatusChangeRequest",
     "SuccessBody",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from mes_contracts.identifiers import WORKER_ID_RE
 from mes_contracts.limits import MAX_REASON_LENGTH, MIN_REASON_LENGTH
@@ -74,3 +74,134 @@ class ReanchorRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     reason: str = Field(min_length=MIN_REASON_LENGTH, max_length=MAX_REASON_LENGTH)
+
+
+class UserRead(BaseModel):
+    """An account as the gateway shows it (never its password hash)."""
+
+    username: str
+    role: Role
+    worker_id: str | None
+    display_name: str
+    active: bool
+    created_at: AwareDatetime | None
+    updated_at: AwareDatetime | None
+
+
+class TokenPair(BaseModel):
+    """`POST /api/v1/auth/login` and `/refresh`: a short access token, a rotating refresh."""
+
+    access_token: str
+    token_type: Literal["bearer"]
+    expires_in: int = Field(ge=1, description="Seconds the access token is valid")
+    refresh_token: str
+    refresh_expires_at: AwareDatetime
+    user: UserRead
+
+
+class LogoutData(BaseModel):
+    revoked_refresh_family: bool
+
+
+class AuditRecord(BaseModel):
+    """One row of the audit trail's hash chain."""
+
+    seq: int = Field(ge=1)
+    event_id: str
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+    service: str
+    event_type: str
+    entity_type: str
+    entity_id: str
+    action: str = Field(examples=["create", "update", "delete"])
+    user_id: str | None
+    role: str | None
+    worker_id: str | None
+    source_ip: str | None
+    correlation_id: str | None
+    old_values: dict[str, Any] | None
+    new_values: dict[str, Any] | None
+    hash: str
+
+
+class AuditPage(BaseModel):
+    """`GET /api/v1/audit`: newest first (its page limit is the audit log's, 1000)."""
+
+    items: list[AuditRecord]
+    total: int = Field(ge=0)
+    limit: int = Field(ge=1)
+    offset: int = Field(ge=0)
+
+
+class ChainTip(BaseModel):
+    seq: int = Field(ge=0)
+    hash: str
+
+
+class AuditCheckpoint(BaseModel):
+    """A signed checkpoint of the chain (ADR 0010); `by`, `reason`, `replaces` for a
+    re-anchor only."""
+
+    seq: int = Field(ge=0)
+    hash: str
+    at: AwareDatetime
+    kind: str = Field(examples=["first", "checkpoint", "reanchor"])
+    by: str | None = None
+    reason: str | None = None
+    replaces: dict[str, Any] | None = None
+
+
+class AuditAnchorRead(AuditCheckpoint):
+    source: str = Field(examples=["redis", "file"])
+
+
+class AuditTailFinding(BaseModel):
+    """Rows the anchor vouched for that are gone (`cut`) or different (`rewritten`)."""
+
+    state: Literal["cut", "rewritten"]
+    missing_from_seq: int
+    missing_to_seq: int
+    intact_up_to_seq: int
+    anchor: AuditCheckpoint
+
+
+class AuditVerifyReport(BaseModel):
+    """`GET /api/v1/audit/verify`: the chain row by row and its tail against the anchor."""
+
+    valid: bool
+    rows_checked: int = Field(ge=0)
+    first_broken_seq: int | None
+    reason: str | None = Field(default=None, description="Why it is not valid")
+    tip: ChainTip | None
+    anchor: AuditAnchorRead | None
+    tail: AuditTailFinding | None
+    forged_checkpoints: list[dict[str, Any]]
+    reanchors: list[AuditCheckpoint]
+
+
+class ReanchorAcknowledged(BaseModel):
+    tail: AuditTailFinding | None
+    forged: list[dict[str, Any]]
+
+
+class ReanchorData(BaseModel):
+    """`POST /api/v1/audit/anchor`: the new anchor and what it acknowledged."""
+
+    anchor: AuditCheckpoint
+    acknowledged: ReanchorAcknowledged
+
+
+class AuthEventRead(BaseModel):
+    at: AwareDatetime
+    username: str | None
+    action: str = Field(examples=["login", "refresh", "logout", "audit_reanchor"])
+    outcome: str = Field(examples=["ok", "refused"])
+    source_ip: str | None
+    detail: str | None
+
+
+class AuthEvents(BaseModel):
+    """`GET /api/v1/audit/auth-events`: newest first."""
+
+    items: list[AuthEventRead]

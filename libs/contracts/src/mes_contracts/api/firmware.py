@@ -63,3 +63,60 @@ class FirmwareReleaseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str | None = Field(default=None, max_length=MAX_REASON_LENGTH)
+
+
+class FirmwareDetail(FirmwareRead):
+    """A catalogue entry as the firmware routes send it: with its withdrawal, if any."""
+
+    withdrawn_at: AwareDatetime | None = None
+    withdrawn_by: str | None = None
+    withdrawn_reason: str | None = None
+
+
+class FirmwareUploadData(FirmwareDetail):
+    already_uploaded: bool = Field(description="True (200): these bytes were uploaded before")
+
+
+class FirmwareReleaseData(FirmwareDetail):
+    already_released: bool
+
+
+class FirmwareRollbackData(BaseModel):
+    released: FirmwareDetail | None = Field(description="The version re-released, if any")
+    withdrawn: FirmwareDetail
+    already_withdrawn: bool
+
+
+class FirmwareReleaseRecord(BaseModel):
+    """`GET /api/v1/firmware/releases`: one release or rollback."""
+
+    id: int
+    action: str = Field(examples=["RELEASE", "ROLLBACK"])
+    version: FirmwareVersion
+    previous_version: str | None
+    reason: str | None
+    actor_user_id: str
+    actor_role: str
+    request_id: str | None
+    at: AwareDatetime
+
+
+class FirmwareDownloadRecord(BaseModel):
+    """`GET /api/v1/firmware/downloads`: one download of a binary."""
+
+    id: int
+    version: FirmwareVersion
+    user_id: str
+    role: str
+    worker_id: str | None
+    station_id: str | None
+    client_ip: str | None
+    request_id: str | None
+    range: str | None = Field(description="The request's Range header")
+    status_code: int
+    first_byte: int = Field(ge=0)
+    content_length: int = Field(ge=0)
+    bytes_sent: int = Field(ge=0)
+    completed: bool
+    started_at: AwareDatetime
+    finished_at: AwareDatetime | None

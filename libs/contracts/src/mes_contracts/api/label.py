@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -94,3 +95,67 @@ class JobResult(BaseModel):
     result: str = Field(pattern="^(printed|failed)$")
     error_code: ErrorCode | None = None
     message: str | None = Field(default=None, max_length=1000)
+
+
+class LabelPrintData(BaseModel):
+    """`POST /api/v1/label/print` and `/reprint`: 200 when printed, 202 when queued for the
+    workstation's serial printer (`print_time` is then None)."""
+
+    label_type: Literal["LOT", "SERIAL"]
+    lot_number: str
+    serial_number: str | None
+    printer_id: str | None
+    print_time: AwareDatetime | None
+    job_id: str
+    state: str = Field(examples=["sent", "pending"])
+    reprint: bool
+
+
+class ReprintRead(BaseModel):
+    """One reprint (FR-SN-003): reason, who, when."""
+
+    id: int
+    job_id: str
+    label_type: Literal["LOT", "SERIAL"]
+    lot_number: str
+    serial_number: str | None
+    printer_id: str | None
+    reason: str
+    requested_by: str
+    worker_id: str | None
+    requested_at: AwareDatetime
+
+
+class ReprintList(BaseModel):
+    items: list[ReprintRead]
+    total: int = Field(ge=0)
+
+
+class LabelJobRead(BaseModel):
+    """A print job. Listed with `station_id`, it carries what the workstation sends to its
+    serial printer (`language` … `content_base64`, or `render_error`)."""
+
+    job_id: str
+    label_type: Literal["LOT", "SERIAL"]
+    lot_number: str
+    serial_number: str | None
+    printer_id: str | None
+    station_id: str | None
+    state: Literal["queued", "sending", "retrying", "pending", "sent", "failed"]
+    source: str = Field(examples=["event", "api", "reprint"])
+    attempts: int = Field(ge=0)
+    next_attempt_at: AwareDatetime
+    last_error_code: str | None
+    last_error: str | None
+    reprint: bool
+    reason: str | None
+    requested_by: str | None
+    worker_id: str | None
+    created_at: AwareDatetime
+    sent_at: AwareDatetime | None
+    label: dict[str, Any] = Field(description="What the label shows")
+    language: str | None = None
+    serial_port: str | None = None
+    baudrate: int | None = None
+    content_base64: str | None = None
+    render_error: str | None = None

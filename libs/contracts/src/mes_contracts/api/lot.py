@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
-from mes_contracts.enums import LotStatus, ProcessStatus, Result, Shift
+from mes_contracts.enums import LotStatus, ProcessStatus, Result, SerialStatus, Shift
 from mes_contracts.identifiers import (
     FactoryCode,
     LotNumber,
@@ -106,3 +106,32 @@ class LotRead(BaseModel):
         default_factory=list, description="Detail only"
     )
     serial_count: int = Field(default=0, ge=0, description="Detail only")
+
+
+class ProductModelRead(BaseModel):
+    """`GET /api/v1/products`: a product model LOTs can be created for."""
+
+    code: ProductModelCode
+    name: str
+    factory: FactoryCode
+    created_at: AwareDatetime
+
+
+class SerialRead(BaseModel):
+    """A serial as lot-service keeps it (`GET/PATCH /api/v1/serials/{serial}`)."""
+
+    serial_number: str
+    lot_number: LotNumber
+    sequence: int = Field(ge=1)
+    status: SerialStatus
+    created_at: AwareDatetime
+    created_by: str
+    replacement_reason: str | None = Field(description="Set on a replacement serial")
+    status_reason: str | None = Field(description="Why a manager last changed the status")
+
+
+class LotSerials(BaseModel):
+    """`GET /api/v1/lots/{lot}/serials`: every serial of the LOT (not paged)."""
+
+    items: list[SerialRead]
+    total: int = Field(ge=0)

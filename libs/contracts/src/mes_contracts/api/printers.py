@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 
 from mes_contracts.enums import PrinterLanguage, PrinterPurpose, PrinterTransport
 from mes_contracts.identifiers import PrinterId
@@ -61,3 +69,35 @@ class PrinterPatch(BaseModel):
     station_id: str | None = None
     purpose: PrinterPurpose | None = None
     active: StrictBool | None = None
+
+
+class PrinterRead(BaseModel):
+    """A registered printer, with the dispatcher's back-off state."""
+
+    printer_id: PrinterId
+    name: str | None
+    model: str
+    language: PrinterLanguage
+    transport: PrinterTransport
+    host: str | None
+    port: int | None
+    serial_port: str | None
+    baudrate: int | None
+    dpi: int
+    label_width_mm: int
+    label_height_mm: int
+    station_id: str | None
+    purpose: PrinterPurpose
+    active: bool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    consecutive_failures: int = Field(ge=0, description="Failed attempts in a row")
+    retry_at: AwareDatetime | None = Field(description="When the dispatcher tries it next")
+
+
+class PrinterStatus(BaseModel):
+    """`GET /api/v1/printers/{printer}/status`: what the printer says (TCP printers)."""
+
+    printer_id: PrinterId
+    state: str = Field(examples=["ready", "paper_out", "not_connected", "unknown"])
+    detail: str | None

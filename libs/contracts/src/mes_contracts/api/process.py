@@ -15,8 +15,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from mes_contracts.enums import Result
-from mes_contracts.identifiers import FirmwareVersion, LotNumber, Md5Hex, ProcessId, WorkerId
+from mes_contracts.enums import LotStatus, ProcessLevel, ProcessStatus, Result
+from mes_contracts.identifiers import (
+    FirmwareVersion,
+    LotNumber,
+    Md5Hex,
+    ProcessId,
+    ProductModelCode,
+    WorkerId,
+)
 from mes_contracts.process_data import validate_process_data
 from mes_contracts.quality import Defect, ProcessOutcome
 from mes_contracts.times import AwareTimestamp
@@ -125,3 +132,47 @@ class ProcessCompleteData(BaseModel):
     defects: list[Defect] = Field(default_factory=list)
     already_recorded: bool = False
     recorded_at: AwareDatetime
+
+
+class RoutingStepRead(BaseModel):
+    """`GET /api/v1/process/routing`: one step of a product model's routing."""
+
+    product_model: ProductModelCode
+    process_id: ProcessId
+    sequence: int = Field(ge=1)
+    name_ko: str
+    name_en: str
+    level: ProcessLevel
+    requires_firmware: bool
+
+
+class ProcessAttempt(BaseModel):
+    """One start (and its completion, if any) of a step; times are the station's strings."""
+
+    work_order_id: str
+    attempt: int = Field(ge=1)
+    worker_id: WorkerId | None
+    complete_worker_id: WorkerId | None
+    start_time: str | None
+    complete_time: str | None
+    result: Result | None
+    process_data: dict[str, Any] | None
+    defects: list[dict[str, Any]]
+
+
+class ProcessStepHistory(BaseModel):
+    process_id: ProcessId
+    sequence: int = Field(ge=1)
+    name_ko: str
+    name_en: str | None
+    status: ProcessStatus
+    result: Result | None
+    attempts: list[ProcessAttempt]
+
+
+class LotProcessHistory(BaseModel):
+    """`GET /api/v1/process/lots/{lot}`: every step of the LOT's routing with its attempts."""
+
+    lot_number: LotNumber
+    status: LotStatus
+    processes: list[ProcessStepHistory]
