@@ -14,11 +14,11 @@ from mes_contracts.api.admin import (
     ReanchorData,
     ReanchorRequest,
 )
-from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.errors import SuccessBody
 from mes_contracts.times import AwareTimestamp
 from servicekit.auth import Admin
 from servicekit.db import equal_to
+from servicekit.paging import PageOffset
 from sqlalchemy import func, select
 
 from .audit import verify_chain
@@ -62,7 +62,7 @@ async def list_audit(
     since: AwareTimestamp | None = None,
     until: AwareTimestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    offset: PageOffset = 0,
 ) -> JSONResponse:
     conditions = equal_to(
         audit_log, entity_type=entity_type, entity_id=entity_id, user_id=user_id, action=action

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
-from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT, Page
+from mes_contracts.api.common import Page
 from mes_contracts.api.label import (
     JobResult,
     LabelJobRead,
@@ -28,6 +28,7 @@ from mes_contracts.validation import mes_error_from_validation
 from mes_label_drivers.labels import LabelData, Media, invalid
 from pydantic import TypeAdapter, ValidationError
 from servicekit.auth import Admin, FloorWriter, Reader
+from servicekit.paging import PageLimit, PageOffset
 from servicekit.runtime import actor_of
 from zplkit.rendering import RenderError
 
@@ -184,7 +185,7 @@ async def reprint_history(
     _: Reader,
     lot_number: str | None = None,
     serial_number: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 100,
+    limit: PageLimit = 100,
 ) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         rows = await repo.list_reprints(session, lot_number, serial_number, limit)
@@ -204,8 +205,8 @@ async def list_jobs(
     state: JOB_STATES | None = None,
     printer_id: str | None = None,
     lot_number: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> JSONResponse:
     """With `station_id`, each job also carries its rendered bytes (`content_base64`) and
     `language`: what the workstation sends to its serial printer."""

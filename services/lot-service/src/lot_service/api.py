@@ -18,10 +18,11 @@ from mes_contracts.api import (
     SerialReplacementRequest,
     SerialStatusChangeRequest,
 )
-from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT, Page
+from mes_contracts.api.common import Page
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from mes_contracts.roles import Role
 from servicekit.auth import Manager, Principal, Reader, require_roles
+from servicekit.paging import PageLimit, PageOffset
 from servicekit.runtime import actor_of
 
 from . import repository as repo
@@ -125,8 +126,8 @@ async def list_lots(
     product_model: Annotated[str | None, Query(max_length=8)] = None,
     production_date: date | None = None,
     shift: Literal["D", "N"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         rows, total = await repo.list_lots(

@@ -10,7 +10,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
-from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.api.dashboard import DashboardSummary
 from mes_contracts.api.trace import (
     DefectList,
@@ -25,6 +24,7 @@ from mes_contracts.api.trace import (
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from mes_contracts.times import AwareTimestamp
 from servicekit.auth import Reader
+from servicekit.paging import PageOffset
 
 from . import queries
 
@@ -136,7 +136,7 @@ async def trace_defects(
     process_id: Annotated[str | None, Query(pattern=r"^PROC-[0-9]{3}$")] = None,
     lot_number: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    offset: PageOffset = 0,
 ) -> JSONResponse:
     async with _db(request).transaction() as session:
         data = await queries.defect_list(
