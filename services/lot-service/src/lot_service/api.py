@@ -17,18 +17,17 @@ from mes_contracts.api import (
     SerialReplacementRequest,
     SerialStatusChangeRequest,
 )
-from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT, Page
+from mes_contracts.api.common import Page
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
-from mes_contracts.roles import MANAGERS, READERS, Role
-from servicekit.auth import Principal, require_roles
+from mes_contracts.roles import Role
+from servicekit.auth import Manager, Principal, Reader, require_roles
+from servicekit.paging import PageLimit, PageOffset
 from servicekit.runtime import actor_of
 
 from . import repository as repo
 from .service import LotService
 
 router = APIRouter(prefix="/api/v1")
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
-Manager = Annotated[Principal, Depends(require_roles(MANAGERS))]
 QualityDecider = Annotated[
     Principal, Depends(require_roles({Role.ADMIN, Role.PRODUCTION_MANAGER, Role.QUALITY_MANAGER}))
 ]
@@ -82,15 +81,10 @@ def lot_progress(
     )
     out = []
     for status in where.steps:
-        step = status.step
-        record = known.get(step.process_id, {})
+        record = known.get(status.step.process_id, {})
         out.append(
             {
-                "process_id": step.process_id,
-                "sequence": step.sequence,
-                "name_ko": step.name_ko,
-                "name_en": step.name_en,
-                "status": status.state.value,
+                **status.fields(),
                 "worker_id": record.get("worker_id"),
                 "start_time": _iso(record.get("start_time")),
                 "complete_time": _iso(record.get("complete_time")),
@@ -131,8 +125,8 @@ async def list_lots(
     product_model: Annotated[str | None, Query(max_length=8)] = None,
     production_date: date | None = None,
     shift: Literal["D", "N"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         rows, total = await repo.list_lots(

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from mes_contracts import events as ev
-from mes_contracts.enums import Result
+from mes_contracts.enums import LotStatus, Result, lot_transition_allowed
 from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.identifiers import format_lot_number, format_serial_number
@@ -22,7 +22,6 @@ from servicekit.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
-from .domain import LotStatus, can_transition
 from .settings import LotSettings
 
 log = get_logger(__name__)
@@ -112,7 +111,7 @@ class LotService:
         correlation_id: str | None = None,
     ) -> bool:
         current = LotStatus(lot["status"])
-        if current == target or not can_transition(current, target):
+        if current == target or not lot_transition_allowed(current, target):
             return False
         event = self.rt.event(
             ev.LOT_STATUS_CHANGED,

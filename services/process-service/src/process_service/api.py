@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from mes_contracts import routing_progress
@@ -19,8 +19,8 @@ from mes_contracts.api import (
     RoutingStepRead,
 )
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
-from mes_contracts.roles import FLOOR_WRITERS, MANAGERS, READERS, Role
-from servicekit.auth import Principal, require_roles
+from mes_contracts.roles import Role
+from servicekit.auth import FloorWriter, Manager, Principal, Reader
 from servicekit.runtime import actor_of
 
 from . import closing
@@ -28,9 +28,6 @@ from . import repository as repo
 from .service import ProcessService
 
 router = APIRouter(prefix="/api/v1")
-FloorWriter = Annotated[Principal, Depends(require_roles(FLOOR_WRITERS))]
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
-Manager = Annotated[Principal, Depends(require_roles(MANAGERS))]
 
 
 def _svc(request: Request) -> ProcessService:
@@ -130,15 +127,10 @@ async def lot_process_history(lot_number: str, request: Request, _: Reader) -> J
     )
     out = []
     for status in where.steps:
-        step = status.step
-        attempts = by_process.get(step.process_id, [])
+        attempts = by_process.get(status.step.process_id, [])
         out.append(
             {
-                "process_id": step.process_id,
-                "sequence": step.sequence,
-                "name_ko": step.name_ko,
-                "name_en": step.name_en,
-                "status": status.state.value,
+                **status.fields(),
                 "result": status.result,
                 "attempts": [
                     {

@@ -1,8 +1,7 @@
 """Tables of the `process` schema (owned by process-service only)."""
 
-from servicekit.db import schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
+from servicekit.db import now_column, routing_step_columns
+from servicekit.schema import service_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -15,22 +14,17 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "process"
-metadata = schema_metadata(SCHEMA)
+metadata = service_metadata(SCHEMA)
 
 routing_steps = Table(
     "routing_steps",
     metadata,
-    Column("product_model", String(8), primary_key=True),
-    Column("process_id", String(16), primary_key=True),
-    Column("sequence", Integer, nullable=False),
-    Column("name_ko", String(64), nullable=False),
-    Column("name_en", String(64), nullable=False),
+    *routing_step_columns(),
     Column("level", String(16), nullable=False, server_default="LOT"),
     Column("requires_firmware", Boolean, nullable=False, server_default="false"),
     UniqueConstraint("product_model", "sequence"),
@@ -74,7 +68,7 @@ process_records = Table(
     Column("start_time", DateTime(timezone=True), nullable=False),
     Column("start_time_raw", String(40), nullable=False),
     Column("started_by", String(64), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    now_column("started_at"),
     Column("complete_worker_id", String(32)),
     Column("reported_start_time_raw", String(40)),
     Column("complete_time", DateTime(timezone=True)),
@@ -111,6 +105,3 @@ current_firmware = Table(
     Column("download_url", Text, nullable=False),
     Column("event_time", DateTime(timezone=True), nullable=False),
 )
-
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+from servicekit.db import row_by_key
 from servicekit.outbox import Outbox
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -76,11 +77,7 @@ async def seed_routing(
 async def get_lot(
     session: AsyncConnection, lot_number: str, *, for_update: bool = False
 ) -> dict | None:
-    stmt = select(lots).where(lots.c.lot_number == lot_number)
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = (await session.execute(stmt)).first()
-    return dict(row._mapping) if row else None
+    return await row_by_key(session, lots, for_update=for_update, lot_number=lot_number)
 
 
 async def upsert_lot(session: AsyncConnection, values: dict[str, Any]) -> None:

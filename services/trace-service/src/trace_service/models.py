@@ -5,9 +5,8 @@ out-of-order events leave the same state; `rebuild` replays the streams into a s
 schema with the same tables (via schema translation) and compares.
 """
 
-from servicekit.db import schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
+from servicekit.db import routing_step_columns
+from servicekit.schema import service_metadata
 from sqlalchemy import (
     Column,
     Date,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "trace"
-metadata = schema_metadata(SCHEMA)
+metadata = service_metadata(SCHEMA)
 
 # Every production event as received: the raw material of the feed and of audits.
 event_log = Table(
@@ -43,11 +42,7 @@ event_log = Table(
 routing = Table(
     "routing",
     metadata,
-    Column("product_model", String(8), primary_key=True),
-    Column("process_id", String(16), primary_key=True),
-    Column("sequence", Integer, nullable=False),
-    Column("name_ko", String(64), nullable=False),
-    Column("name_en", String(64), nullable=False),
+    *routing_step_columns(),
 )
 
 lots = Table(
@@ -172,8 +167,6 @@ serials = Table(
     Column("replacement_reason", Text),
 )
 
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
 
 # Projection tables (what rebuild compares), in dependency-free order.
 PROJECTIONS = (
