@@ -10,5 +10,6 @@ SUBSCRIPTIONS = Subscriptions(
         ev.PROCESS_STARTED: "on_process_started",
         ev.PROCESS_COMPLETED: "on_process_completed",
         ev.ROUTING_UPDATED: "on_routing_updated",
+        ev.NCR_CLOSED: "on_ncr_closed",  # SCRAP: good quantity, serials, LOT closed
     },
 )

@@ -132,6 +132,10 @@ class ProcessCompleteData(BaseModel):
     defects: list[Defect] = Field(default_factory=list)
     already_recorded: bool = False
     recorded_at: AwareDatetime
+    ncr_number: str | None = Field(
+        default=None,
+        description="Present when this FAIL put the LOT on hold: the NCR opened (ADR 0023)",
+    )
 
 
 class RoutingStepRead(BaseModel):
@@ -144,6 +148,8 @@ class RoutingStepRead(BaseModel):
     name_en: str
     level: ProcessLevel
     requires_firmware: bool
+    hold_on_fail: bool = Field(description="A FAIL puts the LOT on hold and opens an NCR")
+    rework_limit: int = Field(ge=0, description="REWORK dispositions that may target the step")
 
 
 class ProcessAttempt(BaseModel):

@@ -32,6 +32,7 @@ from mes_contracts.payloads.lot import (
     SerialStatusChange,
     SerialStatusChanged,
 )
+from mes_contracts.payloads.ncr import LotHeld, LotReleased, NcrClosed, NcrOpened
 from mes_contracts.payloads.process import (
     ProcessCompleted,
     ProcessStarted,
@@ -48,6 +49,10 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     ProcessStarted,
     ProcessCompleted,
     RoutingUpdated,
+    LotHeld,
+    LotReleased,
+    NcrOpened,
+    NcrClosed,
     LabelsPrinted,
     LabelsFailed,
     FirmwareUploaded,
@@ -80,7 +85,11 @@ __all__ = [
     "LabelsFailed",
     "LabelsPrinted",
     "LotCreated",
+    "LotHeld",
+    "LotReleased",
     "LotStatusChanged",
+    "NcrClosed",
+    "NcrOpened",
     "PrintedLabel",
     "PrinterRegistered",
     "PrinterUpdated",
