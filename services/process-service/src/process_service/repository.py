@@ -170,6 +170,8 @@ class StartState:
     #: A fresh number for the work order (taken unless the LOT is unknown or closed).
     work_order_seq: int | None
     hold: Hold | None = None
+    #: The failed checks of the hold's NCR (what LOT_ON_HOLD shows).
+    hold_checks: list[dict[str, Any]] | None = None
 
     def latest(self) -> dict[str, Record]:
         latest: dict[str, Record] = {}
@@ -199,7 +201,9 @@ SELECT l.product_model, l.status, l.created_at,
           FROM process.current_firmware f WHERE f.slot = 'released') AS firmware,
        CASE WHEN l.status <> 'CLOSED' THEN nextval('process.work_order_seq') END
          AS work_order_seq,
-       l.hold_ncr, l.hold_process_id, l.hold_phase, l.rework_from, l.rework_base
+       l.hold_ncr, l.hold_process_id, l.hold_phase, l.rework_from, l.rework_base,
+       (SELECT n.failed_checks::text FROM process.ncrs n WHERE n.ncr_number = l.hold_ncr)
+         AS hold_checks
 FROM process.lots l
 WHERE l.lot_number = $1
 FOR UPDATE OF l
@@ -222,6 +226,7 @@ async def hot_start_state(
         firmware=json.loads(row["firmware"]) if row["firmware"] else None,
         work_order_seq=row["work_order_seq"],
         hold=hold_of(row),
+        hold_checks=json.loads(row["hold_checks"]) if row["hold_checks"] else None,
     )
 
 
@@ -451,13 +456,6 @@ async def release_hold(
     conn: asyncpg.Connection, outbox: Outbox, lot_number: str, events: list[Any]
 ) -> None:
     await conn.execute(_release(outbox), lot_number, *outbox.params(events))
-
-
-async def failed_checks(session: AsyncConnection, ncr_number: str) -> list[dict[str, Any]]:
-    row = (
-        await session.execute(select(ncrs.c.failed_checks).where(ncrs.c.ncr_number == ncr_number))
-    ).first()
-    return list(row.failed_checks) if row else []
 
 
 async def get_ncr(

@@ -142,8 +142,7 @@ class ProcessService:
             latest = holds.may_start(lot_number, steps, step, lot.hold, lot.records)
             if latest is None:
                 assert lot.hold is not None
-                checks = await repo.failed_checks(session, lot.hold.ncr_number)
-                raise holds.on_hold_error(lot_number, steps, lot.hold, checks)
+                raise holds.on_hold_error(lot_number, steps, lot.hold, lot.hold_checks or [])
             check_can_start(lot_number, steps, step, latest)
             start_time: datetime = body["start_time"]
             now = datetime.now(UTC)
