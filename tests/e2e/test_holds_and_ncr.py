@@ -90,6 +90,13 @@ def test_a_fail_holds_the_lot_until_its_rework_passes(
         "°C",
     )
     refused(start(worker, lot, "PROC-003"), "LOT_ON_HOLD", 409)  # the disposition first
+    shown = worker.get(f"/api/v1/process/lots/{lot}").json()["data"]["hold"]
+    assert shown == {
+        "ncr_number": number,
+        "process_id": "PROC-003",
+        "phase": "OPEN",
+        "rework_from": None,
+    }
 
     # The NCR: the LOT, the step, the checks against spec, who and when.
     ncr = worker.get(f"/api/v1/ncr/{number}").json()["data"]
@@ -115,7 +122,10 @@ def test_a_fail_holds_the_lot_until_its_rework_passes(
     # During the rework only the rework step may start; its PASS releases the hold.
     during = refused(start(worker, lot, "PROC-004"), "LOT_ON_HOLD", 409)
     assert during["required_action_code"] == "REWORK_REQUIRED"
+    hold = worker.get(f"/api/v1/process/lots/{lot}").json()["data"]["hold"]
+    assert (hold["phase"], hold["rework_from"]) == ("REWORK", "PROC-003")
     assert run_process(worker, lot, "PROC-003")["result"] == "PASS"
+    assert worker.get(f"/api/v1/process/lots/{lot}").json()["data"]["hold"] is None
     started = start(worker, lot, "PROC-004")
     assert started.status_code == 200, started.text
 

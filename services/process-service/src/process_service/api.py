@@ -161,7 +161,17 @@ async def lot_process_history(lot_number: str, request: Request, _: Reader) -> J
                 ],
             }
         )
-    data = {"lot_number": lot_number, "status": lot["status"], "processes": out}
+    hold = (
+        {
+            "ncr_number": lot["hold_ncr"],
+            "process_id": lot["hold_process_id"],
+            "phase": lot["hold_phase"],
+            "rework_from": lot["rework_from"],
+        }
+        if lot["hold_ncr"]
+        else None
+    )
+    data = {"lot_number": lot_number, "status": lot["status"], "processes": out, "hold": hold}
     return JSONResponse(jsonable_encoder({"status": "success", "message": "OK", "data": data}))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -176,9 +176,20 @@ class ProcessStepHistory(BaseModel):
     attempts: list[ProcessAttempt]
 
 
+class LotHold(BaseModel):
+    """A LOT's hold (ADR 0023): OPEN until its NCR's disposition, REWORK until the rework
+    of `rework_from` … `process_id` passes."""
+
+    ncr_number: str
+    process_id: ProcessId = Field(description="The failed step")
+    phase: Literal["OPEN", "REWORK"]
+    rework_from: ProcessId | None = None
+
+
 class LotProcessHistory(BaseModel):
     """`GET /api/v1/process/lots/{lot}`: every step of the LOT's routing with its attempts."""
 
     lot_number: LotNumber
     status: LotStatus
     processes: list[ProcessStepHistory]
+    hold: LotHold | None = Field(default=None, description="None: the LOT is not on hold")
