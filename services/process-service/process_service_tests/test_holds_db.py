@@ -45,6 +45,20 @@ async def test_concurrent_failures_take_consecutive_ncr_numbers(kit: ProcessKit)
     assert {(r["lot_number"], r["status"]) for r in rows} == {(lot, "OPEN") for lot in lots}
 
 
+async def test_a_reposted_failing_file_names_its_ncr(kit: ProcessKit) -> None:
+    lot = await kit.new_lot()
+    await kit.start(lot, "PROC-001")
+    at = datetime.now(KST).replace(microsecond=0).isoformat()
+    body = {
+        "process_data": {**FAIL_001, "lot_number_engraved": lot},
+        "start_time": at,
+        "complete_time": at,
+    }
+    first = await kit.complete(lot, "PROC-001", **body)
+    again = await kit.complete(lot, "PROC-001", **body)
+    assert again["already_recorded"] and again["ncr_number"] == first["ncr_number"]
+
+
 async def test_the_hold_lives_in_the_lot_row_and_a_refused_start_writes_nothing(
     kit: ProcessKit,
 ) -> None:

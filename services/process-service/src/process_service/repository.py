@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .domain import Record, Step
+from .domain import Step
 from .holds import Hold
 from .models import (
     current_firmware,
@@ -172,12 +172,6 @@ class StartState:
     hold: Hold | None = None
     #: The failed checks of the hold's NCR (what LOT_ON_HOLD shows).
     hold_checks: list[dict[str, Any]] | None = None
-
-    def latest(self) -> dict[str, Record]:
-        latest: dict[str, Record] = {}
-        for process_id, completed, result in self.records:
-            latest[process_id] = Record(process_id, completed, result)
-        return latest
 
     def attempts(self, process_id: str) -> int:
         return sum(1 for r in self.records if r[0] == process_id)
@@ -456,6 +450,13 @@ async def release_hold(
     conn: asyncpg.Connection, outbox: Outbox, lot_number: str, events: list[Any]
 ) -> None:
     await conn.execute(_release(outbox), lot_number, *outbox.params(events))
+
+
+async def ncr_of(session: AsyncConnection, work_order_id: str) -> str | None:
+    """The NCR a failed attempt opened, if it did."""
+    return await session.scalar(
+        select(ncrs.c.ncr_number).where(ncrs.c.work_order_id == work_order_id)
+    )
 
 
 async def get_ncr(

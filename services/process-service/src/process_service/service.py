@@ -226,7 +226,12 @@ class ProcessService:
             records = lot.records
             same = next((r for r in records if r["completion_digest"] == digest), None)
             if same is not None:
-                return self._completion_view(same, already_recorded=True)
+                view = self._completion_view(same, already_recorded=True)
+                if same["result"] == "FAIL":  # a re-post names the NCR its first posting opened
+                    number = await repo.ncr_of(session, same["work_order_id"])
+                    if number:
+                        view["ncr_number"] = number
+                return view
             open_record = next((r for r in records if r["complete_time"] is None), None)
             if open_record is None:
                 code = (
