@@ -277,6 +277,24 @@ def test_scrap_by_serial_after_allocation(
     assert lot_view["good_quantity"] == 2
 
 
+def test_use_as_is_at_the_last_step_completes_the_lot(
+    manager: Client, quality: Client, worker: Client, viewer: Client, firmware_released: None
+) -> None:
+    lot = new_lot(manager, worker, quantity=2)
+    run_through(worker, lot, "PROC-007")
+    failed = run_process(worker, lot, "PROC-008", {"inspection_result": "FAIL"})
+    assert failed["result"] == "FAIL" and failed["ncr_number"]
+    dispose(quality, failed["ncr_number"], "USE_AS_IS", reason="cosmetic scratch, customer OK")
+
+    def completed() -> dict[str, Any] | None:
+        data = trace_of(viewer, lot)
+        done = data["status"] == "COMPLETED" and data["serials"]["by_status"] == {"PASSED": 2}
+        return data if done else None
+
+    data = eventually(completed, what="the LOT completed as is")
+    assert data["on_hold"] is False and data["ncrs"][0]["disposition"] == "USE_AS_IS"
+
+
 def test_scrapping_every_unit_closes_the_lot(
     manager: Client, quality: Client, worker: Client
 ) -> None:

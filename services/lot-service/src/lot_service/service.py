@@ -331,14 +331,51 @@ class LotService:
             )
 
     async def on_ncr_closed(self, session: AsyncConnection, event: Envelope) -> None:
-        """A SCRAP disposition (ADR 0023): the good quantity follows, scrapped serials are
-        FAILED with the NCR as their reason, and a LOT with no unit left is CLOSED."""
+        """A disposition that lets the LOT go on (ADR 0023). SCRAP: the good quantity
+        follows, scrapped serials are FAILED with the NCR as their reason, a LOT with no
+        unit left is CLOSED. USE_AS_IS or SCRAP of the last step: the LOT is done, as if
+        that step had passed."""
         d = ev.payload_as(event, NcrClosed)
-        if d.disposition is not Disposition.SCRAP:
-            return
+        if d.disposition is Disposition.REWORK:
+            return  # the rework's own completions move the LOT
         lot = await repo.get_lot(session, d.lot_number, for_update=True)
         if lot is None:
             raise LookupError(f"unknown LOT {d.lot_number}")
+        if d.disposition is Disposition.SCRAP:
+            await self._scrap(session, d, event)
+            if d.scrapped_total >= d.target_quantity:
+                await self.change_status(
+                    session,
+                    lot,
+                    LotStatus.CLOSED,
+                    at=d.closed_at,
+                    actor=event.actor,
+                    reason=f"every unit scrapped ({d.ncr_number})",
+                    correlation_id=event.correlation_id,
+                )
+                return
+        routing = await repo.routing_of(session, lot["product_model"])
+        if routing and routing[-1]["process_id"] == d.process_id:
+            await self._move_serials(
+                session,
+                d.lot_number,
+                ("CREATED", "IN_PROGRESS"),
+                "PASSED",
+                at=d.closed_at,
+                event=event,
+                process_id=d.process_id,
+            )
+            await self.change_status(
+                session,
+                lot,
+                LotStatus.COMPLETED,
+                at=d.closed_at,
+                actor=event.actor,
+                reason=f"{d.disposition.value} {d.ncr_number}",
+                correlation_id=event.correlation_id,
+            )
+
+    async def _scrap(self, session: AsyncConnection, d: NcrClosed, event: Envelope) -> None:
         reason = f"SCRAP {d.ncr_number}" + (f": {d.reason}" if d.reason else "")
         if d.scrap_serials:
             if not await repo.count_serials(session, d.lot_number):
@@ -366,16 +403,6 @@ class LotService:
                 correlation_id=event.correlation_id,
             )
         await repo.set_scrapped(session, d.lot_number, d.scrapped_total)
-        if d.scrapped_total >= d.target_quantity:
-            await self.change_status(
-                session,
-                lot,
-                LotStatus.CLOSED,
-                at=d.closed_at,
-                actor=event.actor,
-                reason=f"every unit scrapped ({d.ncr_number})",
-                correlation_id=event.correlation_id,
-            )
 
     async def on_routing_updated(self, session: AsyncConnection, event: Envelope) -> None:
         data = ev.payload_as(event, RoutingUpdated)
