@@ -143,6 +143,16 @@ def test_a_fail_holds_the_lot_until_its_rework_passes(
 
     eventually(audited, what=f"{number} in the audit trail")
 
+    def hold_audited() -> bool:
+        r = admin.get("/api/v1/audit", params={"entity_type": "lot_hold", "entity_id": lot})
+        # one row for the hold, one for its release
+        return sorted(row["new_values"]["on_hold"] for row in r.json()["data"]["items"]) == [
+            False,
+            True,
+        ]
+
+    eventually(hold_audited, what="the hold and its release in the audit trail")
+
 
 def test_rework_goes_back_to_an_earlier_step_within_its_limit(
     manager: Client, quality: Client, worker: Client, viewer: Client
