@@ -10,7 +10,16 @@ from datetime import datetime
 from mes_cli.pytest_plugin import eventually
 
 from .conftest import Client
-from .production import KST, complete_body, new_lot, run_process, start_body
+from .production import (
+    KST,
+    complete_body,
+    dispose,
+    failing_sensor_data,
+    new_lot,
+    run_process,
+    run_through,
+    start_body,
+)
 
 
 def _start(worker: Client, lot: str, process_id: str) -> datetime:
@@ -62,6 +71,22 @@ def test_a_lot_with_a_step_in_progress_closes_only_by_force(
         if h["to_status"] == "CLOSED"
     ]
     assert reasons == ["[forced: PROC-002 open] line stop"]
+
+
+def test_a_lot_with_an_open_ncr_closes_only_once_it_is_disposed_of_or_by_force(
+    manager: Client, worker: Client
+) -> None:
+    lot = new_lot(manager, worker, quantity=2)
+    run_through(worker, lot, "PROC-002")
+    at = datetime.now(KST).replace(microsecond=0)
+    failed = run_process(worker, lot, "PROC-003", failing_sensor_data(lot, at))
+    ncr = failed["ncr_number"]
+    r = manager.post(f"/api/v1/lots/{lot}/close", json={"reason": "shipped"})
+    assert r.status_code == 409 and r.json()["error_code"] == "LOT_HAS_OPEN_NCR", r.text
+    assert r.json()["data"]["open_ncrs"] == [ncr]
+    dispose(manager, ncr, "USE_AS_IS", reason="within the customer's deviation")
+    r = manager.post(f"/api/v1/lots/{lot}/close", json={"reason": "shipped"})
+    assert r.status_code == 200 and r.json()["data"]["forced"] is False, r.text
 
 
 def test_only_managers_close_and_force(worker: Client, manager: Client) -> None:

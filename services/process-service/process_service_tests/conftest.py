@@ -81,6 +81,17 @@ class ProcessKit(UseCaseKit):
         async with self.db.transaction() as session:
             return await self.service.complete(session, body, actor=ACTOR, correlation_id="c-2")
 
+    async def dispose(self, ncr_number: str, disposition: str = "REWORK", **body: Any) -> dict:
+        """Close an NCR as the disposition route does (REWORK by default)."""
+        async with self.db.transaction() as session:
+            return await self.service.dispose(
+                session,
+                ncr_number,
+                {"disposition": disposition, **body},
+                actor=ACTOR,
+                correlation_id="c-3",
+            )
+
 
 @pytest.fixture(scope="module")
 async def kit(pg_url: str, redis_url: str) -> AsyncIterator[ProcessKit]:

@@ -99,6 +99,34 @@ MAPPING: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, Any
             "complete_time", "result", "process_data", "defects", "component_lots", "worker_id"
         ),
     ),
+    # Holds and NCRs (ADR 0023): the LOT's hold is one entity, each NCR another.
+    ev.LOT_HELD: (
+        "lot_hold",
+        "lot_number",
+        "update",
+        lambda d: {"on_hold": True, "ncr_number": d["ncr_number"], "process_id": d["process_id"]},
+    ),
+    ev.LOT_RELEASED: (
+        "lot_hold",
+        "lot_number",
+        "update",
+        lambda d: {"on_hold": False, "ncr_number": d["ncr_number"], "cause": d["cause"]},
+    ),
+    ev.NCR_OPENED: ("ncr", "ncr_number", "create", _everything),
+    ev.NCR_CLOSED: (
+        "ncr",
+        "ncr_number",
+        "update",
+        _fields(
+            "disposition",
+            "reason",
+            "rework_from",
+            "scrap_count",
+            "scrap_serials",
+            "closed_at",
+            "closed_by",
+        ),
+    ),
     ev.LABELS_PRINTED: (
         "lot_labels",
         "lot_number",

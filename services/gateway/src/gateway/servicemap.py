@@ -25,6 +25,7 @@ class ServiceMap:
             ("/api/v1/serials", "lot-service"),
             ("/api/v1/products", "lot-service"),
             ("/api/v1/process", "process-service"),
+            ("/api/v1/ncr", "process-service"),
             ("/api/v1/label", "label-service"),
             ("/api/v1/printers", "label-service"),
             ("/api/v1/firmware", "firmware-service"),

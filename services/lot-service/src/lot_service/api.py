@@ -56,6 +56,8 @@ def _lot_view(lot: dict[str, Any]) -> dict[str, Any]:
         "shift": lot["shift"],
         "sequence": lot["sequence"],
         "target_quantity": lot["target_quantity"],
+        "scrapped_quantity": lot.get("scrapped_quantity") or 0,
+        "good_quantity": lot["target_quantity"] - (lot.get("scrapped_quantity") or 0),
         "status": lot["status"],
         "created_at": lot["created_at"].isoformat(),
         "created_by": lot["created_by"],

@@ -53,6 +53,8 @@ lots = Table(
     Column("created_by", String(64), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("last_serial_seq", Integer, nullable=False, server_default="0"),
+    # Units scrapped by NCR dispositions (ADR 0023): good quantity = target - scrapped.
+    Column("scrapped_quantity", Integer, nullable=False, server_default="0"),
     UniqueConstraint("product_model", "factory", "production_date", "sequence"),
 )
 

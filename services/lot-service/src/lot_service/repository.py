@@ -427,3 +427,12 @@ async def count_serials(
     if regular_only:
         sql += " AND replacement_reason IS NULL"
     return await (await raw(session)).fetchval(sql, lot_number)
+
+
+async def set_scrapped(session: AsyncConnection, lot_number: str, scrapped: int) -> None:
+    """The LOT's scrapped units, as the newest NCR disposition counts them (never down)."""
+    await session.execute(
+        update(lots)
+        .where(lots.c.lot_number == lot_number, lots.c.scrapped_quantity < scrapped)
+        .values(scrapped_quantity=scrapped)
+    )

@@ -9,6 +9,7 @@ the LOT CLOSED when it reads `lot.close_accepted`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,10 +26,16 @@ REASON_REQUIRED = "강제 마감에는 사유가 필요합니다 (a forced close
 
 
 def check_can_close(
-    lot_number: str, status: str, open_steps: list[str], *, force: bool, reason: str | None
+    lot_number: str,
+    status: str,
+    open_steps: list[str],
+    *,
+    force: bool,
+    reason: str | None,
+    open_ncrs: Sequence[str] = (),
 ) -> None:
-    """The rule (pure): a closed LOT stays closed; a step in progress blocks the close
-    unless it is forced, and a forced close says why."""
+    """The rule (pure): a closed LOT stays closed; an open NCR or a step in progress
+    blocks the close unless it is forced, and a forced close says why."""
     if status == "CLOSED":
         raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": lot_number})
     if force and not (reason and reason.strip()):
@@ -36,6 +43,18 @@ def check_can_close(
             ErrorCode.VALIDATION_ERROR,
             message=REASON_REQUIRED,
             data={"lot_number": lot_number, "field": "reason"},
+        )
+    if open_ncrs and not force:
+        raise MesError(
+            ErrorCode.LOT_HAS_OPEN_NCR,
+            data={
+                "lot_number": lot_number,
+                "open_ncrs": list(open_ncrs),
+                "required_action": (
+                    "부적합 보고서(NCR)를 처분한 뒤 마감하거나, 사유를 적어 강제 마감하세요 "
+                    "(dispose of the open NCR first, or force the close with a reason)"
+                ),
+            },
         )
     if open_steps and not force:
         raise MesError(
@@ -66,14 +85,19 @@ async def close_lot(
     if lot is None:
         raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
     open_steps = await repo.open_steps(session, lot_number)
-    check_can_close(lot_number, lot["status"], open_steps, force=force, reason=reason)
+    open_ncrs = [
+        n["ncr_number"] for n in await repo.lot_ncrs(session, lot_number) if n["status"] == "OPEN"
+    ]
+    check_can_close(
+        lot_number, lot["status"], open_steps, force=force, reason=reason, open_ncrs=open_ncrs
+    )
     now = datetime.now(UTC)
     payload = LotCloseAccepted(
         lot_number=lot_number,
         accepted_at=now,
         closed_by=closed_by,
         reason=reason,
-        forced=bool(open_steps),
+        forced=bool(open_steps or open_ncrs),
         open_steps=open_steps,
     )
     await repo.set_lot_status(session, lot_number, "CLOSED", now)

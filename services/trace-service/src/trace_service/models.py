@@ -167,6 +167,31 @@ serials = Table(
     Column("replacement_reason", Text),
 )
 
+# Holds and NCRs (ADR 0023): one row per NCR, filled by ncr.opened/closed and
+# lot.held/released in whatever order they arrive (each sets only its own columns).
+ncrs = Table(
+    "ncrs",
+    metadata,
+    Column("ncr_number", String(32), primary_key=True),
+    Column("lot_number", String(32), nullable=False, index=True),
+    Column("process_id", String(16), nullable=False),
+    Column("process_name", String(64)),
+    Column("work_order_id", String(32)),
+    Column("failed_checks", JSONB),
+    Column("opened_at", DateTime(timezone=True)),
+    Column("opened_by", String(64)),
+    Column("held_at", DateTime(timezone=True)),
+    Column("disposition", String(16)),
+    Column("reason", Text),
+    Column("rework_from", String(16)),
+    Column("scrap_count", Integer),
+    Column("scrap_serials", JSONB),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_by", String(64)),
+    Column("released_at", DateTime(timezone=True)),
+    Column("release_cause", String(16)),
+)
+
 
 # Projection tables (what rebuild compares), in dependency-free order.
 PROJECTIONS = (
@@ -179,4 +204,5 @@ PROJECTIONS = (
     measurements,
     component_usage,
     serials,
+    ncrs,
 )

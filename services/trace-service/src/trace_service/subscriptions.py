@@ -14,6 +14,10 @@ SUBSCRIPTIONS = Subscriptions.all_to(
         ev.SERIALS_STATUS_CHANGED,
         ev.PROCESS_STARTED,
         ev.PROCESS_COMPLETED,
+        ev.NCR_OPENED,
+        ev.NCR_CLOSED,
+        ev.LOT_HELD,
+        ev.LOT_RELEASED,
         ev.SERIAL_STATUS_CHANGED,  # retired (ADR 0012): read for one release
     ),
     "apply",  # Projector.apply: the event log, then the projection of its type

@@ -38,6 +38,7 @@ from mes_contracts.api.lot import (
     SerialReplacementRequest,
     SerialStatusChangeRequest,
 )
+from mes_contracts.api.ncr import NcrDispositionRequest, NcrRead
 from mes_contracts.api.printers import PrinterBody, PrinterPatch
 from mes_contracts.api.process import (
     FirmwareInfo,
@@ -88,6 +89,8 @@ __all__ = [
     "LotRead",
     "LotSerials",
     "LotStatusHistoryEntry",
+    "NcrDispositionRequest",
+    "NcrRead",
     "Page",
     "PrinterBody",
     "PrinterPatch",

@@ -112,6 +112,12 @@ class LotRead(BaseModel):
     shift: Shift
     sequence: int = Field(ge=1)
     target_quantity: int = Field(ge=1)
+    scrapped_quantity: int = Field(
+        default=0, ge=0, description="Units scrapped by NCR dispositions (ADR 0023)"
+    )
+    good_quantity: int | None = Field(
+        default=None, ge=0, description="target_quantity - scrapped_quantity"
+    )
     status: LotStatus
     created_at: AwareDatetime
     created_by: str

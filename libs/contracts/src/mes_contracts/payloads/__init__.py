@@ -32,6 +32,7 @@ from mes_contracts.payloads.lot import (
     SerialStatusChange,
     SerialStatusChanged,
 )
+from mes_contracts.payloads.ncr import LotHeld, LotReleased, NcrClosed, NcrOpened
 from mes_contracts.payloads.process import (
     LotCloseAccepted,
     ProcessCompleted,
@@ -50,6 +51,10 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     ProcessCompleted,
     RoutingUpdated,
     LotCloseAccepted,
+    LotHeld,
+    LotReleased,
+    NcrOpened,
+    NcrClosed,
     LabelsPrinted,
     LabelsFailed,
     FirmwareUploaded,
@@ -83,7 +88,11 @@ __all__ = [
     "LabelsPrinted",
     "LotCloseAccepted",
     "LotCreated",
+    "LotHeld",
+    "LotReleased",
     "LotStatusChanged",
+    "NcrClosed",
+    "NcrOpened",
     "PrintedLabel",
     "PrinterRegistered",
     "PrinterUpdated",

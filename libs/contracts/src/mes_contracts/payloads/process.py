@@ -73,6 +73,8 @@ class RoutingStepInfo(EventPayload):
     name_en: str = Field(max_length=100)
     level: str = Field(default="LOT", max_length=16, description="LOT or SERIAL")
     requires_firmware: bool = False
+    hold_on_fail: bool = Field(default=True, description="A FAIL puts the LOT on hold")
+    rework_limit: int = Field(default=2, ge=0, le=99, description="REWORK dispositions allowed")
 
 
 class RoutingUpdated(EventPayload):
