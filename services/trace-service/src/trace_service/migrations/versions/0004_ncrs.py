@@ -40,9 +40,9 @@ def upgrade() -> None:
         sa.Column("release_cause", sa.String(16)),
         schema="trace",
     )
-    op.create_index(op.f("ix_ncrs_lot_number"), "ncrs", ["lot_number"], schema="trace")
+    op.create_index(op.f("ix_trace_ncrs_lot_number"), "ncrs", ["lot_number"], schema="trace")
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_ncrs_lot_number"), table_name="ncrs", schema="trace")
+    op.drop_index(op.f("ix_trace_ncrs_lot_number"), table_name="ncrs", schema="trace")
     op.drop_table("ncrs", schema="trace")
