@@ -2,31 +2,60 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from servicekit.runtime import ServiceRuntime, create_service_app
-from servicekit.settings import ServiceSettings
+from servicekit.streams import EventHandler
 
 from . import api
+from .alerts import api as alerts_api
+from .alerts.centre import AlertCentre
+from .alerts.handlers import AlertHandlers
+from .alerts.monitor import Monitor
+from .alerts.settings import AlertSettings
+from .alerts.webhooks import Deliverer
 from .models import SCHEMA, metadata
 from .projections import Projector
-from .subscriptions import SUBSCRIPTIONS
+from .subscriptions import ALERTED, PROJECTED, SUBSCRIPTIONS
 
 
-class TraceSettings(ServiceSettings):
+class TraceSettings(AlertSettings):
     service_name: str = "trace-service"
     port: int = 8005
     factory_timezone: str = "Asia/Seoul"
+
+
+@dataclass(frozen=True)
+class _Handlers:
+    """What SUBSCRIPTIONS names: the projector's and the alert rules' entry points."""
+
+    apply: EventHandler
+    alert: EventHandler
 
 
 def build_app(settings: TraceSettings | None = None) -> FastAPI:
     settings = settings or TraceSettings()
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
     projector = Projector(ZoneInfo(settings.factory_timezone))
-    if set(projector.handlers) != set(SUBSCRIPTIONS.streams):
-        raise RuntimeError("trace-service: subscriptions and projections differ")
-    SUBSCRIPTIONS.wire(runtime.consumers, projector)
-    app = create_service_app(runtime, title="trace-service", routers=[api.router])
+    centre = AlertCentre(runtime, settings)
+    alert_handlers = AlertHandlers(centre)
+    if set(projector.handlers) != set(PROJECTED) or set(alert_handlers.handlers) != set(ALERTED):
+        raise RuntimeError("trace-service: subscriptions and handlers differ")
+    SUBSCRIPTIONS.wire(runtime.consumers, _Handlers(projector.apply, alert_handlers.on_event))
+    deliverer = Deliverer(lambda: runtime.db, settings)
+
+    async def on_startup(rt: ServiceRuntime) -> None:
+        rt.run_in_background(Monitor(centre).run, "alert-monitor")
+        rt.run_in_background(deliverer.run, "alert-webhooks")
+
+    app = create_service_app(
+        runtime,
+        title="trace-service",
+        routers=[api.router, alerts_api.router],
+        on_startup=on_startup,
+    )
     app.state.factory_tz = projector.tz
+    app.state.alerts = centre
     return app

@@ -8,6 +8,12 @@ from mes_contracts.payloads.admin import (
     UserDeactivated,
     UserUpdated,
 )
+from mes_contracts.payloads.alert import (
+    AlertAcknowledged,
+    AlertRaised,
+    AlertResolved,
+    PrinterStatusChanged,
+)
 from mes_contracts.payloads.firmware import (
     FirmwareDownloaded,
     FirmwareReleased,
@@ -59,6 +65,10 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     UserDeactivated,
     PrinterRegistered,
     PrinterUpdated,
+    PrinterStatusChanged,
+    AlertRaised,
+    AlertAcknowledged,
+    AlertResolved,
     SerialStatusChanged,
     LabelPrinted,
     LabelFailedV1,
@@ -67,6 +77,9 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
 
 __all__ = [
     "ALL_PAYLOADS",
+    "AlertAcknowledged",
+    "AlertRaised",
+    "AlertResolved",
     "AllocatedSerial",
     "EventPayload",
     "FailedLabel",
@@ -83,6 +96,7 @@ __all__ = [
     "LotStatusChanged",
     "PrintedLabel",
     "PrinterRegistered",
+    "PrinterStatusChanged",
     "PrinterUpdated",
     "ProcessCompleted",
     "ProcessStarted",

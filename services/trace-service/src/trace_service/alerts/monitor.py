@@ -1,0 +1,74 @@
+"""Polled rules: dead letters and consumer lag (Redis), label jobs waiting too long."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from mes_contracts import events as ev
+from mes_contracts.wire import dead_letter_stream
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+from servicekit.logging import get_logger
+
+from . import rules
+from .centre import AlertCentre
+from .handlers import waiting_too_long
+
+log = get_logger(__name__)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+async def dead_letters(redis: Redis, streams: list[str]) -> dict[str, int]:
+    async with redis.pipeline(transaction=False) as pipe:
+        for stream in streams:
+            pipe.xlen(dead_letter_stream(stream))
+        lengths = await pipe.execute()
+    return {s: int(n) for s, n in zip(streams, lengths, strict=True) if n}
+
+
+async def backlogs(redis: Redis, streams: list[str]) -> dict[tuple[str, str], int]:
+    """(stream, group) → entries not yet read (`lag`) plus read but not acknowledged."""
+    found: dict[tuple[str, str], int] = {}
+    for stream in streams:
+        try:
+            groups = await redis.xinfo_groups(stream)
+        except ResponseError:  # no such stream yet
+            continue
+        for g in groups:
+            lag = g.get("lag") or 0  # None when Redis cannot tell (after deletions)
+            found[(stream, _text(g["name"]))] = int(lag) + int(g.get("pending") or 0)
+    return found
+
+
+class Monitor:
+    def __init__(self, centre: AlertCentre) -> None:
+        self.centre = centre
+        self.settings = centre.settings
+        self.streams = list(ev.ALL_STREAMS)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # keep watching; the next tick retries
+                log.exception("alert monitor tick failed")
+            await asyncio.sleep(self.settings.alert_poll_seconds)
+
+    async def tick(self) -> None:
+        rt = self.centre.rt
+        assert rt.redis is not None and rt.db is not None
+        s = self.settings
+        dlq = rules.dead_letter_alerts(await dead_letters(rt.redis, self.streams))
+        lag = rules.consumer_lag_alerts(
+            await backlogs(rt.redis, self.streams), s.alert_consumer_lag_threshold
+        )
+        async with rt.db.transaction() as session:
+            await self.centre.reconcile(session, rules.DEAD_LETTER_SCOPE, dlq)
+            await self.centre.reconcile(session, rules.CONSUMER_LAG_SCOPE, lag)
+            waiting = await waiting_too_long(session, s.alert_label_queued_minutes)
+            queued = rules.label_queued_alerts(waiting, s.alert_label_queued_minutes)
+            await self.centre.reconcile(session, rules.LABEL_QUEUED_SCOPE, queued)
