@@ -24,6 +24,7 @@ from mes_label_drivers.drivers import PrinterState
 from trace_service.alerts.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
 from .conftest import STACK_ENV, Client
+from .production import new_lot, run_process
 from .test_labels import ThreadedEmulator
 from .test_response_models import conforms
 
@@ -86,6 +87,9 @@ ENV = {
     "MES_ALERT_WEBHOOK_RETRY_BASE_SECONDS": "0.5",
     "MES_ALERT_WEBHOOK_RETRY_MAX_SECONDS": "2",
     "MES_ALERT_POLL_SECONDS": "1",
+    # One FAIL among today's completions of a process is over the line here.
+    "MES_ALERT_DEFECT_RATE_THRESHOLD": "0.5",
+    "MES_ALERT_DEFECT_RATE_MIN_COMPLETED": "1",
 }
 
 
@@ -103,6 +107,11 @@ def admin(alert_stack: Stack) -> Client:
 @pytest.fixture(scope="module")
 def manager(alert_stack: Stack) -> Client:
     return Client(alert_stack.gateway_url, "manager", "demo-manager-1234")
+
+
+@pytest.fixture(scope="module")
+def worker(alert_stack: Stack) -> Client:
+    return Client(alert_stack.gateway_url, "w001", "demo-worker-1234")
 
 
 @pytest.fixture(scope="module")
@@ -282,6 +291,56 @@ def test_dead_letters_raise_an_alert_resolved_when_the_dlq_is_emptied(
     finally:
         client.delete("firmware.downloaded.dlq")
         client.close()
+
+
+def test_labels_that_fail_raise_one_alert_per_lot_resolved_once_printed(
+    admin: Client, manager: Client, worker: Client
+) -> None:
+    """The LOT printer (dev-seeded PRINTER-01) out of paper: the LOT's label fails, one
+    `label.failed` alert on the LOT; paper back, the retry prints it, the alert resolves."""
+    before = admin.get("/api/v1/printers/PRINTER-01").json()["data"]
+    emulator = ThreadedEmulator()
+    emulator.emu.state = PrinterState.PAPER_OUT
+    r = admin.patch("/api/v1/printers/PRINTER-01", json={"port": emulator.emu.port})
+    assert r.status_code == 200, r.text
+    try:
+        lot = new_lot(manager, worker, quantity=5)
+        [alert] = eventually(
+            lambda: _alerts(manager, subject=lot, rule="label.failed", status="open"),
+            timeout=30,
+            what="the LOT's label.failed alert",
+        )
+        assert alert["subject_type"] == "lot" and len(alert["params"]["jobs"]) == 1
+        emulator.emu.state = PrinterState.READY
+        eventually(lambda: emulator.emu.labels, timeout=60, what="the retry printed")
+        resolved = eventually(
+            lambda: _alerts(manager, subject=lot, rule="label.failed", status="resolved"),
+            timeout=15,
+        )
+        assert [a["alert_id"] for a in resolved] == [alert["alert_id"]]
+    finally:
+        admin.patch("/api/v1/printers/PRINTER-01", json={"port": before["port"]})
+        emulator.stop()
+
+
+def test_a_defect_rate_over_the_threshold_raises_and_resolves_when_it_falls(
+    manager: Client, worker: Client
+) -> None:
+    """Threshold 50 % from the first completion (this stack's settings): one FAIL at
+    PROC-001 raises; two PASS bring today's rate to 33 % and resolve it."""
+    lots = [new_lot(manager, worker, quantity=5) for _ in range(3)]
+    failed = run_process(
+        worker,
+        lots[0],
+        "PROC-001",
+        {"lot_number_engraved": lots[0], "marking_result": "FAIL"},
+    )
+    assert failed["result"] == "FAIL", failed
+    [alert] = eventually(lambda: _alerts(manager, subject="PROC-001", status="open"), timeout=15)
+    assert alert["rule"] == "process.defect_rate" and alert["params"]["failed"] == 1
+    for lot in lots[1:]:
+        run_process(worker, lot, "PROC-001")
+    eventually(lambda: _alerts(manager, subject="PROC-001", status="resolved"), timeout=15)
 
 
 def test_the_list_filters_and_refuses_bad_input(manager: Client) -> None:

@@ -136,3 +136,17 @@ def test_bodies_json_and_slack() -> None:
 def test_retries_back_off_exponentially_up_to_the_cap() -> None:
     s = AlertSettings(alert_webhook_retry_base_seconds=2, alert_webhook_retry_max_seconds=30)
     assert [backoff(s, n).total_seconds() for n in (1, 2, 3, 4, 5, 6)] == [2, 4, 8, 16, 30, 30]
+
+
+@pytest.mark.parametrize(
+    ("completed", "failed", "raised"),
+    [(19, 10, False), (20, 1, False), (20, 2, True), (100, 5, False), (100, 6, True)],
+)
+def test_defect_rate_over_the_threshold_once_enough_were_completed(
+    completed: int, failed: int, raised: bool
+) -> None:
+    found = rules.defect_rate_alerts({"PROC-003": (completed, failed)}, 0.05, 20)
+    assert [s.condition_key for s in found] == (["defect_rate:PROC-003"] if raised else [])
+    if raised:
+        assert found[0].params["rate"] == round(failed / completed, 4)
+        assert found[0].subject_type == "process"

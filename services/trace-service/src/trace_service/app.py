@@ -47,7 +47,7 @@ def build_app(settings: TraceSettings | None = None) -> FastAPI:
     deliverer = Deliverer(lambda: runtime.db, settings)
 
     async def on_startup(rt: ServiceRuntime) -> None:
-        rt.run_in_background(Monitor(centre).run, "alert-monitor")
+        rt.run_in_background(Monitor(centre, projector.tz).run, "alert-monitor")
         rt.run_in_background(deliverer.run, "alert-webhooks")
 
     app = create_service_app(

@@ -1,16 +1,22 @@
-"""Polled rules: dead letters and consumer lag (Redis), label jobs waiting too long."""
+"""Polled rules: dead letters and consumer lag (Redis), label jobs waiting too long, and
+today's defect rate per process."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mes_contracts import events as ev
 from mes_contracts.wire import dead_letter_stream
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from servicekit.logging import get_logger
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..models import process_records as pr
 from . import rules
 from .centre import AlertCentre
 from .handlers import waiting_too_long
@@ -44,10 +50,21 @@ async def backlogs(redis: Redis, streams: list[str]) -> dict[tuple[str, str], in
     return found
 
 
+async def defects_today(session: AsyncConnection, day: date) -> dict[str, tuple[int, int]]:
+    """Process → (completed, failed) on the factory date `day`."""
+    stmt = (
+        select(pr.c.process_id, func.count(), func.count().filter(pr.c.result == "FAIL"))
+        .where(pr.c.complete_day == day)
+        .group_by(pr.c.process_id)
+    )
+    return {p: (n, failed) for p, n, failed in (await session.execute(stmt)).all()}
+
+
 class Monitor:
-    def __init__(self, centre: AlertCentre) -> None:
+    def __init__(self, centre: AlertCentre, tz: ZoneInfo) -> None:
         self.centre = centre
         self.settings = centre.settings
+        self.tz = tz
         self.streams = list(ev.ALL_STREAMS)
 
     async def run(self) -> None:
@@ -72,3 +89,8 @@ class Monitor:
             waiting = await waiting_too_long(session, s.alert_label_queued_minutes)
             queued = rules.label_queued_alerts(waiting, s.alert_label_queued_minutes)
             await self.centre.reconcile(session, rules.LABEL_QUEUED_SCOPE, queued)
+            today = await defects_today(session, datetime.now(self.tz).date())
+            defects = rules.defect_rate_alerts(
+                today, s.alert_defect_rate_threshold, s.alert_defect_rate_min_completed
+            )
+            await self.centre.reconcile(session, rules.DEFECT_RATE_SCOPE, defects)

@@ -112,6 +112,41 @@ def label_queued_alerts(waiting: Mapping[str, int], minutes: float) -> list[Aler
     ]
 
 
+# -- quality --------------------------------------------------------------------------------
+DEFECT_RATE_SCOPE = "defect_rate:"
+
+
+def defect_rate_alerts(
+    today: Mapping[str, tuple[int, int]], threshold: float, min_completed: int
+) -> list[AlertSpec]:
+    """Processes (id → completed today, failed today) whose defect rate is over
+    `threshold`, once at least `min_completed` were completed (a first FAIL is no rate)."""
+    found = []
+    for process_id, (completed, failed) in sorted(today.items()):
+        if completed < max(1, min_completed) or failed / completed <= threshold:
+            continue
+        rate = round(failed / completed, 4)
+        found.append(
+            AlertSpec(
+                rule="process.defect_rate",
+                condition_key=f"{DEFECT_RATE_SCOPE}{process_id}",
+                severity="warning",
+                subject_type="process",
+                subject_id=process_id,
+                code="ALERT_DEFECT_RATE",
+                message=f"{process_id}: {rate:.1%} defective today (over {threshold:.1%})",
+                params={
+                    "process_id": process_id,
+                    "completed": completed,
+                    "failed": failed,
+                    "rate": rate,
+                    "threshold": threshold,
+                },
+            )
+        )
+    return found
+
+
 # -- holds (lot.held / lot.released plug in here) ------------------------------------------
 def lot_hold_alerts(lot_number: str, held: bool, reason: str | None = None) -> list[AlertSpec]:
     if not held:

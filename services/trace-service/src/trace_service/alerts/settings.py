@@ -23,6 +23,10 @@ class AlertSettings(ServiceSettings):
     alert_poll_seconds: float = 10.0
     alert_consumer_lag_threshold: int = 1000
     alert_label_queued_minutes: float = 10.0
+    # A process's share of FAIL among today's completions (factory date), once it has
+    # completed at least this many.
+    alert_defect_rate_threshold: float = 0.05
+    alert_defect_rate_min_completed: int = 20
     alert_webhooks: list[WebhookTarget] = Field(default_factory=list)
     alert_webhook_timeout_seconds: float = 5.0
     alert_webhook_poll_seconds: float = 1.0
