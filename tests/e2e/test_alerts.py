@@ -187,6 +187,24 @@ def test_paper_out_raises_one_alert_that_resolves_when_paper_is_back(
     assert one.status == "resolved" and one.resolved_at and one.raised_at < one.resolved_at
 
 
+def test_a_printer_out_of_service_has_its_alerts_resolved_and_raised_again_when_back(
+    admin: Client, manager: Client, printer: tuple[str, ThreadedEmulator]
+) -> None:
+    printer_id, emulator = printer
+    alert = _paper_out(manager, printer_id, emulator)
+    r = admin.patch(f"/api/v1/printers/{printer_id}", json={"active": False})
+    assert r.status_code == 200 and r.json()["data"]["last_state"] is None, r.text
+    eventually(lambda: _alerts(manager, subject=printer_id, status="resolved"), timeout=10)
+    assert admin.patch(f"/api/v1/printers/{printer_id}", json={"active": True}).status_code == 200
+    [again] = eventually(
+        lambda: _alerts(manager, subject=printer_id, status="open"),
+        timeout=10,
+        what="the paper-out alert again after reactivation",
+    )
+    assert again["alert_id"] != alert["alert_id"] and again["rule"] == "printer.paper_out"
+    emulator.emu.state = PrinterState.READY
+
+
 def test_an_acknowledgement_records_who_when_and_the_note_and_is_audited(
     admin: Client, manager: Client, printer: tuple[str, ThreadedEmulator]
 ) -> None:

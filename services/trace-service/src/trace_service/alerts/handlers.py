@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from mes_contracts import events as ev
 from mes_contracts.envelope import Envelope
-from mes_contracts.payloads import LabelsFailed, LabelsPrinted, PrinterStatusChanged
+from mes_contracts.payloads import (
+    LabelsFailed,
+    LabelsPrinted,
+    PrinterStatusChanged,
+    PrinterUpdated,
+)
 from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,6 +25,7 @@ class AlertHandlers:
         self.centre = centre
         self.handlers = {
             ev.PRINTER_STATUS_CHANGED: self.printer_status,
+            ev.PRINTER_UPDATED: self.printer_updated,
             ev.LABELS_FAILED: self.labels_failed,
             ev.LABELS_PRINTED: self.labels_printed,
         }
@@ -33,6 +39,12 @@ class AlertHandlers:
         # printer's latest word on its own stream, which label-service publishes in order.
         holding = rules.printer_alerts(p.printer_id, p.state)
         await self.centre.reconcile(session, rules.printer_scope(p.printer_id), holding)
+
+    async def printer_updated(self, session: AsyncConnection, event: Envelope) -> None:
+        """A printer taken out of service is no longer polled: its alerts resolve."""
+        p = ev.payload_as(event, PrinterUpdated)
+        if not p.active:
+            await self.centre.reconcile(session, rules.printer_scope(p.printer_id), [])
 
     async def labels_failed(self, session: AsyncConnection, event: Envelope) -> None:
         p = ev.payload_as(event, LabelsFailed)

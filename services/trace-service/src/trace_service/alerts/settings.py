@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from servicekit.settings import ServiceSettings
 
 
@@ -14,7 +14,7 @@ class WebhookTarget(BaseModel):
 
     name: str = Field(min_length=1, max_length=64)
     url: str = Field(pattern=r"^https?://", max_length=2000)
-    secret: str = Field(min_length=1)
+    secret: SecretStr = Field(min_length=1)
     format: Literal["json", "slack"] = "json"
 
 

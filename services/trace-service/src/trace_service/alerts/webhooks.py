@@ -120,40 +120,47 @@ class Deliverer:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            for row in due:
-                await self._send(session, http, dict(row._mapping))
-        return len(due)
+            rows = [dict(r._mapping) for r in due]
+            # The posts go out together; the rows stay locked until their outcomes commit.
+            outcomes = await asyncio.gather(*(self._post(http, row) for row in rows))
+            for row, (status, error) in zip(rows, outcomes, strict=True):
+                await self._record(session, row, status, error)
+        return len(rows)
 
-    async def _send(
-        self, session: AsyncConnection, http: httpx.AsyncClient, row: dict[str, Any]
+    async def _post(
+        self, http: httpx.AsyncClient, row: dict[str, Any]
+    ) -> tuple[int | None, str | None]:
+        """(HTTP status, error or None when delivered)."""
+        target = self.targets.get(row["target"])
+        if target is None:
+            return None, "target no longer configured"
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: signature(target.secret.get_secret_value(), row["body"]),
+            TIMESTAMP_HEADER: str(int(time.time())),
+            EVENT_HEADER: row["event_type"],
+            DELIVERY_HEADER: str(row["id"]),
+            "User-Agent": "withforce-mes-alerts",
+        }
+        try:
+            response = await http.post(target.url, content=row["body"], headers=headers)
+        except httpx.HTTPError as exc:
+            return None, f"{exc.__class__.__name__}: {exc}"[:1000]
+        status = response.status_code
+        return status, None if 200 <= status < 300 else f"HTTP {status}"
+
+    async def _record(
+        self, session: AsyncConnection, row: dict[str, Any], status: int | None, error: str | None
     ) -> None:
         attempts = row["attempts"] + 1
-        target = self.targets.get(row["target"])
-        status: int | None = None
-        error: str | None = None
-        if target is None:
-            error = "target no longer configured"
-        else:
-            headers = {
-                "Content-Type": "application/json",
-                SIGNATURE_HEADER: signature(target.secret, row["body"]),
-                TIMESTAMP_HEADER: str(int(time.time())),
-                EVENT_HEADER: row["event_type"],
-                DELIVERY_HEADER: str(row["id"]),
-                "User-Agent": "withforce-mes-alerts",
-            }
-            try:
-                response = await http.post(target.url, content=row["body"], headers=headers)
-                status = response.status_code
-                if not 200 <= status < 300:
-                    error = f"HTTP {status}"
-            except httpx.HTTPError as exc:
-                error = f"{exc.__class__.__name__}: {exc}"[:1000]
         now = datetime.now(UTC)
         values: dict[str, Any] = {"attempts": attempts, "last_status": status, "last_error": error}
         if error is None:
             values |= {"state": "delivered", "delivered_at": now, "next_attempt_at": None}
-        elif target is None or attempts >= self.settings.alert_webhook_max_attempts:
+        elif (
+            row["target"] not in self.targets
+            or attempts >= self.settings.alert_webhook_max_attempts
+        ):
             values |= {"state": "failed", "next_attempt_at": None}
         else:
             values["next_attempt_at"] = now + backoff(self.settings, attempts)
