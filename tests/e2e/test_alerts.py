@@ -90,6 +90,7 @@ ENV = {
     # One FAIL among today's completions of a process is over the line here.
     "MES_ALERT_DEFECT_RATE_THRESHOLD": "0.5",
     "MES_ALERT_DEFECT_RATE_MIN_COMPLETED": "1",
+    "MES_ALERT_LABEL_QUEUED_MINUTES": "0.05",  # 3 s
 }
 
 
@@ -319,11 +320,12 @@ def test_dead_letters_raise_an_alert_resolved_when_the_dlq_is_emptied(
         client.close()
 
 
-def test_labels_that_fail_raise_one_alert_per_lot_resolved_once_printed(
+def test_labels_that_fail_or_wait_raise_alerts_per_lot_resolved_once_printed(
     admin: Client, manager: Client, worker: Client
 ) -> None:
     """The LOT printer (dev-seeded PRINTER-01) out of paper: the LOT's label fails, one
-    `label.failed` alert on the LOT; paper back, the retry prints it, the alert resolves."""
+    `label.failed` alert on the LOT, and once it has waited longer than this stack's 3 s a
+    `label.queued_too_long`; paper back, the retry prints it, both resolve."""
     before = admin.get("/api/v1/printers/PRINTER-01").json()["data"]
     emulator = ThreadedEmulator()
     emulator.emu.state = PrinterState.PAPER_OUT
@@ -337,13 +339,20 @@ def test_labels_that_fail_raise_one_alert_per_lot_resolved_once_printed(
             what="the LOT's label.failed alert",
         )
         assert alert["subject_type"] == "lot" and len(alert["params"]["jobs"]) == 1
+        [waiting] = eventually(
+            lambda: _alerts(manager, subject=lot, rule="label.queued_too_long", status="open"),
+            timeout=20,
+            what="the label waiting longer than 3 s",
+        )
+        assert waiting["params"]["jobs"] == 1
         emulator.emu.state = PrinterState.READY
         eventually(lambda: emulator.emu.labels, timeout=60, what="the retry printed")
-        resolved = eventually(
-            lambda: _alerts(manager, subject=lot, rule="label.failed", status="resolved"),
-            timeout=15,
-        )
-        assert [a["alert_id"] for a in resolved] == [alert["alert_id"]]
+        for rule in ("label.failed", "label.queued_too_long"):
+            resolved = eventually(
+                lambda rule=rule: _alerts(manager, subject=lot, rule=rule, status="resolved"),
+                timeout=15,
+            )
+            assert len(resolved) == 1
     finally:
         admin.patch("/api/v1/printers/PRINTER-01", json={"port": before["port"]})
         emulator.stop()

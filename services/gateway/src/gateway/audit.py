@@ -135,8 +135,14 @@ MAPPING: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, Any
     ev.PRINTER_REGISTERED: ("printer", "printer_id", "create", _everything),
     ev.PRINTER_UPDATED: ("printer", "printer_id", "update", _everything),
     # The alerts centre: raised by a rule, acknowledged by a person (who, when, note),
-    # resolved when its condition cleared.
-    ev.ALERT_RAISED: ("alert", "alert_id", "create", _everything),
+    # resolved when its condition cleared. What a reader of the trail needs, in words: the
+    # rule's codes and condition key stay in the alert itself.
+    ev.ALERT_RAISED: (
+        "alert",
+        "alert_id",
+        "create",
+        _fields("severity", "subject_type", "subject_id", "message", "raised_at"),
+    ),
     ev.ALERT_ACKNOWLEDGED: (
         "alert",
         "alert_id",

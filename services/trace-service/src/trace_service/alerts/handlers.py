@@ -11,7 +11,7 @@ from mes_contracts.payloads import (
     PrinterStatusChanged,
     PrinterUpdated,
 )
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -112,3 +112,14 @@ async def waiting_too_long(session: AsyncConnection, minutes: float) -> dict[str
         .group_by(jobs.c.lot_number)
     )
     return {lot: n for lot, n in (await session.execute(stmt)).all()}
+
+
+async def forget_printed_jobs(session: AsyncConnection, older_than_minutes: int = 60) -> int:
+    """Jobs printed after their last failure (or never failed) long enough ago that no late
+    failure event is still on its way: the rules no longer need them."""
+    cutoff = func.now() - func.make_interval(0, 0, 0, 0, 0, int(older_than_minutes))
+    stmt = delete(jobs).where(
+        jobs.c.printed_at < cutoff,
+        jobs.c.failed_at.is_(None) | (jobs.c.failed_at <= jobs.c.printed_at),
+    )
+    return (await session.execute(stmt)).rowcount

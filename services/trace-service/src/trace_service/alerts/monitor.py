@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..models import process_records as pr
 from . import rules
 from .centre import AlertCentre
-from .handlers import waiting_too_long
+from .handlers import forget_printed_jobs, waiting_too_long
 
 log = get_logger(__name__)
 
@@ -94,3 +94,4 @@ class Monitor:
                 today, s.alert_defect_rate_threshold, s.alert_defect_rate_min_completed
             )
             await self.centre.reconcile(session, rules.DEFECT_RATE_SCOPE, defects)
+            await forget_printed_jobs(session)
