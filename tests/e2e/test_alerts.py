@@ -1,6 +1,6 @@
 """The alerts centre on a stack of its own (its webhook targets are settings): a printer
 emulator answering paper-out raises an alert within 10 s that resolves itself when the
-paper is back; an acknowledgement records who, when and the note, and is in the audit
+paper is back, both on the live feed; an acknowledgement records who, when and the note, and is in the audit
 trail; a loopback receiver gets signed deliveries, also after it was down; dead letters
 raise an alert that resolves when the dead-letter stream is emptied."""
 
@@ -25,6 +25,7 @@ from trace_service.alerts.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, ve
 
 from .conftest import STACK_ENV, Client
 from .production import new_lot, run_process
+from .test_gateway_live import _until, sse
 from .test_labels import ThreadedEmulator
 from .test_response_models import conforms
 
@@ -167,20 +168,33 @@ def _paper_out(client: Client, printer_id: str, emulator: ThreadedEmulator) -> d
 
 
 def test_paper_out_raises_one_alert_that_resolves_when_paper_is_back(
-    manager: Client, printer: tuple[str, ThreadedEmulator]
+    alert_stack: Stack, manager: Client, printer: tuple[str, ThreadedEmulator]
 ) -> None:
     printer_id, emulator = printer
-    alert = _paper_out(manager, printer_id, emulator)
+    with sse(alert_stack.gateway_url, manager.auth.token()) as feed:
+        alert = _paper_out(manager, printer_id, emulator)
+        # The dashboards hear of it on the live feed: the printer's change, then the alert.
+        seen = _until(
+            feed,
+            lambda e: e[2] == "alert.raised" and e[3]["data"]["alert_id"] == alert["alert_id"],
+        )
+        changes = [e[3]["data"] for e in seen if e[2] == "printer.status_changed"]
+        assert {"printer_id": printer_id, "state": "paper_out"}.items() <= changes[-1].items()
     assert alert["rule"] == "printer.paper_out" and alert["severity"] == "critical"
     assert alert["code"] == "ALERT_PRINTER_PAPER_OUT" and alert["subject_type"] == "printer"
     assert alert["params"] == {"printer_id": printer_id, "state": "paper_out"}
     time.sleep(6)  # more polls while the paper is out: still the one alert (no storm)
     assert [a["alert_id"] for a in _alerts(manager, subject=printer_id)] == [alert["alert_id"]]
 
-    emulator.emu.state = PrinterState.READY
-    resolved = eventually(
-        lambda: _alerts(manager, subject=printer_id, status="resolved"), timeout=10
-    )
+    with sse(alert_stack.gateway_url, manager.auth.token()) as feed:
+        emulator.emu.state = PrinterState.READY
+        resolved = eventually(
+            lambda: _alerts(manager, subject=printer_id, status="resolved"), timeout=10
+        )
+        _until(
+            feed,
+            lambda e: e[2] == "alert.resolved" and e[3]["data"]["alert_id"] == alert["alert_id"],
+        )
     assert [a["alert_id"] for a in resolved] == [alert["alert_id"]]
     assert resolved[0]["resolved_at"] and not _alerts(manager, subject=printer_id, status="open")
     r = manager.get(f"/api/v1/alerts/{alert['alert_id']}")
