@@ -36,17 +36,35 @@ async def dead_letters(redis: Redis, streams: list[str]) -> dict[str, int]:
     return {s: int(n) for s, n in zip(streams, lengths, strict=True) if n}
 
 
-async def backlogs(redis: Redis, streams: list[str]) -> dict[tuple[str, str], int]:
-    """(stream, group) → entries not yet read (`lag`) plus read but not acknowledged."""
+async def backlogs(
+    redis: Redis, streams: list[str], cap: int = 100_000
+) -> dict[tuple[str, str], int]:
+    """(stream, group) → entries not yet read plus read but not acknowledged. Redis 7
+    tells the unread count (`lag`); before 7 (or when it cannot tell) the entries after
+    the group's last delivered id are counted, up to `cap`."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for stream in streams:
+            pipe.xinfo_groups(stream)
+        replies = await pipe.execute(raise_on_error=False)
     found: dict[tuple[str, str], int] = {}
-    for stream in streams:
-        try:
-            groups = await redis.xinfo_groups(stream)
-        except ResponseError:  # no such stream yet
+    unknown: list[tuple[str, str, str]] = []
+    for stream, groups in zip(streams, replies, strict=True):
+        if isinstance(groups, ResponseError):  # no such stream yet
             continue
         for g in groups:
-            lag = g.get("lag") or 0  # None when Redis cannot tell (after deletions)
-            found[(stream, _text(g["name"]))] = int(lag) + int(g.get("pending") or 0)
+            name = _text(g["name"])
+            found[(stream, name)] = int(g.get("pending") or 0)
+            if g.get("lag") is not None:
+                found[(stream, name)] += int(g["lag"])
+            else:
+                unknown.append((stream, name, _text(g["last-delivered-id"])))
+    if unknown:
+        async with redis.pipeline(transaction=False) as pipe:
+            for stream, _, last in unknown:
+                pipe.xrange(stream, min="(" + last, max="+", count=cap)
+            unread = await pipe.execute()
+        for (stream, name, _), entries in zip(unknown, unread, strict=True):
+            found[(stream, name)] += len(entries)
     return found
 
 
@@ -80,8 +98,9 @@ class Monitor:
         assert rt.redis is not None and rt.db is not None
         s = self.settings
         dlq = rules.dead_letter_alerts(await dead_letters(rt.redis, self.streams))
+        threshold = s.alert_consumer_lag_threshold
         lag = rules.consumer_lag_alerts(
-            await backlogs(rt.redis, self.streams), s.alert_consumer_lag_threshold
+            await backlogs(rt.redis, self.streams, cap=threshold + 1), threshold
         )
         async with rt.db.transaction() as session:
             await self.centre.reconcile(session, rules.DEAD_LETTER_SCOPE, dlq)
