@@ -166,7 +166,13 @@ def traced_lot(ops_stack: Stack, ops_manager: Api, ops_worker: Api, ops_firmware
         "tof_sensor": {"i2c_communication": True, "result": "PASS"},
         "overall_result": "FAIL",
     }
-    assert _run_process(ops_worker, lot, "PROC-003", failing)["result"] == "FAIL"
+    failed = _run_process(ops_worker, lot, "PROC-003", failing)
+    assert failed["result"] == "FAIL"
+    # The FAIL held the LOT (ADR 0023): its NCR's disposition lets PROC-003 run again.
+    r = ops_manager.post(
+        f"/api/v1/ncr/{failed['ncr_number']}/disposition", json={"disposition": "REWORK"}
+    )
+    assert r.status_code == 200, r.text
     for step in range(3, 9):
         _run_process(ops_worker, lot, f"PROC-{step:03d}")
 

@@ -70,6 +70,11 @@ def viewer(gateway: str) -> Client:
 
 
 @pytest.fixture(scope="session")
+def quality(gateway: str) -> Client:
+    return Client(gateway, "quality", "demo-quality-1234")
+
+
+@pytest.fixture(scope="session")
 def worker(gateway: str) -> Client:
     return Client(gateway, "w001", "demo-worker-1234")
 

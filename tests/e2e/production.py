@@ -69,6 +69,23 @@ def run_process(worker: Client, lot: str, process_id: str, data: dict | None = N
     return r.json()["data"]
 
 
+def failing_sensor_data(lot: str, at: datetime) -> dict[str, Any]:
+    """PROC-003 data that fails: 62.4 °C against 60 ± 1 °C."""
+    data = process_data_for("PROC-003", lot, at)
+    data["temp_sensor"].update(measured_temp=62.4, result="FAIL")
+    data["overall_result"] = "FAIL"
+    return data
+
+
+def dispose(manager: Client, ncr_number: str, disposition: str = "REWORK", **body: Any) -> dict:
+    """Close the NCR a FAIL opened (ADR 0023): REWORK by default, so the step may run again."""
+    r = manager.post(
+        f"/api/v1/ncr/{ncr_number}/disposition", json={"disposition": disposition, **body}
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["data"]
+
+
 def run_through(worker: Client, lot: str, last: str) -> None:
     for i in range(1, int(last[-3:]) + 1):
         run_process(worker, lot, f"PROC-{i:03d}")

@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -24,7 +25,7 @@ from mes_label_drivers.drivers import PrinterState
 from trace_service.alerts.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
 from .conftest import STACK_ENV, Client
-from .production import new_lot, run_process
+from .production import KST, dispose, failing_sensor_data, new_lot, run_process, run_through
 from .test_gateway_live import _until, sse
 from .test_labels import ThreadedEmulator
 from .test_response_models import conforms
@@ -390,6 +391,29 @@ def test_a_defect_rate_over_the_threshold_raises_and_resolves_when_it_falls(
     for lot in lots[1:]:
         run_process(worker, lot, "PROC-001")
     eventually(lambda: _alerts(manager, subject="PROC-001", status="resolved"), timeout=15)
+
+
+def test_a_lot_on_hold_raises_an_alert_until_its_ncr_releases_it(
+    manager: Client, worker: Client
+) -> None:
+    """A FAIL at PROC-003 holds the LOT (ADR 0023): one `lot.held` alert naming the NCR;
+    a USE_AS_IS disposition releases the LOT and resolves it. (After the defect-rate test:
+    its PROC-001 counts must not move while it runs.)"""
+    lot = new_lot(manager, worker, quantity=5)
+    run_through(worker, lot, "PROC-002")
+    at = datetime.now(KST).replace(microsecond=0)
+    failed = run_process(worker, lot, "PROC-003", failing_sensor_data(lot, at))
+    number = failed["ncr_number"]
+    assert failed["result"] == "FAIL" and number, failed
+    [alert] = eventually(
+        lambda: _alerts(manager, subject=lot, rule="lot.held", status="open"), timeout=15
+    )
+    assert alert["params"] == {"lot_number": lot, "reason": number}
+    dispose(manager, number, "USE_AS_IS", reason="deviation approved by QA")
+    resolved = eventually(
+        lambda: _alerts(manager, subject=lot, rule="lot.held", status="resolved"), timeout=15
+    )
+    assert [a["alert_id"] for a in resolved] == [alert["alert_id"]]
 
 
 def test_the_list_filters_and_refuses_bad_input(manager: Client) -> None:

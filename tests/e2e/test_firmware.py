@@ -20,7 +20,7 @@ from mes_cli.pytest_plugin import eventually
 from mes_cli.stack import Stack
 
 from .conftest import Client
-from .production import KST, complete_body, new_lot, run_process, start_body
+from .production import KST, complete_body, dispose, new_lot, run_process, start_body
 
 
 def _blob(size: int, seed: str) -> bytes:
@@ -143,7 +143,9 @@ def test_release_reaches_proc_004_downloads_resume_and_rollback_restores(
 
     # Flashing failed on the line: the release is rolled back; rework gets the old one.
     failed = complete_body(lot, "PROC-004", at, {"firmware_version": new, "upload_result": "FAIL"})
-    assert worker.post("/api/v1/process/complete", json=failed).status_code == 200
+    r = worker.post("/api/v1/process/complete", json=failed)
+    assert r.status_code == 200, r.text
+    dispose(manager, r.json()["data"]["ncr_number"])  # the hold's NCR: rework PROC-004
     r = admin.post(f"/api/v1/firmware/{new}/rollback", json={"reason": "flash failures"})
     assert r.status_code == 200, r.text
     assert r.json()["data"]["released"]["version"] == old

@@ -17,6 +17,7 @@ from .conftest import Client
 from .production import (
     KST,
     complete_body,
+    dispose,
     new_lot,
     run_process,
     run_through,
@@ -199,7 +200,7 @@ def test_serials_are_allocated_at_label_printing_start(
     one = manager.get(f"/api/v1/serials/{numbers[0]}").json()["data"]
     assert one["lot_number"] == lot
 
-    # PROC-007 fails and is started again (rework): no second allocation.
+    # PROC-007 fails, its NCR says rework, and it is started again: no second allocation.
     failed = dict(
         complete_body(lot, "PROC-007", at),
         process_data={
@@ -211,6 +212,7 @@ def test_serials_are_allocated_at_label_printing_start(
     )
     r = worker.post("/api/v1/process/complete", json=failed)
     assert r.status_code == 200 and r.json()["data"]["result"] == "FAIL"
+    dispose(manager, r.json()["data"]["ncr_number"])
     at2 = datetime.now(KST).replace(microsecond=0)
     assert (
         worker.post("/api/v1/process/start", json=start_body(lot, "PROC-007", at2)).status_code

@@ -19,9 +19,11 @@ from gateway.audit_anchor import Checkpoint, now_iso
 from mes_cli.pytest_plugin import eventually, streams_consumed
 from mes_cli.stack import Stack
 from mes_contracts.api import (
+    LotCloseData,
     LotProcessHistory,
     LotRead,
     LotSerials,
+    NcrRead,
     Page,
     ProcessCompleteData,
     ProcessStartData,
@@ -79,7 +81,7 @@ ROUTES = {
     ("/api/v1/lots", "post", "201"): "SuccessBody_LotRead_",
     ("/api/v1/lots", "get", "200"): "SuccessBody_Page_LotRead__",
     ("/api/v1/lots/{lot_number}", "get", "200"): "SuccessBody_LotRead_",
-    ("/api/v1/lots/{lot_number}/close", "post", "200"): "SuccessBody_LotRead_",
+    ("/api/v1/lots/{lot_number}/close", "post", "200"): "SuccessBody_LotCloseData_",
     ("/api/v1/lots/{lot_number}/serials", "get", "200"): "SuccessBody_LotSerials_",
     ("/api/v1/lots/{lot_number}/serials", "post", "201"): "SuccessBody_SerialRead_",
     ("/api/v1/serials/{serial_number}", "get", "200"): "SuccessBody_SerialRead_",
@@ -88,6 +90,9 @@ ROUTES = {
     ("/api/v1/process/complete", "post", "200"): "SuccessBody_ProcessCompleteData_",
     ("/api/v1/process/routing", "get", "200"): "SuccessBody_list_RoutingStepRead__",
     ("/api/v1/process/lots/{lot_number}", "get", "200"): "SuccessBody_LotProcessHistory_",
+    ("/api/v1/ncr", "get", "200"): "SuccessBody_Page_NcrRead__",
+    ("/api/v1/ncr/{ncr_number}", "get", "200"): "SuccessBody_NcrRead_",
+    ("/api/v1/ncr/{ncr_number}/disposition", "post", "200"): "SuccessBody_NcrRead_",
     ("/api/v1/dashboard/summary", "get", "200"): "SuccessBody_DashboardSummary_",
     ("/api/v1/trace/serials/{serial_number}", "get", "200"): "SuccessBody_TraceSerial_",
     ("/api/v1/trace/lots/{lot_number}", "get", "200"): "SuccessBody_TraceLot_",
@@ -245,8 +250,8 @@ def test_every_json_route_has_a_response_model(gateway: str) -> None:
 
 @pytest.fixture(scope="module")
 def serial_lot(manager: Client, worker: Client, firmware_released: None) -> str:
-    """A LOT of 3 through PROC-007 (its serials allocated), with a FAIL at PROC-003 and its
-    rework, and a component LOT of its own at PROC-002."""
+    """A LOT of 3 through PROC-007 (its serials allocated), with a FAIL at PROC-003, its NCR
+    disposed as REWORK and the rework, and a component LOT of its own at PROC-002."""
     lot = new_lot(manager, worker, quantity=3)
     run_process(worker, lot, "PROC-001")
     run_process(worker, lot, "PROC-002", {"sma_spring_lot": f"SPRING-{lot}", "busbar_lot": "B-1"})
@@ -256,7 +261,12 @@ def serial_lot(manager: Client, worker: Client, firmware_released: None) -> str:
     failing.update(
         lot_number=lot, start_time=at.isoformat(), complete_time=(at + TAKES).isoformat()
     )
-    assert worker.post("/api/v1/process/complete", json=failing).json()["data"]["result"] == "FAIL"
+    failed = _ok(
+        SuccessBody[ProcessCompleteData], worker.post("/api/v1/process/complete", json=failing)
+    )
+    assert failed.result == "FAIL" and failed.ncr_number
+    r = manager.post(f"/api/v1/ncr/{failed.ncr_number}/disposition", json={"disposition": "REWORK"})
+    assert _ok(SuccessBody[NcrRead], r).status == "CLOSED"
     for step in range(3, 8):
         run_process(worker, lot, f"PROC-{step:03d}")
     return lot
@@ -284,7 +294,7 @@ def test_lot_service_serial_and_product_routes(manager: Client, serial_lot: str)
     r = manager.post(f"/api/v1/lots/{serial_lot}/serials", json={"reason": "label torn off"})
     assert _ok(SuccessBody[SerialRead], r, 201).replacement_reason == "label torn off"
     r = manager.post(f"/api/v1/lots/{serial_lot}/close", json={"reason": "response models"})
-    assert _ok(SuccessBody[LotRead], r).status == "CLOSED"
+    assert _ok(SuccessBody[LotCloseData], r).status == "CLOSED"
 
 
 def test_process_service_read_routes(worker: Client, serial_lot: str) -> None:
@@ -293,6 +303,16 @@ def test_process_service_read_routes(worker: Client, serial_lot: str) -> None:
     history = _ok(SuccessBody[LotProcessHistory], worker.get(f"/api/v1/process/lots/{serial_lot}"))
     sensor = next(p for p in history.processes if p.process_id == "PROC-003")
     assert [a.result for a in sensor.attempts] == ["FAIL", "PASS"] and sensor.attempts[0].defects
+
+
+def test_ncr_routes(viewer: Client, serial_lot: str) -> None:
+    page = _ok(
+        SuccessBody[Page[NcrRead]], viewer.get("/api/v1/ncr", params={"lot_number": serial_lot})
+    )
+    [ncr] = page.items
+    assert ncr.disposition == "REWORK" and ncr.failed_checks[0].check == "temp_sensor"
+    one = _ok(SuccessBody[NcrRead], viewer.get(f"/api/v1/ncr/{ncr.ncr_number}"))
+    assert one.lot_number == serial_lot and one.closed_by == "manager"
 
 
 def test_trace_routes(viewer: Client, serial_lot: str) -> None:

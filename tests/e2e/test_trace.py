@@ -16,7 +16,15 @@ from mes_cli.stack import Stack
 from redis import Redis
 
 from .conftest import Client
-from .production import KST, complete_body, new_lot, run_process, start_body, station_file
+from .production import (
+    KST,
+    complete_body,
+    dispose,
+    new_lot,
+    run_process,
+    start_body,
+    station_file,
+)
 
 SPRING, BUSBAR = "SPRING-TRACE-0001", "BUSBAR-TRACE-0001"
 
@@ -38,7 +46,9 @@ def traced_lot(manager: Client, worker: Client, firmware_released) -> str:
         start_time=at.isoformat(),
         complete_time=(at + timedelta(minutes=5)).isoformat(),
     )
-    assert worker.post("/api/v1/process/complete", json=failing).json()["data"]["result"] == "FAIL"
+    failed = worker.post("/api/v1/process/complete", json=failing).json()["data"]
+    assert failed["result"] == "FAIL"
+    dispose(manager, failed["ncr_number"])  # the hold's NCR: rework PROC-003
     run_process(worker, lot, "PROC-003")  # rework passes
     for step in range(4, 9):
         run_process(worker, lot, f"PROC-{step:03d}")

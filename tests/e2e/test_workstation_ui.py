@@ -11,7 +11,7 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QDialog
 
 from .conftest import Client
-from .production import KST, new_lot
+from .production import KST, failing_sensor_data, new_lot, run_process, run_through
 from .workstation_support import history, names, station_settings, write_completion
 from .workstation_ui_support import WAIT_MS, scan, shown, station_window
 
@@ -86,4 +86,23 @@ def test_scan_starts_and_every_refusal_reads_plainly(
         assert "The previous process is not completed" in text
         assert "레이저 마킹 공정을 먼저 완료해주세요" in text  # the MES's required_action
         assert "Complete PROC-001 Laser marking first" in text
+        assert window.result_panel.styleSheet().count("#b71c1c") == 1  # red: refused
+
+
+def test_a_held_lot_is_refused_at_the_next_station_in_plain_words(
+    qtbot, gateway: str, manager: Client, worker: Client, tmp_path: Path
+) -> None:
+    """Issue 19: PROC-003 FAIL holds the LOT; the PROC-004 station says so, with the NCR."""
+    lot = new_lot(manager, worker)
+    run_through(worker, lot, "PROC-002")
+    at = datetime.now(KST).replace(microsecond=0)
+    ncr = run_process(worker, lot, "PROC-003", failing_sensor_data(lot, at))["ncr_number"]
+    with station_window(
+        qtbot, station_settings(tmp_path / "w4", gateway, process_id="PROC-004")
+    ) as window:
+        scan(qtbot, window, lot)
+        qtbot.waitUntil(lambda: ncr in shown(window), timeout=WAIT_MS)
+        text = shown(window)
+        assert f"센서 검사 불합격으로 보류 중입니다 ({ncr})" in text
+        assert f"On hold: PROC-003 Sensor inspection failed ({ncr})" in text
         assert window.result_panel.styleSheet().count("#b71c1c") == 1  # red: refused

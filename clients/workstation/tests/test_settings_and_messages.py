@@ -65,6 +65,41 @@ def test_refusal_reads_in_both_languages_with_the_action() -> None:
     assert shown.detail_en.endswith("Complete PROC-002 LMA assembly first")
 
 
+@pytest.mark.parametrize(
+    ("hold", "ko", "en"),
+    [
+        (
+            {"hold_phase": "OPEN"},
+            "센서 검사 불합격으로 보류 중입니다 (NCR-261203-001). 품질 담당자의 처분을 기다리세요",
+            "On hold: PROC-003 Sensor inspection failed (NCR-261203-001). "
+            "Wait for quality's disposition",
+        ),
+        (
+            {"hold_phase": "REWORK", "rework_from": "PROC-002"},
+            "재작업 중 (NCR-261203-001): LMA 조립 공정부터 다시 작업하세요",
+            "In rework (NCR-261203-001): redo from PROC-002 LMA assembly",
+        ),
+    ],
+)
+def test_a_held_lot_says_which_step_failed_and_what_to_do(
+    hold: dict[str, str], ko: str, en: str
+) -> None:
+    error = {
+        "error_code": "LOT_ON_HOLD",
+        "message": "보류 중인 LOT입니다",
+        "data": {
+            "ncr_number": "NCR-261203-001",
+            "failed_process_id": "PROC-003",
+            **hold,
+            "required_action": "부적합 처분이 필요합니다 (an NCR disposition is needed)",
+        },
+    }
+    outcome = StartOutcome("WF-KR-261203D-001", "PROC-004", "failed", error=error)
+    shown = start_display(outcome, DEFAULT_NAMES.__getitem__)
+    assert shown.tone == "error"
+    assert shown.detail_ko.endswith(ko) and shown.detail_en.endswith(en)
+
+
 def test_entry_point_runs_without_a_display() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mes_workstation", "--version"],

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
+from mes_cli.infra import EmbeddedRedis
 from mes_contracts.envelope import Envelope
 from mes_contracts.wire import DATA_FIELD
+from redis.asyncio import Redis
 from servicekit.streams import EventConsumers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -94,19 +97,26 @@ async def test_an_event_arriving_before_what_it_needs_is_applied_within_a_second
     assert (await kit.redis.xpending(completions, "kit-multi"))["pending"] == 0
 
 
-async def test_an_idle_group_blocks_instead_of_polling(kit: KitSchema) -> None:
+async def test_an_idle_group_blocks_instead_of_polling(kit: KitSchema, tmp_path: Path) -> None:
     """Over two blocking periods of quiet, a group of 10 streams makes a handful of Redis
-    calls (the periods are short here; in production they are seconds)."""
+    calls (the periods are short here; in production they are seconds). On a Redis of its
+    own: the session's Redis also serves whatever else the session has started."""
+    server = EmbeddedRedis(tmp_path).start()
+    redis = Redis.from_url(server.url)
     consumers = make_consumers(kit, block_ms=250, reclaim_interval_ms=250)
     for i in range(10):
         consumers.add(f"{kit.stream}.s{i}", kit.apply)
-    await consumers.start(kit.redis)
     try:
-        before = await _commands_processed(kit)
-        await asyncio.sleep(0.5)
-        calls = await _commands_processed(kit) - before
+        await consumers.start(redis)
+        try:
+            before = await _commands_processed(redis)
+            await asyncio.sleep(0.5)
+            calls = await _commands_processed(redis) - before
+        finally:
+            await consumers.stop()
     finally:
-        await consumers.stop()
+        await redis.aclose()
+        server.stop()
     # 2 blocking reads + 2 sweeps (a pipeline of 10 XAUTOCLAIMs each) + the INFO calls.
     assert calls <= 30, calls
 
@@ -117,6 +127,6 @@ async def _count(kit: KitSchema, n: int) -> bool:
     return len(rows) >= n
 
 
-async def _commands_processed(kit: KitSchema) -> int:
-    info = await kit.redis.info("stats")
+async def _commands_processed(redis: Redis) -> int:
+    info = await redis.info("stats")
     return int(info["total_commands_processed"])

@@ -112,7 +112,14 @@ async def test_jobs_wait_for_a_printer_that_is_down(label_stack: LabelStack) -> 
         return len(states) == 5 and set(states) == {"retrying"}
 
     await eventually(retrying)
-    await asyncio.sleep(1.0)  # several retries of the printer that stays down
+
+    async def retried_twice_more() -> bool:  # the printer stays down
+        r = await s.http.get(
+            "/api/v1/label/jobs", params={"lot_number": lot}, headers=s.headers("viewer")
+        )
+        return min(j["attempts"] for j in r.json()["data"]["items"]) >= 3
+
+    await eventually(retried_twice_more)
     # The first failed attempt is one event listing the 5 labels; retries add none.
     [failed] = await batches(s, "labels.failed", lot)
     assert len(failed["labels"]) == 5

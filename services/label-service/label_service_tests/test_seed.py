@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from label_service.models import SCHEMA, metadata, outbox, printers
+from label_service.models import SCHEMA, metadata, printers
 from label_service.seed import seed_demo_printers
 from label_service.settings import LabelSettings
 from mes_cli.pytest_plugin import create_database, migrate_service
 from servicekit.db import Database
+from servicekit.outbox import outbox_table
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy import func, select
 
@@ -31,7 +32,9 @@ async def test_demo_printers_are_seeded_once_in_dev_only(pg_url: str) -> None:
         assert await seed_demo_printers(runtime, settings) == 0  # idempotent
         async with runtime.db.transaction() as session:
             rows = {r.printer_id: r for r in await session.execute(select(printers))}
-            events = (await session.execute(select(func.count()).select_from(outbox))).scalar()
+            events = (
+                await session.execute(select(func.count()).select_from(outbox_table(metadata)))
+            ).scalar()
         assert rows["PRINTER-01"].purpose == "LOT" and rows["PRINTER-01"].port == 9201
         assert rows["PRINTER-07"].station_id == "ST-07" and rows["PRINTER-07"].port == 9207
         assert rows["PRINTER-07"].host == "127.0.0.1" and rows["PRINTER-07"].language == "ZPL"

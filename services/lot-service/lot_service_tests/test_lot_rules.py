@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from lot_service.domain import ALLOWED_TRANSITIONS, LotStatus, ShiftCalendar, can_transition
+from lot_service.domain import ShiftCalendar
 from lot_service.settings import LotSettings
+from mes_contracts.enums import LOT_TRANSITIONS, LotStatus, lot_transition_allowed
 
 pytestmark = pytest.mark.unit
 
@@ -117,8 +118,8 @@ TRANSITIONS = {
 def test_status_transitions(current: LotStatus, target: LotStatus) -> None:
     """SPEC §4: CREATED → IN_PROGRESS → COMPLETED → CLOSED, closed early by a manager;
     never backwards, never to itself, nothing after CLOSED."""
-    assert can_transition(current, target) is ((current, target) in TRANSITIONS)
+    assert lot_transition_allowed(current, target) is ((current, target) in TRANSITIONS)
 
 
 def test_every_status_has_its_transitions() -> None:
-    assert set(ALLOWED_TRANSITIONS) == set(S)
+    assert set(LOT_TRANSITIONS) == set(S)

@@ -3,7 +3,6 @@ module), called directly in a `Database.transaction()` as the HTTP routes call t
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,18 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from mes_cli.demo import process_data_for
-from mes_cli.pytest_plugin import create_database, migrate_service
+from mes_cli.pytest_plugin import UseCaseKit, migrated_runtime
 from mes_contracts import events as ev
 from mes_contracts.api import ProcessCompleteRequest, ProcessStartRequest
 from mes_contracts.envelope import Actor
-from mes_contracts.events import make_event
 from mes_contracts.routing import DEFAULT_ROUTING
 from process_service.app import ProcessSettings, _seed_routing
-from process_service.models import SCHEMA, metadata
 from process_service.service import ProcessService
 from process_service.subscriptions import SUBSCRIPTIONS
-from servicekit.db import Database
-from servicekit.runtime import ServiceRuntime
 
 KST = ZoneInfo("Asia/Seoul")
 NAMES = {step.process_id: step.name_ko for step in DEFAULT_ROUTING}
@@ -31,18 +26,9 @@ ACTOR = Actor(user_id="tester", role="admin")
 
 
 @dataclass
-class ProcessKit:
-    runtime: ServiceRuntime
-    service: ProcessService
-    db: Database
+class ProcessKit(UseCaseKit):
+    subscriptions = SUBSCRIPTIONS
     lots: int = 0
-
-    async def emit(self, type_: str, data: dict[str, Any]) -> None:
-        """Apply an event as the consumer would (one transaction)."""
-        event = make_event(type_, data, source="test")
-        handler = getattr(self.service, SUBSCRIPTIONS.handlers[type_])
-        async with self.db.transaction() as session:
-            await handler(session, event)
 
     async def new_lot(self, status: str = "CREATED") -> str:
         self.lots += 1
@@ -95,28 +81,26 @@ class ProcessKit:
         async with self.db.transaction() as session:
             return await self.service.complete(session, body, actor=ACTOR, correlation_id="c-2")
 
-    async def fetch(self, sql: str, *args: Any) -> list[Any]:
-        from servicekit.db import raw
-
+    async def dispose(self, ncr_number: str, disposition: str = "REWORK", **body: Any) -> dict:
+        """Close an NCR as the disposition route does (REWORK by default)."""
         async with self.db.transaction() as session:
-            return await (await raw(session)).fetch(sql, *args)
+            return await self.service.dispose(
+                session,
+                ncr_number,
+                {"disposition": disposition, **body},
+                actor=ACTOR,
+                correlation_id="c-3",
+            )
 
 
 @pytest.fixture(scope="module")
 async def kit(pg_url: str, redis_url: str) -> AsyncIterator[ProcessKit]:
-    url = await create_database(pg_url, "process")
-    await asyncio.to_thread(migrate_service, "process_service", url)
-    settings = ProcessSettings(database_url=url, redis_url=redis_url, env="test", log_json=False)
-    runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
-    runtime.db = Database(url, pool_size=20, max_overflow=20)
-    service = ProcessService(runtime, KST, settings.time_window())
-    await _seed_routing(runtime)
-    kit = ProcessKit(runtime, service, runtime.db)
-    await kit.emit(
-        ev.USER_CREATED,
-        {"username": "w001", "role": "worker", "worker_id": "W001", "active": True},
-    )
-    try:
+    async with migrated_runtime(pg_url, redis_url, "process_service", ProcessSettings) as runtime:
+        service = ProcessService(runtime, KST, runtime.settings.time_window())
+        await _seed_routing(runtime)
+        kit = ProcessKit(runtime, service, runtime.db)
+        await kit.emit(
+            ev.USER_CREATED,
+            {"username": "w001", "role": "worker", "worker_id": "W001", "active": True},
+        )
         yield kit
-    finally:
-        await runtime.db.dispose()

@@ -136,10 +136,14 @@ async def test_completion_is_stored_with_its_event(kit: ProcessKit) -> None:
     assert json.loads(record["data"]) == data
     assert json.loads(record["defects"]) == done["defects"]
     assert record["completed_by"] == "tester"
-    event = (await outbox_events(kit, lot))[-1]
+    event, held, opened = (await outbox_events(kit, lot))[-3:]
     assert event["type"] == ev.PROCESS_COMPLETED
     assert event["data"]["work_order_id"] == started["work_order_id"]
     assert event["data"]["process_data"] == data
+    # The FAIL held the LOT and opened an NCR, in the completion's transaction (ADR 0023).
+    assert (held["type"], opened["type"]) == (ev.LOT_HELD, ev.NCR_OPENED)
+    assert held["data"]["ncr_number"] == opened["data"]["ncr_number"] == done["ncr_number"]
+    await kit.dispose(done["ncr_number"])
 
     # A FAIL completes the step; starting it again is rework: a new work order, attempt 2.
     rework = await gather_outcomes([kit.start(lot, "PROC-001") for _ in range(3)])

@@ -82,12 +82,32 @@ def action_texts(error: dict[str, Any], names: Names) -> tuple[str, str]:
         pid = str(data["previous_process_id"])
         name_ko, name_en = names(pid)
         ko, en = f"{name_ko} 공정을 먼저 완료해주세요", f"Complete {pid} {name_en} first"
+    elif code == "LOT_ON_HOLD":
+        return _hold_texts(data, names)
     elif code == "INVALID_PROCESS_SEQUENCE":
         later = ", ".join(data.get("already_started") or [])
         en = f"A later process was already started ({later})"
     if data.get("required_action"):
         ko = str(data["required_action"])
     return ko, en
+
+
+def _hold_texts(data: dict[str, Any], names: Names) -> tuple[str, str]:
+    """A held LOT (ADR 0023), in plain words: which step failed, its NCR, and what now."""
+    failed = str(data.get("failed_process_id") or "")
+    ncr = str(data.get("ncr_number") or "")
+    name_ko, name_en = names(failed) if failed else ("", "")
+    if data.get("hold_phase") == "REWORK" and data.get("rework_from"):
+        again = str(data["rework_from"])
+        again_ko, again_en = names(again)
+        return (
+            f"재작업 중 ({ncr}): {again_ko} 공정부터 다시 작업하세요",
+            f"In rework ({ncr}): redo from {again} {again_en}",
+        )
+    return (
+        f"{name_ko} 불합격으로 보류 중입니다 ({ncr}). 품질 담당자의 처분을 기다리세요",
+        f"On hold: {failed} {name_en} failed ({ncr}). Wait for quality's disposition",
+    )
 
 
 def start_display(outcome: StartOutcome, names: Names) -> Display:

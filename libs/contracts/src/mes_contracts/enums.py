@@ -44,6 +44,29 @@ class SerialStatus(StrEnum):
     FAILED = "FAILED"
 
 
+class NcrStatus(StrEnum):
+    """Non-conformance report: OPEN until a manager gives its disposition."""
+
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class Disposition(StrEnum):
+    """What a manager decided for a non-conformance (issue 19)."""
+
+    REWORK = "REWORK"  # repeat the failed step, or go back to an earlier one
+    USE_AS_IS = "USE_AS_IS"  # a deviation, with a mandatory reason
+    SCRAP = "SCRAP"  # units scrapped by count or by serial
+
+
+class ReleaseCause(StrEnum):
+    """Why a LOT's hold ended."""
+
+    REWORK_PASSED = "REWORK_PASSED"
+    USE_AS_IS = "USE_AS_IS"
+    SCRAP = "SCRAP"
+
+
 class ProcessStatus(StrEnum):
     """State of one routing step for one LOT."""
 
@@ -125,15 +148,18 @@ class PrinterPurpose(StrEnum):
 
 __all__ = [
     "LOT_TRANSITIONS",
+    "Disposition",
     "FirmwareMetaStatus",
     "FirmwareState",
     "LabelType",
     "LotStatus",
+    "NcrStatus",
     "PrinterLanguage",
     "PrinterPurpose",
     "PrinterTransport",
     "ProcessLevel",
     "ProcessStatus",
+    "ReleaseCause",
     "Result",
     "Role",
     "SerialAllocationReason",

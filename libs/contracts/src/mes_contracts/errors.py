@@ -34,6 +34,8 @@ class ErrorCode(StrEnum):
     DUPLICATE_LOT_NUMBER = "DUPLICATE_LOT_NUMBER"
     LOT_NOT_IN_PROGRESS = "LOT_NOT_IN_PROGRESS"
     LOT_CLOSED = "LOT_CLOSED"
+    LOT_HAS_OPEN_STEPS = "LOT_HAS_OPEN_STEPS"
+    LOT_HAS_OPEN_NCR = "LOT_HAS_OPEN_NCR"
     INVALID_STATUS_TRANSITION = "INVALID_STATUS_TRANSITION"
     SERIAL_NOT_FOUND = "SERIAL_NOT_FOUND"
     SERIALS_NOT_ALLOCATED = "SERIALS_NOT_ALLOCATED"
@@ -77,6 +79,12 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
+    LOT_ON_HOLD = "LOT_ON_HOLD"
+    NCR_NOT_FOUND = "NCR_NOT_FOUND"
+    NCR_ALREADY_CLOSED = "NCR_ALREADY_CLOSED"
+    REWORK_NOT_ALLOWED = "REWORK_NOT_ALLOWED"
+    REWORK_LIMIT_REACHED = "REWORK_LIMIT_REACHED"
+    INVALID_SCRAP = "INVALID_SCRAP"
 
     @property
     def http_status(self) -> int:
@@ -139,6 +147,16 @@ ERROR_INFO: dict[ErrorCode, tuple[int, str, str]] = {
     E.DUPLICATE_LOT_NUMBER: (409, "The LOT number already exists", "이미 존재하는 LOT 번호입니다"),
     E.LOT_NOT_IN_PROGRESS: (409, "The LOT is not in progress", "진행 중인 LOT이 아닙니다"),
     E.LOT_CLOSED: (409, "The LOT is closed", "마감된 LOT입니다"),
+    E.LOT_HAS_OPEN_NCR: (
+        409,
+        "The LOT has an open non-conformance report: dispose of it, or force the close with a reason",
+        "처분되지 않은 부적합 보고서(NCR)가 있어 LOT을 마감할 수 없습니다",
+    ),
+    E.LOT_HAS_OPEN_STEPS: (
+        409,
+        "A step of the LOT is still in progress: complete it, or force the close with a reason",
+        "진행 중인 공정이 있어 LOT을 마감할 수 없습니다 (완공 후 마감하거나 사유와 함께 강제 마감)",
+    ),
     E.INVALID_STATUS_TRANSITION: (
         409,
         "This status change is not allowed",
@@ -230,6 +248,32 @@ ERROR_INFO: dict[ErrorCode, tuple[int, str, str]] = {
     E.INTERNAL_ERROR: (500, "Internal error", "내부 오류가 발생했습니다"),
     E.SERVICE_UNAVAILABLE: (503, "Service unavailable", "서비스를 사용할 수 없습니다"),
     E.UPSTREAM_TIMEOUT: (504, "Upstream timeout", "응답 시간이 초과되었습니다"),
+    E.LOT_ON_HOLD: (
+        409,
+        "The LOT is on hold after a failed check (non-conformance report)",
+        "불합격으로 LOT이 보류 중입니다 (부적합 보고서)",
+    ),
+    E.NCR_NOT_FOUND: (404, "Non-conformance report not found", "부적합 보고서가 존재하지 않습니다"),
+    E.NCR_ALREADY_CLOSED: (
+        409,
+        "The non-conformance report is already closed",
+        "이미 종결된 부적합 보고서입니다",
+    ),
+    E.REWORK_NOT_ALLOWED: (
+        400,
+        "The routing does not allow rework from this step",
+        "라우팅상 이 공정으로 재작업할 수 없습니다",
+    ),
+    E.REWORK_LIMIT_REACHED: (
+        409,
+        "The rework limit of this step is reached",
+        "이 공정의 재작업 한도에 도달했습니다",
+    ),
+    E.INVALID_SCRAP: (
+        400,
+        "Invalid scrap quantity or serials",
+        "폐기 수량 또는 시리얼이 올바르지 않습니다",
+    ),
 }
 del E
 

@@ -31,6 +31,11 @@ SERIALS_STATUS_CHANGED = "serials.status_changed"
 PROCESS_STARTED = "process.started"
 PROCESS_COMPLETED = "process.completed"
 ROUTING_UPDATED = "routing.updated"
+LOT_CLOSE_ACCEPTED = "lot.close_accepted"
+LOT_HELD = "lot.held"
+LOT_RELEASED = "lot.released"
+NCR_OPENED = "ncr.opened"
+NCR_CLOSED = "ncr.closed"
 LABELS_PRINTED = "labels.printed"
 LABELS_FAILED = "labels.failed"
 FIRMWARE_UPLOADED = "firmware.uploaded"
@@ -94,6 +99,11 @@ EVENT_PRODUCERS: dict[str, str] = {
     PROCESS_STARTED: _PROCESS,
     PROCESS_COMPLETED: _PROCESS,
     ROUTING_UPDATED: _PROCESS,
+    LOT_CLOSE_ACCEPTED: _PROCESS,
+    LOT_HELD: _PROCESS,
+    LOT_RELEASED: _PROCESS,
+    NCR_OPENED: _PROCESS,
+    NCR_CLOSED: _PROCESS,
     LABELS_PRINTED: _LABEL,
     LABELS_FAILED: _LABEL,
     FIRMWARE_UPLOADED: _FIRMWARE,
@@ -248,7 +258,11 @@ __all__ = [
     "LABEL_FAILED",
     "LABEL_PRINTED",
     "LOT_CREATED",
+    "LOT_HELD",
+    "LOT_RELEASED",
     "LOT_STATUS_CHANGED",
+    "NCR_CLOSED",
+    "NCR_OPENED",
     "PRINTER_REGISTERED",
     "PRINTER_STATUS_CHANGED",
     "PRINTER_UPDATED",

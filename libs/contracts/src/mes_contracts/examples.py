@@ -33,6 +33,17 @@ _PRINTER = {
     "station_id": "ST-07",
     "purpose": "SERIAL",
 }
+_NCR = {"ncr_number": "NCR-251110-001", "lot_number": _LOT, "process_id": "PROC-003"}
+_DEFECT = {
+    "check": "temp_sensor",
+    "measured": 62.4,
+    "target": 60.0,
+    "tolerance": 1.0,
+    "lower_limit": 59.0,
+    "upper_limit": 61.0,
+    "unit": "°C",
+    "message": "Temperature: 62.4 °C, spec 60.0 ± 1.0 °C",
+}
 _STEP = {
     "work_order_id": "WO-20251110-003",
     "lot_number": _LOT,
@@ -132,6 +143,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "process_id": "PROC-008",
     },
     ev.PROCESS_STARTED: {**_STEP, "recorded_at": "2025-11-10T09:00:00.120000+09:00"},
+    ev.LOT_CLOSE_ACCEPTED: {
+        "lot_number": _LOT,
+        "accepted_at": _T0,
+        "closed_by": "manager",
+        "reason": "tester down, units moved to a new LOT",
+        "forced": True,
+        "open_steps": ["PROC-006"],
+    },
     ev.ROUTING_UPDATED: {
         "product_model": "WF",
         "steps": [
@@ -193,6 +212,43 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "component_lots": [],
         "is_last_process": False,
         "recorded_at": "2025-11-10T09:15:02+09:00",
+    },
+    ev.LOT_HELD: {
+        **_NCR,
+        "product_model": "WF",
+        "process_name": "센서 검사",
+        "work_order_id": "WO-20251110-003",
+        "failed_checks": [_DEFECT],
+        "held_at": "2025-11-10T09:15:02+09:00",
+        "held_by": "kim.w001",
+    },
+    ev.LOT_RELEASED: {
+        **_NCR,
+        "cause": "REWORK_PASSED",
+        "released_at": "2025-11-10T10:05:02+09:00",
+        "released_by": "kim.w001",
+        "work_order_id": "WO-20251110-011",
+    },
+    ev.NCR_OPENED: {
+        **_NCR,
+        "product_model": "WF",
+        "process_name": "센서 검사",
+        "work_order_id": "WO-20251110-003",
+        "failed_checks": [_DEFECT],
+        "opened_at": "2025-11-10T09:15:02+09:00",
+        "opened_by": "kim.w001",
+    },
+    ev.NCR_CLOSED: {
+        **_NCR,
+        "disposition": "REWORK",
+        "reason": "sensor reseated",
+        "rework_from": "PROC-003",
+        "scrap_count": None,
+        "scrap_serials": [],
+        "target_quantity": 100,
+        "scrapped_total": 0,
+        "closed_at": "2025-11-10T09:40:00+09:00",
+        "closed_by": "lee.qm",
     },
     ev.LABELS_PRINTED: {
         "lot_number": _LOT,

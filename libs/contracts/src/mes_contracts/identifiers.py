@@ -57,6 +57,19 @@ SerialNumber = Annotated[
     StringConstraints(max_length=MAX_LOT_NUMBER_LENGTH, pattern=SERIAL_RE),
     Field(description="Serial number {LOT}-{seq:04d}"),
 ]
+NCR_NUMBER_RE = r"^NCR-\d{6}-\d{3,6}$"
+NcrNumber = Annotated[
+    str,
+    StringConstraints(max_length=32, pattern=NCR_NUMBER_RE),
+    Field(description="Non-conformance report NCR-YYMMDD-NNN (factory-local date)"),
+]
+
+
+def format_ncr_number(day: date, seq: int) -> str:
+    """`NCR-YYMMDD-NNN`: the factory-local date of the failure and that day's sequence."""
+    return f"NCR-{day:%y%m%d}-{seq:03d}"
+
+
 ProcessId = Annotated[
     str,
     StringConstraints(max_length=16, pattern=PROCESS_ID_RE),

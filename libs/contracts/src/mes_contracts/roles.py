@@ -17,4 +17,6 @@ READERS = ALL_ROLES
 # Who may change production state on the floor.
 FLOOR_WRITERS = frozenset({Role.ADMIN, Role.PRODUCTION_MANAGER, Role.WORKER})
 MANAGERS = frozenset({Role.ADMIN, Role.PRODUCTION_MANAGER})
+# Who may close a non-conformance report with its disposition (ADR 0023).
+NCR_DISPOSERS = frozenset({Role.ADMIN, Role.PRODUCTION_MANAGER, Role.QUALITY_MANAGER})
 ADMINS = frozenset({Role.ADMIN})

@@ -18,6 +18,9 @@ from mes_contracts.identifiers import ProcessId
 DEFAULT_PRODUCT_MODEL = "WF"
 #: The step whose start allocates the LOT's serial numbers (FR-SN-001).
 SERIAL_ALLOCATION_PROCESS_ID = "PROC-007"
+#: Rework dispositions a step takes by default, and at most (issue 19, ADR 0023).
+DEFAULT_REWORK_LIMIT = 2
+MAX_REWORK_LIMIT = 99
 #: The step whose start hands out the released firmware (seed 002 §3.4.4).
 FIRMWARE_PROCESS_ID = "PROC-004"
 
@@ -37,6 +40,15 @@ class RoutingStep(BaseModel):
     )
     allocates_serials: bool = Field(default=False, description="Start allocates serials")
     requires_firmware: bool = Field(default=False, description="Start returns firmware_info")
+    hold_on_fail: bool = Field(
+        default=True, description="A FAIL completion puts the LOT on hold and opens an NCR"
+    )
+    rework_limit: int = Field(
+        default=DEFAULT_REWORK_LIMIT,
+        ge=0,
+        le=MAX_REWORK_LIMIT,
+        description="How many REWORK dispositions may send the LOT back to this step (0: none)",
+    )
 
 
 DEFAULT_ROUTING: tuple[RoutingStep, ...] = (

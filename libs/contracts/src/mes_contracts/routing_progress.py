@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from mes_contracts.errors import ErrorCode, MesError
 
@@ -76,6 +76,17 @@ class StepStatus(Generic[S]):
     state: StepState
     result: str | None
     attempts: int
+
+    def fields(self) -> dict[str, Any]:
+        """The step and its state as every service's routing view starts them."""
+        step = self.step
+        return {
+            "process_id": step.process_id,
+            "sequence": step.sequence,
+            "name_ko": step.name_ko,
+            "name_en": getattr(step, "name_en", None),  # not every StepLike has one
+            "status": self.state.value,
+        }
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from alembic import context
 from sqlalchemy import MetaData, pool, text
@@ -10,12 +11,19 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
 
-def run(target_metadata: MetaData, schema: str) -> None:
-    config = context.config
+def only_schema(schema: str) -> Callable[[str | None, str, dict], bool]:
+    """Alembic's `include_name` that compares only this service's schema (autogenerate must
+    not see the others)."""
 
     def include_name(name: str | None, type_: str, _parents: dict) -> bool:
-        # Compare only this service's schema (autogenerate must not see the others).
         return name == schema if type_ == "schema" else True
+
+    return include_name
+
+
+def run(target_metadata: MetaData, schema: str) -> None:
+    config = context.config
+    include_name = only_schema(schema)
 
     def do_run(connection: Connection) -> None:
         connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))

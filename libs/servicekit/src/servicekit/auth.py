@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, Request
 from mes_contracts.errors import ErrorCode, MesError
-from mes_contracts.roles import Role
+from mes_contracts.roles import ADMINS, FLOOR_WRITERS, MANAGERS, READERS, Role
 
 from .hop import HopKey
 from .inprocess import PRINCIPAL_SCOPE_KEY
@@ -204,3 +204,10 @@ def require_roles(roles: Iterable[Role]) -> Callable[[Principal], Awaitable[Prin
         return principal
 
     return check
+
+
+# The route parameters of the role groups (a route declares `_: Reader`, `who: Admin`, …).
+Reader = Annotated[Principal, Depends(require_roles(READERS))]
+FloorWriter = Annotated[Principal, Depends(require_roles(FLOOR_WRITERS))]
+Manager = Annotated[Principal, Depends(require_roles(MANAGERS))]
+Admin = Annotated[Principal, Depends(require_roles(ADMINS))]

@@ -15,9 +15,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
-from sqlalchemy import MetaData, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 NAMING_CONVENTION = {
@@ -32,6 +44,39 @@ NAMING_CONVENTION = {
 def schema_metadata(schema: str) -> MetaData:
     """Metadata for one service's schema, with stable constraint names for Alembic."""
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def now_column(name: str) -> Column:
+    """`timestamptz NOT NULL DEFAULT now()`: a time the database stamps on insert."""
+    return Column(name, DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+def routing_step_columns() -> list[Column]:
+    """A routing step (`mes_contracts.routing.RoutingStep`) as each service's copy of the
+    routing keeps it, keyed by product model and process."""
+    return [
+        Column("product_model", String(8), primary_key=True),
+        Column("process_id", String(16), primary_key=True),
+        Column("sequence", Integer, nullable=False),
+        Column("name_ko", String(64), nullable=False),
+        Column("name_en", String(64), nullable=False),
+    ]
+
+
+async def row_by_key(
+    session: AsyncConnection, table: Table, *, for_update: bool = False, **key: Any
+) -> dict[str, Any] | None:
+    """The row of `table` whose columns equal `key`, as a dict (None: there is none)."""
+    stmt = select(table).where(*(table.c[name] == value for name, value in key.items()))
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).first()
+    return dict(row._mapping) if row else None
+
+
+def equal_to(table: Table, **values: Any) -> list[ColumnElement[bool]]:
+    """A list's filters: `table.c.<name> == value` for each value given (None or "": none)."""
+    return [table.c[name] == value for name, value in values.items() if value]
 
 
 _AFTER_COMMIT = "servicekit.after_commit"

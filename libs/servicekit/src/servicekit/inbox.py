@@ -5,10 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from mes_contracts.envelope import Envelope
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func
+from sqlalchemy import Column, MetaData, String, Table, Uuid
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .db import raw
+from .db import now_column, raw
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -22,7 +22,7 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("event_id", Uuid, primary_key=True),
         Column("consumer", String(100), primary_key=True),
         Column("event_type", String(100), nullable=False),
-        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        now_column("received_at"),
     )
 
 

@@ -27,12 +27,11 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
-    func,
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .db import raw
+from .db import now_column, raw
 from .logging import get_logger
 from .metrics import OUTBOX_LAG, OUTBOX_PUBLISHED, OUTBOX_UNPUBLISHED
 
@@ -51,7 +50,7 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("event_id", Uuid, nullable=False, unique=True),
         Column("stream", String(100), nullable=False),
         Column("payload", LargeBinary, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        now_column("created_at"),
         Column("published_at", DateTime(timezone=True)),
         Column("attempts", BigInteger, nullable=False, server_default="0"),
         Index(

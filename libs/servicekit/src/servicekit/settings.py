@@ -11,6 +11,15 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def inline_or_file(value: str | None, path: Path | None) -> str | None:
+    """A key given in the environment, else read from its file (None: neither is there)."""
+    if value:
+        return value
+    if path and path.exists():
+        return path.read_text()
+    return None
+
+
 class ServiceSettings(BaseSettings):
     """Common settings. A service may subclass to add its own (prefix `MES_`)."""
 
@@ -79,15 +88,8 @@ class ServiceSettings(BaseSettings):
         return self.env == "prod"
 
     def hop_key(self) -> str | None:
-        if self.internal_hop_key:
-            return self.internal_hop_key
-        if self.internal_hop_key_file and self.internal_hop_key_file.exists():
-            return self.internal_hop_key_file.read_text().strip()
-        return None
+        key = inline_or_file(self.internal_hop_key, self.internal_hop_key_file)
+        return key.strip() if key and not self.internal_hop_key else key
 
     def public_key_pem(self) -> str | None:
-        if self.jwt_public_key:
-            return self.jwt_public_key
-        if self.jwt_public_key_file and self.jwt_public_key_file.exists():
-            return self.jwt_public_key_file.read_text()
-        return None
+        return inline_or_file(self.jwt_public_key, self.jwt_public_key_file)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT, Page
+from mes_contracts.api.common import Page
 from mes_contracts.api.firmware import (
     FirmwareDetail,
     FirmwareDownloadRecord,
@@ -20,18 +20,14 @@ from mes_contracts.api.firmware import (
 )
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from mes_contracts.identifiers import FIRMWARE_VERSION_RE, MD5_RE, SHA256_RE, is_firmware_version
-from mes_contracts.roles import ADMINS, READERS
-from servicekit.auth import Principal, require_roles
+from servicekit.auth import Admin, Reader
+from servicekit.paging import PageLimit, PageOffset
 
 from . import repository as repo
 from .service import FirmwareService, Upload
 from .views import download_view, firmware_view, release_view
 
 router = APIRouter(prefix="/api/v1/firmware", tags=["firmware"])
-Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 State = Literal["UPLOADED", "RELEASED", "SUPERSEDED", "WITHDRAWN"]
 
 
@@ -91,8 +87,8 @@ async def list_versions(
     request: Request,
     _: Reader,
     state: State | None = None,
-    limit: Limit = 100,
-    offset: Offset = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         rows, total = await repo.list_versions(session, state=state, limit=limit, offset=offset)
@@ -114,8 +110,8 @@ async def releases(
     request: Request,
     _: Reader,
     version: str | None = None,
-    limit: Limit = 100,
-    offset: Offset = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> JSONResponse:
     """Release history, newest first: every release and rollback with who, when, why."""
     if version is not None:
@@ -132,8 +128,8 @@ async def downloads(
     version: str | None = None,
     station_id: Annotated[str | None, Query(max_length=64)] = None,
     user_id: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Limit = 100,
-    offset: Offset = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> JSONResponse:
     """Which station (and user) downloaded which binary, newest first."""
     if version is not None:

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from mes_contracts.errors import ErrorCode, MesError
-from mes_contracts.roles import ADMINS, READERS
-from servicekit.auth import Principal, require_roles
+from mes_contracts.roles import ADMINS
+from servicekit.auth import Principal, Reader
 from servicekit.http import error_response
 from servicekit.logging import get_logger
 from sqlalchemy import Row
@@ -27,7 +27,6 @@ from .storage import BlobMissingError, ByteStream
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/api/v1/firmware", tags=["firmware"])
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
 StationQuery = Annotated[str | None, Query(max_length=64, description="Workstation id")]
 _STATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 OCTET = "application/octet-stream"

@@ -1,8 +1,7 @@
 """Tables of the `firmware` schema: versions, release history, downloads."""
 
-from servicekit.db import schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
+from servicekit.db import now_column
+from servicekit.schema import service_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -16,12 +15,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
     text,
 )
 
 SCHEMA = "firmware"
-metadata = schema_metadata(SCHEMA)
+metadata = service_metadata(SCHEMA)
 
 firmware_versions = Table(
     "firmware_versions",
@@ -37,7 +35,7 @@ firmware_versions = Table(
     Column("storage_key", String(255), nullable=False, unique=True),
     Column("state", String(16), nullable=False),
     Column("uploaded_by", String(64), nullable=False),
-    Column("uploaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    now_column("uploaded_at"),
     # The latest time this version became the released one (release or rollback to it).
     Column("released_at", DateTime(timezone=True)),
     Column("released_by", String(64)),
@@ -100,6 +98,3 @@ firmware_downloads = Table(
     # NULL: the response never finished (client gone, process stopped).
     Column("finished_at", DateTime(timezone=True)),
 )
-
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)

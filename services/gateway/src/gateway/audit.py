@@ -88,6 +88,8 @@ MAPPING: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, Any
         },
     ),
     ev.SERIALS_STATUS_CHANGED: ("lot_serial_statuses", "lot_number", "update", _serial_statuses),
+    # who closed the LOT, why, and whether steps were still open (ADR 0025)
+    ev.LOT_CLOSE_ACCEPTED: ("lot_close", "lot_number", "create", _everything),
     ev.PROCESS_STARTED: ("process_record", "work_order_id", "create", _everything),
     ev.PROCESS_COMPLETED: (
         "process_record",
@@ -95,6 +97,34 @@ MAPPING: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, Any
         "update",
         _fields(
             "complete_time", "result", "process_data", "defects", "component_lots", "worker_id"
+        ),
+    ),
+    # Holds and NCRs (ADR 0023): the LOT's hold is one entity, each NCR another.
+    ev.LOT_HELD: (
+        "lot_hold",
+        "lot_number",
+        "update",
+        lambda d: {"on_hold": True, "ncr_number": d["ncr_number"], "process_id": d["process_id"]},
+    ),
+    ev.LOT_RELEASED: (
+        "lot_hold",
+        "lot_number",
+        "update",
+        lambda d: {"on_hold": False, "ncr_number": d["ncr_number"], "cause": d["cause"]},
+    ),
+    ev.NCR_OPENED: ("ncr", "ncr_number", "create", _everything),
+    ev.NCR_CLOSED: (
+        "ncr",
+        "ncr_number",
+        "update",
+        _fields(
+            "disposition",
+            "reason",
+            "rework_from",
+            "scrap_count",
+            "scrap_serials",
+            "closed_at",
+            "closed_by",
         ),
     ),
     ev.LABELS_PRINTED: (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from mes_contracts.api.admin import (
     AuditPage,
@@ -14,11 +14,11 @@ from mes_contracts.api.admin import (
     ReanchorData,
     ReanchorRequest,
 )
-from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.errors import SuccessBody
-from mes_contracts.roles import ADMINS
 from mes_contracts.times import AwareTimestamp
-from servicekit.auth import Principal, require_roles
+from servicekit.auth import Admin
+from servicekit.db import equal_to
+from servicekit.paging import PageOffset
 from sqlalchemy import func, select
 
 from .audit import verify_chain
@@ -26,7 +26,6 @@ from .models import audit_log, auth_events
 from .responses import answer
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
-Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
 Text64 = Annotated[str | None, Query(max_length=64)]
 
 
@@ -63,17 +62,11 @@ async def list_audit(
     since: AwareTimestamp | None = None,
     until: AwareTimestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    offset: PageOffset = 0,
 ) -> JSONResponse:
-    conditions = []
-    if entity_type:
-        conditions.append(audit_log.c.entity_type == entity_type)
-    if entity_id:
-        conditions.append(audit_log.c.entity_id == entity_id)
-    if user_id:
-        conditions.append(audit_log.c.user_id == user_id)
-    if action:
-        conditions.append(audit_log.c.action == action)
+    conditions = equal_to(
+        audit_log, entity_type=entity_type, entity_id=entity_id, user_id=user_id, action=action
+    )
     if since:
         conditions.append(audit_log.c.occurred_at >= since)
     if until:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from mes_contracts.api.admin import (
     LoginRequest,
@@ -16,8 +16,7 @@ from mes_contracts.api.admin import (
     UserRead,
 )
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
-from mes_contracts.roles import READERS
-from servicekit.auth import Principal, bearer_token, client_ip, require_roles
+from servicekit.auth import Reader, bearer_token, client_ip
 
 from . import users as user_store
 from .models import auth_events
@@ -26,7 +25,6 @@ from .responses import answer
 from .revocation import record_sign_out
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
 
 
 def _tokens_body(request: Request, user: dict[str, Any], grant: Any) -> dict[str, Any]:

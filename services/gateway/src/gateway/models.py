@@ -1,8 +1,7 @@
 """Tables of the `gateway` schema: identities, refresh tokens and the audit trail."""
 
-from servicekit.db import schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
+from servicekit.db import now_column
+from servicekit.schema import service_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -14,12 +13,11 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "gateway"
-metadata = schema_metadata(SCHEMA)
+metadata = service_metadata(SCHEMA)
 
 users = Table(
     "users",
@@ -30,8 +28,8 @@ users = Table(
     Column("worker_id", String(32), unique=True),
     Column("display_name", String(100), nullable=False),
     Column("active", Boolean, nullable=False, server_default="true"),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    now_column("created_at"),
+    now_column("updated_at"),
     # Access tokens carry it (`ver`); bumped when role, worker id, password or active
     # changes, which revokes every token issued before (servicekit.token_state).
     Column("token_version", Integer, nullable=False, server_default="1"),
@@ -104,13 +102,10 @@ auth_events = Table(
     "auth_events",
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    now_column("at"),
     Column("username", String(64)),
     Column("action", String(32), nullable=False),
     Column("outcome", String(16), nullable=False),
     Column("source_ip", String(64)),
     Column("detail", Text),
 )
-
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from .settings import GatewaySettings
+
+#: Paths answered by another service than their prefix says. A LOT's close is decided
+#: where starts are, under the same lock (ADR 0025).
+EXCEPTIONS = ((re.compile(r"/api/v1/lots/[^/]+/close"), "process-service"),)
 
 
 class ServiceMap:
@@ -19,6 +25,7 @@ class ServiceMap:
             ("/api/v1/serials", "lot-service"),
             ("/api/v1/products", "lot-service"),
             ("/api/v1/process", "process-service"),
+            ("/api/v1/ncr", "process-service"),
             ("/api/v1/label", "label-service"),
             ("/api/v1/printers", "label-service"),
             ("/api/v1/firmware", "firmware-service"),
@@ -34,6 +41,9 @@ class ServiceMap:
 
     def resolve(self, path: str) -> tuple[str, str] | None:
         """(service name, base URL) for a public path, or None."""
+        for pattern, service in EXCEPTIONS:
+            if pattern.fullmatch(path):
+                return service, self._urls[service]
         for prefix, service in self._prefixes:
             if path == prefix or path.startswith(prefix + "/"):
                 return service, self._urls[service]

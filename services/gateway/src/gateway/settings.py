@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from pydantic import Field
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ServiceSettings, inline_or_file
 
 
 class GatewaySettings(ServiceSettings):
@@ -46,8 +46,4 @@ class GatewaySettings(ServiceSettings):
         return float(self.access_token_minutes)
 
     def private_key_pem(self) -> str | None:
-        if self.jwt_private_key:
-            return self.jwt_private_key
-        if self.jwt_private_key_file and self.jwt_private_key_file.exists():
-            return self.jwt_private_key_file.read_text()
-        return None
+        return inline_or_file(self.jwt_private_key, self.jwt_private_key_file)

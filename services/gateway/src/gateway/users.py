@@ -10,6 +10,7 @@ from mes_contracts import events as ev
 from mes_contracts.envelope import Actor
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.roles import Role
+from servicekit.db import row_by_key
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -71,11 +72,7 @@ def _snapshot(user: dict[str, Any]) -> dict[str, Any]:
 async def get_user(
     session: AsyncConnection, username: str, *, for_update: bool = False
 ) -> dict | None:
-    stmt = select(users).where(users.c.username == username)
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = (await session.execute(stmt)).first()
-    return dict(row._mapping) if row else None
+    return await row_by_key(session, users, for_update=for_update, username=username)
 
 
 async def list_users(

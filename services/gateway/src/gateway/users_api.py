@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from mes_contracts.api.admin import UserCreate, UserRead, UserUpdate
-from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT, Page
+from mes_contracts.api.common import Page
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
-from mes_contracts.roles import ADMINS, Role
-from servicekit.auth import Principal, require_roles
+from mes_contracts.roles import Role
+from servicekit.auth import Admin, Principal
+from servicekit.paging import PageLimit, PageOffset
 from servicekit.runtime import actor_of
 
 from . import users as user_store
@@ -18,7 +19,6 @@ from .passwords import hash_password
 from .responses import answer
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
-Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
 
 
 @router.get("", response_model=SuccessBody[Page[UserRead]])
@@ -27,8 +27,8 @@ async def list_users(
     _: Admin,
     role: Role | None = None,
     active: bool | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         rows, total = await user_store.list_users(

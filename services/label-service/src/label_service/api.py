@@ -7,10 +7,10 @@ import base64
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
-from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT, Page
+from mes_contracts.api.common import Page
 from mes_contracts.api.label import (
     JobResult,
     LabelJobRead,
@@ -24,11 +24,11 @@ from mes_contracts.api.label import (
 from mes_contracts.api.printers import PrinterBody, PrinterPatch, PrinterRead, PrinterStatus
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from mes_contracts.limits import MAX_BIGINT
-from mes_contracts.roles import ADMINS, FLOOR_WRITERS, READERS
 from mes_contracts.validation import mes_error_from_validation
 from mes_label_drivers.labels import LabelData, Media, invalid
 from pydantic import TypeAdapter, ValidationError
-from servicekit.auth import Principal, require_roles
+from servicekit.auth import Admin, FloorWriter, Reader
+from servicekit.paging import PageLimit, PageOffset
 from servicekit.runtime import actor_of
 from zplkit.rendering import RenderError
 
@@ -39,9 +39,6 @@ from .preview import render_png
 from .service import LabelService, label_from_request
 
 router = APIRouter(prefix="/api/v1")
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
-Printer = Annotated[Principal, Depends(require_roles(FLOOR_WRITERS))]
-Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
 _REQUEST = TypeAdapter(LabelPrintRequest)
 # A BIGINT: a larger id is a 400, not a database error.
 JobId = Annotated[int, Path(ge=1, le=MAX_BIGINT)]
@@ -163,7 +160,7 @@ def _label_request(raw: bytes | dict[str, Any]) -> LotLabelRequest | SerialLabel
 
 
 @router.post("/label/print", tags=["labels"], **_PRINT_ANSWER)
-async def print_label(request: Request, who: Printer) -> JSONResponse:
+async def print_label(request: Request, who: FloorWriter) -> JSONResponse:
     body = _label_request(await request.body())
     job, printed = await _svc(request).print_now(
         label_from_request(body),
@@ -177,7 +174,7 @@ async def print_label(request: Request, who: Printer) -> JSONResponse:
 
 
 @router.post("/label/reprint", tags=["labels"], **_PRINT_ANSWER)
-async def reprint_label(body: ReprintRequest, request: Request, who: Printer) -> JSONResponse:
+async def reprint_label(body: ReprintRequest, request: Request, who: FloorWriter) -> JSONResponse:
     job, printed = await _svc(request).reprint(body, actor_of(who), request.state.request_id)
     return _print_answer(job, printed)
 
@@ -188,7 +185,7 @@ async def reprint_history(
     _: Reader,
     lot_number: str | None = None,
     serial_number: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 100,
+    limit: PageLimit = 100,
 ) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         rows = await repo.list_reprints(session, lot_number, serial_number, limit)
@@ -208,8 +205,8 @@ async def list_jobs(
     state: JOB_STATES | None = None,
     printer_id: str | None = None,
     lot_number: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> JSONResponse:
     """With `station_id`, each job also carries its rendered bytes (`content_base64`) and
     `language`: what the workstation sends to its serial printer."""
@@ -258,14 +255,14 @@ async def get_job(job_id: JobId, request: Request, _: Reader) -> JSONResponse:
 
 @router.post("/label/jobs/{job_id}/result", tags=["jobs"], response_model=SuccessBody[LabelJobRead])
 async def job_result(
-    job_id: JobId, body: JobResult, request: Request, who: Printer
+    job_id: JobId, body: JobResult, request: Request, who: FloorWriter
 ) -> JSONResponse:
     job = await _svc(request).record_result(job_id, body, actor_of(who), request.state.request_id)
     return _ok("OK", job_view(job))
 
 
 @router.post("/label/jobs/{job_id}/retry", tags=["jobs"], response_model=SuccessBody[LabelJobRead])
-async def retry_job(job_id: JobId, request: Request, _: Printer) -> JSONResponse:
+async def retry_job(job_id: JobId, request: Request, _: FloorWriter) -> JSONResponse:
     return _ok("OK", job_view(await _svc(request).retry(job_id)))
 
 

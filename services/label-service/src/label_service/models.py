@@ -1,8 +1,7 @@
 """Tables of the `label` schema (owned by label-service only)."""
 
-from servicekit.db import schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
+from servicekit.db import now_column
+from servicekit.schema import service_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -14,13 +13,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "label"
-metadata = schema_metadata(SCHEMA)
+metadata = service_metadata(SCHEMA)
 
 printers = Table(
     "printers",
@@ -40,8 +38,8 @@ printers = Table(
     Column("station_id", String(64)),
     Column("purpose", String(8), nullable=False, server_default="ANY"),  # PrinterPurpose
     Column("active", Boolean, nullable=False, server_default="true"),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    now_column("created_at"),
+    now_column("updated_at"),
     # The dispatcher's failed attempts in a row, and when it tries the printer next (NULL:
     # whenever a job is due): a printer that does not answer backs off as a whole.
     Column("consecutive_failures", Integer, nullable=False, server_default="0"),
@@ -66,15 +64,15 @@ print_jobs = Table(
     Column("state", String(16), nullable=False, server_default="queued"),
     Column("source", String(16), nullable=False),  # event | api | reprint
     Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    now_column("next_attempt_at"),
     Column("last_error_code", String(64)),
     Column("last_error", Text),
     Column("reprint", Boolean, nullable=False, server_default="false"),
     Column("reason", String(500)),
     Column("requested_by", String(64)),
     Column("worker_id", String(32)),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    now_column("created_at"),
+    now_column("updated_at"),
     Column("sent_at", DateTime(timezone=True)),
 )
 Index(
@@ -98,7 +96,7 @@ reprints = Table(
     Column("reason", String(500), nullable=False),
     Column("requested_by", String(64), nullable=False),
     Column("worker_id", String(32)),
-    Column("requested_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    now_column("requested_at"),
 )
 Index("ix_reprints_lot", reprints.c.lot_number, reprints.c.serial_number)
 
@@ -109,8 +107,5 @@ lot_stations = Table(
     metadata,
     Column("lot_number", String(64), primary_key=True),
     Column("station_id", String(64)),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    now_column("updated_at"),
 )
-
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)

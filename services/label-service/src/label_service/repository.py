@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from servicekit.db import row_by_key
 from sqlalchemy import and_, case, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,10 +23,7 @@ def _rows(result: Any) -> list[dict[str, Any]]:
 
 # -- printers ---------------------------------------------------------------------------
 async def get_printer(session: AsyncConnection, printer_id: str) -> dict[str, Any] | None:
-    row = (
-        await session.execute(select(printers).where(printers.c.printer_id == printer_id))
-    ).first()
-    return dict(row._mapping) if row else None
+    return await row_by_key(session, printers, printer_id=printer_id)
 
 
 async def list_printers(session: AsyncConnection) -> list[dict[str, Any]]:
@@ -98,11 +96,7 @@ async def insert_jobs(session: AsyncConnection, rows: list[dict[str, Any]]) -> l
 async def get_job(
     session: AsyncConnection, job_id: int, *, for_update: bool = False
 ) -> dict[str, Any] | None:
-    stmt = select(print_jobs).where(print_jobs.c.id == job_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = (await session.execute(stmt)).first()
-    return dict(row._mapping) if row else None
+    return await row_by_key(session, print_jobs, for_update=for_update, id=job_id)
 
 
 async def list_jobs(

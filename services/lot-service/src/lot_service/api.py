@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from mes_contracts import routing_progress as rp
 from mes_contracts.api import (
-    LotCloseRequest,
     LotCreateRequest,
     LotRead,
     LotSerials,
@@ -18,18 +17,17 @@ from mes_contracts.api import (
     SerialReplacementRequest,
     SerialStatusChangeRequest,
 )
-from mes_contracts.api.common import MAX_OFFSET, MAX_PAGE_LIMIT, Page
+from mes_contracts.api.common import Page
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
-from mes_contracts.roles import MANAGERS, READERS, Role
-from servicekit.auth import Principal, require_roles
+from mes_contracts.roles import Role
+from servicekit.auth import Manager, Principal, Reader, require_roles
+from servicekit.paging import PageLimit, PageOffset
 from servicekit.runtime import actor_of
 
 from . import repository as repo
 from .service import LotService
 
 router = APIRouter(prefix="/api/v1")
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
-Manager = Annotated[Principal, Depends(require_roles(MANAGERS))]
 QualityDecider = Annotated[
     Principal, Depends(require_roles({Role.ADMIN, Role.PRODUCTION_MANAGER, Role.QUALITY_MANAGER}))
 ]
@@ -58,6 +56,8 @@ def _lot_view(lot: dict[str, Any]) -> dict[str, Any]:
         "shift": lot["shift"],
         "sequence": lot["sequence"],
         "target_quantity": lot["target_quantity"],
+        "scrapped_quantity": lot.get("scrapped_quantity") or 0,
+        "good_quantity": lot["target_quantity"] - (lot.get("scrapped_quantity") or 0),
         "status": lot["status"],
         "created_at": lot["created_at"].isoformat(),
         "created_by": lot["created_by"],
@@ -83,15 +83,10 @@ def lot_progress(
     )
     out = []
     for status in where.steps:
-        step = status.step
-        record = known.get(step.process_id, {})
+        record = known.get(status.step.process_id, {})
         out.append(
             {
-                "process_id": step.process_id,
-                "sequence": step.sequence,
-                "name_ko": step.name_ko,
-                "name_en": step.name_en,
-                "status": status.state.value,
+                **status.fields(),
                 "worker_id": record.get("worker_id"),
                 "start_time": _iso(record.get("start_time")),
                 "complete_time": _iso(record.get("complete_time")),
@@ -132,8 +127,8 @@ async def list_lots(
     product_model: Annotated[str | None, Query(max_length=8)] = None,
     production_date: date | None = None,
     shift: Literal["D", "N"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> JSONResponse:
     async with request.app.state.runtime.db.transaction() as session:
         rows, total = await repo.list_lots(
@@ -166,22 +161,6 @@ async def get_lot(lot_number: str, request: Request, _: Reader) -> JSONResponse:
     ]
     view["serial_count"] = serial_count
     return _answer("OK", view)
-
-
-@router.post("/lots/{lot_number}/close", tags=["lots"], response_model=SuccessBody[LotRead])
-async def close_lot(
-    lot_number: str, request: Request, principal: Manager, body: LotCloseRequest | None = None
-) -> JSONResponse:
-    svc = _svc(request)
-    async with svc.rt.db.transaction() as session:
-        lot = await svc.close_lot(
-            session,
-            lot_number,
-            actor=actor_of(principal),
-            reason=body.reason if body else None,
-            correlation_id=request.state.request_id,
-        )
-    return _answer("LOT이 마감되었습니다 (LOT closed)", _lot_view(lot))
 
 
 def _serial_view(s: dict[str, Any]) -> dict[str, Any]:

@@ -1,31 +1,11 @@
-"""LOT rules with no I/O: production date, status transitions (numbers are formatted by
-`mes_contracts.identifiers`)."""
+"""LOT rules with no I/O: the production date (status transitions are
+`mes_contracts.enums.lot_transition_allowed`, numbers `mes_contracts.identifiers`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
-
-
-class LotStatus(StrEnum):
-    CREATED = "CREATED"
-    IN_PROGRESS = "IN_PROGRESS"
-    COMPLETED = "COMPLETED"
-    CLOSED = "CLOSED"
-
-
-ALLOWED_TRANSITIONS: dict[LotStatus, frozenset[LotStatus]] = {
-    LotStatus.CREATED: frozenset({LotStatus.IN_PROGRESS, LotStatus.CLOSED}),
-    LotStatus.IN_PROGRESS: frozenset({LotStatus.COMPLETED, LotStatus.CLOSED}),
-    LotStatus.COMPLETED: frozenset({LotStatus.CLOSED}),
-    LotStatus.CLOSED: frozenset(),
-}
-
-
-def can_transition(current: LotStatus, target: LotStatus) -> bool:
-    return target in ALLOWED_TRANSITIONS[current]
 
 
 @dataclass(frozen=True)

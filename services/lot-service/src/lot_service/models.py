@@ -1,8 +1,7 @@
 """Tables of the `lot` schema (owned by lot-service only)."""
 
-from servicekit.db import schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
+from servicekit.db import now_column, routing_step_columns
+from servicekit.schema import service_metadata
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -15,12 +14,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "lot"
-metadata = schema_metadata(SCHEMA)
+metadata = service_metadata(SCHEMA)
 
 product_models = Table(
     "product_models",
@@ -28,7 +26,7 @@ product_models = Table(
     Column("code", String(8), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("factory", String(2), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    now_column("created_at"),
 )
 
 lot_sequences = Table(
@@ -55,6 +53,8 @@ lots = Table(
     Column("created_by", String(64), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("last_serial_seq", Integer, nullable=False, server_default="0"),
+    # Units scrapped by NCR dispositions (ADR 0023): good quantity = target - scrapped.
+    Column("scrapped_quantity", Integer, nullable=False, server_default="0"),
     UniqueConstraint("product_model", "factory", "production_date", "sequence"),
 )
 
@@ -91,11 +91,7 @@ lot_processes = Table(
 routing_steps = Table(
     "routing_steps",
     metadata,
-    Column("product_model", String(8), primary_key=True),
-    Column("process_id", String(16), primary_key=True),
-    Column("sequence", Integer, nullable=False),
-    Column("name_ko", String(64), nullable=False),
-    Column("name_en", String(64), nullable=False),
+    *routing_step_columns(),
 )
 
 serials = Table(
@@ -113,6 +109,3 @@ serials = Table(
     Column("attributes", JSONB, nullable=False, server_default="{}"),
     UniqueConstraint("lot_number", "sequence"),
 )
-
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from mes_contracts.envelope import Envelope
-from servicekit.db import raw
+from servicekit.db import equal_to, raw, row_by_key
 from servicekit.outbox import Outbox
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -80,15 +80,13 @@ async def list_lots(
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
-    conditions = []
-    if status:
-        conditions.append(lots.c.status == status)
-    if product_model:
-        conditions.append(lots.c.product_model == product_model)
-    if production_date:
-        conditions.append(lots.c.production_date == production_date)
-    if shift:
-        conditions.append(lots.c.shift == shift)
+    conditions = equal_to(
+        lots,
+        status=status,
+        product_model=product_model,
+        production_date=production_date,
+        shift=shift,
+    )
     where = and_(*conditions) if conditions else None
     query = select(lots)
     count = select(func.count()).select_from(lots)
@@ -147,10 +145,7 @@ async def list_serials(session: AsyncConnection, lot_number: str) -> list[dict[s
 
 
 async def get_serial(session: AsyncConnection, serial_number: str) -> dict[str, Any] | None:
-    row = (
-        await session.execute(select(serials).where(serials.c.serial_number == serial_number))
-    ).first()
-    return dict(row._mapping) if row else None
+    return await row_by_key(session, serials, serial_number=serial_number)
 
 
 async def replace_routing(
@@ -432,3 +427,12 @@ async def count_serials(
     if regular_only:
         sql += " AND replacement_reason IS NULL"
     return await (await raw(session)).fetchval(sql, lot_number)
+
+
+async def set_scrapped(session: AsyncConnection, lot_number: str, scrapped: int) -> None:
+    """The LOT's scrapped units, as the newest NCR disposition counts them (never down)."""
+    await session.execute(
+        update(lots)
+        .where(lots.c.lot_number == lot_number, lots.c.scrapped_quantity < scrapped)
+        .values(scrapped_quantity=scrapped)
+    )

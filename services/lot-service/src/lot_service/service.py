@@ -6,18 +6,23 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from mes_contracts import events as ev
-from mes_contracts.enums import Result
+from mes_contracts.enums import Disposition, LotStatus, Result, SerialStatus, lot_transition_allowed
 from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.identifiers import format_lot_number, format_serial_number
 from mes_contracts.limits import MAX_LOT_SEQUENCE, MAX_SERIAL_SEQUENCE
-from mes_contracts.payloads.process import ProcessCompleted, ProcessStarted, RoutingUpdated
+from mes_contracts.payloads.ncr import NcrClosed
+from mes_contracts.payloads.process import (
+    LotCloseAccepted,
+    ProcessCompleted,
+    ProcessStarted,
+    RoutingUpdated,
+)
 from servicekit.logging import get_logger
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import repository as repo
-from .domain import LotStatus, can_transition
 from .settings import LotSettings
 
 log = get_logger(__name__)
@@ -107,7 +112,7 @@ class LotService:
         correlation_id: str | None = None,
     ) -> bool:
         current = LotStatus(lot["status"])
-        if current == target or not can_transition(current, target):
+        if current == target or not lot_transition_allowed(current, target):
             return False
         event = self.rt.event(
             ev.LOT_STATUS_CHANGED,
@@ -137,30 +142,25 @@ class LotService:
         lot["status"] = target.value
         return True
 
-    async def close_lot(
-        self,
-        session: AsyncConnection,
-        number: str,
-        *,
-        actor: Actor,
-        reason: str | None,
-        correlation_id: str | None,
-    ) -> dict[str, Any]:
-        lot = await repo.get_lot(session, number, for_update=True)
+    async def on_lot_close_accepted(self, session: AsyncConnection, event: Envelope) -> None:
+        """process-service accepted the close under the LOT's lock (ADR 0025): the LOT is
+        CLOSED as of then, by whoever closed it, with the reason they gave."""
+        data = ev.payload_as(event, LotCloseAccepted)
+        lot = await repo.get_lot(session, data.lot_number, for_update=True)
         if lot is None:
-            raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": number})
-        if lot["status"] == LotStatus.CLOSED:
-            raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": number})
+            raise LookupError(f"{data.lot_number} is not here yet")  # retried later
+        reason = data.reason
+        if data.forced:
+            reason = f"[forced: {', '.join(data.open_steps)} open] {reason or ''}".strip()
         await self.change_status(
             session,
             lot,
             LotStatus.CLOSED,
-            at=datetime.now(UTC),
-            actor=actor,
+            at=data.accepted_at,
+            actor=event.actor,
             reason=reason,
-            correlation_id=correlation_id,
+            correlation_id=event.correlation_id,
         )
-        return lot
 
     async def add_replacement_serial(
         self,
@@ -311,13 +311,16 @@ class LotService:
             )
         allocates = data.process_id == self.settings.serial_allocation_process
         # Under the LOT's row lock, like replacements (which wait for these serials).
-        if allocates and not await repo.count_serials(
-            session, lot["lot_number"], regular_only=True
+        good = lot["target_quantity"] - (lot.get("scrapped_quantity") or 0)
+        if (
+            allocates
+            and good > 0
+            and not await repo.count_serials(session, lot["lot_number"], regular_only=True)
         ):
             await self.allocate_serials(
                 session,
                 lot,
-                lot["target_quantity"],
+                good,  # units scrapped before their serials exist get none (ADR 0023)
                 actor=event.actor,
                 reason="PROC-007_START",
                 correlation_id=event.correlation_id,
@@ -325,6 +328,80 @@ class LotService:
                 # label-service prints their labels at this station's printer (ADR 0012)
                 station_id=data.station_id or None,
             )
+
+    async def on_ncr_closed(self, session: AsyncConnection, event: Envelope) -> None:
+        """A disposition that lets the LOT go on (ADR 0023). SCRAP: the good quantity
+        follows, scrapped serials are FAILED with the NCR as their reason, a LOT with no
+        unit left is CLOSED. USE_AS_IS or SCRAP of the last step: the LOT is done, as if
+        that step had passed."""
+        d = ev.payload_as(event, NcrClosed)
+        if d.disposition is Disposition.REWORK:
+            return  # the rework's own completions move the LOT
+        lot = await repo.get_lot(session, d.lot_number, for_update=True)
+        if lot is None:
+            raise LookupError(f"unknown LOT {d.lot_number}")
+        if d.disposition is Disposition.SCRAP:
+            await self._scrap(session, d, event)
+            if d.scrapped_total >= d.target_quantity:
+                await self.change_status(
+                    session,
+                    lot,
+                    LotStatus.CLOSED,
+                    at=d.closed_at,
+                    actor=event.actor,
+                    reason=f"every unit scrapped ({d.ncr_number})",
+                    correlation_id=event.correlation_id,
+                )
+                return
+        routing = await repo.routing_of(session, lot["product_model"])
+        if routing and routing[-1]["process_id"] == d.process_id:
+            await self._move_serials(
+                session,
+                d.lot_number,
+                ("CREATED", "IN_PROGRESS"),
+                "PASSED",
+                at=d.closed_at,
+                event=event,
+                process_id=d.process_id,
+            )
+            await self.change_status(
+                session,
+                lot,
+                LotStatus.COMPLETED,
+                at=d.closed_at,
+                actor=event.actor,
+                reason=f"{d.disposition.value} {d.ncr_number}",
+                correlation_id=event.correlation_id,
+            )
+
+    async def _scrap(self, session: AsyncConnection, d: NcrClosed, event: Envelope) -> None:
+        reason = f"SCRAP {d.ncr_number}" + (f": {d.reason}" if d.reason else "")
+        if d.scrap_serials:
+            if not await repo.count_serials(session, d.lot_number):
+                raise LookupError(f"serials of {d.lot_number} not allocated yet")  # retried
+            moved = []
+            for number in d.scrap_serials:
+                serial = await repo.get_serial(session, number)
+                if serial is None or serial["lot_number"] != d.lot_number:
+                    log.warning("scrap of an unknown serial", serial=number, ncr=d.ncr_number)
+                    continue
+                if serial["status"] != SerialStatus.FAILED:
+                    await repo.set_serial_status(
+                        session, number, SerialStatus.FAILED.value, reason, d.closed_at
+                    )
+                    moved.append((number, serial["status"]))
+            await self._serials_changed(
+                session,
+                d.lot_number,
+                moved,
+                SerialStatus.FAILED.value,
+                at=d.closed_at,
+                reason=reason,
+                process_id=d.process_id,
+                actor=event.actor,
+                correlation_id=event.correlation_id,
+            )
+        await repo.set_scrapped(session, d.lot_number, d.scrapped_total)
 
     async def on_routing_updated(self, session: AsyncConnection, event: Envelope) -> None:
         data = ev.payload_as(event, RoutingUpdated)

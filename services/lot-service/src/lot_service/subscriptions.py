@@ -10,5 +10,7 @@ SUBSCRIPTIONS = Subscriptions(
         ev.PROCESS_STARTED: "on_process_started",
         ev.PROCESS_COMPLETED: "on_process_completed",
         ev.ROUTING_UPDATED: "on_routing_updated",
+        ev.LOT_CLOSE_ACCEPTED: "on_lot_close_accepted",
+        ev.NCR_CLOSED: "on_ncr_closed",  # SCRAP: good quantity, serials, LOT closed
     },
 )

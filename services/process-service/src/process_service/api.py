@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from mes_contracts import routing_progress
 from mes_contracts.api import (
+    MAX_PAGE_LIMIT,
+    LotCloseData,
+    LotCloseRequest,
     LotProcessHistory,
+    NcrDispositionRequest,
+    NcrRead,
+    Page,
     ProcessCompleteData,
     ProcessCompleteRequest,
     ProcessStartData,
@@ -17,16 +24,19 @@ from mes_contracts.api import (
     RoutingStepRead,
 )
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
-from mes_contracts.roles import FLOOR_WRITERS, READERS, Role
-from servicekit.auth import Principal, require_roles
+from mes_contracts.identifiers import NCR_NUMBER_RE
+from mes_contracts.limits import MAX_OFFSET
+from mes_contracts.roles import NCR_DISPOSERS, Role
+from servicekit.auth import FloorWriter, Manager, Principal, Reader, require_roles
 from servicekit.runtime import actor_of
 
+from . import closing
 from . import repository as repo
-from .service import ProcessService
+from .service import ProcessService, ncr_view
 
 router = APIRouter(prefix="/api/v1")
-FloorWriter = Annotated[Principal, Depends(require_roles(FLOOR_WRITERS))]
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
+Disposer = Annotated[Principal, Depends(require_roles(NCR_DISPOSERS))]
+NcrNumberPath = Annotated[str, Path(max_length=32, pattern=NCR_NUMBER_RE)]
 
 
 def _svc(request: Request) -> ProcessService:
@@ -126,15 +136,10 @@ async def lot_process_history(lot_number: str, request: Request, _: Reader) -> J
     )
     out = []
     for status in where.steps:
-        step = status.step
-        attempts = by_process.get(step.process_id, [])
+        attempts = by_process.get(status.step.process_id, [])
         out.append(
             {
-                "process_id": step.process_id,
-                "sequence": step.sequence,
-                "name_ko": step.name_ko,
-                "name_en": step.name_en,
-                "status": status.state.value,
+                **status.fields(),
                 "result": status.result,
                 "attempts": [
                     {
@@ -152,5 +157,110 @@ async def lot_process_history(lot_number: str, request: Request, _: Reader) -> J
                 ],
             }
         )
-    data = {"lot_number": lot_number, "status": lot["status"], "processes": out}
+    hold = (
+        {
+            "ncr_number": lot["hold_ncr"],
+            "process_id": lot["hold_process_id"],
+            "phase": lot["hold_phase"],
+            "rework_from": lot["rework_from"],
+        }
+        if lot["hold_ncr"]
+        else None
+    )
+    data = {"lot_number": lot_number, "status": lot["status"], "processes": out, "hold": hold}
     return JSONResponse(jsonable_encoder({"status": "success", "message": "OK", "data": data}))
+
+
+# The public path is the LOT's; the gateway sends it here, where starts are decided (ADR 0025).
+@router.post("/lots/{lot_number}/close", tags=["lots"], response_model=SuccessBody[LotCloseData])
+async def close_lot(
+    lot_number: str, request: Request, principal: Manager, body: LotCloseRequest | None = None
+) -> JSONResponse:
+    body = body or LotCloseRequest()
+    svc = _svc(request)
+    actor = actor_of(principal)
+
+    async def close() -> dict[str, Any]:
+        async with svc.rt.db.transaction() as session:
+            return await closing.close_lot(
+                svc.rt,
+                session,
+                lot_number,
+                force=body.force,
+                reason=body.reason,
+                actor=actor,
+                closed_by=principal.user_id,
+                correlation_id=request.state.request_id,
+            )
+
+    data = await svc.arrivals.retry_on_miss(lot_number, close)
+    message = "LOT이 마감되었습니다 (LOT closed)"
+    if data["forced"]:
+        message = (
+            "LOT이 강제 마감되었습니다 (LOT closed by force; its open steps can still complete)"
+        )
+    return JSONResponse({"status": "success", "message": message, "data": data})
+
+
+# -- non-conformance reports (ADR 0023) ---------------------------------------------------
+
+
+@router.get("/ncr", tags=["ncr"], response_model=SuccessBody[Page[NcrRead]])
+async def list_ncrs(
+    request: Request,
+    _: Reader,
+    status: Literal["OPEN", "CLOSED"] | None = None,
+    lot_number: Annotated[str | None, Query(max_length=64)] = None,
+    process_id: Annotated[str | None, Query(max_length=16)] = None,
+    date_from: Annotated[date | None, Query(description="Opened on or after (factory day)")] = None,
+    date_to: Annotated[date | None, Query(description="Opened on or before (factory day)")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> JSONResponse:
+    tz = _svc(request).tz
+
+    def start_of(day: date | None) -> datetime | None:
+        return datetime.combine(day, time(), tz) if day else None
+
+    async with request.app.state.runtime.db.transaction() as session:
+        rows, total = await repo.list_ncrs(
+            session,
+            status=status,
+            lot_number=lot_number,
+            process_id=process_id,
+            opened_from=start_of(date_from),
+            opened_to=start_of(date_to + timedelta(days=1)) if date_to else None,
+            limit=limit,
+            offset=offset,
+        )
+    data = {"items": [ncr_view(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+    return JSONResponse({"status": "success", "message": "OK", "data": data})
+
+
+@router.get("/ncr/{ncr_number}", tags=["ncr"], response_model=SuccessBody[NcrRead])
+async def get_ncr(ncr_number: NcrNumberPath, request: Request, _: Reader) -> JSONResponse:
+    async with request.app.state.runtime.db.transaction() as session:
+        row = await repo.get_ncr(session, ncr_number)
+    if row is None:
+        raise MesError(ErrorCode.NCR_NOT_FOUND, data={"ncr_number": ncr_number})
+    return JSONResponse({"status": "success", "message": "OK", "data": ncr_view(row)})
+
+
+@router.post("/ncr/{ncr_number}/disposition", tags=["ncr"], response_model=SuccessBody[NcrRead])
+async def dispose_ncr(
+    ncr_number: NcrNumberPath,
+    body: NcrDispositionRequest,
+    request: Request,
+    principal: Disposer,
+) -> JSONResponse:
+    svc = _svc(request)
+    async with svc.rt.db.transaction() as session:
+        data = await svc.dispose(
+            session,
+            ncr_number,
+            body.model_dump(mode="json"),
+            actor=actor_of(principal),
+            correlation_id=request.state.request_id,
+        )
+    message = "부적합 보고서가 종결되었습니다 (NCR closed)"
+    return JSONResponse({"status": "success", "message": message, "data": data})

@@ -56,6 +56,8 @@ async def _seed_routing(runtime: ServiceRuntime, routing: RoutingCache | None = 
             "name_en": s.name_en,
             "level": str(s.level),
             "requires_firmware": s.requires_firmware,
+            "hold_on_fail": s.hold_on_fail,
+            "rework_limit": s.rework_limit,
         }
         for s in DEFAULT_ROUTING
     ]

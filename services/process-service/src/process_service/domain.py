@@ -17,6 +17,8 @@ class Step:
     name_ko: str
     name_en: str
     requires_firmware: bool = False
+    hold_on_fail: bool = True
+    rework_limit: int = 2
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """Tables of the `process` schema (owned by process-service only)."""
 
-from servicekit.db import schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
+from servicekit.db import now_column, routing_step_columns
+from servicekit.schema import service_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -15,24 +15,22 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "process"
-metadata = schema_metadata(SCHEMA)
+metadata = service_metadata(SCHEMA)
 
 routing_steps = Table(
     "routing_steps",
     metadata,
-    Column("product_model", String(8), primary_key=True),
-    Column("process_id", String(16), primary_key=True),
-    Column("sequence", Integer, nullable=False),
-    Column("name_ko", String(64), nullable=False),
-    Column("name_en", String(64), nullable=False),
+    *routing_step_columns(),
     Column("level", String(16), nullable=False, server_default="LOT"),
     Column("requires_firmware", Boolean, nullable=False, server_default="false"),
+    # ADR 0023: a FAIL here puts the LOT on hold; REWORK dispositions that may target it.
+    Column("hold_on_fail", Boolean, nullable=False, server_default="true"),
+    Column("rework_limit", Integer, nullable=False, server_default="2"),
     UniqueConstraint("product_model", "sequence"),
 )
 
@@ -48,6 +46,13 @@ lots = Table(
     # When the source changed the status we hold: an older change applied late (a
     # redelivered or reclaimed event) never overwrites a newer one.
     Column("status_changed_at", DateTime(timezone=True)),
+    # The hold (ADR 0023), read with the LOT by every start and completion: NULL
+    # hold_ncr = not held; phase OPEN (awaits its disposition) or REWORK.
+    Column("hold_ncr", String(32)),
+    Column("hold_process_id", String(16)),
+    Column("hold_phase", String(8)),
+    Column("rework_from", String(16)),
+    Column("rework_base", Integer),
 )
 
 # Workers known from user.* events (a worker is a user with a worker id).
@@ -74,7 +79,7 @@ process_records = Table(
     Column("start_time", DateTime(timezone=True), nullable=False),
     Column("start_time_raw", String(40), nullable=False),
     Column("started_by", String(64), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    now_column("started_at"),
     Column("complete_worker_id", String(32)),
     Column("reported_start_time_raw", String(40)),
     Column("complete_time", DateTime(timezone=True)),
@@ -100,6 +105,40 @@ process_records = Table(
 # its number without waiting for other starts (gaps are allowed, repeats are not).
 work_order_seq = Sequence("work_order_seq", metadata=metadata, schema=SCHEMA)
 
+# Non-conformance reports (ADR 0023), one per failed attempt at a hold_on_fail step.
+ncrs = Table(
+    "ncrs",
+    metadata,
+    Column("ncr_number", String(32), primary_key=True),
+    Column("lot_number", String(32), nullable=False),
+    Column("product_model", String(8), nullable=False),
+    Column("process_id", String(16), nullable=False),
+    Column("process_name", String(64), nullable=False),
+    Column("work_order_id", String(32), nullable=False, unique=True),
+    Column("status", String(8), nullable=False),
+    Column("failed_checks", JSONB, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_by", String(64), nullable=False),
+    Column("disposition", String(16)),
+    Column("reason", Text),
+    Column("rework_from", String(16)),
+    Column("scrap_count", Integer),
+    Column("scrap_serials", JSONB),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_by", String(64)),
+    Index("ix_ncrs_lot", "lot_number"),
+    Index("ix_ncrs_opened", "opened_at"),
+)
+
+# NNN of NCR-YYMMDD-NNN per factory-local day; the row is taken only by a failing
+# completion (rare), under its LOT's lock, so the numbers have no gap.
+ncr_counters = Table(
+    "ncr_counters",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
 current_firmware = Table(
     "current_firmware",
     metadata,
@@ -111,6 +150,3 @@ current_firmware = Table(
     Column("download_url", Text, nullable=False),
     Column("event_time", DateTime(timezone=True), nullable=False),
 )
-
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -9,19 +10,22 @@ from zoneinfo import ZoneInfo
 
 from mes_contracts import events as ev
 from mes_contracts import routing_progress
+from mes_contracts.enums import Disposition, NcrStatus, ReleaseCause
 from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.errors import ErrorCode, MesError
+from mes_contracts.identifiers import format_ncr_number
 from mes_contracts.payloads.admin import UserCreated, UserDeactivated, UserUpdated
 from mes_contracts.payloads.firmware import FirmwareReleased, FirmwareRolledBack
 from mes_contracts.payloads.lot import LotCreated, LotStatusChanged
 from mes_contracts.payloads.process import RoutingUpdated
 from mes_contracts.process_data import validate_process_data
-from mes_contracts.routing import process_name_matches
+from mes_contracts.routing import SERIAL_ALLOCATION_PROCESS_ID, process_name_matches
 from mes_contracts.times import ReportedTimeWindow
 from servicekit.db import after_commit, raw
 from servicekit.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from . import holds
 from . import repository as repo
 from .domain import Step, check_can_start, completion_digest
 from .lot_arrivals import LotArrivals
@@ -30,6 +34,32 @@ from .routing import RoutingCache
 #: A use case reads at most twice: the second read runs under the LOT lock the first took,
 #: so nothing can change between it and the write.
 _READS = 2
+
+
+_HOLD_COLUMNS = ("hold_ncr", "hold_process_id", "hold_phase", "rework_from", "rework_base")
+
+
+def ncr_view(row: dict[str, Any]) -> dict[str, Any]:
+    """An NCR as `NcrRead` (JSON types)."""
+    return {
+        "ncr_number": row["ncr_number"],
+        "lot_number": row["lot_number"],
+        "product_model": row["product_model"],
+        "process_id": row["process_id"],
+        "process_name": row["process_name"],
+        "work_order_id": row["work_order_id"],
+        "status": row["status"],
+        "failed_checks": row["failed_checks"] or [],
+        "opened_at": row["opened_at"].isoformat(),
+        "opened_by": row["opened_by"],
+        "disposition": row["disposition"],
+        "reason": row["reason"],
+        "rework_from": row["rework_from"],
+        "scrap_count": row["scrap_count"],
+        "scrap_serials": row["scrap_serials"] or [],
+        "closed_at": row["closed_at"].isoformat() if row["closed_at"] else None,
+        "closed_by": row["closed_by"],
+    }
 
 
 def _who(actor: Actor) -> str:
@@ -68,13 +98,19 @@ class ProcessService:
         self.routing = RoutingCache(repo.routing, ttl=routing_ttl)
 
     async def _step(
-        self, session: AsyncConnection, lot_number: str, lot: Any, process_id: str
+        self,
+        session: AsyncConnection,
+        lot_number: str,
+        lot: Any,
+        process_id: str,
+        *,
+        closed_ok: bool = False,
     ) -> tuple[list[Step], Step]:
         """The LOT's routing and its step `process_id`; the contract's error if the LOT is
-        unknown or closed or the step is not in its routing."""
+        unknown or closed (unless `closed_ok`) or the step is not in its routing."""
         if lot is None:
             raise MesError(ErrorCode.LOT_NOT_FOUND, data={"lot_number": lot_number})
-        if lot.status == "CLOSED":
+        if lot.status == "CLOSED" and not closed_ok:
             raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": lot_number})
         steps = await self.routing.steps(session, lot.product_model)
         step = routing_progress.find_step(steps, process_id)
@@ -109,7 +145,11 @@ class ProcessService:
             check_process_name(body, step)
             if not lot.worker_active:
                 raise MesError(ErrorCode.WORKER_NOT_FOUND, data={"worker_id": body["worker_id"]})
-            check_can_start(lot_number, steps, step, lot.latest())
+            latest = holds.may_start(lot_number, steps, step, lot.hold, lot.records)
+            if latest is None:
+                assert lot.hold is not None
+                raise holds.on_hold_error(lot_number, steps, lot.hold, lot.hold_checks or [])
+            check_can_start(lot_number, steps, step, latest)
             start_time: datetime = body["start_time"]
             now = datetime.now(UTC)
             self.window.check(
@@ -187,13 +227,22 @@ class ProcessService:
         conn = await raw(session)
         for _ in range(_READS):
             lot = await repo.hot_complete_state(conn, lot_number, process_id)
-            steps, step = await self._step(session, lot_number, lot, process_id)
+            # A step left open by a forced close may still complete: its measurements
+            # belong in the history (ADR 0025). Nothing else happens to a closed LOT.
+            steps, step = await self._step(session, lot_number, lot, process_id, closed_ok=True)
             assert lot is not None
             records = lot.records
             same = next((r for r in records if r["completion_digest"] == digest), None)
             if same is not None:
-                return self._completion_view(same, already_recorded=True)
+                view = self._completion_view(same, already_recorded=True)
+                if same["result"] == "FAIL":  # a re-post names the NCR its first posting opened
+                    number = await repo.ncr_of(session, same["work_order_id"])
+                    if number:
+                        view["ncr_number"] = number
+                return view
             open_record = next((r for r in records if r["complete_time"] is None), None)
+            if open_record is None and lot.status == "CLOSED":
+                raise MesError(ErrorCode.LOT_CLOSED, data={"lot_number": lot_number})
             if open_record is None:
                 code = (
                     ErrorCode.PROCESS_ALREADY_COMPLETED
@@ -255,7 +304,183 @@ class ProcessService:
                 break
         else:
             raise RuntimeError(f"the records of {lot_number} changed under its lock")
-        return self._completion_view(record, already_recorded=False)
+        view = self._completion_view(record, already_recorded=False)
+        effect = holds.completion_effect(step, outcome.result, lot.hold)
+        if effect is holds.HoldEffect.OPEN_NCR:
+            view["ncr_number"] = await self._open_ncr(
+                conn, lot.product_model, step, record, defects, actor, correlation_id
+            )
+        elif effect is holds.HoldEffect.RELEASE:
+            assert lot.hold is not None
+            released = self._released(
+                lot_number,
+                lot.hold,
+                ReleaseCause.REWORK_PASSED,
+                actor,
+                correlation_id,
+                now,
+                work_order_id=record["work_order_id"],
+            )
+            await repo.release_hold(conn, self.rt.outbox, lot_number, [released])
+        return view
+
+    async def _open_ncr(
+        self,
+        conn: Any,
+        product_model: str,
+        step: Step,
+        record: dict[str, Any],
+        defects: list[dict[str, Any]],
+        actor: Actor,
+        correlation_id: str | None,
+    ) -> str:
+        """A FAIL at a hold_on_fail step: the NCR, the hold and their events, in the
+        completion's transaction (ADR 0023)."""
+        now: datetime = record["completed_at"]
+        day = now.astimezone(self.tz).date()
+        number = format_ncr_number(day, await repo.next_ncr_seq(conn, day))
+        who = record["completed_by"]
+        facts = {
+            "ncr_number": number,
+            "lot_number": record["lot_number"],
+            "product_model": product_model,
+            "process_id": step.process_id,
+            "process_name": step.name_ko,
+            "work_order_id": record["work_order_id"],
+            "failed_checks": defects,
+        }
+        events = [
+            self.rt.event(
+                ev.LOT_HELD,
+                {**facts, "held_at": now, "held_by": who},
+                actor=actor,
+                correlation_id=correlation_id,
+            ),
+            self.rt.event(
+                ev.NCR_OPENED,
+                {**facts, "opened_at": now, "opened_by": who},
+                actor=actor,
+                correlation_id=correlation_id,
+            ),
+        ]
+        await repo.open_ncr(
+            conn, self.rt.outbox, {**facts, "opened_at": now, "opened_by": who}, events
+        )
+        return number
+
+    def _released(
+        self,
+        lot_number: str,
+        hold: holds.Hold,
+        cause: ReleaseCause,
+        actor: Actor,
+        correlation_id: str | None,
+        now: datetime,
+        *,
+        work_order_id: str | None = None,
+    ) -> Envelope:
+        return self.rt.event(
+            ev.LOT_RELEASED,
+            {
+                "ncr_number": hold.ncr_number,
+                "lot_number": lot_number,
+                "process_id": hold.process_id,
+                "cause": cause,
+                "released_at": now,
+                "released_by": _who(actor),
+                "work_order_id": work_order_id,
+            },
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+
+    async def dispose(
+        self,
+        session: AsyncConnection,
+        ncr_number: str,
+        body: dict[str, Any],
+        *,
+        actor: Actor,
+        correlation_id: str | None,
+    ) -> dict[str, Any]:
+        """Close an OPEN NCR with its disposition (ADR 0023), under its LOT's lock."""
+        found = await repo.get_ncr(session, ncr_number)
+        if found is None:
+            raise MesError(ErrorCode.NCR_NOT_FOUND, data={"ncr_number": ncr_number})
+        lot_number = found["lot_number"]
+        lot = await repo.get_lot(session, lot_number, for_update=True)
+        ncr = await repo.get_ncr(session, ncr_number)  # fresh, now under the LOT's lock
+        assert lot is not None and ncr is not None
+        if ncr["status"] != NcrStatus.OPEN:
+            raise MesError(
+                ErrorCode.NCR_ALREADY_CLOSED,
+                data={"ncr_number": ncr_number, "disposition": ncr["disposition"]},
+            )
+        steps = await self.routing.steps(session, lot["product_model"])
+        records = await repo.lot_records(session, lot_number)
+        history = [n for n in await repo.lot_ncrs(session, lot_number) if n["status"] == "CLOSED"]
+        facts = holds.LotFacts(
+            target_quantity=lot["target_quantity"],
+            scrapped_count=sum(
+                (n["scrap_count"] or 0) + len(n["scrap_serials"] or []) for n in history
+            ),
+            scrapped_serials=frozenset(s for n in history for s in n["scrap_serials"] or []),
+            serials_allocated=any(r["process_id"] == SERIAL_ALLOCATION_PROCESS_ID for r in records),
+            reworks_to=dict(
+                Counter(n["rework_from"] for n in history if n["disposition"] == "REWORK")
+            ),
+        )
+        target = holds.check_disposition(lot_number, steps, ncr["process_id"], body, facts)
+        disposition = Disposition(body["disposition"])
+        now = datetime.now(UTC)
+        serials = body.get("scrap_serials") or []
+        scrapped = facts.scrapped_count + (body.get("scrap_count") or 0) + len(serials)
+        values = {
+            "disposition": disposition.value,
+            "reason": (body.get("reason") or "").strip() or None,
+            "rework_from": target.process_id if target else None,
+            "scrap_count": body.get("scrap_count"),
+            "scrap_serials": serials or None,
+            "closed_at": now,
+            "closed_by": _who(actor),
+        }
+        await repo.close_ncr(session, ncr_number, values)
+        closed = self.rt.event(
+            ev.NCR_CLOSED,
+            {
+                "ncr_number": ncr_number,
+                "lot_number": lot_number,
+                "process_id": ncr["process_id"],
+                **{k: v for k, v in values.items() if k != "scrap_serials"},
+                "scrap_serials": serials,
+                "target_quantity": lot["target_quantity"],
+                "scrapped_total": scrapped,
+            },
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+        hold = holds.Hold(ncr_number, ncr["process_id"], holds.OPEN)
+        if target is not None:
+            await repo.set_hold(
+                session,
+                lot_number,
+                {
+                    "hold_phase": holds.REWORK,
+                    "rework_from": target.process_id,
+                    "rework_base": len(records),
+                },
+            )
+            await self.rt.publish(session, closed)
+        else:
+            await repo.set_hold(session, lot_number, dict.fromkeys(_HOLD_COLUMNS))
+            if scrapped >= lot["target_quantity"]:
+                # Nothing left to make: closed here at once (lot-service follows from
+                # ncr.closed), so no start slips in before its lot.status_changed arrives.
+                await repo.set_lot_status(session, lot_number, "CLOSED", now)
+            cause = ReleaseCause(disposition.value)
+            released = self._released(lot_number, hold, cause, actor, correlation_id, now)
+            await self.rt.publish(session, closed, released)
+        return ncr_view({**ncr, **values, "status": NcrStatus.CLOSED.value})
 
     def _check_completion_times(
         self, body: dict[str, Any], record: dict[str, Any], now: datetime

@@ -7,10 +7,9 @@ import io
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
-from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.api.dashboard import DashboardSummary
 from mes_contracts.api.trace import (
     DefectList,
@@ -23,14 +22,13 @@ from mes_contracts.api.trace import (
     WorkerActivity,
 )
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
-from mes_contracts.roles import READERS
 from mes_contracts.times import AwareTimestamp
-from servicekit.auth import Principal, require_roles
+from servicekit.auth import Reader
+from servicekit.paging import PageOffset
 
 from . import queries
 
 router = APIRouter(prefix="/api/v1")
-Reader = Annotated[Principal, Depends(require_roles(READERS))]
 Id64 = Annotated[str, Query(min_length=1, max_length=64)]
 
 
@@ -138,7 +136,7 @@ async def trace_defects(
     process_id: Annotated[str | None, Query(pattern=r"^PROC-[0-9]{3}$")] = None,
     lot_number: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    offset: PageOffset = 0,
 ) -> JSONResponse:
     async with _db(request).transaction() as session:
         data = await queries.defect_list(

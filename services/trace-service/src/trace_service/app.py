@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
+from mes_contracts.envelope import Envelope
 from servicekit.runtime import ServiceRuntime, create_service_app
 from servicekit.streams import EventHandler
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import api
 from .alerts import api as alerts_api
@@ -18,7 +20,7 @@ from .alerts.settings import AlertSettings
 from .alerts.webhooks import Deliverer
 from .models import SCHEMA, metadata
 from .projections import Projector
-from .subscriptions import ALERTED, PROJECTED, SUBSCRIPTIONS
+from .subscriptions import ALERTED, BOTH, PROJECTED, SUBSCRIPTIONS
 
 
 class TraceSettings(AlertSettings):
@@ -34,6 +36,11 @@ class _Handlers:
     apply: EventHandler
     alert: EventHandler
 
+    async def apply_and_alert(self, session: AsyncConnection, event: Envelope) -> None:
+        """The projection first: the alert rule reads what it wrote."""
+        await self.apply(session, event)
+        await self.alert(session, event)
+
 
 def build_app(settings: TraceSettings | None = None) -> FastAPI:
     settings = settings or TraceSettings()
@@ -41,7 +48,8 @@ def build_app(settings: TraceSettings | None = None) -> FastAPI:
     projector = Projector(ZoneInfo(settings.factory_timezone))
     centre = AlertCentre(runtime, settings)
     alert_handlers = AlertHandlers(centre)
-    if set(projector.handlers) != set(PROJECTED) or set(alert_handlers.handlers) != set(ALERTED):
+    projected, alerted = {*PROJECTED, *BOTH}, {*ALERTED, *BOTH}
+    if set(projector.handlers) != projected or set(alert_handlers.handlers) != alerted:
         raise RuntimeError("trace-service: subscriptions and handlers differ")
     SUBSCRIPTIONS.wire(runtime.consumers, _Handlers(projector.apply, alert_handlers.on_event))
     deliverer = Deliverer(lambda: runtime.db, settings)

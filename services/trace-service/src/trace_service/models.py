@@ -5,9 +5,8 @@ out-of-order events leave the same state; `rebuild` replays the streams into a s
 schema with the same tables (via schema translation) and compares.
 """
 
-from servicekit.db import schema_metadata
-from servicekit.inbox import inbox_table
-from servicekit.outbox import outbox_table
+from servicekit.db import routing_step_columns
+from servicekit.schema import service_metadata
 from sqlalchemy import (
     Column,
     Date,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 SCHEMA = "trace"
-metadata = schema_metadata(SCHEMA)
+metadata = service_metadata(SCHEMA)
 
 # Every production event as received: the raw material of the feed and of audits.
 event_log = Table(
@@ -43,11 +42,7 @@ event_log = Table(
 routing = Table(
     "routing",
     metadata,
-    Column("product_model", String(8), primary_key=True),
-    Column("process_id", String(16), primary_key=True),
-    Column("sequence", Integer, nullable=False),
-    Column("name_ko", String(64), nullable=False),
-    Column("name_en", String(64), nullable=False),
+    *routing_step_columns(),
 )
 
 lots = Table(
@@ -172,8 +167,31 @@ serials = Table(
     Column("replacement_reason", Text),
 )
 
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
+# Holds and NCRs (ADR 0023): one row per NCR, filled by ncr.opened/closed and
+# lot.held/released in whatever order they arrive (each sets only its own columns).
+ncrs = Table(
+    "ncrs",
+    metadata,
+    Column("ncr_number", String(32), primary_key=True),
+    Column("lot_number", String(32), nullable=False, index=True),
+    Column("process_id", String(16), nullable=False),
+    Column("process_name", String(64)),
+    Column("work_order_id", String(32)),
+    Column("failed_checks", JSONB),
+    Column("opened_at", DateTime(timezone=True)),
+    Column("opened_by", String(64)),
+    Column("held_at", DateTime(timezone=True)),
+    Column("disposition", String(16)),
+    Column("reason", Text),
+    Column("rework_from", String(16)),
+    Column("scrap_count", Integer),
+    Column("scrap_serials", JSONB),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_by", String(64)),
+    Column("released_at", DateTime(timezone=True)),
+    Column("release_cause", String(16)),
+)
+
 
 # Projection tables (what rebuild compares), in dependency-free order.
 PROJECTIONS = (
@@ -186,4 +204,9 @@ PROJECTIONS = (
     measurements,
     component_usage,
     serials,
+    ncrs,
 )
+
+# The alerts centre's tables (not projections) belong to this schema's metadata too, so
+# Alembic and the drift test see them whoever imports the models first.
+from .alerts import models as _alert_tables  # noqa: E402, F401

@@ -20,6 +20,7 @@ from mes_contracts.payloads.lot import (
     SerialsStatusChanged,
     SerialStatusChanged,
 )
+from mes_contracts.payloads.ncr import LotHeld, LotReleased, NcrClosed, NcrOpened
 from mes_contracts.payloads.process import ProcessCompleted, ProcessStarted, RoutingUpdated
 from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import array, insert
@@ -29,6 +30,7 @@ from . import hot
 from .models import (
     lot_status_history,
     lots,
+    ncrs,
     routing,
 )
 
@@ -61,6 +63,10 @@ class Projector:
             ev.SERIALS_STATUS_CHANGED: self.serials_status_changed,
             ev.PROCESS_STARTED: self.process_started,
             ev.PROCESS_COMPLETED: self.process_completed,
+            ev.NCR_OPENED: self.ncr_opened,
+            ev.NCR_CLOSED: self.ncr_closed,
+            ev.LOT_HELD: self.lot_held,
+            ev.LOT_RELEASED: self.lot_released,
             # retired (ADR 0012): entries published before the upgrade, for one release
             ev.SERIAL_STATUS_CHANGED: self.serial_status_changed,
         }
@@ -133,6 +139,58 @@ class Projector:
                 where=_rank(lots.c.status) < _rank(stmt.excluded.status),
             )
         )
+
+    async def _ncr(self, session: AsyncConnection, keys: Any, values: dict[str, Any]) -> None:
+        """Upsert the NCR's row with the columns this event knows (ADR 0023)."""
+        stmt = insert(ncrs).values(
+            ncr_number=keys.ncr_number,
+            lot_number=keys.lot_number,
+            process_id=keys.process_id,
+            **values,
+        )
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["ncr_number"], set_={k: stmt.excluded[k] for k in values}
+            )
+        )
+
+    async def ncr_opened(self, session: AsyncConnection, event: Envelope) -> None:
+        d = _payload(event, NcrOpened)
+        await self._ncr(
+            session,
+            d,
+            {
+                "process_name": d.process_name,
+                "work_order_id": d.work_order_id,
+                "failed_checks": [c.model_dump(mode="json") for c in d.failed_checks],
+                "opened_at": d.opened_at,
+                "opened_by": d.opened_by,
+            },
+        )
+
+    async def ncr_closed(self, session: AsyncConnection, event: Envelope) -> None:
+        d = _payload(event, NcrClosed)
+        await self._ncr(
+            session,
+            d,
+            {
+                "disposition": d.disposition.value,
+                "reason": d.reason,
+                "rework_from": d.rework_from,
+                "scrap_count": d.scrap_count,
+                "scrap_serials": d.scrap_serials,
+                "closed_at": d.closed_at,
+                "closed_by": d.closed_by,
+            },
+        )
+
+    async def lot_held(self, session: AsyncConnection, event: Envelope) -> None:
+        d = _payload(event, LotHeld)
+        await self._ncr(session, d, {"held_at": d.held_at})
+
+    async def lot_released(self, session: AsyncConnection, event: Envelope) -> None:
+        d = _payload(event, LotReleased)
+        await self._ncr(session, d, {"released_at": d.released_at, "release_cause": d.cause.value})
 
     async def routing_updated(self, session: AsyncConnection, event: Envelope) -> None:
         d = _payload(event, RoutingUpdated)

@@ -19,6 +19,7 @@ from .models import (
     lot_status_history,
     lots,
     measurements,
+    ncrs,
     process_records,
     routing,
     serials,
@@ -134,8 +135,17 @@ async def lot_history(session: AsyncConnection, lot_number: str) -> dict[str, An
             )
         ).all()
     )
+    ncr_rows = (
+        await session.execute(
+            select(ncrs).where(ncrs.c.lot_number == lot_number).order_by(ncrs.c.ncr_number)
+        )
+    ).all()
+    held = [n for n in ncr_rows if n.held_at is not None]
+    current = max(held, key=lambda n: n.held_at) if held else None
     return {
         **_row(lot),
+        "on_hold": current is not None and current.released_at is None,
+        "ncrs": [_row(n, "lot_number") for n in ncr_rows],
         "progress_percent": where.percent,
         "processes": processes,
         "component_lots": [_row(u, "lot_number") for u in usage],

@@ -1,6 +1,7 @@
 """The streams trace-service consumes (its app wires these; the event catalogue lists
 them). Projected streams go to `projections.Projector` (`apply`), the alert rules' streams
-to `alerts.handlers.AlertHandlers` (`alert`)."""
+to `alerts.handlers.AlertHandlers` (`alert`); a hold is projected, then its alert follows
+in the same transaction (`apply_and_alert`)."""
 
 from mes_contracts import events as ev
 from servicekit.subscriptions import Subscriptions
@@ -13,12 +14,17 @@ PROJECTED = (
     ev.SERIALS_STATUS_CHANGED,
     ev.PROCESS_STARTED,
     ev.PROCESS_COMPLETED,
+    ev.NCR_OPENED,
+    ev.NCR_CLOSED,
     ev.SERIAL_STATUS_CHANGED,  # retired (ADR 0012): read for one release
 )
 ALERTED = (ev.PRINTER_STATUS_CHANGED, ev.PRINTER_UPDATED, ev.LABELS_FAILED, ev.LABELS_PRINTED)
+BOTH = (ev.LOT_HELD, ev.LOT_RELEASED)
 
 SUBSCRIPTIONS = Subscriptions(
     "trace-service",
     # Projector.apply: the event log, then the projection of its type.
-    dict.fromkeys(PROJECTED, "apply") | dict.fromkeys(ALERTED, "alert"),
+    dict.fromkeys(PROJECTED, "apply")
+    | dict.fromkeys(BOTH, "apply_and_alert")
+    | dict.fromkeys(ALERTED, "alert"),
 )

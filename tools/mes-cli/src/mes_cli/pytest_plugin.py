@@ -8,6 +8,7 @@ MES_TEST_DATABASE_URL / MES_TEST_REDIS_URL point at servers that already run.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import shutil
 import tempfile
@@ -16,11 +17,11 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 import jwt
@@ -301,6 +302,53 @@ def migrate_service(package: str, database_url: str) -> None:
 
     with ThreadPoolExecutor(1) as pool:
         pool.submit(upgrade, package, database_url).result()
+
+
+@asynccontextmanager
+async def migrated_runtime(
+    pg_url: str, redis_url: str, package: str, settings_type: type
+) -> AsyncIterator[Any]:
+    """A `ServiceRuntime` of `package` on a database of its own migrated to head, with its
+    pool (closed on exit): per-service tests call the use cases on it."""
+    from servicekit.db import Database
+    from servicekit.runtime import ServiceRuntime
+
+    models = importlib.import_module(f"{package}.models")
+    url = await create_database(pg_url, models.SCHEMA)
+    await asyncio.to_thread(migrate_service, package, url)
+    settings = settings_type(database_url=url, redis_url=redis_url, env="test", log_json=False)
+    runtime = ServiceRuntime(settings, schema=models.SCHEMA, metadata=models.metadata)
+    runtime.db = Database(url, pool_size=20, max_overflow=20)
+    try:
+        yield runtime
+    finally:
+        await runtime.db.dispose()
+
+
+@dataclass
+class UseCaseKit:
+    """A service's use cases on `migrated_runtime`: `emit` applies an event as the consumer
+    would, `fetch` reads with SQL (each in one transaction). `subscriptions` is the
+    service's `SUBSCRIPTIONS`."""
+
+    subscriptions: ClassVar[Any]
+    runtime: Any
+    service: Any
+    db: Any
+
+    async def emit(self, type_: str, data: dict[str, Any]) -> None:
+        from mes_contracts.events import make_event
+
+        event = make_event(type_, data, source="test")
+        handler = getattr(self.service, self.subscriptions.handlers[type_])
+        async with self.db.transaction() as session:
+            await handler(session, event)
+
+    async def fetch(self, sql: str, *args: Any) -> list[Any]:
+        from servicekit.db import raw
+
+        async with self.db.transaction() as session:
+            return await (await raw(session)).fetch(sql, *args)
 
 
 def eventually(

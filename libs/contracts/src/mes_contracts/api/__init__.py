@@ -26,6 +26,7 @@ from mes_contracts.api.label import (
 from mes_contracts.api.lot import (
     DEFAULT_TARGET_QUANTITY,
     MAX_TARGET_QUANTITY,
+    LotCloseData,
     LotCloseRequest,
     LotCreateRequest,
     LotProcessRead,
@@ -37,6 +38,7 @@ from mes_contracts.api.lot import (
     SerialReplacementRequest,
     SerialStatusChangeRequest,
 )
+from mes_contracts.api.ncr import NcrDispositionRequest, NcrRead
 from mes_contracts.api.printers import PrinterBody, PrinterPatch
 from mes_contracts.api.process import (
     FirmwareInfo,
@@ -78,6 +80,7 @@ __all__ = [
     "LabelPrintRequest",
     "LoginRequest",
     "LogoutRequest",
+    "LotCloseData",
     "LotCloseRequest",
     "LotCreateRequest",
     "LotLabelRequest",
@@ -86,6 +89,8 @@ __all__ = [
     "LotRead",
     "LotSerials",
     "LotStatusHistoryEntry",
+    "NcrDispositionRequest",
+    "NcrRead",
     "Page",
     "PrinterBody",
     "PrinterPatch",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from mes_contracts.enums import LotStatus, ProcessStatus, Result, SerialStatus, Shift
 from mes_contracts.identifiers import (
@@ -37,11 +37,28 @@ class LotCreateRequest(BaseModel):
 
 
 class LotCloseRequest(BaseModel):
-    """Close a LOT (manager); the reason is kept in the status history."""
+    """Close a LOT (manager); the reason is kept in the status history. A LOT with a step
+    in progress closes only with `force` and a reason (ADR 0025)."""
 
     model_config = ConfigDict(extra="forbid")
 
     reason: str | None = Field(default=None, max_length=MAX_REASON_LENGTH)
+    force: StrictBool = Field(
+        default=False, description="Close although a step is in progress (reason required)"
+    )
+
+
+class LotCloseData(BaseModel):
+    """`POST /api/v1/lots/{lot}/close`: the close as accepted. The LOT reads CLOSED at
+    `GET /api/v1/lots/{lot}` a moment later (lot-service applies `lot.close_accepted`)."""
+
+    lot_number: LotNumber
+    status: LotStatus = LotStatus.CLOSED
+    accepted_at: AwareDatetime
+    closed_by: str
+    reason: str | None = None
+    forced: bool = False
+    open_steps: list[ProcessId] = Field(default_factory=list)
 
 
 class SerialReplacementRequest(BaseModel):
@@ -95,6 +112,12 @@ class LotRead(BaseModel):
     shift: Shift
     sequence: int = Field(ge=1)
     target_quantity: int = Field(ge=1)
+    scrapped_quantity: int = Field(
+        default=0, ge=0, description="Units scrapped by NCR dispositions (ADR 0023)"
+    )
+    good_quantity: int | None = Field(
+        default=None, ge=0, description="target_quantity - scrapped_quantity"
+    )
     status: LotStatus
     created_at: AwareDatetime
     created_by: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -132,6 +132,10 @@ class ProcessCompleteData(BaseModel):
     defects: list[Defect] = Field(default_factory=list)
     already_recorded: bool = False
     recorded_at: AwareDatetime
+    ncr_number: str | None = Field(
+        default=None,
+        description="Present when this FAIL put the LOT on hold: the NCR opened (ADR 0023)",
+    )
 
 
 class RoutingStepRead(BaseModel):
@@ -144,6 +148,8 @@ class RoutingStepRead(BaseModel):
     name_en: str
     level: ProcessLevel
     requires_firmware: bool
+    hold_on_fail: bool = Field(description="A FAIL puts the LOT on hold and opens an NCR")
+    rework_limit: int = Field(ge=0, description="REWORK dispositions that may target the step")
 
 
 class ProcessAttempt(BaseModel):
@@ -170,9 +176,20 @@ class ProcessStepHistory(BaseModel):
     attempts: list[ProcessAttempt]
 
 
+class LotHold(BaseModel):
+    """A LOT's hold (ADR 0023): OPEN until its NCR's disposition, REWORK until the rework
+    of `rework_from` … `process_id` passes."""
+
+    ncr_number: str
+    process_id: ProcessId = Field(description="The failed step")
+    phase: Literal["OPEN", "REWORK"]
+    rework_from: ProcessId | None = None
+
+
 class LotProcessHistory(BaseModel):
     """`GET /api/v1/process/lots/{lot}`: every step of the LOT's routing with its attempts."""
 
     lot_number: LotNumber
     status: LotStatus
     processes: list[ProcessStepHistory]
+    hold: LotHold | None = Field(default=None, description="None: the LOT is not on hold")

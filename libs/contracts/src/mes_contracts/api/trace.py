@@ -87,6 +87,29 @@ class TraceStatusChange(BaseModel):
     reason: str | None
 
 
+class TraceNcr(BaseModel):
+    """A non-conformance report of the LOT and its hold (ADR 0023), as far as its events
+    have arrived."""
+
+    ncr_number: str
+    process_id: str
+    process_name: str | None
+    work_order_id: str | None
+    failed_checks: list[dict[str, Any]] | None
+    opened_at: AwareDatetime | None
+    opened_by: str | None
+    held_at: AwareDatetime | None
+    disposition: str | None
+    reason: str | None
+    rework_from: str | None
+    scrap_count: int | None
+    scrap_serials: list[str] | None
+    closed_at: AwareDatetime | None
+    closed_by: str | None
+    released_at: AwareDatetime | None
+    release_cause: str | None
+
+
 class SerialCounts(BaseModel):
     total: int = Field(ge=0)
     by_status: dict[str, int]
@@ -110,6 +133,8 @@ class TraceLot(BaseModel):
     component_lots: list[ComponentUse]
     status_history: list[TraceStatusChange]
     serials: SerialCounts
+    on_hold: bool = Field(default=False, description="The LOT's latest hold is not released")
+    ncrs: list[TraceNcr] = Field(default_factory=list, description="Its NCRs, oldest first")
 
 
 class TraceSerial(BaseModel):

@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, Field
 
 from mes_contracts.enums import Result
 from mes_contracts.identifiers import LotNumber, ProcessId, ProductModelCode, WorkerId
+from mes_contracts.limits import MAX_REASON_LENGTH
 from mes_contracts.payloads._base import EventPayload
 from mes_contracts.quality import ComponentLot, Defect, Measurement
 
@@ -72,6 +73,8 @@ class RoutingStepInfo(EventPayload):
     name_en: str = Field(max_length=100)
     level: str = Field(default="LOT", max_length=16, description="LOT or SERIAL")
     requires_firmware: bool = False
+    hold_on_fail: bool = Field(default=True, description="A FAIL puts the LOT on hold")
+    rework_limit: int = Field(default=2, ge=0, le=99, description="REWORK dispositions allowed")
 
 
 class RoutingUpdated(EventPayload):
@@ -85,3 +88,20 @@ class RoutingUpdated(EventPayload):
 
     def event_subject(self) -> str | None:
         return self.product_model
+
+
+class LotCloseAccepted(EventPayload):
+    """process-service accepted a LOT's close under the LOT's lock: no step was in progress,
+    or a manager forced it with a reason (ADR 0025). lot-service then marks the LOT CLOSED
+    (`lot.status_changed`); no start is accepted from here on."""
+
+    event_type = "lot.close_accepted"
+
+    lot_number: LotNumber
+    accepted_at: AwareDatetime = Field(description="When the close was accepted")
+    closed_by: str = Field(description="User id of the manager who closed the LOT")
+    reason: str | None = Field(default=None, max_length=MAX_REASON_LENGTH)
+    forced: bool = Field(default=False, description="Closed with steps still in progress")
+    open_steps: list[ProcessId] = Field(
+        default_factory=list, description="Steps in progress at a forced close (completable)"
+    )

@@ -8,6 +8,8 @@ from mes_contracts.envelope import Envelope
 from mes_contracts.payloads import (
     LabelsFailed,
     LabelsPrinted,
+    LotHeld,
+    LotReleased,
     PrinterStatusChanged,
     PrinterUpdated,
 )
@@ -15,6 +17,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..models import ncrs
 from . import rules
 from .centre import AlertCentre
 from .models import alert_label_jobs as jobs
@@ -28,6 +31,8 @@ class AlertHandlers:
             ev.PRINTER_UPDATED: self.printer_updated,
             ev.LABELS_FAILED: self.labels_failed,
             ev.LABELS_PRINTED: self.labels_printed,
+            ev.LOT_HELD: self.lot_hold,
+            ev.LOT_RELEASED: self.lot_hold,
         }
 
     async def on_event(self, session: AsyncConnection, event: Envelope) -> None:
@@ -45,6 +50,16 @@ class AlertHandlers:
         p = ev.payload_as(event, PrinterUpdated)
         if not p.active:
             await self.centre.reconcile(session, rules.printer_scope(p.printer_id), [])
+
+    async def lot_hold(self, session: AsyncConnection, event: Envelope) -> None:
+        """After the projection of lot.held / lot.released: the LOT is on hold while one
+        of its NCRs holds it (newest fact per NCR wins, whatever the order)."""
+        p = ev.payload_as(event, (LotHeld, LotReleased))
+        holding_ncrs = await holding(session, p.lot_number)
+        specs = rules.lot_hold_alerts(
+            p.lot_number, bool(holding_ncrs), ", ".join(holding_ncrs) or None
+        )
+        await self.centre.reconcile(session, rules.lot_hold_key(p.lot_number), specs)
 
     async def labels_failed(self, session: AsyncConnection, event: Envelope) -> None:
         p = ev.payload_as(event, LabelsFailed)
@@ -95,6 +110,20 @@ def _failing():
     return jobs.c.failed_at.is_not(None) & (
         jobs.c.printed_at.is_(None) | (jobs.c.printed_at < jobs.c.failed_at)
     )
+
+
+async def holding(session: AsyncConnection, lot_number: str) -> list[str]:
+    """NCRs of the LOT that hold it: held, and not released since."""
+    stmt = (
+        select(ncrs.c.ncr_number)
+        .where(
+            ncrs.c.lot_number == lot_number,
+            ncrs.c.held_at.is_not(None),
+            ncrs.c.released_at.is_(None) | (ncrs.c.released_at < ncrs.c.held_at),
+        )
+        .order_by(ncrs.c.ncr_number)
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 async def failing_jobs(session: AsyncConnection, lot_number: str) -> list[str]:

@@ -147,14 +147,19 @@ def defect_rate_alerts(
     return found
 
 
-# -- holds (lot.held / lot.released plug in here) ------------------------------------------
+# -- holds ----------------------------------------------------------------------------------
+def lot_hold_key(lot_number: str) -> str:
+    return f"lot_held:{lot_number}"
+
+
 def lot_hold_alerts(lot_number: str, held: bool, reason: str | None = None) -> list[AlertSpec]:
+    """A LOT on hold (`reason`: the NCRs that hold it): one alert per LOT."""
     if not held:
         return []
     return [
         AlertSpec(
             rule="lot.held",
-            condition_key=f"lot_held:{lot_number}",
+            condition_key=lot_hold_key(lot_number),
             severity="warning",
             subject_type="lot",
             subject_id=lot_number,

@@ -1,19 +1,11 @@
-"""token versions and signed-out access tokens
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-03 10:00:00.000000
-"""
-
-from collections.abc import Sequence
+"""token versions and signed-out access tokens (2026-12-03)."""
 
 import sqlalchemy as sa
 from alembic import op
+from servicekit import migration_ops as shared
 
-revision: str = "0003"
-down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0003"
+down_revision = "0002"
 
 
 def upgrade() -> None:
@@ -30,20 +22,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("jti", name=op.f("pk_revoked_access_tokens")),
         schema="gateway",
     )
-    op.create_index(
-        op.f("ix_gateway_revoked_access_tokens_expires_at"),
-        "revoked_access_tokens",
-        ["expires_at"],
-        unique=False,
-        schema="gateway",
-    )
+    shared.create_index_on("gateway", "revoked_access_tokens", "expires_at")
 
 
 def downgrade() -> None:
-    op.drop_index(
-        op.f("ix_gateway_revoked_access_tokens_expires_at"),
-        table_name="revoked_access_tokens",
-        schema="gateway",
-    )
+    shared.drop_index_on("gateway", "revoked_access_tokens", "expires_at")
     op.drop_table("revoked_access_tokens", schema="gateway")
     op.drop_column("users", "token_version", schema="gateway")

@@ -1,19 +1,10 @@
-"""a LOT's serial step may have started without a station
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-12-02 21:20:00.000000
-"""
-
-from collections.abc import Sequence
+"""a LOT's serial step may have started without a station (2026-12-02)."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0002"
+down_revision = "0001"
 
 
 def upgrade() -> None:

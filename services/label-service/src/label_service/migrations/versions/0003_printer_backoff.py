@@ -1,19 +1,10 @@
-"""a printer that does not answer is backed off as a whole (not each of its jobs)
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2027-01-12 09:00:00.000000
-"""
-
-from collections.abc import Sequence
+"""a printer that does not answer is backed off as a whole (not each of its jobs) (2027-01-12)."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0003"
+down_revision = "0002"
 
 
 def upgrade() -> None:

@@ -1,8 +1,4 @@
-"""work order numbers from a sequence: starts no longer queue on one counter row
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-12-10 09:00:00.000000
+"""work order numbers from a sequence: starts no longer queue on one counter row (2026-12-10).
 
 The per-day counter row (`work_order_counters`) was incremented by every start in the
 middle of its transaction, so concurrent starts waited on that row's lock until the
@@ -10,15 +6,11 @@ holder committed (ADR 0014). The sequence starts past every number a counter eve
 so no new id can repeat an old one of any day.
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0002"
+down_revision = "0001"
 
 
 def upgrade() -> None:

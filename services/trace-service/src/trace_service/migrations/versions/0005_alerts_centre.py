@@ -1,7 +1,7 @@
 """alerts centre: alerts, the label-job outcomes its rules need, webhook deliveries
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-03 17:10:00.000000
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -62,7 +62,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("job_id", name="pk_alert_label_jobs"),
         schema=S,
     )
-    op.create_index("ix_alert_label_jobs_lot_number", "alert_label_jobs", ["lot_number"], schema=S)
+    op.create_index(
+        "ix_trace_alert_label_jobs_lot_number", "alert_label_jobs", ["lot_number"], schema=S
+    )
     op.create_table(
         "alert_deliveries",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
@@ -83,7 +85,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_alert_deliveries"),
         schema=S,
     )
-    op.create_index("ix_alert_deliveries_alert_id", "alert_deliveries", ["alert_id"], schema=S)
+    op.create_index(
+        "ix_trace_alert_deliveries_alert_id", "alert_deliveries", ["alert_id"], schema=S
+    )
     op.create_index(
         "ix_alert_deliveries_due",
         "alert_deliveries",
