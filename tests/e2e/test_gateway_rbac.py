@@ -30,6 +30,7 @@ PATH_VALUES = {
     "job_id": "999999999",
     "component_lot": "SPRING-NONE",
     "worker_id": "W999",
+    "alert_id": "999999999",
     "ncr_number": "NCR-000101-999",
 }
 

@@ -139,6 +139,11 @@ ROUTES = {
     ("/api/v1/audit/verify", "get", "200"): "SuccessBody_AuditVerifyReport_",
     ("/api/v1/audit/anchor", "post", "200"): "SuccessBody_ReanchorData_",
     ("/api/v1/audit/auth-events", "get", "200"): "SuccessBody_AuthEvents_",
+    # checked against their models in test_alerts (a stack of its own)
+    ("/api/v1/alerts", "get", "200"): "SuccessBody_AlertList_",
+    ("/api/v1/alerts/deliveries", "get", "200"): "SuccessBody_DeliveryList_",
+    ("/api/v1/alerts/{alert_id}", "get", "200"): "SuccessBody_AlertRead_",
+    ("/api/v1/alerts/{alert_id}/ack", "post", "200"): "SuccessBody_AlertRead_",
 }
 
 

@@ -116,8 +116,9 @@ def test_payload_as_checks_the_model_of_the_type_and_version() -> None:
 def test_registry_is_complete_and_consistent() -> None:
     constants = {v for k, v in vars(ev).items() if k.isupper() and isinstance(v, str) and "." in v}
     assert constants == set(ev.EVENT_TYPES) == set(ev.ALL_STREAMS)
-    # 21 + lot.close_accepted, lot.held, lot.released, ncr.opened, ncr.closed
-    assert len(ev.ALL_STREAMS) == 26
+    # 21 + lot.close_accepted, lot.held, lot.released, ncr.opened, ncr.closed (ADR 0023,
+    # 0025), printer.status_changed, alert.raised/acknowledged/resolved (ADR 0024)
+    assert len(ev.ALL_STREAMS) == 30
     assert [*ev.PUBLISHED_TYPES, *ev.RETIRED] == ev.ALL_STREAMS  # the retired ones last
     for type_, model in ev.EVENT_TYPES.items():
         assert model.event_type == type_

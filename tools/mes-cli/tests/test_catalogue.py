@@ -63,7 +63,17 @@ def test_consumers_are_the_declared_subscriptions() -> None:
     assert by_stream[ev.ROUTING_UPDATED] == ("lot-service", "process-service", "trace-service")
     # coarse events and, for one release, the retired per-unit streams (ADR 0012)
     assert by_stream[ev.SERIALS_STATUS_CHANGED] == ("gateway", "trace-service")
-    assert by_stream[ev.LABELS_PRINTED] == by_stream[ev.LABELS_FAILED] == ("gateway",)
+    # trace-service's alert rules read the label outcomes (ADR 0024)
+    assert (
+        by_stream[ev.LABELS_PRINTED]
+        == by_stream[ev.LABELS_FAILED]
+        == (
+            "gateway",
+            "trace-service",
+        )
+    )
+    assert by_stream[ev.PRINTER_STATUS_CHANGED] == ("trace-service",)
+    assert by_stream[ev.ALERT_ACKNOWLEDGED] == ("gateway",)  # the audit trail
     assert by_stream[ev.SERIAL_STATUS_CHANGED] == ("gateway", "trace-service")
     assert by_stream[ev.LABEL_PRINTED] == by_stream[ev.LABEL_FAILED] == ("gateway",)
     text = (catalogue.default_docs_dir() / "events.md").read_text(encoding="utf-8")

@@ -47,6 +47,10 @@ USER_UPDATED = "user.updated"
 USER_DEACTIVATED = "user.deactivated"
 PRINTER_REGISTERED = "printer.registered"
 PRINTER_UPDATED = "printer.updated"
+PRINTER_STATUS_CHANGED = "printer.status_changed"
+ALERT_RAISED = "alert.raised"
+ALERT_ACKNOWLEDGED = "alert.acknowledged"
+ALERT_RESOLVED = "alert.resolved"
 # Retired per-unit types (ADR 0012): read-only, see RETIRED.
 SERIAL_STATUS_CHANGED = "serial.status_changed"
 LABEL_PRINTED = "label.printed"
@@ -111,6 +115,10 @@ EVENT_PRODUCERS: dict[str, str] = {
     USER_DEACTIVATED: _GATEWAY,
     PRINTER_REGISTERED: _LABEL,
     PRINTER_UPDATED: _LABEL,
+    PRINTER_STATUS_CHANGED: _LABEL,
+    ALERT_RAISED: _TRACE,
+    ALERT_ACKNOWLEDGED: _TRACE,
+    ALERT_RESOLVED: _TRACE,
     # retired: who published them before ADR 0012
     SERIAL_STATUS_CHANGED: _LOT,
     LABEL_PRINTED: _LABEL,
@@ -232,6 +240,9 @@ def _typed_envelope(model: type[EventPayload]) -> type[Envelope]:
 ENVELOPE_MODELS: dict[str, type[Envelope]] = {t: _typed_envelope(m) for t, m in EVENT_TYPES.items()}
 
 __all__ = [
+    "ALERT_ACKNOWLEDGED",
+    "ALERT_RAISED",
+    "ALERT_RESOLVED",
     "ALL_STREAMS",
     "ENVELOPE_MODELS",
     "EVENT_MODELS",
@@ -253,6 +264,7 @@ __all__ = [
     "NCR_CLOSED",
     "NCR_OPENED",
     "PRINTER_REGISTERED",
+    "PRINTER_STATUS_CHANGED",
     "PRINTER_UPDATED",
     "PROCESS_COMPLETED",
     "PROCESS_STARTED",

@@ -64,6 +64,18 @@ _LABEL = {
     "reprint": False,
 }
 
+_ALERT = {
+    "alert_id": "42",
+    "rule": "printer.paper_out",
+    "condition_key": "printer:PRINTER-07:paper_out",
+    "severity": "critical",
+    "subject_type": "printer",
+    "subject_id": "PRINTER-07",
+    "code": "ALERT_PRINTER_PAPER_OUT",
+    "params": {"printer_id": "PRINTER-07"},
+    "message": "Printer PRINTER-07 is out of paper",
+}
+
 _BATCH_LABEL = {k: v for k, v in _LABEL.items() if k != "lot_number"} | {"job_id": "123"}
 _PAPER_OUT = {
     "error_code": "PRINTER_OUT_OF_PAPER",
@@ -305,4 +317,19 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     ev.PRINTER_REGISTERED: {**_PRINTER, "changed_at": "2025-11-01T09:00:00+09:00"},
     ev.PRINTER_UPDATED: {**_PRINTER, "dpi": 300, "changed_at": "2025-11-03T09:00:00+09:00"},
+    ev.PRINTER_STATUS_CHANGED: {
+        "printer_id": "PRINTER-07",
+        "state": "paper_out",
+        "previous_state": "ready",
+        "detail": "paper out (~HS string 1, field 2)",
+        "changed_at": _T1,
+    },
+    ev.ALERT_RAISED: {**_ALERT, "raised_at": _T1},
+    ev.ALERT_ACKNOWLEDGED: {
+        **_ALERT,
+        "acknowledged_at": "2025-11-10T09:17:00+09:00",
+        "acknowledged_by": "manager",
+        "note": "paper roll replaced",
+    },
+    ev.ALERT_RESOLVED: {**_ALERT, "raised_at": _T1, "resolved_at": "2025-11-10T09:18:00+09:00"},
 }

@@ -164,6 +164,22 @@ MAPPING: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, Any
     ev.USER_DEACTIVATED: ("user", "username", "delete", _everything),
     ev.PRINTER_REGISTERED: ("printer", "printer_id", "create", _everything),
     ev.PRINTER_UPDATED: ("printer", "printer_id", "update", _everything),
+    # The alerts centre: raised by a rule, acknowledged by a person (who, when, note),
+    # resolved when its condition cleared. What a reader of the trail needs, in words: the
+    # rule's codes and condition key stay in the alert itself.
+    ev.ALERT_RAISED: (
+        "alert",
+        "alert_id",
+        "create",
+        _fields("severity", "subject_type", "subject_id", "message", "raised_at"),
+    ),
+    ev.ALERT_ACKNOWLEDGED: (
+        "alert",
+        "alert_id",
+        "update",
+        _fields("acknowledged_by", "acknowledged_at", "note"),
+    ),
+    ev.ALERT_RESOLVED: ("alert", "alert_id", "update", _fields("resolved_at")),
     # retired per-unit types (ADR 0012): entries published before the upgrade, one release
     ev.SERIAL_STATUS_CHANGED: (
         "serial",

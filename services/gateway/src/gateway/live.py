@@ -37,6 +37,10 @@ LIVE_STREAMS = (
     ev.LABELS_FAILED,
     ev.FIRMWARE_RELEASED,
     ev.FIRMWARE_ROLLED_BACK,
+    ev.PRINTER_STATUS_CHANGED,
+    ev.ALERT_RAISED,
+    ev.ALERT_ACKNOWLEDGED,
+    ev.ALERT_RESOLVED,
 )
 # Below redis-py's default 5 s socket timeout, or an idle feed would break every 5 s.
 BLOCK_MS = 4_000

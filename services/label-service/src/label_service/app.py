@@ -13,6 +13,7 @@ from .models import SCHEMA, metadata
 from .seed import seed_demo_printers
 from .service import LabelService
 from .settings import LabelSettings
+from .status_watch import StatusWatch
 from .subscriptions import SUBSCRIPTIONS
 
 
@@ -30,6 +31,7 @@ def build_app(settings: LabelSettings | None = None) -> FastAPI:
         if demo_printers.wanted(settings):
             rt.run_in_background(lambda: demo_printers.serve(settings), "demo-printers")
         rt.run_in_background(dispatcher.run, "label-dispatcher")
+        rt.run_in_background(StatusWatch(jobs).run, "printer-status-watch")
 
     app = create_service_app(
         runtime, title="label-service", routers=[api.router], on_startup=on_startup

@@ -44,6 +44,9 @@ printers = Table(
     # whenever a job is due): a printer that does not answer backs off as a whole.
     Column("consecutive_failures", Integer, nullable=False, server_default="0"),
     Column("retry_at", DateTime(timezone=True)),
+    # The status poll's last answer (printer.status_changed is published when it changes).
+    Column("last_state", String(16)),
+    Column("last_state_at", DateTime(timezone=True)),
 )
 
 # One row per label to print. States: queued → (sending) → sent | retrying → … | failed;

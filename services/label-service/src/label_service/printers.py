@@ -93,6 +93,8 @@ async def update(
             detail=str(exc).splitlines()[-1],
         ) from exc
     values = body.model_dump(mode="json", exclude={"printer_id"})
+    if not body.active:  # polled again once active: its first answer is a change
+        values |= {"last_state": None, "last_state_at": None}
     row = await repo.update_printer(session, printer_id, values)
     assert row is not None
     await repo.wake_printer_jobs(session, printer_id)  # try its waiting jobs at once

@@ -289,3 +289,31 @@ async def lot_station(session: AsyncConnection, lot_number: str) -> tuple[bool, 
     stmt = select(lot_stations.c.station_id).where(lot_stations.c.lot_number == lot_number)
     row = (await session.execute(stmt)).first()
     return (row is not None, row.station_id if row else None)
+
+
+# -- status poll ------------------------------------------------------------------------
+async def polled_printers(session: AsyncConnection) -> list[dict[str, Any]]:
+    """The printers the status poll asks: active network printers."""
+    stmt = (
+        select(printers)
+        .where(printers.c.active.is_(True), printers.c.transport == "TCP")
+        .order_by(printers.c.printer_id)
+    )
+    return _rows(await session.execute(stmt))
+
+
+async def change_printer_state(
+    session: AsyncConnection, printer_id: str, state: str, at: datetime
+) -> tuple[bool, str | None]:
+    """(changed, previous state): the row is locked, so replicas polling at once publish
+    a change once."""
+    stmt = select(printers.c.last_state).where(printers.c.printer_id == printer_id)
+    row = (await session.execute(stmt.with_for_update())).first()
+    if row is None or row.last_state == state:
+        return False, row.last_state if row else None
+    await session.execute(
+        update(printers)
+        .where(printers.c.printer_id == printer_id)
+        .values(last_state=state, last_state_at=at)
+    )
+    return True, row.last_state

@@ -29,6 +29,8 @@ class LabelSettings(ServiceSettings):
     label_retry_max_seconds: float = 60.0
     label_max_attempts: int = 30
     label_batch_size: int = 200
+    # The status poll of active network printers (printer.status_changed on a change).
+    label_status_poll_seconds: float = 5.0
     # How long a serial job waits for its LOT's station before the default serial printer.
     label_station_wait_seconds: float = 30.0
     # The line's default serial printer (printer id) for serial labels whose start named no

@@ -2,31 +2,68 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
+from mes_contracts.envelope import Envelope
 from servicekit.runtime import ServiceRuntime, create_service_app
-from servicekit.settings import ServiceSettings
+from servicekit.streams import EventHandler
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import api
+from .alerts import api as alerts_api
+from .alerts.centre import AlertCentre
+from .alerts.handlers import AlertHandlers
+from .alerts.monitor import Monitor
+from .alerts.settings import AlertSettings
+from .alerts.webhooks import Deliverer
 from .models import SCHEMA, metadata
 from .projections import Projector
-from .subscriptions import SUBSCRIPTIONS
+from .subscriptions import ALERTED, BOTH, PROJECTED, SUBSCRIPTIONS
 
 
-class TraceSettings(ServiceSettings):
+class TraceSettings(AlertSettings):
     service_name: str = "trace-service"
     port: int = 8005
     factory_timezone: str = "Asia/Seoul"
+
+
+@dataclass(frozen=True)
+class _Handlers:
+    """What SUBSCRIPTIONS names: the projector's and the alert rules' entry points."""
+
+    apply: EventHandler
+    alert: EventHandler
+
+    async def apply_and_alert(self, session: AsyncConnection, event: Envelope) -> None:
+        """The projection first: the alert rule reads what it wrote."""
+        await self.apply(session, event)
+        await self.alert(session, event)
 
 
 def build_app(settings: TraceSettings | None = None) -> FastAPI:
     settings = settings or TraceSettings()
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
     projector = Projector(ZoneInfo(settings.factory_timezone))
-    if set(projector.handlers) != set(SUBSCRIPTIONS.streams):
-        raise RuntimeError("trace-service: subscriptions and projections differ")
-    SUBSCRIPTIONS.wire(runtime.consumers, projector)
-    app = create_service_app(runtime, title="trace-service", routers=[api.router])
+    centre = AlertCentre(runtime, settings)
+    alert_handlers = AlertHandlers(centre)
+    projected, alerted = {*PROJECTED, *BOTH}, {*ALERTED, *BOTH}
+    if set(projector.handlers) != projected or set(alert_handlers.handlers) != alerted:
+        raise RuntimeError("trace-service: subscriptions and handlers differ")
+    SUBSCRIPTIONS.wire(runtime.consumers, _Handlers(projector.apply, alert_handlers.on_event))
+    deliverer = Deliverer(lambda: runtime.db, settings)
+
+    async def on_startup(rt: ServiceRuntime) -> None:
+        rt.run_in_background(Monitor(centre, projector.tz).run, "alert-monitor")
+        rt.run_in_background(deliverer.run, "alert-webhooks")
+
+    app = create_service_app(
+        runtime,
+        title="trace-service",
+        routers=[api.router, alerts_api.router],
+        on_startup=on_startup,
+    )
     app.state.factory_tz = projector.tz
+    app.state.alerts = centre
     return app

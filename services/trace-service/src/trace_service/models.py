@@ -206,3 +206,7 @@ PROJECTIONS = (
     serials,
     ncrs,
 )
+
+# The alerts centre's tables (not projections) belong to this schema's metadata too, so
+# Alembic and the drift test see them whoever imports the models first.
+from .alerts import models as _alert_tables  # noqa: E402, F401

@@ -93,6 +93,10 @@ class PrinterRead(BaseModel):
     updated_at: AwareDatetime
     consecutive_failures: int = Field(ge=0, description="Failed attempts in a row")
     retry_at: AwareDatetime | None = Field(description="When the dispatcher tries it next")
+    last_state: str | None = Field(
+        default=None, description="The state the status poll saw last (TCP printers)"
+    )
+    last_state_at: AwareDatetime | None = Field(default=None, description="When it changed")
 
 
 class PrinterStatus(BaseModel):

@@ -8,6 +8,12 @@ from mes_contracts.payloads.admin import (
     UserDeactivated,
     UserUpdated,
 )
+from mes_contracts.payloads.alert import (
+    AlertAcknowledged,
+    AlertRaised,
+    AlertResolved,
+    PrinterStatusChanged,
+)
 from mes_contracts.payloads.firmware import (
     FirmwareDownloaded,
     FirmwareReleased,
@@ -66,6 +72,10 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     UserDeactivated,
     PrinterRegistered,
     PrinterUpdated,
+    PrinterStatusChanged,
+    AlertRaised,
+    AlertAcknowledged,
+    AlertResolved,
     SerialStatusChanged,
     LabelPrinted,
     LabelFailedV1,
@@ -74,6 +84,9 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
 
 __all__ = [
     "ALL_PAYLOADS",
+    "AlertAcknowledged",
+    "AlertRaised",
+    "AlertResolved",
     "AllocatedSerial",
     "EventPayload",
     "FailedLabel",
@@ -95,6 +108,7 @@ __all__ = [
     "NcrOpened",
     "PrintedLabel",
     "PrinterRegistered",
+    "PrinterStatusChanged",
     "PrinterUpdated",
     "ProcessCompleted",
     "ProcessStarted",
