@@ -12,8 +12,9 @@ read), then left pending.
 A slow sweep (`reclaim_interval_ms`, one pipelined round trip for all streams) takes over
 entries left pending by a crashed or failing consumer once they have been idle for
 `min_idle_ms` (XAUTOCLAIM). Groups are created at `0`, so events published before the
-group existed are consumed. An entry that fails `max_deliveries` times, or cannot be
-parsed at all, is moved to `<stream>.dlq` and acknowledged. An outage (database or Redis
+group existed are consumed. An entry that fails `max_deliveries` times, cannot be
+parsed at all, or whose payload breaks its contract (a pydantic ValidationError: it would
+fail the same way every time) is moved to `<stream>.dlq` and acknowledged. An outage (database or Redis
 away) is never the event's fault: it stays pending and is never dead-lettered for it.
 """
 
@@ -29,6 +30,7 @@ from uuid import UUID
 
 from mes_contracts.envelope import Envelope
 from mes_contracts.wire import DATA_FIELD, dead_letter_entry, dead_letter_stream
+from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -338,7 +340,11 @@ class EventConsumers:
         )
         if outage:
             return  # left pending, whatever the count: the reclaimer retries it
-        if entry.deliveries >= self.max_deliveries:
+        if isinstance(exc, ValidationError):
+            # A payload that breaks its contract fails the same way every time: set it
+            # aside at once (replayable from the DLQ once fixed) instead of retrying it.
+            await self._give_up(entry, exc)
+        elif entry.deliveries >= self.max_deliveries:
             await self._give_up(entry, exc)
         elif (
             self._quick_retries
