@@ -20,7 +20,11 @@ export type StatusKind =
   | 'purpose'
   | 'transport'
   | 'serialReason'
-  | 'entity';
+  | 'entity'
+  | 'ncr'
+  | 'disposition'
+  | 'holdPhase'
+  | 'release';
 
 const PREFIX: Record<StatusKind, string> = {
   lot: 'lot.status.',
@@ -37,6 +41,10 @@ const PREFIX: Record<StatusKind, string> = {
   transport: 'printer.transport.',
   serialReason: 'serial.reason.',
   entity: 'entity.',
+  ncr: 'ncr.status.',
+  disposition: 'disposition.',
+  holdPhase: 'hold.phase.',
+  release: 'release.',
 };
 
 /** Every value of each kind the services send (mes_contracts.enums, label-service's printer
@@ -55,6 +63,10 @@ export const KNOWN_VALUES: Record<StatusKind, readonly string[]> = {
   purpose: ['LOT', 'SERIAL', 'ANY'],
   transport: ['TCP', 'SERIAL'],
   serialReason: ['PROC-007_START', 'REPLACEMENT'],
+  ncr: ['OPEN', 'CLOSED'],
+  disposition: ['REWORK', 'USE_AS_IS', 'SCRAP'],
+  holdPhase: ['OPEN', 'REWORK'],
+  release: ['REWORK_PASSED', 'USE_AS_IS', 'SCRAP'],
   entity: ['lot', 'lot_labels', 'lot_serials', 'lot_serial_statuses', 'serial', 'process_record', 'firmware', 'firmware_download', 'user', 'printer', 'label_job'],
 };
 
@@ -87,6 +99,10 @@ const TONES: Partial<Record<StatusKind, Record<string, Tone>>> = {
   job: { sending: 'info', retrying: 'warning', sent: 'success', failed: 'error' },
   firmware: { UPLOADED: 'info', RELEASED: 'success', WITHDRAWN: 'error' },
   firmwareAction: { RELEASE: 'success', ROLLBACK: 'warning' },
+  // an open NCR and a hold in any phase are red (ADR 0018)
+  ncr: { OPEN: 'error', CLOSED: 'secondary' },
+  holdPhase: { OPEN: 'error', REWORK: 'error' },
+  disposition: { SCRAP: 'error', REWORK: 'warning', USE_AS_IS: 'info' },
 };
 
 export function statusTone(kind: StatusKind, value: string): Tone {
