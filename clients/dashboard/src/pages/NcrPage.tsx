@@ -364,7 +364,7 @@ function NcrList() {
             ))}
           </TextField>
           <TextField size="small" label={t('lots.number')} value={lotInput} onChange={(e) => setLotInput(e.target.value)} onBlur={() => setFilter('lot', lotInput.trim())} slotProps={{ htmlInput: { 'data-testid': 'ncr-filter-lot', maxLength: 64 } }} />
-          <TextField select size="small" label={t('process.process')} value={process} onChange={(e) => setFilter('process', e.target.value)} sx={{ minWidth: 180 }}>
+          <TextField select size="small" label={t('process.process')} value={processes.some((s) => s.process_id === process) ? process : ''} onChange={(e) => setFilter('process', e.target.value)} sx={{ minWidth: 180 }}>
             <MenuItem value="">{t('common.all')}</MenuItem>
             {processes.map((s) => (
               <MenuItem key={s.process_id} value={s.process_id}>
