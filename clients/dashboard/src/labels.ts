@@ -67,7 +67,7 @@ export const KNOWN_VALUES: Record<StatusKind, readonly string[]> = {
   disposition: ['REWORK', 'USE_AS_IS', 'SCRAP'],
   holdPhase: ['OPEN', 'REWORK'],
   release: ['REWORK_PASSED', 'USE_AS_IS', 'SCRAP'],
-  entity: ['lot', 'lot_labels', 'lot_serials', 'lot_serial_statuses', 'serial', 'process_record', 'firmware', 'firmware_download', 'user', 'printer', 'label_job'],
+  entity: ['ncr', 'lot_hold', 'lot_close', 'lot', 'lot_labels', 'lot_serials', 'lot_serial_statuses', 'serial', 'process_record', 'firmware', 'firmware_download', 'user', 'printer', 'label_job'],
 };
 
 /** `not_responding` → "Not responding": the last resort for a code with no text yet. */
@@ -167,10 +167,13 @@ const FIELD_KINDS: Record<string, StatusKind> = {
   transport: 'transport',
   label_type: 'labelType',
   action: 'firmwareAction',
+  disposition: 'disposition',
+  cause: 'release',
+  release_cause: 'release',
 };
 
 // Upper-case codes found in values without a telling field name, in lookup order.
-const VALUE_KINDS: StatusKind[] = ['result', 'lot', 'serial', 'process', 'firmware', 'serialReason'];
+const VALUE_KINDS: StatusKind[] = ['result', 'lot', 'serial', 'process', 'firmware', 'serialReason', 'ncr', 'disposition'];
 
 /** A stored value as the UI shows it: yes/no, the factory time, a status in words. */
 export function valueLabel(lang: Lang, value: unknown, key?: string): string {
