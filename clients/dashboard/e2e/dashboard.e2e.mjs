@@ -429,6 +429,7 @@ async function main() {
         await shot(apage, '14-lot-hold');
         await visit('/ncr', 'ncr-table');
         await apage.locator(`[data-testid="ncr-table"] a:text-is("${ncr}")`).waitFor({ timeout: 10_000 });
+        await shot(apage, '16-ncr-list');
         await apage.locator(`[data-testid="ncr-table"] a:text-is("${ncr}")`).click();
         await apage.getByTestId('disposition-form').waitFor({ timeout: 10_000 });
         await settled(apage);

@@ -249,7 +249,7 @@ function NcrDetail({ number }: { number: string }) {
         </Section>
         <Section title={t('ncr.failed_checks', { count: n.failed_checks.length })}>
           {n.failed_checks.length ? (
-            <DefectTable defects={asDefects(n.failed_checks)} title={t('ncr.failed_checks', { count: n.failed_checks.length })} />
+            <DefectTable defects={asDefects(n.failed_checks)} />
           ) : (
             <Typography color="text.secondary">{t('ncr.no_failed_checks')}</Typography>
           )}
