@@ -7,8 +7,8 @@ prints `READY <lot>`; this side then starts and completes processes through the 
 shop floor would, answers `DRIVEN`, and the script checks the overview changed without a
 reload. On `PRINTER_DOWN` this side points the LOT printer at a dead port (a LOT created
 then cannot print its label), on `PRINTER_UP` back at its emulator. The script also walks
-every page as the admin in Korean (no raw code on screen), checks a failed step is red and
-the layout at phone width. Chromium comes from Debian (clients/dashboard/e2e/ensure-chromium.sh installs it
+every page as the admin in Korean (no raw code on screen), checks a failed step is red, that
+the LOT it held shows so until its NCR is disposed of in the UI, and the layout at phone width. Chromium comes from Debian (clients/dashboard/e2e/ensure-chromium.sh installs it
 when /usr/bin/chromium is missing); Node.js 20+ with npm must be on PATH.
 """
 
@@ -481,13 +481,25 @@ def test_dashboard_end_to_end_in_chromium(
     # and its defects are a table
     assert results["fail_overview"] == "red,red,no-completed-text", log
     assert results["fail_elsewhere"].startswith("list:red,timeline:red,defect_rows:"), log
+    # the failed PROC-003 held the LOT: red with its NCR in the list, a banner on its detail
+    # (failed step, phase, NCR, measured value); the NCR disposed of in the UI (USE_AS_IS)
+    # released the hold, and the UI no longer shows it
+    assert results["hold_list"] == "red,ncr", log
+    assert results["hold_banner"] == "PROC-003 센서 검사,OPEN,ncr,measured", log
+    assert results["ncr_disposed"] == "특채 (그대로 사용)", log
+    assert results["hold_gone"] == "detail,list", log
+    ncr = manager.get(f"/api/v1/ncr/{results['hold_ncr']}").json()["data"]
+    assert ncr["lot_number"] == failed_lot and ncr["status"] == "CLOSED", ncr
+    assert ncr["disposition"] == "USE_AS_IS" and "QA-17" in ncr["reason"], ncr
+    hold = manager.get(f"/api/v1/process/lots/{failed_lot}").json()["data"]["hold"]
+    assert hold is None, hold
     # every page in the Korean UI, as the admin: no raw code on screen
     assert results["raw_codes"] == "none", results["raw_codes"]
     # the label preview keeps its width after a reprint
     assert int(results["preview_width_after_reprint"]) >= 300, log
     # a phone: no horizontal overflow, every tab and sign-out reachable, tables scroll inside
     assert results["phone_misfits"] == "none", results["phone_misfits"]
-    assert results["phone_tabs_reached"] == "8/8"
+    assert results["phone_tabs_reached"] == "9/9"
     assert results["phone_logout"] == "1" and results["phone_table_scrolls"] == "1"
     # roles: a viewer sees no create button and no admin pages
     assert results["viewer_create_buttons"] == "0"

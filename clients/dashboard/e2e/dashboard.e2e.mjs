@@ -16,7 +16,8 @@
 // dead port and answers `DOWN`), creates a LOT whose label cannot print, checks the LOT's
 // success and the label's failure are shown apart, then prints `PRINTER_UP` (answer `UP`).
 // It also walks every page as the admin in Korean failing on any raw code on screen, checks
-// a failed step is red, and the layout at phone width (390×844).
+// a failed step is red, the LOT it put on hold is shown so until its NCR is disposed of in
+// the UI, and the layout at phone width (390×844).
 // Results are printed as `RESULT key=value` lines; any failed
 // check prints `FAIL …` and exits 1. The browser is always closed.
 import { mkdirSync } from 'node:fs';
@@ -408,6 +409,45 @@ async function main() {
         result('fail_elsewhere', `list:${listRed ? 'red' : 'not-red'},timeline:${stepRed ? 'red' : 'not-red'},defect_rows:${defectRows}`);
         check(listRed && stepRed, 'a failed step is not red in the LOT list or on the timeline');
         check(defectRows >= 1 && defectText.includes('온도 센서') && !/temp_sensor|\{|\}/.test(defectText), `the defects are not a readable table: ${defectText}`);
+
+        // the failed PROC-003 put it on hold: red in the list with its NCR, a banner on its
+        // detail; its NCR is disposed of (USE_AS_IS) in the UI and the hold disappears
+        await visit('/lots', 'lots-table');
+        const heldChip = apage.locator(`[data-testid="lots-table"] tr:has(a:text-is("${failedLot}")) [data-testid="lot-hold"]`);
+        await heldChip.waitFor({ timeout: 10_000 });
+        const ncr = await heldChip.getAttribute('data-ncr');
+        const chipText = await heldChip.innerText();
+        result('hold_list', `${isRed(await background(heldChip)) ? 'red' : 'not-red'},${chipText.includes('보류') && chipText.includes(ncr) ? 'ncr' : 'no-ncr'}`);
+        result('hold_ncr', ncr);
+        await visit(`/lots/${failedLot}`, 'hold-banner');
+        const banner = apage.getByTestId('hold-banner');
+        await banner.getByTestId('defect-table').waitFor({ timeout: 10_000 });
+        const bannerText = await banner.innerText();
+        result('hold_banner', `${(await apage.getByTestId('hold-step').innerText()).trim()},${await banner.getAttribute('data-phase')},${bannerText.includes(ncr) ? 'ncr' : 'no-ncr'},${bannerText.includes('62.4') ? 'measured' : 'no-measured'}`);
+        check(isRed(await background(apage.getByTestId('hold-phase'))), 'the hold phase is not red');
+        await scan(`/lots/${failedLot} (hold)`);
+        await shot(apage, '14-lot-hold');
+        await visit('/ncr', 'ncr-table');
+        await apage.locator(`[data-testid="ncr-table"] a:text-is("${ncr}")`).waitFor({ timeout: 10_000 });
+        await shot(apage, '16-ncr-list');
+        await apage.locator(`[data-testid="ncr-table"] a:text-is("${ncr}")`).click();
+        await apage.getByTestId('disposition-form').waitFor({ timeout: 10_000 });
+        await settled(apage);
+        await scan(`/ncr/${ncr}`);
+        await apage.getByTestId('disposition-USE_AS_IS').click();
+        await apage.getByTestId('disposition-submit').click();
+        await apage.getByTestId('disposition-invalid').waitFor({ timeout: 5000 });
+        await apage.getByTestId('disposition-reason').fill('고객 승인: 온도 편차 0.4 °C 허용 (특채 요청서 QA-17)');
+        await shot(apage, '15-ncr');
+        await apage.getByTestId('disposition-submit').click();
+        await apage.locator('[data-testid="ncr-detail"][data-status="CLOSED"]').waitFor({ timeout: 15_000 });
+        result('ncr_disposed', (await apage.getByTestId('ncr-disposition').innerText()).trim());
+        await visit(`/lots/${failedLot}`, 'process-timeline');
+        const gone = await apage.getByTestId('hold-banner').waitFor({ state: 'detached', timeout: 15_000 }).then(() => true, () => false);
+        await visit('/lots', 'lots-table');
+        const chipsLeft = await apage.locator(`[data-testid="lots-table"] tr:has(a:text-is("${failedLot}")) [data-testid="lot-hold"]`).count();
+        result('hold_gone', `${gone ? 'detail' : 'detail-still-held'},${chipsLeft === 0 ? 'list' : 'list-still-held'}`);
+        check(gone && chipsLeft === 0, `the hold of ${failedLot} is still shown after its disposition`);
       }
       if (serial) await visit(`/trace?q=${serial}`, 'genealogy', '05-trace');
       for (const [path, ready, name] of [
@@ -462,6 +502,7 @@ async function main() {
       const tabs = [
         ['overview', 'by-process'],
         ['lots', 'lots-table'],
+        ['ncr', 'ncr-table'],
         ['trace', 'trace-query'],
         ['quality', 'defects-by-process'],
         ['firmware', 'fw-table'],

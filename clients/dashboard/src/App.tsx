@@ -12,6 +12,7 @@ const LoginPage = lazy(() => import('./pages/LoginPage'));
 const LotsPage = lazy(() => import('./pages/LotsPage'));
 const LotDetailPage = lazy(() => import('./pages/LotDetailPage'));
 const TracePage = lazy(() => import('./pages/TracePage'));
+const NcrPage = lazy(() => import('./pages/NcrPage'));
 const QualityPage = lazy(() => import('./pages/QualityPage'));
 const FirmwarePage = lazy(() => import('./pages/FirmwarePage'));
 const PrintersPage = lazy(() => import('./pages/PrintersPage'));
@@ -56,6 +57,8 @@ export function AppRoutes() {
         <Route index element={<OverviewPage />} />
         <Route path="lots" element={<LotsPage />} />
         <Route path="lots/:lot" element={<LotDetailPage />} />
+        <Route path="ncr" element={<NcrPage />} />
+        <Route path="ncr/:number" element={<NcrPage />} />
         <Route path="trace" element={<TracePage />} />
         <Route path="quality" element={<QualityPage />} />
         <Route path="firmware" element={<FirmwarePage />} />

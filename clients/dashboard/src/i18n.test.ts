@@ -21,7 +21,8 @@ describe('i18n', () => {
       'lot.created', 'lot.status_changed', 'serials.allocated', 'serials.status_changed', 'process.started', 'process.completed',
       'routing.updated', 'labels.printed', 'labels.failed', 'firmware.uploaded', 'firmware.released', 'firmware.rolled_back',
       'firmware.downloaded', 'user.created', 'user.updated', 'user.deactivated', 'printer.registered', 'printer.updated',
-      'serial.status_changed', 'label.printed', 'label.failed',
+      'serial.status_changed', 'label.printed', 'label.failed', 'lot.close_accepted', 'lot.held', 'lot.released',
+      'ncr.opened', 'ncr.closed',
     ];
     for (const lang of ['ko', 'en'] as const) for (const type of types) expect(`event.${type}` in messages[lang], `${lang} ${type}`).toBe(true);
   });

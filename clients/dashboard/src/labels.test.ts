@@ -94,6 +94,15 @@ describe('check names and process-data fields', () => {
 describe('defects', () => {
   const temp = { check_name: 'temp_sensor', measured: 62.4, target: 60, tolerance: 1, lower_limit: 59, upper_limit: 61, unit: '°C' };
 
+  it('shows NCR and hold values in words (the audit trail of a disposition)', () => {
+    expect(valueLabel('ko', 'USE_AS_IS', 'disposition')).toBe('특채 (그대로 사용)');
+    expect(valueLabel('en', 'REWORK_PASSED', 'cause')).toBe('Rework passed');
+    expect(valueLabel('ko', 'OPEN', 'status')).toBe('처분 대기');
+    expect(statusLabel('ko', 'entity', 'ncr')).toBe('부적합 보고서');
+    expect(statusTone('ncr', 'OPEN')).toBe('error');
+    expect(statusTone('holdPhase', 'REWORK')).toBe('error');
+  });
+
   it('gives the spec and the finding in the UI language', () => {
     expect(specText(temp)).toBe('59 ~ 61 °C');
     expect(specText({ target: 12.8, tolerance: 1, unit: 'kgf' })).toBe('12.8 ± 1 kgf');

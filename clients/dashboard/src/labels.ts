@@ -20,7 +20,11 @@ export type StatusKind =
   | 'purpose'
   | 'transport'
   | 'serialReason'
-  | 'entity';
+  | 'entity'
+  | 'ncr'
+  | 'disposition'
+  | 'holdPhase'
+  | 'release';
 
 const PREFIX: Record<StatusKind, string> = {
   lot: 'lot.status.',
@@ -37,6 +41,10 @@ const PREFIX: Record<StatusKind, string> = {
   transport: 'printer.transport.',
   serialReason: 'serial.reason.',
   entity: 'entity.',
+  ncr: 'ncr.status.',
+  disposition: 'disposition.',
+  holdPhase: 'hold.phase.',
+  release: 'release.',
 };
 
 /** Every value of each kind the services send (mes_contracts.enums, label-service's printer
@@ -55,7 +63,11 @@ export const KNOWN_VALUES: Record<StatusKind, readonly string[]> = {
   purpose: ['LOT', 'SERIAL', 'ANY'],
   transport: ['TCP', 'SERIAL'],
   serialReason: ['PROC-007_START', 'REPLACEMENT'],
-  entity: ['lot', 'lot_labels', 'lot_serials', 'lot_serial_statuses', 'serial', 'process_record', 'firmware', 'firmware_download', 'user', 'printer', 'label_job'],
+  ncr: ['OPEN', 'CLOSED'],
+  disposition: ['REWORK', 'USE_AS_IS', 'SCRAP'],
+  holdPhase: ['OPEN', 'REWORK'],
+  release: ['REWORK_PASSED', 'USE_AS_IS', 'SCRAP'],
+  entity: ['ncr', 'lot_hold', 'lot_close', 'lot', 'lot_labels', 'lot_serials', 'lot_serial_statuses', 'serial', 'process_record', 'firmware', 'firmware_download', 'user', 'printer', 'label_job'],
 };
 
 /** `not_responding` → "Not responding": the last resort for a code with no text yet. */
@@ -87,6 +99,10 @@ const TONES: Partial<Record<StatusKind, Record<string, Tone>>> = {
   job: { sending: 'info', retrying: 'warning', sent: 'success', failed: 'error' },
   firmware: { UPLOADED: 'info', RELEASED: 'success', WITHDRAWN: 'error' },
   firmwareAction: { RELEASE: 'success', ROLLBACK: 'warning' },
+  // an open NCR and a hold in any phase are red (ADR 0018)
+  ncr: { OPEN: 'error', CLOSED: 'secondary' },
+  holdPhase: { OPEN: 'error', REWORK: 'error' },
+  disposition: { SCRAP: 'error', REWORK: 'warning', USE_AS_IS: 'info' },
 };
 
 export function statusTone(kind: StatusKind, value: string): Tone {
@@ -151,10 +167,13 @@ const FIELD_KINDS: Record<string, StatusKind> = {
   transport: 'transport',
   label_type: 'labelType',
   action: 'firmwareAction',
+  disposition: 'disposition',
+  cause: 'release',
+  release_cause: 'release',
 };
 
 // Upper-case codes found in values without a telling field name, in lookup order.
-const VALUE_KINDS: StatusKind[] = ['result', 'lot', 'serial', 'process', 'firmware', 'serialReason'];
+const VALUE_KINDS: StatusKind[] = ['result', 'lot', 'serial', 'process', 'firmware', 'serialReason', 'ncr', 'disposition'];
 
 /** A stored value as the UI shows it: yes/no, the factory time, a status in words. */
 export function valueLabel(lang: Lang, value: unknown, key?: string): string {

@@ -7,6 +7,8 @@ import { can, navFor, type Action } from './permissions';
 const MATRIX: Record<Action, Role[]> = {
   'lot.create': ['admin', 'production_manager'],
   'lot.close': ['admin', 'production_manager'],
+  'lot.force_close': ['admin', 'production_manager'],
+  'ncr.dispose': ['admin', 'production_manager', 'quality_manager'],
   'label.print': ['admin', 'production_manager', 'worker'],
   'firmware.write': ['admin'],
   'audit.read': ['admin'],
@@ -27,11 +29,12 @@ describe('permissions', () => {
 
   it('only admins see the audit log and users tabs', () => {
     const tabs = (role: Role) => navFor(role).map((n) => n.path);
-    expect(tabs('admin')).toEqual(['/', '/lots', '/trace', '/quality', '/firmware', '/printers', '/audit', '/users']);
+    expect(tabs('admin')).toEqual(['/', '/lots', '/ncr', '/trace', '/quality', '/firmware', '/printers', '/audit', '/users']);
     for (const role of ROLES.filter((r) => r !== 'admin')) {
       expect(tabs(role)).not.toContain('/audit');
       expect(tabs(role)).not.toContain('/users');
       expect(tabs(role)).toContain('/trace');
+      expect(tabs(role)).toContain('/ncr');
     }
   });
 });

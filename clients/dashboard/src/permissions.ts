@@ -7,6 +7,8 @@ import type { Role } from './api/types';
 export type Action =
   | 'lot.create'
   | 'lot.close'
+  | 'lot.force_close'
+  | 'ncr.dispose'
   | 'label.print'
   | 'firmware.write'
   | 'audit.read'
@@ -15,6 +17,8 @@ export type Action =
 const ALLOWED: Record<Action, readonly Role[]> = {
   'lot.create': ['admin', 'production_manager'],
   'lot.close': ['admin', 'production_manager'],
+  'lot.force_close': ['admin', 'production_manager'],
+  'ncr.dispose': ['admin', 'production_manager', 'quality_manager'],
   'label.print': ['admin', 'production_manager', 'worker'],
   'firmware.write': ['admin'],
   'audit.read': ['admin'],
@@ -31,6 +35,7 @@ export interface NavItem {
     | 'nav.overview'
     | 'nav.lots'
     | 'nav.trace'
+    | 'nav.ncr'
     | 'nav.quality'
     | 'nav.firmware'
     | 'nav.printers'
@@ -42,6 +47,7 @@ export interface NavItem {
 export const NAV: NavItem[] = [
   { path: '/', key: 'nav.overview' },
   { path: '/lots', key: 'nav.lots' },
+  { path: '/ncr', key: 'nav.ncr' },
   { path: '/trace', key: 'nav.trace' },
   { path: '/quality', key: 'nav.quality' },
   { path: '/firmware', key: 'nav.firmware' },

@@ -8,11 +8,14 @@ import type {
   AuditEntry,
   AuditVerify,
   DefectList,
+  DispositionBody,
   Firmware,
   FirmwareRelease,
   LabelJob,
   Lot,
   LotDetail,
+  LotProcessHistory,
+  Ncr,
   MeasurementCheck,
   MeasurementSeries,
   Page,
@@ -112,11 +115,71 @@ export function useCreateLot() {
 export function useCloseLot(lot: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (reason: string) => api<Lot>(`/api/v1/lots/${enc(lot)}/close`, { method: 'POST', json: { reason } }),
+    mutationFn: ({ reason, force = false }: { reason: string; force?: boolean }) =>
+      api<Lot>(`/api/v1/lots/${enc(lot)}/close`, { method: 'POST', json: { reason, force } }),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: ['lot', lot] });
       void client.invalidateQueries({ queryKey: ['lots'] });
       void client.invalidateQueries({ queryKey: ['summary'] });
+      void client.invalidateQueries({ queryKey: ['ncr'] });
+    },
+  });
+}
+
+/** process-service's view of the LOT: its hold (ADR 0023). */
+export function useLotHold(lot: string) {
+  const poll = usePollInterval();
+  return useQuery({
+    queryKey: ['lot', lot, 'hold'],
+    queryFn: ({ signal }) => api<LotProcessHistory>(`/api/v1/process/lots/${enc(lot)}`, { signal }),
+    select: (d) => d.hold,
+    refetchInterval: poll,
+  });
+}
+
+// -- non-conformance reports ------------------------------------------------------------
+export interface NcrFilter {
+  status?: string;
+  lot_number?: string;
+  process_id?: string;
+  date_from?: string;
+  date_to?: string;
+  limit: number;
+  offset: number;
+}
+
+export function useNcrs(filter: NcrFilter) {
+  const poll = usePollInterval();
+  return useQuery({
+    queryKey: ['ncr', 'list', filter],
+    queryFn: ({ signal }) => api<Page<Ncr>>('/api/v1/ncr', { query: { ...filter }, signal }),
+    placeholderData: keepPreviousData,
+    refetchInterval: poll,
+  });
+}
+
+/** The open NCRs (a LOT with one is on hold): one request for the LOT list and the overview. */
+export const OPEN_NCR_LIMIT = 200;
+
+export function useOpenNcrs() {
+  return useNcrs({ status: 'OPEN', limit: OPEN_NCR_LIMIT, offset: 0 });
+}
+
+export function useNcr(ncr: string) {
+  return useQuery({
+    queryKey: ['ncr', 'one', ncr],
+    queryFn: ({ signal }) => api<Ncr>(`/api/v1/ncr/${enc(ncr)}`, { signal }),
+    enabled: !!ncr,
+    retry: false,
+  });
+}
+
+export function useDispose(ncr: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: DispositionBody) => api<Ncr>(`/api/v1/ncr/${enc(ncr)}/disposition`, { method: 'POST', json: body }),
+    onSuccess: () => {
+      for (const queryKey of [['ncr'], ['lot'], ['lots'], ['summary'], ['trace']]) void client.invalidateQueries({ queryKey });
     },
   });
 }

@@ -80,6 +80,9 @@ export interface RoutingStep {
   name_en: string;
   level: string;
   requires_firmware: boolean;
+  /** A FAIL puts the LOT on hold and opens an NCR (ADR 0023; older gateways: absent) */
+  hold_on_fail?: boolean;
+  rework_limit?: number;
 }
 
 export interface Product {
@@ -99,6 +102,9 @@ export interface Lot {
   status: LotStatus;
   created_at: string;
   created_by: string;
+  /** Units scrapped by NCR dispositions (ADR 0023) */
+  scrapped_quantity?: number;
+  good_quantity?: number | null;
 }
 
 export interface StatusChange {
@@ -204,6 +210,8 @@ export interface TraceLot {
   component_lots: ComponentUse[];
   status_history: StatusChange[];
   serials: { total: number; by_status: Record<string, number> };
+  on_hold?: boolean;
+  ncrs?: TraceNcr[];
 }
 
 export interface TraceSerial {
@@ -400,4 +408,93 @@ export interface LiveEvent {
   subject: string | null;
   actor?: { user_id: string | null; role: string | null; worker_id: string | null; system: string | null } | null;
   data: Record<string, unknown>;
+}
+
+// -- holds and non-conformance reports (ADR 0023) ---------------------------------------
+export type HoldPhase = 'OPEN' | 'REWORK';
+export type NcrStatus = 'OPEN' | 'CLOSED';
+export type Disposition = 'REWORK' | 'USE_AS_IS' | 'SCRAP';
+export const DISPOSITIONS: Disposition[] = ['REWORK', 'USE_AS_IS', 'SCRAP'];
+
+/** One failed check of a completion (mes_contracts.quality.Defect). */
+export interface FailedCheck {
+  check: string;
+  measured?: number | boolean | string | null;
+  target?: number | null;
+  tolerance?: number | null;
+  lower_limit?: number | null;
+  upper_limit?: number | null;
+  unit?: string | null;
+  message?: string | null;
+}
+
+export interface LotHold {
+  ncr_number: string;
+  /** the failed step */
+  process_id: string;
+  phase: HoldPhase;
+  rework_from: string | null;
+}
+
+/** `GET /api/v1/process/lots/{lot}`: process-service's view, with the hold. */
+export interface LotProcessHistory {
+  lot_number: string;
+  status: LotStatus;
+  hold: LotHold | null;
+}
+
+export interface Ncr {
+  ncr_number: string;
+  lot_number: string;
+  product_model: string;
+  process_id: string;
+  process_name: string;
+  work_order_id: string;
+  status: NcrStatus;
+  failed_checks: FailedCheck[];
+  opened_at: string;
+  opened_by: string;
+  disposition: Disposition | null;
+  reason: string | null;
+  rework_from: string | null;
+  scrap_count: number | null;
+  scrap_serials: string[];
+  closed_at: string | null;
+  closed_by: string | null;
+}
+
+export interface DispositionBody {
+  disposition: Disposition;
+  reason?: string;
+  rework_from?: string;
+  scrap_count?: number;
+  scrap_serials?: string[];
+}
+
+export interface TraceNcr {
+  ncr_number: string;
+  process_id: string;
+  process_name: string | null;
+  work_order_id: string | null;
+  failed_checks: FailedCheck[] | null;
+  opened_at: string | null;
+  opened_by: string | null;
+  held_at: string | null;
+  disposition: string | null;
+  reason: string | null;
+  rework_from: string | null;
+  scrap_count: number | null;
+  scrap_serials: string[] | null;
+  closed_at: string | null;
+  closed_by: string | null;
+  released_at: string | null;
+  release_cause: string | null;
+}
+
+/** The data of a refused close (LOT_HAS_OPEN_STEPS / LOT_HAS_OPEN_NCR, ADR 0025). */
+export interface CloseRefusal {
+  lot_number?: string;
+  open_steps?: string[];
+  open_ncrs?: string[];
+  required_action?: string;
 }

@@ -20,6 +20,15 @@ describe('keysForEvent', () => {
       ['quality'],
     ]);
   });
+  it.each(['lot.held', 'lot.released', 'ncr.opened', 'ncr.closed'])('%s refreshes the views that show holds and NCRs', (type) => {
+    expect(keysForEvent(ev(type, { lot_number: 'WF-KR-251110D-003' }))).toEqual([
+      ['summary'],
+      ['lots'],
+      ['lot', 'WF-KR-251110D-003'],
+      ['trace'],
+      ['ncr'],
+    ]);
+  });
   it('a new LOT refreshes the overview and the LOT list', () => {
     expect(keysForEvent(ev('lot.created'))).toEqual([['summary'], ['lots']]);
   });

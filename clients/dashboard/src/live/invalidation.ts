@@ -1,5 +1,6 @@
 // Which TanStack queries an event makes stale. Query keys used across the app:
 //   ['summary', day] ['lots', filter] ['lot', lot] ['lot', lot, 'serials', page]
+//   ['lot', lot, 'hold'] ['ncr', 'list'|'one', …]
 //   ['trace', 'lot'|'serial'|'component', id] ['quality', …] ['labels', …] ['firmware', …]
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
 import type { LiveEvent } from '../api/types';
@@ -22,6 +23,11 @@ export function keysForEvent(e: LiveEvent): QueryKey[] {
       return [['summary'], ...lotKeys, ['trace']];
     case 'process.completed':
       return [['summary'], ...lotKeys, ['trace'], ['quality']];
+    case 'lot.held':
+    case 'lot.released':
+    case 'ncr.opened':
+    case 'ncr.closed':
+      return [['summary'], ['lots'], ...lotKeys, ['trace'], ['ncr']];
     case 'serials.allocated':
     case 'serials.status_changed':
       return [...lotKeys, ['trace']];
@@ -37,7 +43,7 @@ export function keysForEvent(e: LiveEvent): QueryKey[] {
 }
 
 /** Everything the live feed keeps fresh: refetched after a reconnect. */
-export const LIVE_KEYS: QueryKey[] = [['summary'], ['lots'], ['lot'], ['trace'], ['quality'], ['labels'], ['firmware']];
+export const LIVE_KEYS: QueryKey[] = [['summary'], ['lots'], ['lot'], ['trace'], ['quality'], ['labels'], ['firmware'], ['ncr']];
 
 /** Delays (ms) at which the keys are invalidated after an event. The feed reads the streams
  * directly, while the read models (trace-service, lot-service's copy of process state) apply

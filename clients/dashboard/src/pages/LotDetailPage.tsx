@@ -1,3 +1,5 @@
+import Alert from '@mui/material/Alert';
+import AlertTitle from '@mui/material/AlertTitle';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Dialog from '@mui/material/Dialog';
@@ -10,10 +12,12 @@ import Typography from '@mui/material/Typography';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { Link as RouterLink, useParams } from 'react-router-dom';
-import { useCloseLot, useLot, useLotSerials, useTraceLot } from '../api/queries';
-import type { LotDetail, Measurement, Serial, StatusChange, TraceLot } from '../api/types';
+import { ApiError } from '../api/client';
+import { useCloseLot, useLot, useLotHold, useLotSerials, useTraceLot } from '../api/queries';
+import type { CloseRefusal, LotDetail, Measurement, Serial, StatusChange, TraceLot } from '../api/types';
 import { DataTable } from '../components/DataTable';
-import { ErrorBox, Loading, LotStatusChip, PageTitle, Section, StatusChip, UserText } from '../components/bits';
+import { Code, ErrorBox, Loading, LotStatusChip, PageTitle, Section, StatusChip, UserText } from '../components/bits';
+import { HoldBanner, HoldChip, ncrPath } from '../components/Hold';
 import { ProcessTimeline } from '../components/ProcessTimeline';
 import { processName, useLang, useT } from '../i18n';
 import { checkLabel, statusLabel } from '../labels';
@@ -40,12 +44,24 @@ function limits(m: { lower_limit: number | null; upper_limit: number | null; uni
   return `${m.lower_limit ?? ''} ~ ${m.upper_limit ?? ''} ${m.unit ?? ''}`.trim();
 }
 
-function Info({ lot }: { lot: LotDetail }) {
+function Info({ lot, held }: { lot: LotDetail; held: string | null }) {
   const t = useT();
   const rows: [string, React.ReactNode][] = [
-    [t('common.status'), <LotStatusChip key="s" status={lot.status} />],
+    [
+      t('common.status'),
+      <Box key="s" component="span" sx={{ display: 'inline-flex', gap: 0.5, flexWrap: 'wrap' }}>
+        <LotStatusChip status={lot.status} />
+        {held && <HoldChip ncr={held} />}
+      </Box>,
+    ],
     [t('lots.model'), lot.product_model],
     [t('lots.quantity'), lot.target_quantity],
+    ...(lot.scrapped_quantity
+      ? ([
+          [t('lot.scrapped'), <Box key="x" component="span" sx={{ color: 'error.main', fontWeight: 700 }} data-testid="lot-scrapped">{lot.scrapped_quantity}</Box>],
+          [t('lot.good'), lot.good_quantity ?? lot.target_quantity - lot.scrapped_quantity],
+        ] as [string, React.ReactNode][])
+      : []),
     [t('lots.date'), lot.production_date],
     [t('lots.shift'), t(lot.shift === 'D' ? 'lots.shift.D' : 'lots.shift.N')],
     [t('lots.created_at'), formatDateTime(lot.created_at)],
@@ -91,12 +107,53 @@ function History({ items }: { items: StatusChange[] }) {
   );
 }
 
-function CloseDialog({ lot, onClose }: { lot: string; onClose: () => void }) {
+/** The open steps / NCRs of a refused close (ADR 0025), or null for any other error. */
+export function closeRefusal(error: unknown): CloseRefusal | null {
+  if (!(error instanceof ApiError) || !REFUSALS.includes(error.code)) return null;
+  return (error.data as CloseRefusal | null) ?? {};
+}
+
+const REFUSALS = ['LOT_HAS_OPEN_STEPS', 'LOT_HAS_OPEN_NCR'];
+
+function Refusal({ error, refusal }: { error: ApiError; refusal: CloseRefusal }) {
   const t = useT();
+  const lang = useLang();
+  return (
+    <Alert severity="error" sx={{ mt: 1 }} data-testid="close-refusal" data-code={error.code}>
+      <AlertTitle>{t('close.refused')}</AlertTitle>
+      <Typography variant="body2" sx={{ mb: 0.5 }}>
+        {error.message} <Code>{error.code}</Code>
+      </Typography>
+      {!!refusal.open_steps?.length && (
+        <Typography variant="body2" data-testid="close-open-steps">
+          {t('close.open_steps')}: {refusal.open_steps.map((p) => `${p} ${processName(lang, p)}`).join(', ')}
+        </Typography>
+      )}
+      {!!refusal.open_ncrs?.length && (
+        <Typography variant="body2" data-testid="close-open-ncrs">
+          {t('close.open_ncrs')}:{' '}
+          {refusal.open_ncrs.map((n, i) => (
+            <span key={n}>
+              {i > 0 && ', '}
+              <RouterLink to={ncrPath(n)}>{n}</RouterLink>
+            </span>
+          ))}
+        </Typography>
+      )}
+    </Alert>
+  );
+}
+
+export function CloseDialog({ lot, onClose }: { lot: string; onClose: () => void }) {
+  const t = useT();
+  const role = useUi((s) => s.session?.user.role);
   const close = useCloseLot(lot);
   const [reason, setReason] = useState('');
+  const refusal = close.isError ? closeRefusal(close.error) : null;
+  const mayForce = can(role, 'lot.force_close');
+  const submit = (force: boolean) => close.mutate({ reason: reason.trim(), force }, { onSuccess: onClose });
   return (
-    <Dialog open onClose={onClose} fullWidth maxWidth="xs">
+    <Dialog open onClose={onClose} fullWidth maxWidth="sm">
       <DialogTitle>{t('lot.close_title', { lot })}</DialogTitle>
       <DialogContent>
         <TextField
@@ -106,20 +163,33 @@ function CloseDialog({ lot, onClose }: { lot: string; onClose: () => void }) {
           fullWidth
           multiline
           minRows={2}
+          required
+          error={!!refusal && !reason.trim()}
+          helperText={refusal && mayForce ? t('close.force_hint') : undefined}
           sx={{ mt: 1 }}
           slotProps={{ htmlInput: { 'data-testid': 'close-reason', maxLength: 500 } }}
         />
-        {close.isError && <ErrorBox error={close.error} />}
+        {refusal ? (
+          <>
+            <Refusal error={close.error as ApiError} refusal={refusal} />
+            {!mayForce && (
+              <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
+                {t('close.no_force')}
+              </Typography>
+            )}
+          </>
+        ) : (
+          close.isError && <ErrorBox error={close.error} />
+        )}
       </DialogContent>
       <DialogActions>
         <Button onClick={onClose}>{t('common.cancel')}</Button>
-        <Button
-          variant="contained"
-          color="warning"
-          disabled={!reason.trim() || close.isPending}
-          onClick={() => close.mutate(reason.trim(), { onSuccess: onClose })}
-          data-testid="close-submit"
-        >
+        {refusal && mayForce && (
+          <Button variant="contained" color="error" disabled={!reason.trim() || close.isPending} onClick={() => submit(true)} data-testid="close-force">
+            {t('close.force')}
+          </Button>
+        )}
+        <Button variant="contained" color="warning" disabled={!reason.trim() || close.isPending} onClick={() => submit(false)} data-testid="close-submit">
           {t('lot.close')}
         </Button>
       </DialogActions>
@@ -137,6 +207,7 @@ export default function LotDetailPage() {
   const role = useUi((s) => s.session?.user.role);
   const detail = useLot(lot);
   const trace = useTraceLot(lot);
+  const hold = useLotHold(lot);
   const [serialPage, setSerialPage] = useState(0);
   const serials = useLotSerials(lot, SERIAL_PAGE, serialPage * SERIAL_PAGE, (detail.data?.serial_count ?? 0) > 0);
   const [closing, setClosing] = useState(false);
@@ -188,10 +259,11 @@ export default function LotDetailPage() {
       >
         {t('lot.detail')} · {data.lot_number}
       </PageTitle>
+      {hold.data && <HoldBanner hold={hold.data} />}
       <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', md: 'minmax(0, 1fr) minmax(0, 2fr)' }, alignItems: 'start' }}>
         <Box>
           <Section title={t('lot.info')}>
-            <Info lot={data} />
+            <Info lot={data} held={hold.data?.ncr_number ?? null} />
           </Section>
           <Section title={t('lot.history')}>
             <History items={data.status_history} />

@@ -5,7 +5,8 @@ import { MAX_TARGET_QUANTITY } from '../api/limits';
 import type { Role } from '../api/types';
 import { useUi } from '../store';
 import { fakeGateway, renderPage, resetStore, signIn } from '../test/utils';
-import LotsPage, { labelStatus } from './LotsPage';
+import { ncrPage, OPEN_NCR } from '../test/fixtures/ncr';
+import LotsPage, { heldLots, labelStatus } from './LotsPage';
 
 const LOT = {
   lot_number: 'WF-KR-251110D-001',
@@ -22,7 +23,8 @@ const LOT = {
 
 function gateway() {
   return fakeGateway({
-    '/api/v1/lots': { items: [LOT], total: 1, limit: 20, offset: 0 },
+    '/api/v1/lots': { items: [LOT, { ...LOT, lot_number: OPEN_NCR.lot_number, sequence: 2, status: 'IN_PROGRESS' }], total: 2, limit: 20, offset: 0 },
+    '/api/v1/ncr': ncrPage([OPEN_NCR]),
     '/api/v1/products': [{ code: 'WF', name: 'Withforce', factory: 'KR' }],
     '/api/v1/label/jobs': { items: [], total: 0 },
     'POST /api/v1/lots': { ...LOT, lot_number: 'WF-KR-251110D-002', target_quantity: 40, sequence: 2 },
@@ -41,6 +43,22 @@ describe('LotsPage', () => {
     renderPage(<LotsPage />);
     await screen.findByText(LOT.lot_number);
     expect(!!screen.queryByTestId('create-lot')).toBe(visible);
+  });
+
+  it('marks a LOT with an open NCR 보류 with the NCR number, in red, and no other LOT', async () => {
+    signIn('viewer');
+    gateway();
+    renderPage(<LotsPage />);
+    const chip = await screen.findByTestId('lot-hold');
+    expect(chip.textContent).toBe(`보류 · ${OPEN_NCR.ncr_number}`);
+    expect(chip.dataset.tone).toBe('error');
+    expect(chip.closest('tr')!.textContent).toContain(OPEN_NCR.lot_number);
+    expect(screen.getAllByTestId('lot-hold')).toHaveLength(1);
+  });
+
+  it('a closed NCR holds nothing', () => {
+    expect(heldLots([{ ...OPEN_NCR, status: 'CLOSED' }]).size).toBe(0);
+    expect(heldLots([OPEN_NCR]).get(OPEN_NCR.lot_number)).toBe(OPEN_NCR.ncr_number);
   });
 
   it('creates a LOT with model, quantity and shift, and shows its number and label outcome', async () => {

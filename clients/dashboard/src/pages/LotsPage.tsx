@@ -15,8 +15,9 @@ import { useMemo, useState } from 'react';
 import { Link as RouterLink, useNavigate, useSearchParams } from 'react-router-dom';
 import { DEFAULT_TARGET_QUANTITY, MAX_TARGET_QUANTITY } from '../api/limits';
 import { defectsSince } from '../api/defects';
-import { useCreateLot, useDefectMarks, useLabelJobs, useLots, useProducts } from '../api/queries';
-import type { LabelJob, Lot } from '../api/types';
+import { useCreateLot, useDefectMarks, useLabelJobs, useLots, useOpenNcrs, useProducts } from '../api/queries';
+import type { LabelJob, Lot, Ncr } from '../api/types';
+import { HoldChip } from '../components/Hold';
 import { DataTable } from '../components/DataTable';
 import { Code, ErrorBox, errorText, Loading, LotStatusChip, PageTitle, Section, StatusChip } from '../components/bits';
 import { useLang, useT, type TFunction } from '../i18n';
@@ -50,6 +51,13 @@ export function labelSeverity(s: LabelState | null): 'info' | 'success' | 'warni
   if (!s) return 'info';
   if (s.state === 'printed') return 'success';
   return s.willRetry ? 'warning' : 'error';
+}
+
+/** LOT → its open NCR's number: a LOT with an open NCR is on hold (ADR 0023). */
+export function heldLots(ncrs: Ncr[] | undefined): Map<string, string> {
+  const held = new Map<string, string>();
+  for (const n of ncrs ?? []) if (n.status === 'OPEN' && !held.has(n.lot_number)) held.set(n.lot_number, n.ncr_number);
+  return held;
 }
 
 function defaultShift(now = new Date()): 'D' | 'N' {
@@ -180,6 +188,8 @@ export default function LotsPage() {
   const page = Number(params.get('page') ?? 0);
   const lots = useLots({ status, production_date: date, shift, limit: PAGE, offset: page * PAGE });
   const marks = useDefectMarks(defectsSince(lots.data?.items ?? []));
+  const openNcrs = useOpenNcrs();
+  const held = useMemo(() => heldLots(openNcrs.data?.items), [openNcrs.data]);
 
   const setFilter = (key: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -199,7 +209,18 @@ export default function LotsPage() {
           </RouterLink>
         ),
       }),
-      col.accessor('status', { header: t('common.status'), cell: (c) => <LotStatusChip status={c.getValue()} /> }),
+      col.accessor('status', {
+        header: t('common.status'),
+        cell: (c) => {
+          const ncr = held.get(c.row.original.lot_number);
+          return (
+            <Box component="span" sx={{ display: 'inline-flex', gap: 0.5, flexWrap: 'nowrap' }}>
+              <LotStatusChip status={c.getValue()} />
+              {ncr && <HoldChip ncr={ncr} />}
+            </Box>
+          );
+        },
+      }),
       col.display({
         id: 'defects',
         header: t('overview.defects'),
@@ -215,7 +236,7 @@ export default function LotsPage() {
       col.accessor('created_at', { header: t('lots.created_at'), cell: (c) => formatDateTime(c.getValue()) }),
       col.accessor('created_by', { header: t('lots.created_by') }),
     ],
-    [t, marks.data],
+    [t, marks.data, held],
   );
 
   return (

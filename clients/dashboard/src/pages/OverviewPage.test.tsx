@@ -6,6 +6,7 @@ import { useUi } from '../store';
 import routing from '../test/fixtures/routing.json';
 import summary from '../test/fixtures/summary.json';
 import { fakeGateway, renderPage, resetStore, signIn } from '../test/utils';
+import { ncrPage, OPEN_NCR } from '../test/fixtures/ncr';
 import OverviewPage, { processRows } from './OverviewPage';
 
 const data = summary as unknown as Summary;
@@ -29,6 +30,26 @@ describe('OverviewPage', () => {
     const lot = data.open_lots[0]!;
     const row = screen.getByTestId('open-lots').querySelector(`[data-lot="${lot.lot_number}"]`) as HTMLElement;
     expect(row.querySelector('.lot-progress')!.textContent).toBe(`${lot.progress_percent}%`);
+  });
+
+  it('counts the LOTs on hold and lists each with its NCR and failed step, in red', async () => {
+    const second = { ...OPEN_NCR, ncr_number: 'NCR-261123-002', opened_at: '2026-11-23T01:30:00Z' };
+    fakeGateway({ '/api/v1/dashboard/summary': data, '/api/v1/process/routing': routing, '/api/v1/ncr': ncrPage([second, OPEN_NCR]) });
+    renderPage(<OverviewPage />);
+    await waitFor(() => expect(screen.getByTestId('kpi-on-hold').textContent).toContain('1'));
+    const held = screen.getByTestId('held-lots');
+    const row = held.querySelector(`[data-lot="${OPEN_NCR.lot_number}"]`) as HTMLElement;
+    expect(within(row).getByTestId('lot-hold').textContent).toBe(`보류 · ${OPEN_NCR.ncr_number}`);
+    expect(row.textContent).toContain('PROC-003 센서 검사');
+    expect(held.querySelectorAll('[data-lot]')).toHaveLength(1);
+    const open = screen.getByTestId('open-lots').querySelector(`[data-lot="${OPEN_NCR.lot_number}"]`) as HTMLElement;
+    expect(within(open).getByTestId('lot-hold').dataset.tone).toBe('error');
+  });
+
+  it('says when no LOT is on hold', async () => {
+    fakeGateway({ '/api/v1/dashboard/summary': data, '/api/v1/process/routing': routing, '/api/v1/ncr': ncrPage([]) });
+    renderPage(<OverviewPage />);
+    expect(await screen.findByText('보류 중인 LOT가 없습니다')).toBeTruthy();
   });
 
   it('lists live events as they arrive, newest first, a LOT\'s serial change as one row', async () => {

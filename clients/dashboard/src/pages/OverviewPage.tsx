@@ -9,8 +9,10 @@ import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import { Link as RouterLink } from 'react-router-dom';
 import { defectsSince } from '../api/defects';
-import { useDefectMarks, useRouting, useSummary } from '../api/queries';
-import type { OpenLot, ProcessBreakdown, RoutingStep, Summary } from '../api/types';
+import { useDefectMarks, useOpenNcrs, useRouting, useSummary } from '../api/queries';
+import type { Ncr, OpenLot, ProcessBreakdown, RoutingStep, Summary } from '../api/types';
+import { HoldChip } from '../components/Hold';
+import { formatDateTime } from '../time';
 import { ErrorBox, Kpi, Loading, LotStatusChip, PageTitle, Section, StatusChip, StepChip } from '../components/bits';
 import { EventFeed, mergeFeed } from '../components/EventFeed';
 import { formatNumber, processName, useLang, useT } from '../i18n';
@@ -92,7 +94,40 @@ function ProcessTable({ rows }: { rows: ProcessBreakdown[] }) {
   );
 }
 
-function OpenLots({ lots }: { lots: OpenLot[] }) {
+/** The LOTs on hold: one row per LOT with an open NCR (the oldest NCR first). */
+export function heldRows(ncrs: Ncr[] | undefined): Ncr[] {
+  const seen = new Set<string>();
+  return [...(ncrs ?? [])]
+    .filter((n) => n.status === 'OPEN')
+    .sort((a, b) => a.opened_at.localeCompare(b.opened_at))
+    .filter((n) => !seen.has(n.lot_number) && !!seen.add(n.lot_number));
+}
+
+function HeldLots({ rows }: { rows: Ncr[] }) {
+  const t = useT();
+  const lang = useLang();
+  if (!rows.length) return <Typography color="text.secondary">{t('overview.no_holds')}</Typography>;
+  return (
+    <Box sx={{ display: 'grid', gap: 1 }} data-testid="held-lots">
+      {rows.map((n) => (
+        <Box key={n.lot_number} data-lot={n.lot_number} sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap', borderBottom: 1, borderColor: 'divider', pb: 1 }}>
+          <RouterLink to={`/lots/${n.lot_number}`} style={{ fontWeight: 600 }}>
+            {n.lot_number}
+          </RouterLink>
+          <HoldChip ncr={n.ncr_number} />
+          <Typography variant="body2" component="span" sx={{ color: 'error.main' }}>
+            {t('hold.failed_step')}: {n.process_id} {processName(lang, n.process_id, { name_ko: n.process_name })}
+          </Typography>
+          <Typography variant="body2" color="text.secondary" component="span" sx={{ ml: 'auto' }}>
+            {formatDateTime(n.opened_at)}
+          </Typography>
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
+function OpenLots({ lots, held }: { lots: OpenLot[]; held: Map<string, string> }) {
   const t = useT();
   const lang = useLang();
   const marks = useDefectMarks(defectsSince(lots));
@@ -101,7 +136,7 @@ function OpenLots({ lots }: { lots: OpenLot[] }) {
     <Box sx={{ display: 'grid', gap: 1.5 }} data-testid="open-lots">
       {lots.map((lot) => {
         const mark = marks.data?.get(lot.lot_number);
-        const failed = lot.current_process_result === 'FAIL' || lot.current_process_result === 'HOLD';
+        const failed = lot.current_process_result === 'FAIL' || lot.current_process_result === 'HOLD' || held.has(lot.lot_number);
         return (
           <Box key={lot.lot_number} data-lot={lot.lot_number} data-defects={mark?.failed ?? 0} sx={{ borderBottom: 1, borderColor: 'divider', pb: 1 }}>
             <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
@@ -109,6 +144,7 @@ function OpenLots({ lots }: { lots: OpenLot[] }) {
                 {lot.lot_number}
               </RouterLink>
               <LotStatusChip status={lot.status} />
+              {held.has(lot.lot_number) && <HoldChip ncr={held.get(lot.lot_number)} />}
               {mark && <StatusChip kind="result" value="FAIL" label={t('defect.count', { count: mark.failed })} testId="lot-defects" />}
               <Typography variant="body2" color="text.secondary" component="span" className="current-process">
                 {t('overview.current_process')}:{' '}
@@ -140,6 +176,9 @@ export default function OverviewPage() {
   const summary = useSummary();
   const routing = useRouting();
   const live = useUi((s) => s.events);
+  const openNcrs = useOpenNcrs();
+  const holds = heldRows(openNcrs.data?.items);
+  const held = new Map(holds.map((n) => [n.lot_number, n.ncr_number]));
   if (summary.isPending) return <Loading />;
   if (summary.isError) return <ErrorBox error={summary.error} />;
   const data = summary.data;
@@ -152,14 +191,18 @@ export default function OverviewPage() {
         <Kpi label={t('overview.completed')} value={formatNumber(lang, data.completed)} testId="kpi-completed" color="#2e7d32" />
         <Kpi label={t('overview.defects')} value={formatNumber(lang, data.defects)} testId="kpi-defects" color={data.defects ? '#c62828' : undefined} />
         <Kpi label={t('overview.open_lots')} value={formatNumber(lang, data.open_lots.length)} testId="kpi-open-lots" />
+        <Kpi label={t('overview.on_hold_kpi')} value={openNcrs.data ? formatNumber(lang, holds.length) : '–'} testId="kpi-on-hold" color={holds.length ? '#c62828' : undefined} />
       </Box>
       <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', lg: 'minmax(0, 3fr) minmax(0, 2fr)' }, alignItems: 'start' }}>
         <Box>
           <Section title={t('overview.by_process')}>
             <ProcessTable rows={processRows(data, routing.data)} />
           </Section>
+          <Section title={t('overview.on_hold', { count: holds.length })} testId="on-hold">
+            {openNcrs.isError ? <ErrorBox error={openNcrs.error} /> : openNcrs.isPending ? <Loading /> : <HeldLots rows={holds} />}
+          </Section>
           <Section title={t('overview.open_lots')}>
-            <OpenLots lots={data.open_lots} />
+            <OpenLots lots={data.open_lots} held={held} />
           </Section>
         </Box>
         <Section title={t('overview.feed')}>

@@ -15,6 +15,8 @@ import { DataTable } from '../components/DataTable';
 import { ErrorBox, Loading, LotStatusChip, PageTitle, Section, StatusChip, StepChip, UserText } from '../components/bits';
 import { DataView, DefectTable } from '../components/DataView';
 import { Tree, type TreeNode } from '../components/Tree';
+import { HoldChip } from '../components/Hold';
+import { holdingNcr, NcrTrace } from '../components/NcrTrace';
 import { processName, useLang, useT, type TFunction } from '../i18n';
 import { checkLabel, componentLabel, valueLabel } from '../labels';
 import type { Lang } from '../store';
@@ -116,6 +118,7 @@ export function buildGenealogy(t: TFunction, lang: Lang, lot: TraceLot, serial?:
           {lot.lot_number}
         </RouterLink>
         <LotStatusChip status={lot.status} />
+        {lot.on_hold && <HoldChip ncr={holdingNcr(lot.ncrs)?.ncr_number} />}
         <Typography variant="body2" color="text.secondary">
           {lot.product_model} · {lot.target_quantity} · {lot.production_date} {valueLabel(lang, lot.shift, 'shift')} · {lot.progress_percent}% ·{' '}
           {t('lot.serials', { count: lot.serials.total })}
@@ -154,6 +157,16 @@ function NotFound({ error, query }: { error: unknown; query: string }) {
   return <ErrorBox error={error} />;
 }
 
+function NcrSection({ lot }: { lot: TraceLot }) {
+  const t = useT();
+  if (!lot.ncrs?.length) return null;
+  return (
+    <Section title={t('trace.ncrs')} testId="trace-ncr-section">
+      <NcrTrace ncrs={lot.ncrs} />
+    </Section>
+  );
+}
+
 function SerialResult({ serial }: { serial: string }) {
   const t = useT();
   const lang = useLang();
@@ -161,9 +174,12 @@ function SerialResult({ serial }: { serial: string }) {
   if (q.isPending) return <Loading />;
   if (q.isError) return <NotFound error={q.error} query={serial} />;
   return (
-    <Section title={t('trace.genealogy')}>
-      <Tree roots={buildGenealogy(t, lang, q.data.lot, q.data)} testId="genealogy" />
-    </Section>
+    <>
+      <Section title={t('trace.genealogy')}>
+        <Tree roots={buildGenealogy(t, lang, q.data.lot, q.data)} testId="genealogy" />
+      </Section>
+      <NcrSection lot={q.data.lot} />
+    </>
   );
 }
 
@@ -174,9 +190,12 @@ function LotResult({ lot }: { lot: string }) {
   if (q.isPending) return <Loading />;
   if (q.isError) return <NotFound error={q.error} query={lot} />;
   return (
-    <Section title={t('trace.genealogy')}>
-      <Tree roots={buildGenealogy(t, lang, q.data)} testId="genealogy" />
-    </Section>
+    <>
+      <Section title={t('trace.genealogy')}>
+        <Tree roots={buildGenealogy(t, lang, q.data)} testId="genealogy" />
+      </Section>
+      <NcrSection lot={q.data} />
+    </>
   );
 }
 
