@@ -22,7 +22,7 @@ describe('i18n', () => {
       'routing.updated', 'labels.printed', 'labels.failed', 'firmware.uploaded', 'firmware.released', 'firmware.rolled_back',
       'firmware.downloaded', 'user.created', 'user.updated', 'user.deactivated', 'printer.registered', 'printer.updated',
       'serial.status_changed', 'label.printed', 'label.failed', 'lot.close_accepted', 'lot.held', 'lot.released',
-      'ncr.opened', 'ncr.closed',
+      'ncr.opened', 'ncr.closed', 'printer.status_changed', 'alert.raised', 'alert.acknowledged', 'alert.resolved',
     ];
     for (const lang of ['ko', 'en'] as const) for (const type of types) expect(`event.${type}` in messages[lang], `${lang} ${type}`).toBe(true);
   });
