@@ -1,24 +1,16 @@
-"""holds on failure and non-conformance reports (issue 19, ADR 0023)
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-03 17:00:00.000000
+"""holds on failure and non-conformance reports (issue 19, ADR 0023) (2026-12-03).
 
 Routing steps say whether a FAIL holds the LOT and how often a step may be reworked; the
 LOT copy carries its hold (read by the start and completion hot paths); NCRs and their
 per-day counter.
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0004"
-down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0004"
+down_revision = "0003"
 
 S = "process"
 

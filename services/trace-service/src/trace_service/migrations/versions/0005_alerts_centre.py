@@ -1,20 +1,11 @@
-"""alerts centre: alerts, the label-job outcomes its rules need, webhook deliveries
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-03 17:10:00.000000
-"""
-
-from collections.abc import Sequence
+"""alerts centre: alerts, the label-job outcomes its rules need, webhook deliveries (2026-12-03)."""
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0005"
-down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0005"
+down_revision = "0004"
 
 S = "trace"
 
