@@ -98,6 +98,10 @@ async def label_stack(
         "label_connect_timeout": 1.0,
         "label_status_timeout": 0.5,
         "label_station_wait_seconds": 2.0,
+        # The seeded demo printers point at ports nobody listens on (9101/9107 may be a
+        # stack's emulators on this machine, e.g. another test worker's).
+        "label_demo_printer_port": free_port(),
+        "label_demo_serial_printer_port": free_port(),
     }
     settings = LabelSettings(
         database_url=database_url,

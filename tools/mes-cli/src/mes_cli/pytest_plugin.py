@@ -153,7 +153,13 @@ def running_stack(
         http_port=http_port or free_port(),
         database_url=database_url,
         redis_url=own_redis,
-        extra_env=env,
+        # The demo printers on ports of this stack's own: another worker's stack, or a
+        # label test's seeded printers, must never reach this one's emulators.
+        extra_env={
+            "MES_LABEL_DEMO_PRINTER_PORT": str(free_port()),
+            "MES_LABEL_DEMO_SERIAL_PRINTER_PORT": str(free_port()),
+            **env,
+        },
         replicas=replicas or {},
         **({"mode": mode} if mode else {}),  # else MES_MODE, single by default
     )
