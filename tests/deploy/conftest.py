@@ -18,7 +18,7 @@ from mes_cli.signin import signed_in
 from mes_cli.stack import Stack, parse_replicas
 
 REPO = Path(__file__).resolve().parents[2]
-REDIS_DB = 7  # reserved for this stack
+REDIS_DB = 8  # reserved for this stack (the label tests have 7)
 TRACE_REPLICAS = 3
 
 OPS_ENV = {

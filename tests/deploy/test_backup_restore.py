@@ -348,6 +348,10 @@ def test_full_and_incremental_backup_restore_after_a_wipe(
             jwt_private_key_file=keys / "jwt_ed25519.pem",
             audit_anchor_file=ops_stack.config.data_dir / "audit" / "anchor.json",
             dashboard_dir="",
+            # As the stack's own gateway: the counts in this Redis are the whole module's
+            # traffic from 127.0.0.1 in the last minute, not this test's.
+            rate_limit_per_minute=1_000_000,
+            login_rate_limit_per_minute=100_000,
         )
     )
     trace_app = build_trace_app(TraceSettings(**settings))
