@@ -98,6 +98,8 @@ class Deliverer:
         return self._db_of()
 
     async def run(self) -> None:
+        if not self.targets:
+            return  # nothing is ever queued (queue_deliveries): no poll of an empty table
         async with httpx.AsyncClient(timeout=self.settings.alert_webhook_timeout_seconds) as http:
             while True:
                 try:
