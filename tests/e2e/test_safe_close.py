@@ -89,6 +89,26 @@ def test_a_lot_with_an_open_ncr_closes_only_once_it_is_disposed_of_or_by_force(
     assert r.status_code == 200 and r.json()["data"]["forced"] is False, r.text
 
 
+def test_a_forced_close_over_an_open_ncr_says_which(manager: Client, worker: Client) -> None:
+    lot = new_lot(manager, worker, quantity=1)
+    run_through(worker, lot, "PROC-002")
+    at = datetime.now(KST).replace(microsecond=0)
+    ncr = run_process(worker, lot, "PROC-003", failing_sensor_data(lot, at))["ncr_number"]
+    r = manager.post(
+        f"/api/v1/lots/{lot}/close", json={"force": True, "reason": "scrapped off-line"}
+    )
+    assert r.status_code == 200, r.text
+    closed = r.json()["data"]
+    assert closed["forced"] is True and closed["open_ncrs"] == [ncr] and closed["open_steps"] == []
+
+    def closing_reason() -> str | None:
+        history = manager.get(f"/api/v1/lots/{lot}").json()["data"]["status_history"]
+        return next((h["reason"] for h in history if h["to_status"] == "CLOSED"), None)
+
+    reason = eventually(closing_reason, what="lot-service applies the close")
+    assert reason == f"[forced: {ncr} open] scrapped off-line"
+
+
 def test_only_managers_close_and_force(worker: Client, manager: Client) -> None:
     lot = new_lot(manager, worker, quantity=1)
     r = worker.post(f"/api/v1/lots/{lot}/close", json={"force": True, "reason": "mine"})

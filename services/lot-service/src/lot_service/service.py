@@ -151,7 +151,8 @@ class LotService:
             raise LookupError(f"{data.lot_number} is not here yet")  # retried later
         reason = data.reason
         if data.forced:
-            reason = f"[forced: {', '.join(data.open_steps)} open] {reason or ''}".strip()
+            still_open = ", ".join([*data.open_steps, *data.open_ncrs])
+            reason = f"[forced: {still_open} open] {reason or ''}".strip()
         await self.change_status(
             session,
             lot,

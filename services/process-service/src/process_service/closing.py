@@ -99,6 +99,7 @@ async def close_lot(
         reason=reason,
         forced=bool(open_steps or open_ncrs),
         open_steps=open_steps,
+        open_ncrs=open_ncrs,
     )
     await repo.set_lot_status(session, lot_number, "CLOSED", now)
     await rt.publish(

@@ -59,6 +59,7 @@ class LotCloseData(BaseModel):
     reason: str | None = None
     forced: bool = False
     open_steps: list[ProcessId] = Field(default_factory=list)
+    open_ncrs: list[str] = Field(default_factory=list)
 
 
 class SerialReplacementRequest(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import AwareDatetime, Field
 
 from mes_contracts.enums import Result
-from mes_contracts.identifiers import LotNumber, ProcessId, ProductModelCode, WorkerId
+from mes_contracts.identifiers import LotNumber, NcrNumber, ProcessId, ProductModelCode, WorkerId
 from mes_contracts.limits import MAX_REASON_LENGTH
 from mes_contracts.payloads._base import EventPayload
 from mes_contracts.quality import ComponentLot, Defect, Measurement
@@ -104,4 +104,7 @@ class LotCloseAccepted(EventPayload):
     forced: bool = Field(default=False, description="Closed with steps still in progress")
     open_steps: list[ProcessId] = Field(
         default_factory=list, description="Steps in progress at a forced close (completable)"
+    )
+    open_ncrs: list[NcrNumber] = Field(
+        default_factory=list, description="NCRs still open at a forced close (still disposable)"
     )
