@@ -13,6 +13,7 @@ from mes_cli.stack import Stack
 
 STACK_ENV = {
     "MES_CONSUMER_MIN_IDLE_MS": "2000",
+    "MES_CONSUMER_RECLAIM_INTERVAL_MS": "1000",  # swept for them every second
     "MES_CONSUMER_BLOCK_MS": "200",
     "MES_OUTBOX_POLL_SECONDS": "0.5",
     # The suite talks to one gateway from one address far faster than a person would;

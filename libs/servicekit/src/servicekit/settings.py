@@ -49,13 +49,13 @@ class ServiceSettings(BaseSettings):
 
     # Outbox relay and consumers.
     # LISTEN/NOTIFY wakes the relay at each commit; the poll is only a fallback.
-    outbox_poll_seconds: float = 5.0
+    outbox_poll_seconds: float = 10.0
     outbox_batch_size: int = 500
     consumer_name: str | None = None
     consumer_min_idle_ms: int = 30_000
-    consumer_reclaim_interval_ms: int = 5_000  # the slow sweep for abandoned entries
+    consumer_reclaim_interval_ms: int = 15_000  # the slow sweep for abandoned entries
     consumer_max_deliveries: int = 5
-    consumer_block_ms: int = 5_000  # a blocking read returns as soon as an entry arrives
+    consumer_block_ms: int = 15_000  # a blocking read returns as soon as an entry arrives
     consumer_batch_size: int = 100
     # Streams are the replay log of the trace-service: keep everything unless ops cap it.
     stream_maxlen: int | None = None

@@ -39,18 +39,29 @@ class Dispatcher:
 
     async def run(self) -> None:
         while True:
+            busy = True
             try:
-                await self.tick()
+                busy = await self.tick()
             except Exception:  # keep dispatching; the next tick retries
                 log.exception("label dispatcher tick failed")
             self.wake.clear()
+            # With no job open, only a new job (which wakes it) can give it work: it looks
+            # again only now and then, so an idle line costs no query every 2 s.
+            pause = (
+                self.settings.label_dispatch_interval
+                if busy
+                else self.settings.label_idle_dispatch_interval
+            )
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), self.settings.label_dispatch_interval)
+                await asyncio.wait_for(self.wake.wait(), pause)
 
-    async def tick(self) -> None:
+    async def tick(self) -> bool:
+        """One pass; whether any job was open (waiting, retrying or mid-send)."""
         now = datetime.now(UTC)
         db = self.jobs.rt.db
         async with db.transaction() as session:
+            if not await repo.dispatcher_has_work(session):
+                return False
             stale = now - timedelta(seconds=self.settings.label_stale_sending_seconds)
             for job in await repo.fail_stale_sending(session, stale):
                 log.warning("print job interrupted while sending", job_id=job["id"])
@@ -58,6 +69,7 @@ class Dispatcher:
             printer_ids = await repo.due_printer_ids(session, now)
         if printer_ids:
             await asyncio.gather(*(self.send_printer(p) for p in printer_ids))
+        return True
 
     async def send_printer(self, printer_id: str) -> None:
         db = self.jobs.rt.db

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from servicekit.db import row_by_key
-from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy import and_, case, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -129,6 +129,12 @@ async def latest_job(
     )
     row = (await session.execute(stmt)).first()
     return dict(row._mapping) if row else None
+
+
+async def dispatcher_has_work(session: AsyncConnection) -> bool:
+    """Any job the dispatcher may act on (waiting to be sent, or caught mid-send)."""
+    stmt = select(exists().where(print_jobs.c.state.in_((*WAITING, "sending"))))
+    return bool((await session.execute(stmt)).scalar())
 
 
 async def due_printer_ids(session: AsyncConnection, now: datetime) -> list[str]:

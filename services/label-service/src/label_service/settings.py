@@ -25,6 +25,8 @@ class LabelSettings(ServiceSettings):
     # Background dispatcher: poll interval, retry backoff (doubling, capped), give-up point.
     # (jobs queued by events wake it at commit; the poll finds retries that fell due)
     label_dispatch_interval: float = 2.0
+    # The look with no job open (a new job wakes the dispatcher at once anyway).
+    label_idle_dispatch_interval: float = 30.0
     label_retry_base_seconds: float = 2.0
     label_retry_max_seconds: float = 60.0
     label_max_attempts: int = 30

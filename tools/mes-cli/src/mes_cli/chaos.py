@@ -35,6 +35,7 @@ CHAOS_ENV = {
     "MES_RATE_LIMIT_PER_MINUTE": "100000000",
     "MES_LOGIN_RATE_LIMIT_PER_MINUTE": "100000",
     "MES_CONSUMER_MIN_IDLE_MS": "3000",  # a dead consumer's entries are reclaimed after 3 s
+    "MES_CONSUMER_RECLAIM_INTERVAL_MS": "1000",  # swept for them every second
     "MES_CONSUMER_BLOCK_MS": "200",
     "MES_OUTBOX_POLL_SECONDS": "0.5",
     "MES_LOG_LEVEL": "WARNING",
