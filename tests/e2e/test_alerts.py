@@ -293,13 +293,13 @@ def test_webhooks_are_signed_and_redelivered_after_the_receiver_and_the_service_
 
     [(doc, raw, headers)] = eventually(lambda: delivered("alert.raised"), timeout=20)
     assert doc["alert"]["rule"] == "printer.paper_out"
-    assert verify(SECRET, raw, headers[SIGNATURE_HEADER])
-    assert not verify(SLACK_SECRET, raw, headers[SIGNATURE_HEADER])
+    assert verify(SECRET, raw, headers[SIGNATURE_HEADER], headers[TIMESTAMP_HEADER])
+    assert not verify(SLACK_SECRET, raw, headers[SIGNATURE_HEADER], headers[TIMESTAMP_HEADER])
     assert abs(int(headers[TIMESTAMP_HEADER]) - time.time()) < 120
     [slack] = eventually(
         lambda: [b for b in receiver.bodies("/slack") if f"alert {alert_id}," in b[0]["text"]]
     )
-    assert verify(SLACK_SECRET, slack[1], slack[2][SIGNATURE_HEADER])
+    assert verify(SLACK_SECRET, slack[1], slack[2][SIGNATURE_HEADER], slack[2][TIMESTAMP_HEADER])
 
     def all_delivered() -> list[dict[str, Any]]:
         items = deliveries()
@@ -311,7 +311,7 @@ def test_webhooks_are_signed_and_redelivered_after_the_receiver_and_the_service_
 
     emulator.emu.state = PrinterState.READY
     [(_, raw, headers)] = eventually(lambda: delivered("alert.resolved"), timeout=20)
-    assert verify(SECRET, raw, headers[SIGNATURE_HEADER])
+    assert verify(SECRET, raw, headers[SIGNATURE_HEADER], headers[TIMESTAMP_HEADER])
     assert manager.get("/api/v1/alerts/deliveries").status_code == 403
 
 

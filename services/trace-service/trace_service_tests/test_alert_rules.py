@@ -107,13 +107,26 @@ def test_a_held_lot_raises_and_a_released_one_resolves() -> None:
     )
 
 
-def test_the_signature_is_the_hmac_sha256_of_the_raw_body() -> None:
+def test_the_signature_is_the_hmac_sha256_of_the_timestamp_and_the_raw_body() -> None:
     body = b'{"event":"alert.raised"}'
-    expected = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
-    assert signature("s3cret", body) == f"sha256={expected}"
-    assert verify("s3cret", body, f"sha256={expected}")
-    assert not verify("other", body, f"sha256={expected}")
-    assert not verify("s3cret", body + b" ", f"sha256={expected}")
+    stamp = "1764806400"
+    expected = hmac.new(b"s3cret", b"1764806400." + body, hashlib.sha256).hexdigest()
+    header = f"sha256={expected}"
+    assert signature("s3cret", body, stamp) == header
+    now = 1764806400 + 60
+    assert verify("s3cret", body, header, stamp, now=now)
+    assert not verify("other", body, header, stamp, now=now)
+    assert not verify("s3cret", body + b" ", header, stamp, now=now)
+
+
+def test_a_replayed_delivery_fails_verification() -> None:
+    body = b'{"event":"alert.raised"}'
+    stamp = "1764806400"
+    header = signature("s3cret", body, stamp)
+    # The same bytes an hour later, or under a fresh timestamp the sender never signed.
+    assert not verify("s3cret", body, header, stamp, now=1764806400 + 3600)
+    assert not verify("s3cret", body, header, "1764810000", now=1764810000)
+    assert not verify("s3cret", body, header, "not-a-number", now=1764806400)
 
 
 _ALERT = {

@@ -30,13 +30,32 @@ EVENT_HEADER = "X-MES-Event"
 DELIVERY_HEADER = "X-MES-Delivery"
 
 
-def signature(secret: str, body: bytes) -> str:
-    """`sha256=<hex HMAC-SHA256 of the raw body>` (what receivers recompute and compare)."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+#: How far a receiver should accept X-MES-Timestamp from its own clock (replays older fail).
+TOLERANCE_SECONDS = 300
 
 
-def verify(secret: str, body: bytes, header: str) -> bool:
-    return hmac.compare_digest(signature(secret, body), header)
+def signature(secret: str, body: bytes, timestamp: str) -> str:
+    """`sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`: the timestamp is signed with
+    the body, so a captured delivery cannot be replayed later under a fresh timestamp."""
+    signed = timestamp.encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def verify(
+    secret: str,
+    body: bytes,
+    header: str,
+    timestamp: str,
+    *,
+    now: float | None = None,
+    tolerance: float = TOLERANCE_SECONDS,
+) -> bool:
+    """What a receiver checks: the signature, and a timestamp close to its own clock."""
+    try:
+        age = abs((time.time() if now is None else now) - int(timestamp))
+    except ValueError:
+        return False
+    return age <= tolerance and hmac.compare_digest(signature(secret, body, timestamp), header)
 
 
 _EMOJI = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":information_source:"}
@@ -136,10 +155,11 @@ class Deliverer:
         target = self.targets.get(row["target"])
         if target is None:
             return None, "target no longer configured"
+        stamp = str(int(time.time()))  # each attempt is signed when it is sent
         headers = {
             "Content-Type": "application/json",
-            SIGNATURE_HEADER: signature(target.secret.get_secret_value(), row["body"]),
-            TIMESTAMP_HEADER: str(int(time.time())),
+            SIGNATURE_HEADER: signature(target.secret.get_secret_value(), row["body"], stamp),
+            TIMESTAMP_HEADER: stamp,
             EVENT_HEADER: row["event_type"],
             DELIVERY_HEADER: str(row["id"]),
             "User-Agent": "withforce-mes-alerts",
