@@ -105,7 +105,7 @@ class ServiceRuntime:
         s = self.settings
         self.db = Database(s.database_url, pool_size=s.db_pool_size, max_overflow=s.db_max_overflow)
         self.consumers.db = self.db
-        self.redis = Redis.from_url(s.redis_url)
+        self.redis = Redis.from_url(s.redis_url, socket_timeout=s.redis_socket_timeout_seconds)
         self.relay = OutboxRelay(
             dsn=asyncpg_dsn(s.database_url),
             schema=self.schema,

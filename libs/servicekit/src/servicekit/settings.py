@@ -7,7 +7,7 @@ import socket
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -55,7 +55,10 @@ class ServiceSettings(BaseSettings):
     consumer_min_idle_ms: int = 30_000
     consumer_reclaim_interval_ms: int = 15_000  # the slow sweep for abandoned entries
     consumer_max_deliveries: int = 5
-    consumer_block_ms: int = 15_000  # a blocking read returns as soon as an entry arrives
+    # A blocking read returns as soon as an entry arrives; idle, it must end before the
+    # Redis socket timeout, or every idle read fails with a TimeoutError.
+    consumer_block_ms: int = 4_000
+    redis_socket_timeout_seconds: float = Field(default=5.0, gt=0)
     consumer_batch_size: int = 100
     # Streams are the replay log of the trace-service: keep everything unless ops cap it.
     stream_maxlen: int | None = None
@@ -68,6 +71,15 @@ class ServiceSettings(BaseSettings):
     internal_hop_key: str | None = None
     internal_hop_key_file: Path | None = None
     otel_console: bool = False
+
+    @model_validator(mode="after")
+    def _reads_end_before_the_socket_times_out(self) -> ServiceSettings:
+        if self.consumer_block_ms >= self.redis_socket_timeout_seconds * 1000 - 500:
+            raise ValueError(
+                "consumer_block_ms must end 0.5 s before redis_socket_timeout_seconds "
+                f"({self.consumer_block_ms} ms against {self.redis_socket_timeout_seconds} s)"
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod
