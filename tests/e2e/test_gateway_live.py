@@ -156,3 +156,29 @@ def test_the_feed_refuses_anonymous_clients(gateway: str):
     assert r.status_code == 401 and r.json()["error_code"] == "UNAUTHORIZED"
     r = httpx.get(gateway + "/api/v1/live", params={"access_token": "not-a-token"}, timeout=10)
     assert r.status_code == 401
+
+
+def test_a_hold_and_its_ncr_reach_a_dashboard_live(
+    gateway: str, manager: Client, worker: Client, viewer: Client
+):
+    lot = manager.post("/api/v1/lots", json={"product_model": "WF", "shift": "D"}).json()["data"][
+        "lot_number"
+    ]
+    eventually(lambda: worker.get(f"/api/v1/process/lots/{lot}").status_code == 200)
+    token = viewer.headers["Authorization"].removeprefix("Bearer ")
+    wanted, arrived = {"lot.held", "ncr.opened"}, set()
+
+    def all_arrived(item: tuple) -> bool:
+        if item[3]["subject"] == lot:
+            arrived.add(item[2])
+        return wanted <= arrived
+
+    with sse(gateway, token) as events:
+        _start_and_complete(
+            worker,
+            lot,
+            "PROC-001",
+            "레이저 마킹",
+            {"lot_number_engraved": lot, "marking_result": "FAIL"},
+        )
+        _until(events, all_arrived)

@@ -37,6 +37,11 @@ LIVE_STREAMS = (
     ev.LABELS_FAILED,
     ev.FIRMWARE_RELEASED,
     ev.FIRMWARE_ROLLED_BACK,
+    # Holds and NCRs: the dashboards' hold chips, banners and NCR lists follow them live.
+    ev.LOT_HELD,
+    ev.LOT_RELEASED,
+    ev.NCR_OPENED,
+    ev.NCR_CLOSED,
     ev.PRINTER_STATUS_CHANGED,
     ev.ALERT_RAISED,
     ev.ALERT_ACKNOWLEDGED,
