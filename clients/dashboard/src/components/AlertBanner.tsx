@@ -56,6 +56,7 @@ export function AlertBanner() {
       square
       data-testid="alert-banner"
       data-alert-ids={shown.map((a) => a.alert_id).join(',')}
+      data-subjects={shown.map((a) => a.subject_id).join(',')}
       data-count={shown.length}
       sx={{ py: 0.25, px: { xs: 1, sm: 2 }, '& .MuiAlert-message': { minWidth: 0, flex: 1 } }}
       action={

@@ -151,7 +151,8 @@ export default function AlertsPage() {
           header: '',
           cell: (c) =>
             c.row.original.acknowledged_at ? null : (
-              <Button size="small" variant="outlined" onClick={() => setAcking(c.row.original)} data-testid={`alert-ack-${c.row.original.alert_id}`}>
+              // a resolved alert may still be acknowledged (the record says somebody looked)
+              <Button size="small" variant={c.row.original.resolved_at ? 'text' : 'outlined'} onClick={() => setAcking(c.row.original)} data-testid={`alert-ack-${c.row.original.alert_id}`}>
                 {t('alerts.ack')}
               </Button>
             ),
