@@ -501,6 +501,7 @@ def test_dashboard_end_to_end_in_chromium(
     # banner, listed on the Alerts page, acknowledged there with a note and left the banner
     assert results["alert_live_raised"] in (results["failed_label_lot"], "PRINTER-01"), log
     assert results["alert_live_badge"] == "1", log
+    assert results["alert_banner_phone"] == "fits", log
     assert results["alert_overview"] == "badge,banner", log
     assert results["alert_listed"] == "text,in-banner", log
     assert results["alert_ack_gone"] == "1", log

@@ -242,6 +242,17 @@ async function main() {
       result('alert_live_raised', raised || 'none');
       check(!!raised, 'no alert about the failed label reached the banner');
       result('alert_live_badge', Number(await page.getByTestId('alert-badge').getAttribute('data-count')) >= 1 ? 1 : 0);
+      // the banner fits a phone's width too (the phone walk below usually finds none open)
+      await page.setViewportSize(PHONE);
+      await page.getByTestId('nav-menu').waitFor({ timeout: 5000 });
+      const bannerFit = await page.evaluate(() => {
+        const b = document.querySelector('[data-testid="alert-banner"]')?.getBoundingClientRect();
+        return !!b && b.right <= window.innerWidth + 0.5 && document.documentElement.scrollWidth <= window.innerWidth;
+      });
+      const headerFit = (await layoutFits(page)).headerOverflow.length === 0;
+      result('alert_banner_phone', bannerFit && headerFit ? 'fits' : 'overflows');
+      await page.setViewportSize(viewport);
+      check(bannerFit && headerFit, 'the alert banner or the header runs off a phone screen');
       await page.getByTestId('create-close').click();
       console.log('PRINTER_UP');
       check((await readLine(30_000)) === 'UP', 'no UP answer');
