@@ -8,7 +8,10 @@ shop floor would, answers `DRIVEN`, and the script checks the overview changed w
 reload. On `PRINTER_DOWN` this side points the LOT printer at a dead port (a LOT created
 then cannot print its label), on `PRINTER_UP` back at its emulator. The script also walks
 every page as the admin in Korean (no raw code on screen), checks a failed step is red, that
-the LOT it held shows so until its NCR is disposed of in the UI, and the layout at phone width. Chromium comes from Debian (clients/dashboard/e2e/ensure-chromium.sh installs it
+the LOT it held shows so until its NCR is disposed of in the UI, the alerts centre (a label
+failure's alert reaches the open page live; the hold's alert is in the badge and banner, listed
+on the Alerts page and acknowledged there, and leaves the banner), and the layout at phone
+width. Chromium comes from Debian (clients/dashboard/e2e/ensure-chromium.sh installs it
 when /usr/bin/chromium is missing); Node.js 20+ with npm must be on PATH.
 """
 
@@ -493,13 +496,38 @@ def test_dashboard_end_to_end_in_chromium(
     assert ncr["disposition"] == "USE_AS_IS" and "QA-17" in ncr["reason"], ncr
     hold = manager.get(f"/api/v1/process/lots/{failed_lot}").json()["data"]["hold"]
     assert hold is None, hold
+    # the alerts centre (ADR 0024): the failed label's alert (or the LOT printer's) reached
+    # the open page over the live feed; the hold's alert was in the overview's badge and
+    # banner, listed on the Alerts page, acknowledged there with a note and left the banner
+    assert results["alert_live_raised"] in (results["failed_label_lot"], "PRINTER-01"), log
+    assert results["alert_live_badge"] == "1", log
+    assert results["alert_banner_phone"] == "fits", log
+    assert results["alert_overview"] == "badge,banner", log
+    assert results["alert_listed"] == "text,in-banner", log
+    assert results["alert_ack_gone"] == "1", log
+    assert results["alert_ack_shown"] == "who,note", log
+    assert results["viewer_ack_buttons"] == "0", log
+    held_alert = manager.get(f"/api/v1/alerts/{results['alert_id']}").json()["data"]
+    assert held_alert["rule"] == "lot.held" and held_alert["subject_id"] == failed_lot, held_alert
+    assert held_alert["acknowledged_by"] == "admin", held_alert
+    assert held_alert["note"] == "QA 확인: NCR 처분 진행 중", held_alert
+    # the disposition released the hold: the alert resolved itself
+    eventually(
+        lambda: (
+            manager.get(f"/api/v1/alerts/{results['alert_id']}").json()["data"]["status"]
+            == "resolved"
+        ),
+        timeout=30,
+    )
+    # the Printers page showed the LOT printer's last polled state (its emulator: ready)
+    assert results["printer_last_state"] == "ready", log
     # every page in the Korean UI, as the admin: no raw code on screen
     assert results["raw_codes"] == "none", results["raw_codes"]
     # the label preview keeps its width after a reprint
     assert int(results["preview_width_after_reprint"]) >= 300, log
     # a phone: no horizontal overflow, every tab and sign-out reachable, tables scroll inside
     assert results["phone_misfits"] == "none", results["phone_misfits"]
-    assert results["phone_tabs_reached"] == "9/9"
+    assert results["phone_tabs_reached"] == "10/10"
     assert results["phone_logout"] == "1" and results["phone_table_scrolls"] == "1"
     # roles: a viewer sees no create button and no admin pages
     assert results["viewer_create_buttons"] == "0"

@@ -17,7 +17,9 @@
 // success and the label's failure are shown apart, then prints `PRINTER_UP` (answer `UP`).
 // It also walks every page as the admin in Korean failing on any raw code on screen, checks
 // a failed step is red, the LOT it put on hold is shown so until its NCR is disposed of in
-// the UI, and the layout at phone width (390×844).
+// the UI, the alerts centre (a live raise reaches the banner; the hold's alert in the banner
+// and badge, listed on the Alerts page, acknowledged there and gone from the banner), and the
+// layout at phone width (390×844).
 // Results are printed as `RESULT key=value` lines; any failed
 // check prints `FAIL …` and exits 1. The browser is always closed.
 import { mkdirSync } from 'node:fs';
@@ -99,6 +101,12 @@ function login(page, username, password) {
 
 async function liveOpen(page) {
   await page.locator('[data-testid="live-status"][data-live="open"]').waitFor({ timeout: 10_000 });
+}
+
+/** The subjects / ids of the alerts the banner covers (all of them, not only those it names). */
+async function bannerList(page, attr) {
+  const value = await page.evaluate((a) => document.querySelector('[data-testid="alert-banner"]')?.getAttribute(a) ?? '', attr);
+  return value ? value.split(',') : [];
 }
 
 async function kpi(page, id) {
@@ -218,6 +226,33 @@ async function main() {
       check(isGreen(await background(success)), 'the LOT itself is not shown as a success');
       check(!isGreen(await background(failed)), 'the label failure has a green background');
       await shot(page, '03b-lot-label-failed');
+      // the failure raises an alert (label.failed for the LOT; PRINTER-01 not connected once
+      // the status poll sees it): it reaches this page's banner and badge over the live feed
+      const failedLabelLot = results.failed_label_lot;
+      const raised = await page
+        .waitForFunction(
+          (lot) => {
+            const subjects = document.querySelector('[data-testid="alert-banner"]')?.getAttribute('data-subjects')?.split(',') ?? [];
+            return subjects.find((s) => s === lot || s === 'PRINTER-01') ?? false;
+          },
+          failedLabelLot,
+          { timeout: 20_000, polling: 100 },
+        )
+        .then((h) => h.jsonValue(), () => '');
+      result('alert_live_raised', raised || 'none');
+      check(!!raised, 'no alert about the failed label reached the banner');
+      result('alert_live_badge', Number(await page.getByTestId('alert-badge').getAttribute('data-count')) >= 1 ? 1 : 0);
+      // the banner fits a phone's width too (the phone walk below usually finds none open)
+      await page.setViewportSize(PHONE);
+      await page.getByTestId('nav-menu').waitFor({ timeout: 5000 });
+      const bannerFit = await page.evaluate(() => {
+        const b = document.querySelector('[data-testid="alert-banner"]')?.getBoundingClientRect();
+        return !!b && b.right <= window.innerWidth + 0.5 && document.documentElement.scrollWidth <= window.innerWidth;
+      });
+      const headerFit = (await layoutFits(page)).headerOverflow.length === 0;
+      result('alert_banner_phone', bannerFit && headerFit ? 'fits' : 'overflows');
+      await page.setViewportSize(viewport);
+      check(bannerFit && headerFit, 'the alert banner or the header runs off a phone screen');
       await page.getByTestId('create-close').click();
       console.log('PRINTER_UP');
       check((await readLine(30_000)) === 'UP', 'no UP answer');
@@ -346,6 +381,10 @@ async function main() {
     result('viewer_admin_tabs', (await vpage.getByTestId('nav-audit').count()) + (await vpage.getByTestId('nav-users').count()));
     check(results.viewer_create_buttons === 0, 'a viewer sees the create-LOT button');
     check(results.viewer_admin_tabs === 0, 'a viewer sees admin tabs');
+    await vpage.getByTestId('nav-alerts').click();
+    await vpage.getByTestId('alerts-table').waitFor();
+    result('viewer_ack_buttons', await vpage.locator('button[data-testid^="alert-ack-"]').count());
+    check(results.viewer_ack_buttons === 0, 'a viewer sees an acknowledge button');
     await vpage.goto(`${baseUrl}/users`);
     await vpage.getByTestId('kpi-started').waitFor();
     result('viewer_users_redirect', new URL(vpage.url()).pathname);
@@ -427,6 +466,40 @@ async function main() {
         check(isRed(await background(apage.getByTestId('hold-phase'))), 'the hold phase is not red');
         await scan(`/lots/${failedLot} (hold)`);
         await shot(apage, '14-lot-hold');
+
+        // the hold raised an alert: in the badge and banner of every page, on the Alerts page;
+        // acknowledged there (with a note), it leaves the banner at once
+        await visit('/', 'by-process');
+        await apage.getByTestId('alert-banner').waitFor({ timeout: 10_000 });
+        const badge = Number(await apage.getByTestId('alert-badge').getAttribute('data-count'));
+        const subjects = await bannerList(apage, 'data-subjects');
+        result('alert_overview', `${badge >= 1 ? 'badge' : 'no-badge'},${subjects.includes(failedLot) ? 'banner' : 'not-in-banner'}`);
+        check(badge >= 1 && subjects.includes(failedLot), `the hold's alert is not in the overview's badge/banner: ${badge}, ${subjects}`);
+        await shot(apage, '17-alerts-banner');
+        await visit(`/alerts?status=open&subject=${encodeURIComponent(failedLot)}`, 'alerts-table');
+        const listedAlert = apage.locator(`[data-testid="alerts-table"] [data-alert-subject="${failedLot}"]`).first();
+        await listedAlert.waitFor({ timeout: 10_000 });
+        const alertId = await listedAlert.getAttribute('data-alert-id');
+        result('alert_id', alertId);
+        result('alert_listed', `${(await listedAlert.innerText()).includes('보류') ? 'text' : 'no-text'},${(await bannerList(apage, 'data-alert-ids')).includes(alertId) ? 'in-banner' : 'not-in-banner'}`);
+        await apage.getByTestId(`alert-ack-${alertId}`).click();
+        await apage.getByTestId('alert-ack-note').fill('QA 확인: NCR 처분 진행 중');
+        await apage.getByTestId('alert-ack-submit').click();
+        const ackGone = await apage
+          .waitForFunction(
+            (id) => !(document.querySelector('[data-testid="alert-banner"]')?.getAttribute('data-alert-ids')?.split(',') ?? []).includes(id),
+            alertId,
+            { timeout: 10_000, polling: 50 },
+          )
+          .then(() => true, () => false);
+        result('alert_ack_gone', ackGone ? 1 : 0);
+        check(ackGone, `the acknowledged alert ${alertId} is still in the banner`);
+        await visit(`/alerts?subject=${encodeURIComponent(failedLot)}`, 'alerts-table');
+        const ackInfo = apage.locator(`[data-testid="alerts-table"] tr:has([data-alert-id="${alertId}"]) [data-testid="alert-ack-info"]`);
+        await ackInfo.waitFor({ timeout: 10_000 });
+        const ackText = await ackInfo.innerText();
+        result('alert_ack_shown', ackText.includes('admin') && ackText.includes('QA 확인') ? 'who,note' : JSON.stringify(ackText));
+        await visit('/alerts', 'alerts-table', '18-alerts');
         await visit('/ncr', 'ncr-table');
         await apage.locator(`[data-testid="ncr-table"] a:text-is("${ncr}")`).waitFor({ timeout: 10_000 });
         await shot(apage, '16-ncr-list');
@@ -459,6 +532,9 @@ async function main() {
         await visit(path, ready, name);
       }
       await visit('/printers', 'printers-table');
+      const lastState = apage.getByTestId('printer-last-state-PRINTER-01');
+      await lastState.waitFor({ timeout: 15_000 }).catch(() => undefined);
+      result('printer_last_state', (await lastState.count()) ? await lastState.getAttribute('data-state') : 'none');
       if (serial) {
         // label jobs with a preview; a reprint with a long reason must not squeeze it
         await apage.getByTestId('label-query').fill(serial.slice(0, -5));
@@ -507,6 +583,7 @@ async function main() {
         ['quality', 'defects-by-process'],
         ['firmware', 'fw-table'],
         ['printers', 'printers-table'],
+        ['alerts', 'alerts-table'],
         ['audit', 'audit-table'],
         ['users', 'users-table'],
       ];

@@ -16,6 +16,7 @@ const NcrPage = lazy(() => import('./pages/NcrPage'));
 const QualityPage = lazy(() => import('./pages/QualityPage'));
 const FirmwarePage = lazy(() => import('./pages/FirmwarePage'));
 const PrintersPage = lazy(() => import('./pages/PrintersPage'));
+const AlertsPage = lazy(() => import('./pages/AlertsPage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
 const UsersPage = lazy(() => import('./pages/UsersPage'));
 
@@ -63,6 +64,7 @@ export function AppRoutes() {
         <Route path="quality" element={<QualityPage />} />
         <Route path="firmware" element={<FirmwarePage />} />
         <Route path="printers" element={<PrintersPage />} />
+        <Route path="alerts" element={<AlertsPage />} />
         <Route
           path="audit"
           element={

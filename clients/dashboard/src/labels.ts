@@ -24,7 +24,9 @@ export type StatusKind =
   | 'ncr'
   | 'disposition'
   | 'holdPhase'
-  | 'release';
+  | 'release'
+  | 'alert'
+  | 'severity';
 
 const PREFIX: Record<StatusKind, string> = {
   lot: 'lot.status.',
@@ -45,6 +47,8 @@ const PREFIX: Record<StatusKind, string> = {
   disposition: 'disposition.',
   holdPhase: 'hold.phase.',
   release: 'release.',
+  alert: 'alerts.status.',
+  severity: 'alerts.severity.',
 };
 
 /** Every value of each kind the services send (mes_contracts.enums, label-service's printer
@@ -67,6 +71,8 @@ export const KNOWN_VALUES: Record<StatusKind, readonly string[]> = {
   disposition: ['REWORK', 'USE_AS_IS', 'SCRAP'],
   holdPhase: ['OPEN', 'REWORK'],
   release: ['REWORK_PASSED', 'USE_AS_IS', 'SCRAP'],
+  alert: ['open', 'acknowledged', 'resolved'],
+  severity: ['critical', 'warning', 'info'],
   entity: ['ncr', 'lot_hold', 'lot_close', 'lot', 'lot_labels', 'lot_serials', 'lot_serial_statuses', 'serial', 'process_record', 'firmware', 'firmware_download', 'user', 'printer', 'label_job'],
 };
 
@@ -103,6 +109,9 @@ const TONES: Partial<Record<StatusKind, Record<string, Tone>>> = {
   ncr: { OPEN: 'error', CLOSED: 'secondary' },
   holdPhase: { OPEN: 'error', REWORK: 'error' },
   disposition: { SCRAP: 'error', REWORK: 'warning', USE_AS_IS: 'info' },
+  // an alert nobody has looked at is red; acknowledged but still holding, amber
+  alert: { open: 'error', acknowledged: 'warning', resolved: 'success' },
+  severity: { critical: 'error', warning: 'warning', info: 'info' },
 };
 
 export function statusTone(kind: StatusKind, value: string): Tone {

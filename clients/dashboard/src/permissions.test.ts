@@ -13,6 +13,7 @@ const MATRIX: Record<Action, Role[]> = {
   'firmware.write': ['admin'],
   'audit.read': ['admin'],
   'users.manage': ['admin'],
+  'alert.ack': ['admin', 'production_manager', 'quality_manager', 'worker'],
 };
 const ROLES: Role[] = ['admin', 'production_manager', 'quality_manager', 'worker', 'viewer'];
 
@@ -29,12 +30,13 @@ describe('permissions', () => {
 
   it('only admins see the audit log and users tabs', () => {
     const tabs = (role: Role) => navFor(role).map((n) => n.path);
-    expect(tabs('admin')).toEqual(['/', '/lots', '/ncr', '/trace', '/quality', '/firmware', '/printers', '/audit', '/users']);
+    expect(tabs('admin')).toEqual(['/', '/lots', '/ncr', '/trace', '/quality', '/firmware', '/printers', '/alerts', '/audit', '/users']);
     for (const role of ROLES.filter((r) => r !== 'admin')) {
       expect(tabs(role)).not.toContain('/audit');
       expect(tabs(role)).not.toContain('/users');
       expect(tabs(role)).toContain('/trace');
       expect(tabs(role)).toContain('/ncr');
+      expect(tabs(role)).toContain('/alerts');
     }
   });
 });

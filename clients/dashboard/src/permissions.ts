@@ -12,7 +12,8 @@ export type Action =
   | 'label.print'
   | 'firmware.write'
   | 'audit.read'
-  | 'users.manage';
+  | 'users.manage'
+  | 'alert.ack';
 
 const ALLOWED: Record<Action, readonly Role[]> = {
   'lot.create': ['admin', 'production_manager'],
@@ -23,6 +24,8 @@ const ALLOWED: Record<Action, readonly Role[]> = {
   'firmware.write': ['admin'],
   'audit.read': ['admin'],
   'users.manage': ['admin'],
+  // trace-service's ACKERS: every role but the viewer
+  'alert.ack': ['admin', 'production_manager', 'quality_manager', 'worker'],
 };
 
 export function can(role: Role | null | undefined, action: Action): boolean {
@@ -40,7 +43,8 @@ export interface NavItem {
     | 'nav.firmware'
     | 'nav.printers'
     | 'nav.audit'
-    | 'nav.users';
+    | 'nav.users'
+    | 'nav.alerts';
   needs?: Action;
 }
 
@@ -52,6 +56,7 @@ export const NAV: NavItem[] = [
   { path: '/quality', key: 'nav.quality' },
   { path: '/firmware', key: 'nav.firmware' },
   { path: '/printers', key: 'nav.printers' },
+  { path: '/alerts', key: 'nav.alerts' },
   { path: '/audit', key: 'nav.audit', needs: 'audit.read' },
   { path: '/users', key: 'nav.users', needs: 'users.manage' },
 ];

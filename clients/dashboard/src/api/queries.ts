@@ -4,7 +4,9 @@ import { usePollInterval } from '../live/useLiveFeed';
 import { api } from './client';
 import { factoryDate } from '../time';
 import { DEFECT_MARKS_LIMIT, defectMarks } from './defects';
+import { ACTIVE_ALERTS_KEY, mergeActive, withAlert } from '../alerts/active';
 import type {
+  AlertItem,
   AuditEntry,
   AuditVerify,
   DefectList,
@@ -296,9 +298,11 @@ export function useRollbackFirmware() {
 
 // -- printers and labels ----------------------------------------------------------------
 export function usePrinters() {
+  const poll = usePollInterval(30_000);
   return useQuery({
     queryKey: ['labels', 'printers'],
     queryFn: ({ signal }) => api<Printer[]>('/api/v1/printers', { signal }),
+    refetchInterval: poll, // last_state: printer.status_changed on the feed, else polled
   });
 }
 
@@ -430,5 +434,57 @@ export function useDeactivateUser() {
   return useMutation({
     mutationFn: (username: string) => api<User>(`/api/v1/users/${enc(username)}`, { method: 'DELETE' }),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['users'] }),
+  });
+}
+
+// -- the alerts centre (ADR 0024) ---------------------------------------------------------
+/** The most alerts of each state the badge and banner fetch (the API's maximum page). */
+export const ACTIVE_ALERTS_LIMIT = 500;
+
+async function fetchActiveAlerts(signal?: AbortSignal): Promise<AlertItem[]> {
+  const page = (status: string) => api<Page<AlertItem>>('/api/v1/alerts', { query: { status, limit: ACTIVE_ALERTS_LIMIT }, signal });
+  const [open, acknowledged] = await Promise.all([page('open'), page('acknowledged')]);
+  return mergeActive(open.items, acknowledged.items);
+}
+
+/** Unresolved alerts (open + acknowledged), kept current by the live feed (useLiveFeed
+ * applies alert.* events to this query's data); polled while the feed is down. */
+export function useActiveAlerts(enabled = true) {
+  const poll = usePollInterval(30_000);
+  return useQuery({
+    queryKey: ACTIVE_ALERTS_KEY,
+    queryFn: ({ signal }) => fetchActiveAlerts(signal),
+    refetchInterval: poll,
+    enabled,
+  });
+}
+
+export interface AlertFilter {
+  status?: string;
+  rule?: string;
+  subject?: string;
+  limit: number;
+  offset: number;
+}
+
+export function useAlerts(filter: AlertFilter) {
+  const poll = usePollInterval();
+  return useQuery({
+    queryKey: ['alerts', 'list', filter],
+    queryFn: ({ signal }) => api<Page<AlertItem>>('/api/v1/alerts', { query: { ...filter }, signal }),
+    placeholderData: keepPreviousData,
+    refetchInterval: poll,
+  });
+}
+
+export function useAckAlert() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ alertId, note }: { alertId: string; note: string }) =>
+      api<AlertItem>(`/api/v1/alerts/${enc(alertId)}/ack`, { method: 'POST', json: { note: note.trim() || null } }),
+    onSuccess: (alert) => {
+      client.setQueryData<AlertItem[]>(ACTIVE_ALERTS_KEY, (active) => (active ? withAlert(active, alert) : active));
+      void client.invalidateQueries({ queryKey: ['alerts', 'list'] });
+    },
   });
 }

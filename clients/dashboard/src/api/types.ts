@@ -337,6 +337,9 @@ export interface Printer {
   dpi: number;
   label_width_mm: number;
   label_height_mm: number;
+  /** the state label-service's status poll saw last (TCP printers; null before a poll) */
+  last_state?: string | null;
+  last_state_at?: string | null;
 }
 
 export interface PrinterStatus {
@@ -497,4 +500,26 @@ export interface CloseRefusal {
   open_steps?: string[];
   open_ncrs?: string[];
   required_action?: string;
+}
+
+// -- the alerts centre (trace-service, ADR 0024) -----------------------------------------
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
+
+export interface AlertItem {
+  alert_id: string;
+  rule: string;
+  condition_key: string;
+  severity: AlertSeverity;
+  status: AlertStatus;
+  subject_type: string;
+  subject_id: string;
+  code: string;
+  params: Record<string, unknown>;
+  message: string;
+  raised_at: string;
+  acknowledged_by: string | null;
+  acknowledged_at: string | null;
+  note: string | null;
+  resolved_at: string | null;
 }

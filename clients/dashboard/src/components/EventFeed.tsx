@@ -3,6 +3,8 @@ import List from '@mui/material/List';
 import ListItem from '@mui/material/ListItem';
 import Typography from '@mui/material/Typography';
 import { Link as RouterLink } from 'react-router-dom';
+import { alertFromEvent } from '../alerts/active';
+import { alertText } from '../alerts/text';
 import type { LiveEvent, RecentEvent } from '../api/types';
 import { processName, translate, translateLoose, useLang, useT } from '../i18n';
 import { errorCodeLabel, statusLabel, type StatusKind } from '../labels';
@@ -81,10 +83,21 @@ export function describe(lang: Lang, e: LiveEvent): FeedItem {
     case 'firmware.rolled_back':
       detail = str('version') ?? '';
       break;
+    case 'alert.raised':
+    case 'alert.acknowledged':
+    case 'alert.resolved': {
+      const alert = alertFromEvent(e);
+      detail = alert ? alertText(lang, alert) : '';
+      break;
+    }
+    case 'printer.status_changed':
+      detail = `${str('printer_id') ?? ''} → ${statusLabel(lang, 'printer', str('state'))}`;
+      break;
     default:
       detail = '';
   }
-  const subject = str('lot_number') ?? e.subject;
+  // a stream's name is a code: an alert about a stream names it in words in `detail`
+  const subject = e.type.startsWith('alert.') && str('subject_type') === 'stream' ? null : (str('lot_number') ?? e.subject);
   return {
     id: e.id,
     type: e.type,

@@ -18,6 +18,7 @@ import { useT } from '../i18n';
 import { useLiveFeed } from '../live/useLiveFeed';
 import { navFor, type NavItem } from '../permissions';
 import { useUi, type LiveStatus } from '../store';
+import { AlertBadge, AlertBanner } from './AlertBanner';
 import { Loading } from './bits';
 import { ErrorBoundary } from './ErrorBoundary';
 
@@ -90,6 +91,7 @@ function WideHeader({ items }: { items: NavItem[] }) {
           {t('app.subtitle')}
         </Typography>
         <Box sx={{ flexGrow: 1 }} />
+        <AlertBadge />
         <LiveChip />
         <LanguageSwitch />
         {user && (
@@ -140,6 +142,7 @@ function NarrowHeader({ items }: { items: NavItem[] }) {
         {t('app.title')}
         {current ? ` · ${t(current.key)}` : ''}
       </Typography>
+      <AlertBadge />
       <LiveChip />
       {opened && (
         <Suspense fallback={null}>
@@ -163,6 +166,7 @@ export function Layout() {
       <AppBar position="sticky" elevation={1}>
         {narrow ? <NarrowHeader items={items} /> : <WideHeader items={items} />}
       </AppBar>
+      <AlertBanner />
       <Container maxWidth="xl" sx={{ py: 2, px: { xs: 1, sm: 2, md: 3 } }}>
         <ErrorBoundary resetKey={location.pathname} message={t('common.error', { message: '' }).replace(/[:\s]+$/, '')} retry={t('common.refresh')}>
           <Suspense fallback={<Loading />}>

@@ -19,6 +19,10 @@ export const LIVE_EVENT_TYPES = [
   'labels.failed',
   'firmware.released',
   'firmware.rolled_back',
+  'printer.status_changed',
+  'alert.raised',
+  'alert.acknowledged',
+  'alert.resolved',
 ] as const;
 
 export type FeedStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';

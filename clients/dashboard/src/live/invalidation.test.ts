@@ -29,6 +29,12 @@ describe('keysForEvent', () => {
       ['ncr'],
     ]);
   });
+  it.each(['alert.raised', 'alert.acknowledged', 'alert.resolved'])('%s refreshes the alerts (badge, banner, Alerts page)', (type) => {
+    expect(keysForEvent(ev(type, { alert_id: '1' }))).toEqual([['alerts']]);
+  });
+  it("a printer's polled state refreshes the printer list", () => {
+    expect(keysForEvent(ev('printer.status_changed', { printer_id: 'PRINTER-01', state: 'paper_out' }))).toContainEqual(['labels', 'printers']);
+  });
   it('a new LOT refreshes the overview and the LOT list', () => {
     expect(keysForEvent(ev('lot.created'))).toEqual([['summary'], ['lots']]);
   });

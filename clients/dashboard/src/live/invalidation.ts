@@ -2,6 +2,7 @@
 //   ['summary', day] ['lots', filter] ['lot', lot] ['lot', lot, 'serials', page]
 //   ['lot', lot, 'hold'] ['ncr', 'list'|'one', …]
 //   ['trace', 'lot'|'serial'|'component', id] ['quality', …] ['labels', …] ['firmware', …]
+//   ['alerts', 'active'|'list', …]
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
 import type { LiveEvent } from '../api/types';
 
@@ -37,13 +38,20 @@ export function keysForEvent(e: LiveEvent): QueryKey[] {
     case 'firmware.released':
     case 'firmware.rolled_back':
       return [['firmware']];
+    case 'printer.status_changed':
+      return [['labels', 'printers'], ['labels', 'printer-status']];
+    case 'alert.raised':
+    case 'alert.acknowledged':
+    case 'alert.resolved':
+      // the active list is updated from the event itself (useLiveFeed); the refetch confirms
+      return [['alerts']];
     default:
       return [];
   }
 }
 
 /** Everything the live feed keeps fresh: refetched after a reconnect. */
-export const LIVE_KEYS: QueryKey[] = [['summary'], ['lots'], ['lot'], ['trace'], ['quality'], ['labels'], ['firmware'], ['ncr']];
+export const LIVE_KEYS: QueryKey[] = [['summary'], ['lots'], ['lot'], ['trace'], ['quality'], ['labels'], ['firmware'], ['ncr'], ['alerts']];
 
 /** Delays (ms) at which the keys are invalidated after an event. The feed reads the streams
  * directly, while the read models (trace-service, lot-service's copy of process state) apply

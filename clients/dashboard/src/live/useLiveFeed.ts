@@ -1,13 +1,15 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
+import { ACTIVE_ALERTS_KEY, applyAlertEvent } from '../alerts/active';
 import { accessToken } from '../api/client';
-import type { LiveEvent } from '../api/types';
+import type { AlertItem, LiveEvent } from '../api/types';
 import { useUi } from '../store';
 import { LiveFeed, type EventSourceFactory } from './feed';
 import { Invalidator, keysForEvent, LIVE_KEYS } from './invalidation';
 
 /** Keeps the live feed connected while signed in: events go to the UI store (the event
- * list, LOT label outcomes) and make the matching queries refetch. */
+ * list, LOT label outcomes), alert.* events into the unresolved alerts, and make the
+ * matching queries refetch. */
 export function useLiveFeed(enabled: boolean, factory?: EventSourceFactory): void {
   const client = useQueryClient();
   useEffect(() => {
@@ -23,6 +25,9 @@ export function useLiveFeed(enabled: boolean, factory?: EventSourceFactory): voi
         for (const queryKey of LIVE_KEYS) void client.invalidateQueries({ queryKey });
       },
       onEvent: (event) => {
+        if (event.type.startsWith('alert.')) {
+          client.setQueryData<AlertItem[]>(ACTIVE_ALERTS_KEY, (active) => (active ? applyAlertEvent(active, event) : active));
+        }
         invalidator.add(keysForEvent(event));
         batch.push(event);
         if (!scheduled) {

@@ -34,6 +34,22 @@ function StatusCell({ printer }: { printer: Printer }) {
   );
 }
 
+/** What label-service's status poll saw last (TCP printers; ADR 0024), kept fresh by
+ * printer.status_changed on the live feed. */
+export function LastStateCell({ printer }: { printer: Printer }) {
+  if (!printer.last_state) return <span>–</span>;
+  return (
+    <Box component="span" sx={{ display: 'inline-flex', alignItems: 'center', gap: 1 }} data-testid={`printer-last-state-${printer.printer_id}`} data-state={printer.last_state}>
+      <StatusChip kind="printer" value={printer.last_state} />
+      {printer.last_state_at && (
+        <Typography variant="caption" color="text.secondary">
+          {formatDateTime(printer.last_state_at)}
+        </Typography>
+      )}
+    </Box>
+  );
+}
+
 function TestPrintButton({ printerId }: { printerId: string }) {
   const t = useT();
   const lang = useLang();
@@ -165,6 +181,7 @@ export default function PrintersPage() {
         header: t('printers.purpose'),
         cell: (c) => `${statusLabel(lang, 'purpose', c.getValue())}${c.row.original.station_id ? ` · ${c.row.original.station_id}` : ''}`,
       }),
+      pcol.display({ id: 'last_state', header: t('printers.last_state'), cell: (c) => <LastStateCell printer={c.row.original} /> }),
       pcol.display({ id: 'status', header: t('printers.state'), cell: (c) => <StatusCell printer={c.row.original} /> }),
     ];
     if (mayPrint) cols.push(pcol.display({ id: 'test', header: '', cell: (c) => <TestPrintButton printerId={c.row.original.printer_id} /> }));
