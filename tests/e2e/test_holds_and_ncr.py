@@ -392,3 +392,5 @@ def test_the_routing_says_which_steps_hold_and_how_often_they_rework(worker: Cli
     routing = worker.get("/api/v1/process/routing").json()["data"]
     wf = [s for s in routing if s["product_model"] == "WF"]
     assert all(s["hold_on_fail"] and s["rework_limit"] == 2 for s in wf)
+    # ADR 0024: each WF step states its takt (the stalled-LOT alert's base).
+    assert all(isinstance(s["takt_seconds"], int) and s["takt_seconds"] > 0 for s in wf)
