@@ -204,6 +204,58 @@ def test_rework_goes_back_to_an_earlier_step_within_its_limit(
     )
 
 
+def listed_hold(viewer: Client, lot: str, **expected: Any) -> dict[str, Any]:
+    """The LOT as the LOT list (on_hold=true) and its detail show it, once lot-service has
+    applied the hold events (`expected`: the hold's fields)."""
+
+    def arrived() -> dict[str, Any] | None:
+        r = viewer.get("/api/v1/lots", params={"on_hold": "true", "limit": 200})
+        assert r.status_code == 200, r.text
+        found = [x for x in r.json()["data"]["items"] if x["lot_number"] == lot]
+        hold = found[0]["hold"] if found else None
+        return found[0] if hold and all(hold[k] == v for k, v in expected.items()) else None
+
+    item = eventually(arrived, what=f"{lot} held in the LOT list with {expected}")
+    detail = viewer.get(f"/api/v1/lots/{lot}").json()["data"]
+    assert (detail["on_hold"], detail["hold"]) == (True, item["hold"])
+    return item
+
+
+def test_the_lot_list_shows_and_filters_holds(
+    manager: Client, quality: Client, worker: Client, viewer: Client
+) -> None:
+    lot = new_lot(manager, worker, quantity=10)
+    free = new_lot(manager, worker, quantity=10)
+    run_through(worker, lot, "PROC-002")
+    number = fail_sensor(worker, lot)["ncr_number"]
+    item = listed_hold(viewer, lot, ncr_number=number, phase="OPEN")
+    assert item["on_hold"] is True
+    assert item["hold"] == {
+        "ncr_number": number,
+        "process_id": "PROC-003",
+        "phase": "OPEN",
+        "rework_from": None,
+    }
+    held = viewer.get("/api/v1/lots", params={"on_hold": "true", "limit": 200}).json()["data"]
+    assert free not in {x["lot_number"] for x in held["items"]}
+    assert all(x["on_hold"] for x in held["items"]) and held["total"] >= 1
+
+    dispose(quality, number, rework_from="PROC-002")
+    listed_hold(viewer, lot, phase="REWORK", rework_from="PROC-002")
+    run_process(worker, lot, "PROC-002", {"sma_spring_lot": "S-9", "busbar_lot": "B-1"})
+    run_process(worker, lot, "PROC-003")  # the rework passes: released
+
+    def released() -> bool:
+        r = viewer.get("/api/v1/lots", params={"on_hold": "false", "limit": 200})
+        return lot in {x["lot_number"] for x in r.json()["data"]["items"]}
+
+    eventually(released, what=f"{lot} released in the LOT list")
+    detail = viewer.get(f"/api/v1/lots/{lot}").json()["data"]
+    assert (detail["on_hold"], detail["hold"]) == (False, None)
+    bad = viewer.get("/api/v1/lots", params={"on_hold": "maybe"})
+    assert bad.status_code == 400 and bad.json()["error_code"] == "VALIDATION_ERROR", bad.text
+
+
 def test_scrap_by_count_before_serials_exist(
     manager: Client, quality: Client, worker: Client, viewer: Client, firmware_released: None
 ) -> None:
@@ -340,3 +392,5 @@ def test_the_routing_says_which_steps_hold_and_how_often_they_rework(worker: Cli
     routing = worker.get("/api/v1/process/routing").json()["data"]
     wf = [s for s in routing if s["product_model"] == "WF"]
     assert all(s["hold_on_fail"] and s["rework_limit"] == 2 for s in wf)
+    # ADR 0024: each WF step states its takt (the stalled-LOT alert's base).
+    assert all(isinstance(s["takt_seconds"], int) and s["takt_seconds"] > 0 for s in wf)

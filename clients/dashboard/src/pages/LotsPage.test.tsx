@@ -5,8 +5,8 @@ import { MAX_TARGET_QUANTITY } from '../api/limits';
 import type { Role } from '../api/types';
 import { useUi } from '../store';
 import { fakeGateway, renderPage, resetStore, signIn } from '../test/utils';
-import { ncrPage, OPEN_NCR } from '../test/fixtures/ncr';
-import LotsPage, { heldLots, labelStatus } from './LotsPage';
+import { OPEN_NCR } from '../test/fixtures/ncr';
+import LotsPage, { holdOf, labelStatus } from './LotsPage';
 
 const LOT = {
   lot_number: 'WF-KR-251110D-001',
@@ -21,10 +21,26 @@ const LOT = {
   created_by: 'manager',
 };
 
+const HELD = {
+  ...LOT,
+  lot_number: OPEN_NCR.lot_number,
+  sequence: 2,
+  status: 'IN_PROGRESS',
+  on_hold: true,
+  hold: { ncr_number: OPEN_NCR.ncr_number, process_id: 'PROC-003', phase: 'OPEN', rework_from: null },
+};
+const REWORK = {
+  ...LOT,
+  lot_number: 'WF-KR-251110D-003',
+  sequence: 3,
+  status: 'IN_PROGRESS',
+  on_hold: true,
+  hold: { ncr_number: 'NCR-251110-002', process_id: 'PROC-003', phase: 'REWORK', rework_from: 'PROC-002' },
+};
+
 function gateway() {
   return fakeGateway({
-    '/api/v1/lots': { items: [LOT, { ...LOT, lot_number: OPEN_NCR.lot_number, sequence: 2, status: 'IN_PROGRESS' }], total: 2, limit: 20, offset: 0 },
-    '/api/v1/ncr': ncrPage([OPEN_NCR]),
+    '/api/v1/lots': { items: [LOT, HELD, REWORK], total: 3, limit: 20, offset: 0 },
     '/api/v1/products': [{ code: 'WF', name: 'Withforce', factory: 'KR' }],
     '/api/v1/label/jobs': { items: [], total: 0 },
     'POST /api/v1/lots': { ...LOT, lot_number: 'WF-KR-251110D-002', target_quantity: 40, sequence: 2 },
@@ -45,20 +61,36 @@ describe('LotsPage', () => {
     expect(!!screen.queryByTestId('create-lot')).toBe(visible);
   });
 
-  it('marks a LOT with an open NCR 보류 with the NCR number, in red, and no other LOT', async () => {
+  it('marks a held LOT 보류 with its NCR, in red, a LOT in rework 재작업, and no other LOT', async () => {
     signIn('viewer');
     gateway();
     renderPage(<LotsPage />);
     const chip = await screen.findByTestId('lot-hold');
     expect(chip.textContent).toBe(`보류 · ${OPEN_NCR.ncr_number}`);
     expect(chip.dataset.tone).toBe('error');
-    expect(chip.closest('tr')!.textContent).toContain(OPEN_NCR.lot_number);
+    expect(chip.closest('tr')!.textContent).toContain(HELD.lot_number);
     expect(screen.getAllByTestId('lot-hold')).toHaveLength(1);
+    const rework = screen.getByTestId('lot-rework');
+    expect(rework.textContent).toBe('재작업 · PROC-002부터');
+    expect(rework.dataset.ncr).toBe('NCR-251110-002');
+    expect(rework.closest('tr')!.textContent).toContain(REWORK.lot_number);
+    expect(screen.getAllByTestId('lot-rework')).toHaveLength(1);
   });
 
-  it('a closed NCR holds nothing', () => {
-    expect(heldLots([{ ...OPEN_NCR, status: 'CLOSED' }]).size).toBe(0);
-    expect(heldLots([OPEN_NCR]).get(OPEN_NCR.lot_number)).toBe(OPEN_NCR.ncr_number);
+  it('reads the hold from the LOT itself, not from NCRs', () => {
+    expect(holdOf(LOT as never)).toBeNull();
+    expect(holdOf({ ...HELD, on_hold: false } as never)).toBeNull();
+    expect(holdOf(REWORK as never)?.phase).toBe('REWORK');
+  });
+
+  it('asks lot-service for held LOTs only with the hold filter', async () => {
+    signIn('viewer');
+    const { calls } = gateway();
+    renderPage(<LotsPage />, { path: '/lots', route: '/lots?on_hold=true' });
+    await screen.findByTestId('lot-hold');
+    const listed = calls.filter((c) => c.url.pathname === '/api/v1/lots');
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.every((c) => c.url.searchParams.get('on_hold') === 'true')).toBe(true);
   });
 
   it('creates a LOT with model, quantity and shift, and shows its number and label outcome', async () => {

@@ -1,6 +1,7 @@
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
 import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
@@ -15,9 +16,9 @@ import { useMemo, useState } from 'react';
 import { Link as RouterLink, useNavigate, useSearchParams } from 'react-router-dom';
 import { DEFAULT_TARGET_QUANTITY, MAX_TARGET_QUANTITY } from '../api/limits';
 import { defectsSince } from '../api/defects';
-import { useCreateLot, useDefectMarks, useLabelJobs, useLots, useOpenNcrs, useProducts } from '../api/queries';
-import type { LabelJob, Lot, Ncr } from '../api/types';
-import { HoldChip } from '../components/Hold';
+import { useCreateLot, useDefectMarks, useLabelJobs, useLots, useProducts } from '../api/queries';
+import type { LabelJob, Lot, LotHold } from '../api/types';
+import { HoldChip, ncrPath } from '../components/Hold';
 import { DataTable } from '../components/DataTable';
 import { Code, ErrorBox, errorText, Loading, LotStatusChip, PageTitle, Section, StatusChip } from '../components/bits';
 import { useLang, useT, type TFunction } from '../i18n';
@@ -53,11 +54,39 @@ export function labelSeverity(s: LabelState | null): 'info' | 'success' | 'warni
   return s.willRetry ? 'warning' : 'error';
 }
 
-/** LOT → its open NCR's number: a LOT with an open NCR is on hold (ADR 0023). */
-export function heldLots(ncrs: Ncr[] | undefined): Map<string, string> {
-  const held = new Map<string, string>();
-  for (const n of ncrs ?? []) if (n.status === 'OPEN' && !held.has(n.lot_number)) held.set(n.lot_number, n.ncr_number);
-  return held;
+/** A LOT as lot-service lists it, with its hold (ADR 0023: OPEN until the NCR's
+ * disposition, REWORK until the rework passes). */
+export type ListedLot = Lot & { on_hold?: boolean; hold?: LotHold | null };
+
+/** The hold a list row shows: none, 보류 (waiting for the disposition) or 재작업 (rework). */
+export function holdOf(lot: ListedLot): LotHold | null {
+  return lot.on_hold && lot.hold ? lot.hold : null;
+}
+
+function ReworkChip({ hold }: { hold: LotHold }) {
+  const t = useT();
+  return (
+    <Chip
+      size="small"
+      color="warning"
+      data-testid="lot-rework"
+      data-tone="warning"
+      data-ncr={hold.ncr_number}
+      data-rework-from={hold.rework_from ?? ''}
+      label={t('lots.rework_chip', { from: hold.rework_from ?? hold.process_id })}
+      title={hold.ncr_number}
+      component={RouterLink}
+      to={ncrPath(hold.ncr_number)}
+      clickable
+      onClick={(e: React.MouseEvent) => e.stopPropagation()}
+    />
+  );
+}
+
+export function LotHoldChip({ lot }: { lot: ListedLot }) {
+  const hold = holdOf(lot);
+  if (!hold) return null;
+  return hold.phase === 'REWORK' ? <ReworkChip hold={hold} /> : <HoldChip ncr={hold.ncr_number} />;
 }
 
 function defaultShift(now = new Date()): 'D' | 'N' {
@@ -174,7 +203,7 @@ function CreateLotDialog({ open, onClose }: { open: boolean; onClose: () => void
   );
 }
 
-const col = createColumnHelper<Lot>();
+const col = createColumnHelper<ListedLot>();
 
 export default function LotsPage() {
   const t = useT();
@@ -185,11 +214,12 @@ export default function LotsPage() {
   const status = params.get('status') ?? '';
   const date = params.get('date') ?? '';
   const shift = params.get('shift') ?? '';
+  const onHold = params.get('on_hold') === 'true' ? 'true' : '';
   const page = Number(params.get('page') ?? 0);
-  const lots = useLots({ status, production_date: date, shift, limit: PAGE, offset: page * PAGE });
+  // on_hold rides along in the query (lot-service's filter); '' is left out like the others.
+  const filter = { status, production_date: date, shift, on_hold: onHold, limit: PAGE, offset: page * PAGE };
+  const lots = useLots(filter);
   const marks = useDefectMarks(defectsSince(lots.data?.items ?? []));
-  const openNcrs = useOpenNcrs();
-  const held = useMemo(() => heldLots(openNcrs.data?.items), [openNcrs.data]);
 
   const setFilter = (key: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -211,15 +241,12 @@ export default function LotsPage() {
       }),
       col.accessor('status', {
         header: t('common.status'),
-        cell: (c) => {
-          const ncr = held.get(c.row.original.lot_number);
-          return (
-            <Box component="span" sx={{ display: 'inline-flex', gap: 0.5, flexWrap: 'nowrap' }}>
-              <LotStatusChip status={c.getValue()} />
-              {ncr && <HoldChip ncr={ncr} />}
-            </Box>
-          );
-        },
+        cell: (c) => (
+          <Box component="span" sx={{ display: 'inline-flex', gap: 0.5, flexWrap: 'nowrap' }}>
+            <LotStatusChip status={c.getValue()} />
+            <LotHoldChip lot={c.row.original} />
+          </Box>
+        ),
       }),
       col.display({
         id: 'defects',
@@ -236,7 +263,7 @@ export default function LotsPage() {
       col.accessor('created_at', { header: t('lots.created_at'), cell: (c) => formatDateTime(c.getValue()) }),
       col.accessor('created_by', { header: t('lots.created_by') }),
     ],
-    [t, marks.data, held],
+    [t, marks.data],
   );
 
   return (
@@ -274,6 +301,10 @@ export default function LotsPage() {
             <MenuItem value="">{t('common.all')}</MenuItem>
             <MenuItem value="D">{t('lots.shift.D')}</MenuItem>
             <MenuItem value="N">{t('lots.shift.N')}</MenuItem>
+          </TextField>
+          <TextField select size="small" label={t('lots.filter.hold')} value={onHold} onChange={(e) => setFilter('on_hold', e.target.value)} sx={{ minWidth: 140 }} data-testid="filter-hold">
+            <MenuItem value="">{t('common.all')}</MenuItem>
+            <MenuItem value="true">{t('lots.filter.hold_only')}</MenuItem>
           </TextField>
         </Box>
       </Section>

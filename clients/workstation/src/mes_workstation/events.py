@@ -69,3 +69,22 @@ class LabelStatus:
     printed: int = 0
     failed: int = 0
     message: str = ""
+
+
+@dataclass(frozen=True)
+class StationAlert:
+    """One alert that concerns the station (its process, LOT or printer)."""
+
+    code: str  # ALERT_PRINTER_PAPER_OUT, ALERT_LOT_HELD, …
+    severity: str  # critical | warning
+    subject_id: str
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    message: str = ""  # the MES's English text, for codes this client does not know
+
+
+@dataclass(frozen=True)
+class AlertsStatus:
+    """The station's alerts as last polled; `reachable` False: the MES did not answer."""
+
+    alerts: tuple[StationAlert, ...] = ()
+    reachable: bool = True

@@ -62,6 +62,8 @@ class Settings:
     #: Poll label-service for this station's serial-printer jobs.
     label_printing: bool = True
     label_poll_seconds: float = 3.0
+    #: Poll the MES for the alerts of this station's process, LOT and printers (ADR 0024).
+    alert_poll_seconds: float = 30.0
     last_username: str = ""
     #: Offline queue: first retry after `retry_base_seconds`, doubling up to the cap.
     retry_base_seconds: float = 1.0

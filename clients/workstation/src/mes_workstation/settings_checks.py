@@ -25,6 +25,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "printer_baudrate": ("통신 속도", "Baud rate"),
     "label_printing": ("시리얼 라벨 출력", "Print serial labels"),
     "label_poll_seconds": ("라벨 확인 주기(초)", "Label poll (s)"),
+    "alert_poll_seconds": ("알림 확인 주기(초)", "Alert poll (s)"),
     "last_username": ("마지막 아이디", "Last user name"),
     "retry_base_seconds": ("재전송 첫 대기(초)", "First retry (s)"),
     "retry_max_seconds": ("재전송 최대 대기(초)", "Longest retry (s)"),
@@ -36,6 +37,7 @@ LABELS: dict[str, tuple[str, str]] = {
 RANGES: dict[str, tuple[float, float]] = {
     "printer_baudrate": (300, 921_600),
     "label_poll_seconds": (0.5, 60),
+    "alert_poll_seconds": (1, 600),
     "retry_base_seconds": (0.1, 60),
     "retry_max_seconds": (1, 3_600),
     "request_timeout_seconds": (1, 120),

@@ -25,6 +25,7 @@ from .hangul import has_hangul, to_latin
 from .label_printing import LabelPrinting, PrinterFactory
 from .offline_queue import OfflineQueue, QueueItem
 from .settings import Settings
+from .station_alerts import StationAlerts
 from .workdir import WorkFolders
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,15 @@ class Station:
             if settings.label_printing
             else None
         )
+        self.current_lot: str | None = None  # the LOT last scanned here: its alerts show
+        self.alerts = StationAlerts(
+            api,
+            settings.station_id,
+            settings.process_id,
+            current_lot=lambda: self.current_lot,
+            poll_seconds=settings.alert_poll_seconds,
+            on_status=on_event,
+        )
         self.names_by_id: dict[str, tuple[str, str]] = dict(DEFAULT_NAMES)
         self._firmware_pool = ThreadPoolExecutor(1, thread_name_prefix="mes-firmware")
         self.running = False
@@ -85,10 +95,12 @@ class Station:
         self.dispatcher.start()
         if self.labels is not None:
             self.labels.start()
+        self.alerts.start()
         self.running = True
 
     def stop(self) -> None:
         """Stop every thread (bounded waits); queued work stays in SQLite for next time."""
+        self.alerts.stop()
         if self.labels is not None:
             self.labels.stop()
         self.pipeline.stop()
@@ -134,6 +146,9 @@ class Station:
             outcome = StartOutcome(lot, process_id, "failed", error=problem)
             self.on_event(outcome)
             return outcome
+        if self.current_lot != lot:
+            self.current_lot = lot
+            self.alerts.wake()
         body = {
             "lot_number": lot,
             "process_id": process_id,

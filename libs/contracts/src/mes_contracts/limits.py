@@ -35,6 +35,8 @@ MIN_REASON_LENGTH = 3
 #: Arrays and objects nested deeper than this in a JSON body are refused (MALFORMED_BODY);
 #: the deepest contract body (PROC-006's test_results[].spec) needs 5.
 MAX_JSON_DEPTH = 32
+#: Longest takt a routing step may state (a week): longer is a typing error, not a takt.
+MAX_TAKT_SECONDS = 7 * 24 * 3600
 
 #: What the dashboard needs (its LOT form validates the quantity before sending).
 _DASHBOARD = ("DEFAULT_TARGET_QUANTITY", "MAX_TARGET_QUANTITY")

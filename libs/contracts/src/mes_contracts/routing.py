@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mes_contracts import routing_progress
 from mes_contracts.enums import ProcessLevel
 from mes_contracts.identifiers import ProcessId
+from mes_contracts.limits import MAX_TAKT_SECONDS
 
 DEFAULT_PRODUCT_MODEL = "WF"
 #: The step whose start allocates the LOT's serial numbers (FR-SN-001).
@@ -49,8 +50,18 @@ class RoutingStep(BaseModel):
         le=MAX_REWORK_LIMIT,
         description="How many REWORK dispositions may send the LOT back to this step (0: none)",
     )
+    takt_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_TAKT_SECONDS,
+        description="How long the step normally takes for a LOT; the stalled-LOT alert "
+        "fires after MES_ALERT_STALLED_TAKT_MULTIPLE times this without activity (None: never)",
+    )
 
 
+# Takts: neither SPEC nor the seeds state cycle times. These assume a LOT of ~100 units
+# (the daily target, seed 002) through LOT-level steps in one 8-hour shift: 6 h in all,
+# EOL at 45 s a unit (its test_duration_seconds example). ADR 0024 lists them.
 DEFAULT_ROUTING: tuple[RoutingStep, ...] = (
     RoutingStep(
         process_id="PROC-001",
@@ -58,6 +69,7 @@ DEFAULT_ROUTING: tuple[RoutingStep, ...] = (
         name_ko="레이저 마킹",
         name_en="Laser marking",
         required_fields=("lot_number_engraved", "marking_result"),
+        takt_seconds=1800,
     ),
     RoutingStep(
         process_id="PROC-002",
@@ -65,6 +77,7 @@ DEFAULT_ROUTING: tuple[RoutingStep, ...] = (
         name_ko="LMA 조립",
         name_en="LMA assembly",
         required_fields=("sma_spring_lot", "busbar_lot"),
+        takt_seconds=3600,
     ),
     RoutingStep(
         process_id="PROC-003",
@@ -76,6 +89,7 @@ DEFAULT_ROUTING: tuple[RoutingStep, ...] = (
             "tof_sensor{i2c_communication,result}",
             "overall_result",
         ),
+        takt_seconds=1800,
     ),
     RoutingStep(
         process_id="PROC-004",
@@ -84,8 +98,15 @@ DEFAULT_ROUTING: tuple[RoutingStep, ...] = (
         name_en="Firmware upload",
         required_fields=("firmware_version", "upload_result"),
         requires_firmware=True,
+        takt_seconds=1800,
     ),
-    RoutingStep(process_id="PROC-005", sequence=5, name_ko="로봇 조립", name_en="Robot assembly"),
+    RoutingStep(
+        process_id="PROC-005",
+        sequence=5,
+        name_ko="로봇 조립",
+        name_en="Robot assembly",
+        takt_seconds=3600,
+    ),
     RoutingStep(
         process_id="PROC-006",
         sequence=6,
@@ -97,6 +118,7 @@ DEFAULT_ROUTING: tuple[RoutingStep, ...] = (
             "test_duration_seconds",
             "tested_at",
         ),
+        takt_seconds=4500,
     ),
     RoutingStep(
         process_id="PROC-007",
@@ -105,6 +127,7 @@ DEFAULT_ROUTING: tuple[RoutingStep, ...] = (
         name_en="Label printing",
         required_fields=("label_printed", "printer_id", "print_time", "barcode_verified"),
         allocates_serials=True,
+        takt_seconds=1200,
     ),
     RoutingStep(
         process_id="PROC-008",
@@ -112,6 +135,7 @@ DEFAULT_ROUTING: tuple[RoutingStep, ...] = (
         name_ko="포장 + 외관검사",
         name_en="Packaging + visual inspection",
         required_fields=("inspection_result",),
+        takt_seconds=2400,
     ),
 )
 

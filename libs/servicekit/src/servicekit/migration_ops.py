@@ -95,3 +95,39 @@ def create_index_on(schema: str, table: str, *columns: str, unique: bool = False
 
 def drop_index_on(schema: str, table: str, column: str) -> None:
     op.drop_index(op.f(f"ix_{schema}_{table}_{column}"), table_name=table, schema=schema)
+
+
+#: The WF takts as `mes_contracts.routing.DEFAULT_ROUTING` first stated them (2026-12-04),
+#: frozen: what `add_takt_column` fills into routings seeded before takts existed.
+WF_TAKTS_2026_12 = {
+    "PROC-001": 1800,
+    "PROC-002": 3600,
+    "PROC-003": 1800,
+    "PROC-004": 1800,
+    "PROC-005": 3600,
+    "PROC-006": 4500,
+    "PROC-007": 1200,
+    "PROC-008": 2400,
+}
+
+
+def add_takt_column(schema: str, table: str) -> None:
+    """A routing table's nullable `takt_seconds`, filled for WF's steps (ADR 0024)."""
+    op.add_column(table, sa.Column("takt_seconds", sa.Integer(), nullable=True), schema=schema)
+    t = sa.table(
+        table,
+        sa.column("product_model", sa.String),
+        sa.column("process_id", sa.String),
+        sa.column("takt_seconds", sa.Integer),
+        schema=schema,
+    )
+    for process_id, takt in WF_TAKTS_2026_12.items():
+        op.execute(
+            t.update()
+            .where(t.c.product_model == "WF", t.c.process_id == process_id)
+            .values(takt_seconds=takt)
+        )
+
+
+def drop_takt_column(schema: str, table: str) -> None:
+    op.drop_column(table, "takt_seconds", schema=schema)

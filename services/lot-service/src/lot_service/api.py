@@ -59,8 +59,21 @@ def _lot_view(lot: dict[str, Any]) -> dict[str, Any]:
         "scrapped_quantity": lot.get("scrapped_quantity") or 0,
         "good_quantity": lot["target_quantity"] - (lot.get("scrapped_quantity") or 0),
         "status": lot["status"],
+        "on_hold": lot.get("hold_ncr") is not None,
+        "hold": _hold_view(lot),
         "created_at": lot["created_at"].isoformat(),
         "created_by": lot["created_by"],
+    }
+
+
+def _hold_view(lot: dict[str, Any]) -> dict[str, Any] | None:
+    if lot.get("hold_ncr") is None:
+        return None
+    return {
+        "ncr_number": lot["hold_ncr"],
+        "process_id": lot["hold_process_id"],
+        "phase": lot["hold_phase"],
+        "rework_from": lot["rework_from"],
     }
 
 
@@ -127,6 +140,7 @@ async def list_lots(
     product_model: Annotated[str | None, Query(max_length=8)] = None,
     production_date: date | None = None,
     shift: Literal["D", "N"] | None = None,
+    on_hold: bool | None = None,
     limit: PageLimit = 50,
     offset: PageOffset = 0,
 ) -> JSONResponse:
@@ -137,6 +151,7 @@ async def list_lots(
             product_model=product_model,
             production_date=production_date,
             shift=shift,
+            on_hold=on_hold,
             limit=limit,
             offset=offset,
         )

@@ -9,11 +9,13 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -55,7 +57,29 @@ lots = Table(
     Column("last_serial_seq", Integer, nullable=False, server_default="0"),
     # Units scrapped by NCR dispositions (ADR 0023): good quantity = target - scrapped.
     Column("scrapped_quantity", Integer, nullable=False, server_default="0"),
+    # The LOT's hold as its newest NCR says (ADR 0023), recomputed from lot_holds by every
+    # hold event: NULL hold_ncr = not held; hold_phase OPEN | REWORK.
+    Column("hold_ncr", String(32)),
+    Column("hold_process_id", String(16)),
+    Column("hold_phase", String(8)),
+    Column("rework_from", String(16)),
     UniqueConstraint("product_model", "factory", "production_date", "sequence"),
+    Index("ix_lots_on_hold", "hold_ncr", postgresql_where=text("hold_ncr IS NOT NULL")),
+)
+
+# One row per NCR, each hold event setting only its own columns, so the LOT's hold comes
+# out the same whatever order lot.held, ncr.closed and lot.released arrive in.
+lot_holds = Table(
+    "lot_holds",
+    metadata,
+    Column("ncr_number", String(32), primary_key=True),
+    Column("lot_number", String(32), nullable=False, index=True),
+    Column("process_id", String(16), nullable=False),
+    Column("held_at", DateTime(timezone=True)),
+    Column("disposition", String(16)),
+    Column("rework_from", String(16)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("released_at", DateTime(timezone=True)),
 )
 
 lot_status_history = Table(

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .models import (
+    lot_holds,
     lot_processes,
     lot_sequences,
     lot_status_history,
@@ -79,6 +80,7 @@ async def list_lots(
     shift: str | None,
     limit: int,
     offset: int,
+    on_hold: bool | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     conditions = equal_to(
         lots,
@@ -87,6 +89,8 @@ async def list_lots(
         production_date=production_date,
         shift=shift,
     )
+    if on_hold is not None:
+        conditions.append(lots.c.hold_ncr.isnot(None) if on_hold else lots.c.hold_ncr.is_(None))
     where = and_(*conditions) if conditions else None
     query = select(lots)
     count = select(func.count()).select_from(lots)
@@ -436,3 +440,59 @@ async def set_scrapped(session: AsyncConnection, lot_number: str, scrapped: int)
         .where(lots.c.lot_number == lot_number, lots.c.scrapped_quantity < scrapped)
         .values(scrapped_quantity=scrapped)
     )
+
+
+# -- holds (ADR 0023) ----------------------------------------------------------------------
+
+_HOLD_FACTS = ("held_at", "disposition", "rework_from", "closed_at", "released_at")
+
+
+async def record_hold_fact(
+    session: AsyncConnection,
+    *,
+    ncr_number: str,
+    lot_number: str,
+    process_id: str,
+    **facts: Any,
+) -> None:
+    """One NCR's facts from one hold event; each event sets only its own columns."""
+    unknown = set(facts) - set(_HOLD_FACTS)
+    if unknown:
+        raise ValueError(f"not a hold fact: {sorted(unknown)}")
+    stmt = insert(lot_holds).values(
+        ncr_number=ncr_number, lot_number=lot_number, process_id=process_id, **facts
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["ncr_number"], set_={k: stmt.excluded[k] for k in facts}
+        )
+    )
+
+
+# The LOT's newest NCR (by the first thing known of it: a later NCR is opened after every
+# fact of the earlier ones) holds it unless released; closed USE_AS_IS/SCRAP counts as
+# released too (its lot.released may come later), closed REWORK is the REWORK phase.
+_REFRESH_HOLD = """
+WITH newest AS (
+  SELECT * FROM lot.lot_holds WHERE lot_number = $1
+  ORDER BY least(held_at, closed_at, released_at) DESC NULLS LAST, ncr_number DESC
+  LIMIT 1
+), holding AS (
+  SELECT * FROM newest
+  WHERE released_at IS NULL AND (disposition IS NULL OR disposition = 'REWORK')
+)
+UPDATE lot.lots SET
+  hold_ncr = (SELECT ncr_number FROM holding),
+  hold_process_id = (SELECT process_id FROM holding),
+  hold_phase = (SELECT CASE WHEN disposition = 'REWORK' THEN 'REWORK' ELSE 'OPEN' END
+                FROM holding),
+  rework_from = (SELECT rework_from FROM holding)
+WHERE lot_number = $1
+RETURNING hold_ncr
+"""
+
+
+async def refresh_hold(session: AsyncConnection, lot_number: str) -> None:
+    """Set the LOT's hold columns from its NCRs (the caller holds the LOT's row lock, so
+    this sees every fact committed before its own)."""
+    await (await raw(session)).execute(_REFRESH_HOLD, lot_number)

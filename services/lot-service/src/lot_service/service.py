@@ -11,7 +11,7 @@ from mes_contracts.envelope import Actor, Envelope
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.identifiers import format_lot_number, format_serial_number
 from mes_contracts.limits import MAX_LOT_SEQUENCE, MAX_SERIAL_SEQUENCE
-from mes_contracts.payloads.ncr import NcrClosed
+from mes_contracts.payloads.ncr import LotHeld, LotReleased, NcrClosed
 from mes_contracts.payloads.process import (
     LotCloseAccepted,
     ProcessCompleted,
@@ -330,17 +330,47 @@ class LotService:
                 station_id=data.station_id or None,
             )
 
+    async def _hold_fact(
+        self, session: AsyncConnection, d: LotHeld | LotReleased | NcrClosed, **facts: Any
+    ) -> dict[str, Any]:
+        """Under the LOT's lock (hold events of one LOT come on several streams): the
+        NCR's fact, then the LOT's hold as all its NCRs' facts say (any order, repeats)."""
+        lot = await repo.get_lot(session, d.lot_number, for_update=True)
+        if lot is None:
+            raise LookupError(f"unknown LOT {d.lot_number}")  # retried later
+        await repo.record_hold_fact(
+            session,
+            ncr_number=d.ncr_number,
+            lot_number=d.lot_number,
+            process_id=d.process_id,
+            **facts,
+        )
+        await repo.refresh_hold(session, d.lot_number)
+        return lot
+
+    async def on_lot_held(self, session: AsyncConnection, event: Envelope) -> None:
+        d = ev.payload_as(event, LotHeld)
+        await self._hold_fact(session, d, held_at=d.held_at)
+
+    async def on_lot_released(self, session: AsyncConnection, event: Envelope) -> None:
+        d = ev.payload_as(event, LotReleased)
+        await self._hold_fact(session, d, released_at=d.released_at)
+
     async def on_ncr_closed(self, session: AsyncConnection, event: Envelope) -> None:
         """A disposition that lets the LOT go on (ADR 0023). SCRAP: the good quantity
         follows, scrapped serials are FAILED with the NCR as their reason, a LOT with no
         unit left is CLOSED. USE_AS_IS or SCRAP of the last step: the LOT is done, as if
         that step had passed."""
         d = ev.payload_as(event, NcrClosed)
+        lot = await self._hold_fact(
+            session,
+            d,
+            disposition=d.disposition.value,
+            rework_from=d.rework_from,
+            closed_at=d.closed_at,
+        )
         if d.disposition is Disposition.REWORK:
             return  # the rework's own completions move the LOT
-        lot = await repo.get_lot(session, d.lot_number, for_update=True)
-        if lot is None:
-            raise LookupError(f"unknown LOT {d.lot_number}")
         if d.disposition is Disposition.SCRAP:
             await self._scrap(session, d, event)
             if d.scrapped_total >= d.target_quantity:

@@ -12,5 +12,7 @@ SUBSCRIPTIONS = Subscriptions(
         ev.ROUTING_UPDATED: "on_routing_updated",
         ev.LOT_CLOSE_ACCEPTED: "on_lot_close_accepted",
         ev.NCR_CLOSED: "on_ncr_closed",  # SCRAP: good quantity, serials, LOT closed
+        ev.LOT_HELD: "on_lot_held",  # the hold the LOT list shows (ADR 0023)
+        ev.LOT_RELEASED: "on_lot_released",
     },
 )

@@ -58,6 +58,7 @@ async def _seed_routing(runtime: ServiceRuntime, routing: RoutingCache | None = 
             "requires_firmware": s.requires_firmware,
             "hold_on_fail": s.hold_on_fail,
             "rework_limit": s.rework_limit,
+            "takt_seconds": s.takt_seconds,
         }
         for s in DEFAULT_ROUTING
     ]

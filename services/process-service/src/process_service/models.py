@@ -31,6 +31,8 @@ routing_steps = Table(
     # ADR 0023: a FAIL here puts the LOT on hold; REWORK dispositions that may target it.
     Column("hold_on_fail", Boolean, nullable=False, server_default="true"),
     Column("rework_limit", Integer, nullable=False, server_default="2"),
+    # ADR 0024: the step's normal time for a LOT; the stalled-LOT alert's base (NULL: none).
+    Column("takt_seconds", Integer),
     UniqueConstraint("product_model", "sequence"),
 )
 

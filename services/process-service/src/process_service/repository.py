@@ -66,6 +66,7 @@ async def all_routings_of(session: AsyncConnection, product_model: str) -> list[
             routing_steps.c.requires_firmware,
             routing_steps.c.hold_on_fail,
             routing_steps.c.rework_limit,
+            routing_steps.c.takt_seconds,
         )
         .where(routing_steps.c.product_model == product_model)
         .order_by(routing_steps.c.sequence)

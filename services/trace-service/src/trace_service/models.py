@@ -43,6 +43,8 @@ routing = Table(
     "routing",
     metadata,
     *routing_step_columns(),
+    # The stalled-LOT alert's base (ADR 0024); NULL: the step never stalls.
+    Column("takt_seconds", Integer),
 )
 
 lots = Table(

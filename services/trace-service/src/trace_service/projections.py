@@ -204,6 +204,7 @@ class Projector:
                     "sequence": s.sequence,
                     "name_ko": s.name_ko,
                     "name_en": s.name_en,
+                    "takt_seconds": s.takt_seconds,
                 }
                 for s in d.steps
             ],

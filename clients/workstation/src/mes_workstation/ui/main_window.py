@@ -1,5 +1,5 @@
 """The worker's one screen: scan field (always focused), the answer in large plain words,
-recent completion files, queue, firmware and label status."""
+recent completion files, queue, firmware and label status, the station's open alerts."""
 
 from __future__ import annotations
 
@@ -21,7 +21,15 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from ..events import FileUpdate, FirmwareStatus, LabelStatus, QueueStatus, StartOutcome
+from ..alert_messages import alert_line, alert_tone
+from ..events import (
+    AlertsStatus,
+    FileUpdate,
+    FirmwareStatus,
+    LabelStatus,
+    QueueStatus,
+    StartOutcome,
+)
 from ..messages import (
     Display,
     file_display,
@@ -134,6 +142,10 @@ class MainWindow(QMainWindow):
         self.queue_status = _label(14, bold=True)
         self.firmware_status = _label(13)
         self.label_status = _label(13)
+        # The open alerts of this station's process, LOT and printers; hidden when none.
+        self.alerts_line = _label(15, bold=True)
+        self.alerts_line.setObjectName("alerts")
+        self.alerts_line.hide()
         queue_row = QHBoxLayout()
         queue_row.addWidget(self.queue_status, 1)
         queue_row.addWidget(retry_button)
@@ -141,6 +153,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout()
         layout.addWidget(self.banner)
         layout.addLayout(top)
+        layout.addWidget(self.alerts_line)
         layout.addWidget(prompt)
         layout.addWidget(self.scan_input)
         layout.addWidget(self.result_panel)
@@ -221,6 +234,22 @@ class MainWindow(QMainWindow):
             self.firmware_status.setText(firmware_line(event))
         elif isinstance(event, LabelStatus):
             self.label_status.setText(label_line(event))
+        elif isinstance(event, AlertsStatus):
+            self.show_alerts(event)
+
+    def show_alerts(self, status: AlertsStatus) -> None:
+        """A poll that did not reach the MES keeps what was shown (the queue line says
+        offline); otherwise the line shows exactly the station's active alerts."""
+        if not status.reachable:
+            return
+        text = alert_line(status, self.station.names)
+        background, color = TONES[alert_tone(status)]
+        self.alerts_line.setStyleSheet(
+            f"QLabel#alerts {{ background: {background}; color: {color};"
+            " border-radius: 6px; padding: 8px; }"
+        )
+        self.alerts_line.setText(text)
+        self.alerts_line.setVisible(bool(text))
 
     def show_display(self, display: Display) -> None:
         """The big panel always shows the latest event; the last answer before it (not a

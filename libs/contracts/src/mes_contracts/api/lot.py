@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from mes_contracts.api.process import LotHold
 from mes_contracts.enums import LotStatus, ProcessStatus, Result, SerialStatus, Shift
 from mes_contracts.identifiers import (
     FactoryCode,
@@ -120,6 +121,13 @@ class LotRead(BaseModel):
         default=None, ge=0, description="target_quantity - scrapped_quantity"
     )
     status: LotStatus
+    on_hold: bool = Field(
+        default=False,
+        description="Held by an NCR (ADR 0023), in its OPEN or REWORK phase; list filter",
+    )
+    hold: LotHold | None = Field(
+        default=None, description="The hold: its NCR, failed step, phase and rework_from"
+    )
     created_at: AwareDatetime
     created_by: str
     processes: list[LotProcessRead] = Field(default_factory=list, description="Detail only")

@@ -150,6 +150,9 @@ class RoutingStepRead(BaseModel):
     requires_firmware: bool
     hold_on_fail: bool = Field(description="A FAIL puts the LOT on hold and opens an NCR")
     rework_limit: int = Field(ge=0, description="REWORK dispositions that may target the step")
+    takt_seconds: int | None = Field(
+        default=None, ge=1, description="Normal time at the step; the stalled-LOT alert's base"
+    )
 
 
 class ProcessAttempt(BaseModel):

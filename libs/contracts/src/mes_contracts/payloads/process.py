@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, Field
 
 from mes_contracts.enums import Result
 from mes_contracts.identifiers import LotNumber, NcrNumber, ProcessId, ProductModelCode, WorkerId
-from mes_contracts.limits import MAX_REASON_LENGTH
+from mes_contracts.limits import MAX_REASON_LENGTH, MAX_TAKT_SECONDS
 from mes_contracts.payloads._base import EventPayload
 from mes_contracts.quality import ComponentLot, Defect, Measurement
 
@@ -75,6 +75,9 @@ class RoutingStepInfo(EventPayload):
     requires_firmware: bool = False
     hold_on_fail: bool = Field(default=True, description="A FAIL puts the LOT on hold")
     rework_limit: int = Field(default=2, ge=0, le=99, description="REWORK dispositions allowed")
+    takt_seconds: int | None = Field(
+        default=None, ge=1, le=MAX_TAKT_SECONDS, description="Normal time at the step (a LOT)"
+    )
 
 
 class RoutingUpdated(EventPayload):

@@ -12,6 +12,7 @@ from mes_contracts.api.alerts import AlertAck, AlertList, AlertRead, DeliveryLis
 from mes_contracts.api.common import MAX_OFFSET
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from mes_contracts.roles import ADMINS, READERS, Role
+from pydantic import StringConstraints
 from servicekit.auth import Principal, require_roles
 from servicekit.runtime import actor_of
 from sqlalchemy import func, select
@@ -26,6 +27,8 @@ Reader = Annotated[Principal, Depends(require_roles(READERS))]
 Acker = Annotated[Principal, Depends(require_roles(ACKERS))]
 Admin = Annotated[Principal, Depends(require_roles(ADMINS))]
 AlertId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+Subject = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+MAX_SUBJECTS = 20
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
@@ -42,14 +45,15 @@ def _not_found(alert_id: int) -> MesError:
 async def list_alerts(
     request: Request,
     _: Reader,
-    status: Literal["open", "acknowledged", "resolved"] | None = None,
+    status: Literal["open", "acknowledged", "active", "resolved"] | None = None,
     rule: Annotated[str | None, Query(max_length=64)] = None,
-    subject: Annotated[str | None, Query(max_length=200)] = None,
+    subject: Annotated[list[Subject] | None, Query(max_length=MAX_SUBJECTS)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> JSONResponse:
     """Newest first; `status`: open (not acknowledged), acknowledged (still holding),
-    resolved. `subject`: a printer id, LOT number or stream."""
+    active (either: not resolved), resolved. `subject`: a printer id, LOT number, process
+    or stream; repeated, any of them (a workstation asks for its process, LOT, printer)."""
     async with request.app.state.runtime.db.transaction() as session:
         data = await centre.list_alerts(
             session, status=status, rule=rule, subject=subject, limit=limit, offset=offset

@@ -155,6 +155,7 @@ class AlertCentre:
 _STATUS = {
     "open": (alerts.c.resolved_at.is_(None), alerts.c.acknowledged_at.is_(None)),
     "acknowledged": (alerts.c.resolved_at.is_(None), alerts.c.acknowledged_at.is_not(None)),
+    "active": (alerts.c.resolved_at.is_(None),),
     "resolved": (alerts.c.resolved_at.is_not(None),),
 }
 
@@ -164,15 +165,16 @@ async def list_alerts(
     *,
     status: str | None,
     rule: str | None,
-    subject: str | None,
+    subject: str | list[str] | None,
     limit: int,
     offset: int,
 ) -> dict[str, Any]:
     where = [*(_STATUS[status] if status else ())]
     if rule:
         where.append(alerts.c.rule == rule)
-    if subject:
-        where.append(alerts.c.subject_id == subject)
+    subjects = [subject] if isinstance(subject, str) else list(subject or ())
+    if subjects:
+        where.append(alerts.c.subject_id.in_(subjects))
     total = (
         await session.execute(select(func.count()).select_from(alerts).where(*where))
     ).scalar_one()

@@ -1,10 +1,10 @@
-"""Polled rules: dead letters and consumer lag (Redis), label jobs waiting too long, and
-today's defect rate per process."""
+"""Polled rules: dead letters and consumer lag (Redis), label jobs waiting too long,
+today's defect rate per process, and LOT steps stalled past their takt."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from ..models import process_records as pr
 from . import rules
 from .centre import AlertCentre
 from .handlers import forget_printed_jobs, waiting_too_long
+from .stalled import open_steps
 
 log = get_logger(__name__)
 
@@ -113,4 +114,18 @@ class Monitor:
                 today, s.alert_defect_rate_threshold, s.alert_defect_rate_min_completed
             )
             await self.centre.reconcile(session, rules.DEFECT_RATE_SCOPE, defects)
+            await self.stalled(session)
             await forget_printed_jobs(session)
+
+    async def stalled(self, session: AsyncConnection) -> None:
+        """Steps idle past their takt multiple (ADR 0024); raised once, resolved when the
+        step completes or its LOT closes."""
+        scope = rules.LOT_STALLED_SCOPE
+        already = await self.centre.open_keys(session, scope)
+        specs = rules.lot_stalled_alerts(
+            await open_steps(session),
+            self.settings.alert_stalled_takt_multiple,
+            datetime.now(UTC),
+            already,
+        )
+        await self.centre.reconcile(session, scope, specs)

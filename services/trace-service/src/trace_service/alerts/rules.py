@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 # Printer states that need somebody (ready is fine; unknown states are not guessed at).
@@ -168,6 +169,66 @@ def lot_hold_alerts(lot_number: str, held: bool, reason: str | None = None) -> l
             params={"lot_number": lot_number, "reason": reason},
         )
     ]
+
+
+# -- stalled LOTs ---------------------------------------------------------------------------
+LOT_STALLED_SCOPE = "lot_stalled:"
+
+
+@dataclass(frozen=True)
+class OpenStep:
+    """A LOT's step in progress (its latest attempt, the LOT still open) with a takt."""
+
+    lot_number: str
+    process_id: str
+    process_name: str | None
+    work_order_id: str
+    takt_seconds: int
+    last_activity: datetime  # its start, or the LOT's newest event after it
+
+
+def lot_stalled_key(lot_number: str, process_id: str) -> str:
+    return f"{LOT_STALLED_SCOPE}{lot_number}:{process_id}"
+
+
+def lot_stalled_alerts(
+    steps: Iterable[OpenStep], multiple: float, now: datetime, open_keys: Iterable[str] = ()
+) -> list[AlertSpec]:
+    """Steps idle for longer than `multiple` × their takt. Raised once: an alert already
+    open holds while its step is in progress (activity after it does not resolve it);
+    it resolves when the step completes or the LOT closes (the step is no longer listed)."""
+    already = set(open_keys)
+    found = []
+    for s in sorted(steps, key=lambda s: (s.lot_number, s.process_id)):
+        key = lot_stalled_key(s.lot_number, s.process_id)
+        idle = (now - s.last_activity).total_seconds()
+        limit = multiple * s.takt_seconds
+        if idle <= limit and key not in already:
+            continue
+        minutes = max(0, int(idle // 60))
+        found.append(
+            AlertSpec(
+                rule="lot.stalled",
+                condition_key=key,
+                severity="warning",
+                subject_type="lot",
+                subject_id=s.lot_number,
+                code="ALERT_LOT_STALLED",
+                message=f"LOT {s.lot_number} at {s.process_id}: no activity for {minutes} min "
+                f"(over {multiple:g} × takt {s.takt_seconds // 60} min)",
+                params={
+                    "lot_number": s.lot_number,
+                    "process_id": s.process_id,
+                    "process_name": s.process_name,
+                    "work_order_id": s.work_order_id,
+                    "idle_minutes": minutes,
+                    "takt_seconds": s.takt_seconds,
+                    "multiple": multiple,
+                    "last_activity": s.last_activity.isoformat(),
+                },
+            )
+        )
+    return found
 
 
 # -- streams --------------------------------------------------------------------------------

@@ -28,6 +28,9 @@ class AlertSettings(ServiceSettings):
     # completed at least this many.
     alert_defect_rate_threshold: float = 0.05
     alert_defect_rate_min_completed: int = 20
+    # A step IN_PROGRESS with no activity for longer than this many times its takt
+    # (routing `takt_seconds`) raises ALERT_LOT_STALLED (ADR 0024).
+    alert_stalled_takt_multiple: float = Field(default=3.0, gt=0)
     alert_webhooks: list[WebhookTarget] = Field(default_factory=list)
     alert_webhook_timeout_seconds: float = 5.0
     alert_webhook_poll_seconds: float = 1.0
