@@ -74,4 +74,15 @@ describe('alert texts', () => {
     expect(ruleLabel('ko', 'printer.head_open')).toBe('프린터: 헤드 열림');
     expect(ruleLabel('en', 'lot.held')).toBe('LOT on hold');
   });
+
+  it('names a stalled LOT with its step, idle minutes and takt', () => {
+    const stalled = alert('6', {
+      rule: 'lot.stalled',
+      code: 'ALERT_LOT_STALLED',
+      params: { process_id: 'PROC-003', process_name: '센서 검사', idle_minutes: 95, takt_seconds: 1800, multiple: 3 },
+    });
+    expect(alertText('en', stalled)).toBe(`LOT ${HELD} stalled at PROC-003 Sensor inspection: no activity for 95 min (over 3 × the 30-min takt)`);
+    expect(alertText('ko', stalled)).toBe(`LOT ${HELD}: PROC-003 센서 검사에서 95분째 진행 없음 (택트 30분의 3배 초과)`);
+    expect(ruleLabel('ko', 'lot.stalled')).toBe('LOT 정체');
+  });
 });

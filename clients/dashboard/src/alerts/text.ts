@@ -47,6 +47,18 @@ export function alertText(lang: Lang, alert: AlertItem): string {
   switch (alert.code) {
     case 'ALERT_LOT_HELD':
       return t(p('reason') ? 'alerts.text.lot_held_reason' : 'alerts.text.lot_held', { lot: p('lot_number') || alert.subject_id, reason: p('reason') });
+    case 'ALERT_LOT_STALLED': {
+      const pid = p('process_id');
+      const name = processName(lang, pid);
+      const takt = Number(p('takt_seconds'));
+      return t('alerts.text.lot_stalled', {
+        lot: p('lot_number') || alert.subject_id,
+        process: name && name !== pid ? `${pid} ${name}` : pid,
+        minutes: p('idle_minutes'),
+        multiple: p('multiple'),
+        takt: Number.isFinite(takt) && takt > 0 ? String(Math.round(takt / 60)) : p('takt_seconds'),
+      });
+    }
     case 'ALERT_LABEL_FAILED':
       return t('alerts.text.label_failed', { lot: p('lot_number') || alert.subject_id, jobs: p('jobs') });
     case 'ALERT_LABEL_QUEUED_TOO_LONG':
