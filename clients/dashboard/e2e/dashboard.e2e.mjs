@@ -101,9 +101,13 @@ async function liveOpen(page) {
   await page.locator('[data-testid="live-status"][data-live="open"]').waitFor({ timeout: 10_000 });
 }
 
-async function kpi(page, id) {
-  const text = await page.getByTestId(id).locator('.kpi-value').innerText();
-  return Number(text.replace(/[^0-9]/g, ''));
+// Process steps started today: the sum of the per-process table (the headline tiles count
+// units and LOTs, ADR 0027).
+const STEP_STARTS = () =>
+  [...document.querySelectorAll('[data-testid="by-process"] [data-col="started"]')].reduce((n, td) => n + Number(td.textContent?.replace(/[^0-9]/g, '') || 0), 0);
+
+async function stepStarts(page) {
+  return page.evaluate(STEP_STARTS);
 }
 
 const pageErrors = [];
@@ -150,7 +154,7 @@ async function main() {
     check(page.url().endsWith('/login'), `not sent to /login: ${page.url()}`);
     await shot(page, '01-login');
     await login(page, 'manager', 'demo-manager-1234');
-    await page.getByTestId('kpi-started').waitFor();
+    await page.getByTestId('by-process').waitFor();
     check((await page.getByTestId('nav-audit').count()) === 0, 'a production manager sees the audit log tab');
     step('signed in as manager');
 
@@ -228,7 +232,7 @@ async function main() {
     await liveOpen(page);
     const lotRow = page.locator(`[data-testid="open-lots"] [data-lot="${lot}"]`);
     await lotRow.waitFor({ timeout: UPDATE_BUDGET_MS });
-    const startedBefore = await kpi(page, 'kpi-started');
+    const startedBefore = await stepStarts(page);
     result('overview_progress_before', (await lotRow.locator('.lot-progress').innerText()).trim());
     await page.evaluate(() => {
       window.__sameDocument = true;
@@ -245,7 +249,10 @@ async function main() {
       ({ lot, expected, startedAtLeast, lastStep }) => {
         const row = document.querySelector(`[data-testid="open-lots"] [data-lot="${lot}"]`);
         const progress = row?.querySelector('.lot-progress')?.textContent?.trim();
-        const started = Number(document.querySelector('[data-testid="kpi-started"] .kpi-value')?.textContent?.replace(/[^0-9]/g, ''));
+        const started = [...document.querySelectorAll('[data-testid="by-process"] [data-col="started"]')].reduce(
+          (n, td) => n + Number(td.textContent?.replace(/[^0-9]/g, '') || 0),
+          0,
+        );
         const feed = [...document.querySelectorAll('[data-testid="event-feed"] [data-event-type="process.completed"]')].some(
           (li) => li.textContent?.includes(lot) && li.textContent?.includes(lastStep),
         );
@@ -259,7 +266,7 @@ async function main() {
     result('overview_update_ms', updateMs);
     result('overview_progress', (await lotRow.locator('.lot-progress').innerText()).trim());
     result('started_before', startedBefore);
-    result('started_after', await kpi(page, 'kpi-started'));
+    result('started_after', await stepStarts(page));
     await shot(page, '00-overview');
 
     // -- a failed step is red on the overview, not "(완료)" ---------------------------------
@@ -347,7 +354,7 @@ async function main() {
     check(results.viewer_create_buttons === 0, 'a viewer sees the create-LOT button');
     check(results.viewer_admin_tabs === 0, 'a viewer sees admin tabs');
     await vpage.goto(`${baseUrl}/users`);
-    await vpage.getByTestId('kpi-started').waitFor();
+    await vpage.getByTestId('by-process').waitFor();
     result('viewer_users_redirect', new URL(vpage.url()).pathname);
     await viewerCtx.close();
 
@@ -487,7 +494,7 @@ async function main() {
       await apage.getByTestId('nav-overview').click();
       await apage.getByTestId('by-process').waitFor();
       await shot(apage, '11-overview-en');
-      check((await apage.getByTestId('kpi-started').innerText()).includes('Started'), 'the language switch did not apply');
+      check((await apage.getByTestId('kpi-units-started').innerText()).includes('Started (units)'), 'the language switch did not apply');
       result('admin_pages', 'quality,firmware,printers,audit,users');
       await adminCtx.close();
     }
