@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
@@ -190,7 +191,7 @@ const UNIT_COLORS: Record<(typeof UNIT_TILES)[number], string | undefined> = {
 function Tile({ label, count, color, caption, testId }: { label: string; count: Count; color?: string; caption?: string; testId: string }) {
   const lang = useLang();
   return (
-    <Paper variant="outlined" sx={{ p: { xs: 1.25, sm: 1.5 }, flex: '1 1 140px', minWidth: 130 }} data-testid={testId} data-counts={count.counts} title={count.label}>
+    <Paper variant="outlined" sx={{ p: { xs: 1, sm: 1.5 }, flex: '1 1 140px', minWidth: 120 }} data-testid={testId} data-counts={count.counts} title={count.label}>
       <Typography color="text.secondary" variant="body2" className="tile-label">
         {label}
       </Typography>
@@ -211,7 +212,7 @@ export function ofPlan(kpis: DashboardKpis): number | null {
   return plan ? kpis.units.completed.value / plan : null;
 }
 
-function KpiTiles({ kpis }: { kpis: DashboardKpis }) {
+function KpiTiles({ kpis, children }: { kpis: DashboardKpis; children?: ReactNode }) {
   const t = useT();
   const plan = ofPlan(kpis);
   return (
@@ -232,6 +233,7 @@ function KpiTiles({ kpis }: { kpis: DashboardKpis }) {
         {LOT_TILES.map((k) => (
           <Tile key={k} label={t(`kpi.lots_${k}` as MessageKey)} count={kpis.lots[k]} testId={`kpi-lots-${k}`} />
         ))}
+        {children}
       </Box>
     </>
   );
@@ -259,17 +261,17 @@ function YieldTiles({ rty, steps }: { rty: number | null; steps: StepYield[] }) 
       {judged.length === 0 ? (
         <Typography color="text.secondary">{t('kpi.no_yield')}</Typography>
       ) : (
-        <Box sx={{ display: 'grid', gap: 1, gridTemplateColumns: 'repeat(auto-fill, minmax(150px, 1fr))' }}>
+        <Box sx={{ display: 'grid', gap: 1, gridTemplateColumns: 'repeat(auto-fill, minmax(160px, 1fr))' }}>
           {judged.map((s) => (
             <Paper key={s.process_id} variant="outlined" sx={{ p: 1 }} data-process={s.process_id} data-testid="yield-step">
               <Typography variant="caption" color="text.secondary" component="p" noWrap>
                 {s.process_id} {processName(lang, s.process_id, s)}
               </Typography>
-              <Typography variant="body1" sx={{ fontWeight: 700, color: yieldColor(s.first_pass_yield) }} className="fpy">
+              <Typography variant="body2" component="p" sx={{ fontWeight: 700, color: yieldColor(s.first_pass_yield), whiteSpace: 'nowrap' }} className="fpy">
                 {t('kpi.fpy')} {percent(s.first_pass_yield)}
               </Typography>
-              <Typography variant="caption" color={s.reworked_lots ? 'warning.main' : 'text.secondary'} className="rework">
-                {t('kpi.rework')} {percent(s.rework_rate)} · {formatNumber(lang, s.units)}
+              <Typography variant="caption" component="p" color={s.reworked_lots ? 'warning.main' : 'text.secondary'} className="rework" noWrap>
+                {t('kpi.rework')} {percent(s.rework_rate)} · {t('kpi.units_n', { n: formatNumber(lang, s.units) })}
               </Typography>
             </Paper>
           ))}
@@ -409,13 +411,20 @@ export default function OverviewPage() {
   if (summary.isError) return <ErrorBox error={summary.error} />;
   const data = summary.data;
   const feed = mergeFeed(lang, live, data.recent_events);
+  const holdTile = (
+    <Kpi label={t('overview.on_hold_kpi')} value={openNcrs.data ? formatNumber(lang, holds.length) : '–'} testId="kpi-on-hold" color={holds.length ? '#c62828' : undefined} />
+  );
   return (
     <Box>
       <PageTitle actions={<PeriodFilter day={day} shift={shift} onChange={choose} />}>{t('kpi.title', { date: kpis.data?.day ?? data.date })}</PageTitle>
-      {kpis.isError ? <ErrorBox error={kpis.error} /> : kpis.isPending ? <Loading /> : <KpiTiles kpis={kpis.data} />}
-      <Box sx={{ display: 'flex', gap: 2, mb: 2, flexWrap: 'wrap' }}>
-        <Kpi label={t('overview.on_hold_kpi')} value={openNcrs.data ? formatNumber(lang, holds.length) : '–'} testId="kpi-on-hold" color={holds.length ? '#c62828' : undefined} />
-      </Box>
+      {kpis.data ? (
+        <KpiTiles kpis={kpis.data}>{holdTile}</KpiTiles>
+      ) : (
+        <>
+          {kpis.isError ? <ErrorBox error={kpis.error} /> : <Loading />}
+          <Box sx={{ display: 'flex', mb: 2 }}>{holdTile}</Box>
+        </>
+      )}
       {kpis.data && (
         <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', lg: 'minmax(0, 1fr) minmax(0, 1fr)' }, alignItems: 'start' }}>
           <Section title={t('kpi.yields')} testId="yields">
