@@ -94,6 +94,10 @@ ROUTES = {
     ("/api/v1/ncr/{ncr_number}", "get", "200"): "SuccessBody_NcrRead_",
     ("/api/v1/ncr/{ncr_number}/disposition", "post", "200"): "SuccessBody_NcrRead_",
     ("/api/v1/dashboard/summary", "get", "200"): "SuccessBody_DashboardSummary_",
+    # checked against their models in test_kpis
+    ("/api/v1/dashboard/kpis", "get", "200"): "SuccessBody_DashboardKpis_",
+    ("/api/v1/quality/yield", "get", "200"): "SuccessBody_YieldReport_",
+    ("/api/v1/quality/pareto", "get", "200"): "SuccessBody_DefectPareto_",
     ("/api/v1/trace/serials/{serial_number}", "get", "200"): "SuccessBody_TraceSerial_",
     ("/api/v1/trace/lots/{lot_number}", "get", "200"): "SuccessBody_TraceLot_",
     ("/api/v1/trace/lots/{lot_number}/events", "get", "200"): "SuccessBody_LotEvents_",

@@ -59,6 +59,9 @@ ROUTES: dict[str, tuple[list[str], Items | None, list[str]]] = {
     "/api/v1/trace/workers/W001": ([], lambda d: d["records"], ["since", "until", "limit"]),
     "/api/v1/trace/measurements": (["check"], lambda d: d.get("points", []), ["since", "limit"]),
     "/api/v1/dashboard/summary": ([], None, ["day"]),
+    "/api/v1/dashboard/kpis": ([], None, ["day", "shift"]),
+    "/api/v1/quality/yield": ([], None, ["from", "to", "group"]),
+    "/api/v1/quality/pareto": ([], None, ["from", "to", "by"]),
     "/api/v1/label/reprints": (["lot_number", "serial_number"], _items, ["limit"]),
     "/api/v1/label/jobs": (["station_id", "printer_id", "lot_number"], _items, ["state", "offset"]),
     "/api/v1/firmware": ([], _items, ["state", "limit", "offset"]),
@@ -76,6 +79,8 @@ ROUTES: dict[str, tuple[list[str], Items | None, list[str]]] = {
 }
 # Required parameters a route needs besides the one under attack.
 BASE: dict[str, dict[str, str]] = {
+    "/api/v1/quality/yield": {"from": "2026-01-01", "to": "2026-01-02"},
+    "/api/v1/quality/pareto": {"from": "2026-01-01", "to": "2026-01-02"},
     "/api/v1/label/preview": {
         "label_type": "LOT",
         "lot_number": "WF-KR-251110D-001",

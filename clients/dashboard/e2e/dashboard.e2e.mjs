@@ -109,9 +109,13 @@ async function bannerList(page, attr) {
   return value ? value.split(',') : [];
 }
 
-async function kpi(page, id) {
-  const text = await page.getByTestId(id).locator('.kpi-value').innerText();
-  return Number(text.replace(/[^0-9]/g, ''));
+// Process steps started today: the sum of the per-process table (the headline tiles count
+// units and LOTs, ADR 0027).
+const STEP_STARTS = () =>
+  [...document.querySelectorAll('[data-testid="by-process"] [data-col="started"]')].reduce((n, td) => n + Number(td.textContent?.replace(/[^0-9]/g, '') || 0), 0);
+
+async function stepStarts(page) {
+  return page.evaluate(STEP_STARTS);
 }
 
 const pageErrors = [];
@@ -158,7 +162,7 @@ async function main() {
     check(page.url().endsWith('/login'), `not sent to /login: ${page.url()}`);
     await shot(page, '01-login');
     await login(page, 'manager', 'demo-manager-1234');
-    await page.getByTestId('kpi-started').waitFor();
+    await page.getByTestId('by-process').waitFor();
     check((await page.getByTestId('nav-audit').count()) === 0, 'a production manager sees the audit log tab');
     step('signed in as manager');
 
@@ -263,7 +267,7 @@ async function main() {
     await liveOpen(page);
     const lotRow = page.locator(`[data-testid="open-lots"] [data-lot="${lot}"]`);
     await lotRow.waitFor({ timeout: UPDATE_BUDGET_MS });
-    const startedBefore = await kpi(page, 'kpi-started');
+    const startedBefore = await stepStarts(page);
     result('overview_progress_before', (await lotRow.locator('.lot-progress').innerText()).trim());
     await page.evaluate(() => {
       window.__sameDocument = true;
@@ -280,7 +284,10 @@ async function main() {
       ({ lot, expected, startedAtLeast, lastStep }) => {
         const row = document.querySelector(`[data-testid="open-lots"] [data-lot="${lot}"]`);
         const progress = row?.querySelector('.lot-progress')?.textContent?.trim();
-        const started = Number(document.querySelector('[data-testid="kpi-started"] .kpi-value')?.textContent?.replace(/[^0-9]/g, ''));
+        const started = [...document.querySelectorAll('[data-testid="by-process"] [data-col="started"]')].reduce(
+          (n, td) => n + Number(td.textContent?.replace(/[^0-9]/g, '') || 0),
+          0,
+        );
         const feed = [...document.querySelectorAll('[data-testid="event-feed"] [data-event-type="process.completed"]')].some(
           (li) => li.textContent?.includes(lot) && li.textContent?.includes(lastStep),
         );
@@ -294,7 +301,7 @@ async function main() {
     result('overview_update_ms', updateMs);
     result('overview_progress', (await lotRow.locator('.lot-progress').innerText()).trim());
     result('started_before', startedBefore);
-    result('started_after', await kpi(page, 'kpi-started'));
+    result('started_after', await stepStarts(page));
     await shot(page, '00-overview');
 
     // -- a failed step is red on the overview, not "(완료)" ---------------------------------
@@ -386,7 +393,7 @@ async function main() {
     result('viewer_ack_buttons', await vpage.locator('button[data-testid^="alert-ack-"]').count());
     check(results.viewer_ack_buttons === 0, 'a viewer sees an acknowledge button');
     await vpage.goto(`${baseUrl}/users`);
-    await vpage.getByTestId('kpi-started').waitFor();
+    await vpage.getByTestId('by-process').waitFor();
     result('viewer_users_redirect', new URL(vpage.url()).pathname);
     await viewerCtx.close();
 
@@ -563,7 +570,7 @@ async function main() {
       await apage.getByTestId('nav-overview').click();
       await apage.getByTestId('by-process').waitFor();
       await shot(apage, '11-overview-en');
-      check((await apage.getByTestId('kpi-started').innerText()).includes('Started'), 'the language switch did not apply');
+      check((await apage.getByTestId('kpi-units-started').innerText()).includes('Started (units)'), 'the language switch did not apply');
       result('admin_pages', 'quality,firmware,printers,audit,users');
       await adminCtx.close();
     }

@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { act } from 'react';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Summary } from '../api/types';
@@ -7,7 +7,9 @@ import routing from '../test/fixtures/routing.json';
 import summary from '../test/fixtures/summary.json';
 import { fakeGateway, renderPage, resetStore, signIn } from '../test/utils';
 import { ncrPage, OPEN_NCR } from '../test/fixtures/ncr';
-import OverviewPage, { processRows } from './OverviewPage';
+import { KPIS, PARETO } from '../test/fixtures/kpis';
+import { ageText, percent } from '../api/kpis';
+import OverviewPage, { ofPlan, processRows } from './OverviewPage';
 
 const data = summary as unknown as Summary;
 
@@ -17,13 +19,9 @@ describe('OverviewPage', () => {
     signIn('viewer');
   });
 
-  it('shows today’s counts, every process with its WIP, and each open LOT’s progress', async () => {
+  it('shows every process with its WIP, and each open LOT’s progress', async () => {
     fakeGateway({ '/api/v1/dashboard/summary': data, '/api/v1/process/routing': routing });
     renderPage(<OverviewPage />);
-    const started = await screen.findByTestId('kpi-started');
-    expect(started.textContent).toContain(String(data.started));
-    expect(screen.getByTestId('kpi-completed').textContent).toContain(String(data.completed));
-    expect(screen.getByTestId('kpi-defects').textContent).toContain(String(data.defects));
     await waitFor(() => expect(screen.getByTestId('by-process').querySelectorAll('tbody tr')).toHaveLength(8));
     const firmwareRow = screen.getByTestId('by-process').querySelector('[data-process="PROC-004"]') as HTMLElement;
     expect(within(firmwareRow).getByText('펌웨어 업로드')).toBeTruthy();
@@ -115,6 +113,75 @@ describe('OverviewPage', () => {
     expect(clean.querySelector('[data-status="COMPLETED"]')!.textContent).toBe('완료');
     const since = calls.find((c) => c.url.pathname === '/api/v1/trace/defects')!.url.searchParams.get('since')!;
     expect(new Date(since).getTime()).toBeLessThan(new Date(lot.created_at).getTime());
+  });
+
+  it('heads the page with units and LOTs of the production day, each labelled with what it counts', async () => {
+    fakeGateway({ '/api/v1/dashboard/summary': data, '/api/v1/process/routing': routing, '/api/v1/dashboard/kpis': KPIS, '/api/v1/quality/pareto': PARETO });
+    renderPage(<OverviewPage />);
+    const planned = await screen.findByTestId('kpi-units-planned');
+    expect(planned.dataset.counts).toBe('units');
+    expect(planned.querySelector('.tile-label')!.textContent).toBe('계획 수량 (개)');
+    expect(planned.querySelector('.kpi-value')!.textContent).toBe('400');
+    const completed = screen.getByTestId('kpi-units-completed');
+    expect(completed.querySelector('.kpi-value')!.textContent).toBe('200');
+    expect(completed.querySelector('.tile-caption')!.textContent).toBe('계획 대비 50.0 %');
+    expect(screen.getByTestId('kpi-units-scrapped').querySelector('.kpi-value')!.textContent).toBe('2');
+    const open = screen.getByTestId('kpi-lots-in_progress');
+    expect(open.dataset.counts).toBe('lots');
+    expect(open.querySelector('.tile-label')!.textContent).toContain('LOT');
+    expect(screen.getByTestId('unit-tiles').querySelectorAll('[data-counts="units"]')).toHaveLength(5);
+    expect(screen.getByTestId('lot-tiles').querySelectorAll('[data-counts="lots"]')).toHaveLength(5);
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toContain('2026-12-03');
+  });
+
+  it('shows yields per step with the rolled throughput yield, hourly output and the Pareto', async () => {
+    fakeGateway({ '/api/v1/dashboard/summary': data, '/api/v1/process/routing': routing, '/api/v1/dashboard/kpis': KPIS, '/api/v1/quality/pareto': PARETO });
+    renderPage(<OverviewPage />);
+    expect((await screen.findByTestId('kpi-rty')).textContent).toBe('50.0 %');
+    const steps = screen.getAllByTestId('yield-step');
+    expect(steps.map((s) => s.dataset.process)).toEqual(['PROC-001', 'PROC-003']); // an unjudged step is left out
+    expect(steps[1]!.querySelector('.fpy')!.textContent).toBe('초도 합격률 50.0 %');
+    expect(steps[1]!.querySelector('.rework')!.textContent).toContain('재작업률 50.0 %');
+    const hourly = screen.getByTestId('hourly-output');
+    expect(hourly.dataset.total).toBe('200');
+    expect(hourly.dataset.hours).toBe('24');
+    await waitFor(() => expect(screen.getByTestId('pareto').dataset.items).toBe('2'));
+  });
+
+  it('lists WIP per process with each LOT’s age, a stalled LOT in red', async () => {
+    fakeGateway({ '/api/v1/dashboard/summary': data, '/api/v1/process/routing': routing, '/api/v1/dashboard/kpis': KPIS });
+    renderPage(<OverviewPage />);
+    const wip = await screen.findByTestId('wip');
+    expect(wip.querySelectorAll('[data-process]')).toHaveLength(1); // steps without WIP are left out
+    const stalled = wip.querySelector('[data-lot="WF-KR-261203D-001"]') as HTMLElement;
+    expect(stalled.dataset.stalled).toBe('true');
+    expect(stalled.className).toContain('colorError');
+    expect(stalled.textContent).toBe('WF-KR-261203D-001 · 대기 · 3 h 5 min · 정체');
+    const working = wip.querySelector('[data-lot="WF-KR-261203D-002"]') as HTMLElement;
+    expect(working.dataset.stalled).toBe('false');
+    expect(working.textContent).toBe('WF-KR-261203D-002 · 작업 중 · 12 min');
+  });
+
+  it('keeps the production day and shift in the URL and asks for them', async () => {
+    const { calls } = fakeGateway({ '/api/v1/dashboard/summary': data, '/api/v1/process/routing': routing, '/api/v1/dashboard/kpis': KPIS });
+    renderPage(<OverviewPage />, { route: '/?day=2026-12-01&shift=N' });
+    await screen.findByTestId('kpi-units-planned');
+    const asked = () => calls.filter((c) => c.url.pathname === '/api/v1/dashboard/kpis').map((c) => c.url.searchParams.toString());
+    expect(asked()).toContain('day=2026-12-01&shift=N');
+    expect((screen.getByTestId('filter-day') as HTMLInputElement).value).toBe('2026-12-01');
+    expect(screen.getByTestId('filter-shift-N').className).toContain('contained');
+    fireEvent.click(screen.getByTestId('filter-shift-D'));
+    await waitFor(() => expect(asked()).toContain('day=2026-12-01&shift=D'));
+    fireEvent.click(screen.getByTestId('filter-today'));
+    await waitFor(() => expect(asked()).toContain('shift=D'));
+  });
+
+  it('formats shares and ages', () => {
+    expect(percent(0.953)).toBe('95.3 %');
+    expect(percent(null)).toBe('–');
+    expect(ageText(59.9)).toBe('59 min');
+    expect(ageText(60 * 26 + 5)).toBe('1 d 2 h');
+    expect(ofPlan({ ...KPIS, units: { ...KPIS.units, planned: { ...KPIS.units.planned, value: 0 } } })).toBeNull();
   });
 
   it('fills steps without activity with zeros, in routing order', () => {

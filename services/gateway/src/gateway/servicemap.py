@@ -31,6 +31,7 @@ class ServiceMap:
             ("/api/v1/firmware", "firmware-service"),
             ("/api/v1/trace", "trace-service"),
             ("/api/v1/dashboard", "trace-service"),
+            ("/api/v1/quality", "trace-service"),
             ("/api/v1/alerts", "trace-service"),
         ]
         # Longest prefix first.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from mes_contracts.envelope import Envelope
+from pydantic import Field
 from servicekit.runtime import ServiceRuntime, create_service_app
 from servicekit.streams import EventHandler
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,6 +20,8 @@ from .alerts.handlers import AlertHandlers
 from .alerts.monitor import Monitor
 from .alerts.settings import AlertSettings
 from .alerts.webhooks import Deliverer
+from .kpis import api as kpis_api
+from .kpis.calendar import Shift, ShiftCalendar
 from .models import SCHEMA, metadata
 from .projections import Projector
 from .subscriptions import ALERTED, BOTH, PROJECTED, SUBSCRIPTIONS
@@ -27,6 +31,20 @@ class TraceSettings(AlertSettings):
     service_name: str = "trace-service"
     port: int = 8005
     factory_timezone: str = "Asia/Seoul"
+    # The shift calendar of the production day (ADR 0027); the day start is lot-service's.
+    shift_day_start: str = "08:00"
+    shift_night_start: str = "20:00"
+    # A LOT this long in the same state at its current step is shown as stalled.
+    kpi_stall_minutes: float = Field(default=120.0, gt=0)
+
+    def shift_calendar(self) -> ShiftCalendar:
+        return ShiftCalendar(
+            ZoneInfo(self.factory_timezone),
+            (
+                Shift("D", time.fromisoformat(self.shift_day_start)),
+                Shift("N", time.fromisoformat(self.shift_night_start)),
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -61,9 +79,11 @@ def build_app(settings: TraceSettings | None = None) -> FastAPI:
     app = create_service_app(
         runtime,
         title="trace-service",
-        routers=[api.router, alerts_api.router],
+        routers=[api.router, kpis_api.router, alerts_api.router],
         on_startup=on_startup,
     )
     app.state.factory_tz = projector.tz
+    app.state.shift_calendar = settings.shift_calendar()
+    app.state.kpi_stall_minutes = settings.kpi_stall_minutes
     app.state.alerts = centre
     return app

@@ -60,6 +60,7 @@ lots = Table(
     Column("status_time", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True)),
     Column("created_by", String(64)),
+    Index("ix_trace_lots_production_date", "production_date"),
     Index(
         "ix_trace_lots_open",
         "status",
@@ -77,6 +78,8 @@ lot_status_history = Table(
     Column("changed_at", DateTime(timezone=True), nullable=False),
     Column("changed_by", String(64)),
     Column("reason", Text),
+    # The production day's completed / closed LOTs (ADR 0027).
+    Index("ix_trace_lot_history_to_status", "to_status", "changed_at"),
 )
 
 process_records = Table(

@@ -381,7 +381,8 @@ async def seed(
                         )
                         totals[table] += len(rows)
         await conn.execute(
-            "ANALYZE trace.lots, trace.serials, trace.process_records, trace.component_usage, "
+            "ANALYZE trace.lots, trace.lot_status_history, trace.serials, trace.process_records, "
+            "trace.component_usage, "
             "trace.measurements, trace.defects, trace.event_log"
         )
     finally:

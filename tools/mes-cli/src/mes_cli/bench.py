@@ -604,11 +604,26 @@ def run_trace(*, seconds: float, samples: int, years: float) -> int:
                     client, [f"/api/v1/trace/components/{c}" for c in springs]
                 ),
                 "dashboard summary": _timed_gets(client, ["/api/v1/dashboard/summary"] * samples),
+                "dashboard KPIs (today)": _timed_gets(client, ["/api/v1/dashboard/kpis"] * samples),
+                "dashboard KPIs (a past day)": _timed_gets(
+                    client,
+                    [f"/api/v1/dashboard/kpis?day={rng.choice(days)}" for _ in range(samples)],
+                ),
+                "yield by day, 30 days": _timed_gets(
+                    client,
+                    [f"/api/v1/quality/yield?from={today - timedelta(days=30)}&to={today}"]
+                    * samples,
+                ),
+                "Pareto by cause, 30 days": _timed_gets(
+                    client,
+                    [f"/api/v1/quality/pareto?from={today - timedelta(days=30)}&to={today}"]
+                    * samples,
+                ),
             }
         print(f"\nqueries through the gateway, sequential, {samples} each:")
         for name, ms in figures.items():
             print(
-                f"  {name:<26} p50 {percentile(ms, 50):6.1f} ms   p95 {percentile(ms, 95):6.1f} ms"
+                f"  {name:<28} p50 {percentile(ms, 50):6.1f} ms   p95 {percentile(ms, 95):6.1f} ms"
             )
 
         trace_metrics = stack.services["trace-service"].url + "/metrics"
