@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import itertools
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -115,7 +116,7 @@ async def test_a_planted_run_is_flagged_alerted_once_and_resolved(stack: Any) ->
     assert (limits["version"], limits["state"], limits["points"]) == (1, "active", 20)
     assert limits["center"] == pytest.approx(60.0) and limits["set_by"] == "system"
     assert limits["sigma"] == pytest.approx(
-        sum(abs(b - a) for a, b in zip(BASELINE, BASELINE[1:], strict=False)) / 19 / 1.1284
+        sum(abs(b - a) for a, b in itertools.pairwise(BASELINE)) / 19 / 1.1284
     )
 
     run = batch([60.08] * 10)  # 9 in a row above the centre line, within 3σ, then one more
