@@ -32,6 +32,7 @@ class ServiceMap:
             ("/api/v1/trace", "trace-service"),
             ("/api/v1/dashboard", "trace-service"),
             ("/api/v1/alerts", "trace-service"),
+            ("/api/v1/quality", "trace-service"),
         ]
         # Longest prefix first.
         self._prefixes = sorted(prefixes, key=lambda p: len(p[0]), reverse=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 from mes_contracts.limits import MAX_REASON_LENGTH, MIN_REASON_LENGTH
 
@@ -21,7 +21,7 @@ class SpcLimitsRequest(BaseModel):
 
     reason: str = Field(min_length=MIN_REASON_LENGTH, max_length=MAX_REASON_LENGTH)
     baseline: Literal["recent", "next"] = "recent"
-    points: int | None = Field(default=None, ge=2, le=1000, description="Default: setting")
+    points: StrictInt | None = Field(default=None, ge=2, le=1000, description="Default: setting")
 
 
 class SpcLimits(BaseModel):

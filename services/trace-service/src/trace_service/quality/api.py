@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from mes_contracts.api.quality import CapabilityList, SpcChart, SpcLimits, SpcLimitsRequest
 from mes_contracts.errors import ErrorCode, MesError, SuccessBody
 from mes_contracts.roles import QUALITY_DECIDERS
-from mes_contracts.times import AwareTimestamp
+from mes_contracts.times import DEFAULT_MAX_CLOCK_SKEW_SECONDS, AwareTimestamp
 from servicekit.auth import Principal, Reader, require_roles
 
 from . import service
@@ -22,6 +22,7 @@ Decider = Annotated[Principal, Depends(require_roles(QUALITY_DECIDERS))]
 # A check is `temp_sensor` or `test_results[TP1]` (URL-encoded brackets).
 Check = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\[\]-]+$")]
 MAX_SPAN = timedelta(days=366)
+SKEW = timedelta(seconds=DEFAULT_MAX_CLOCK_SKEW_SECONDS)
 
 
 def _answer(data: Any) -> JSONResponse:
@@ -29,7 +30,8 @@ def _answer(data: Any) -> JSONResponse:
 
 
 def _period(request: Request, since: datetime | None, until: datetime | None):
-    until = until or datetime.now(UTC)
+    # A station's clock may run a few minutes ahead (ADR 0008): "now" leaves room for it.
+    until = until or datetime.now(UTC) + SKEW
     since = since or until - timedelta(days=request.app.state.runtime.settings.spc_chart_days)
     if since >= until or until - since > MAX_SPAN:
         raise MesError(
