@@ -102,9 +102,10 @@ async def chart(
 
 def _capability(row: dict[str, Any], points: list[dict[str, Any]]) -> dict[str, Any]:
     spec = _spec(points)
+    process_id = (row["limits"] or {}).get("process_id")
     base = {
         "check": row["check_name"],
-        "process_id": row["process_id"],
+        "process_id": process_id or (points[-1]["process_id"] if points else None),
         "unit": spec["unit"],
         "lower": spec["lower"],
         "upper": spec["upper"],
@@ -132,7 +133,7 @@ def _capability(row: dict[str, Any], points: list[dict[str, Any]]) -> dict[str, 
 async def capability_all(
     session: AsyncConnection, settings: QualitySettings, since: datetime, until: datetime
 ) -> dict[str, Any]:
-    """Every check SPC knows (one limits row each), over the newest points of the period."""
+    """Every measured check, over the newest points of the period."""
     items = []
     for row in await store.checks(session):
         cap = settings.spc_chart_max_points
