@@ -32,7 +32,12 @@ def _answer(data: Any) -> JSONResponse:
 def _period(request: Request, since: datetime | None, until: datetime | None):
     # A station's clock may run a few minutes ahead (ADR 0008): "now" leaves room for it.
     until = until or datetime.now(UTC) + SKEW
-    since = since or until - timedelta(days=request.app.state.runtime.settings.spc_chart_days)
+    days = timedelta(days=request.app.state.runtime.settings.spc_chart_days)
+    if since is None:
+        try:
+            since = until - days
+        except OverflowError:  # an `until` in year 1: no period before it
+            since = until
     if since >= until or until - since > MAX_SPAN:
         raise MesError(
             ErrorCode.VALIDATION_ERROR,
