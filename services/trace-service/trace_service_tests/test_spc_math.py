@@ -7,6 +7,7 @@ import math
 import statistics
 
 import pytest
+from trace_service.alerts import rules
 from trace_service.quality import constants as k
 from trace_service.quality import spc
 
@@ -264,3 +265,16 @@ def test_a_point_can_hit_several_rules_and_each_hit_is_described() -> None:
     hits = spc.evaluate(values, 0.0, 1.0)
     assert {(h.rule, h.last) for h in hits} == {("1", 5), ("3", 5)}
     assert all(h.description == spc.RULES[h.rule] for h in hits)
+
+
+def test_spc_alerts_are_one_per_check_and_rule_and_resolve_when_clear() -> None:
+    held = {"2": ("9 in a row", "LOT-A"), "1": ("beyond 3σ", "LOT-B")}
+    specs = rules.spc_alerts("temp_sensor", "PROC-003", 3, held)
+    assert [s.condition_key for s in specs] == ["spc:temp_sensor:1", "spc:temp_sensor:2"]
+    assert {s.rule for s in specs} == {"spc.violation"}
+    assert specs[0].params["limits_version"] == 3 and specs[0].subject_id == "PROC-003"
+    open_keys = {s.condition_key for s in specs}
+    # The same rules again (a later hit, another LOT): nothing new; a clean window: resolved.
+    again = rules.spc_alerts("temp_sensor", "PROC-003", 3, {"2": ("9 in a row", "LOT-C")})
+    assert rules.reconcile(open_keys, again) == ([], ["spc:temp_sensor:1"])
+    assert rules.reconcile(open_keys, []) == ([], sorted(open_keys))
