@@ -148,6 +148,10 @@ ROUTES = {
     ("/api/v1/alerts/deliveries", "get", "200"): "SuccessBody_DeliveryList_",
     ("/api/v1/alerts/{alert_id}", "get", "200"): "SuccessBody_AlertRead_",
     ("/api/v1/alerts/{alert_id}/ack", "post", "200"): "SuccessBody_AlertRead_",
+    # checked against their models in test_quality_spc
+    ("/api/v1/quality/spc/{check}", "get", "200"): "SuccessBody_SpcChart_",
+    ("/api/v1/quality/capability", "get", "200"): "SuccessBody_CapabilityList_",
+    ("/api/v1/quality/spc/{check}/limits", "post", "200"): "SuccessBody_SpcLimits_",
 }
 
 

@@ -30,6 +30,8 @@ import type {
   Serial,
   Summary,
   TraceLot,
+  CapabilityRow,
+  SpcChart,
   TraceSerial,
   User,
 } from './types';
@@ -245,6 +247,21 @@ export function useMeasurementChecks() {
   return useQuery({
     queryKey: ['quality', 'checks'],
     queryFn: ({ signal }) => api<{ checks: MeasurementCheck[] }>('/api/v1/trace/measurements', { signal }),
+  });
+}
+
+export function useSpcChart(check: string | null) {
+  return useQuery({
+    queryKey: ['quality', 'spc', check],
+    queryFn: ({ signal }) => api<SpcChart>(`/api/v1/quality/spc/${encodeURIComponent(check ?? '')}`, { signal }),
+    enabled: !!check,
+  });
+}
+
+export function useCapability() {
+  return useQuery({
+    queryKey: ['quality', 'capability'],
+    queryFn: ({ signal }) => api<{ items: CapabilityRow[] }>('/api/v1/quality/capability', { signal }),
   });
 }
 

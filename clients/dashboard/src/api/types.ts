@@ -523,3 +523,70 @@ export interface AlertItem {
   note: string | null;
   resolved_at: string | null;
 }
+
+/** `GET /api/v1/quality/spc/{check}` (ADR 0026). */
+export type SpcRule = '1' | '2' | '3' | '4';
+
+export interface SpcLimits {
+  check: string;
+  version: number;
+  chart: 'I-MR';
+  state: 'pending' | 'active';
+  points: number | null;
+  center: number | null;
+  ucl: number | null;
+  lcl: number | null;
+  sigma: number | null;
+  reason: string;
+  set_by: string;
+  set_at: string;
+}
+
+export interface SpcPoint {
+  work_order_id: string;
+  idx: number;
+  lot_number: string;
+  serial_number: string | null;
+  worker_id: string | null;
+  measured_at: string;
+  value: number;
+  moving_range: number | null;
+  violations: SpcRule[];
+}
+
+export interface SpcViolation {
+  rule: SpcRule;
+  description: string;
+  lot_number: string;
+  worker_id: string | null;
+  value: number | null;
+  measured_at: string;
+  points: { lot_number: string; value: number | null; measured_at: string }[];
+}
+
+export interface SpcChart {
+  check: string;
+  process_id: string | null;
+  since: string;
+  until: string;
+  truncated: boolean;
+  spec: { target: number | null; lower: number | null; upper: number | null; unit: string | null };
+  limits: SpcLimits | null;
+  points: SpcPoint[];
+  violations: SpcViolation[];
+}
+
+export interface CapabilityRow {
+  check: string;
+  process_id: string | null;
+  unit: string | null;
+  lower: number | null;
+  upper: number | null;
+  n: number;
+  mean: number | null;
+  cp: number | null;
+  cpk: number | null;
+  pp: number | null;
+  ppk: number | null;
+  cpk_ci95: [number, number] | null;
+}

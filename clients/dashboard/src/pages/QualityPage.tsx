@@ -6,8 +6,8 @@ import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { Link as RouterLink } from 'react-router-dom';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useDefects, useMeasurementChecks, useMeasurementSeries, useRouting, type DefectFilter } from '../api/queries';
-import type { DefectItem, DefectList, MeasurementSeries } from '../api/types';
+import { useCapability, useDefects, useMeasurementChecks, useRouting, useSpcChart, type DefectFilter } from '../api/queries';
+import type { CapabilityRow, DefectItem, DefectList, SpcChart, SpcPoint } from '../api/types';
 import { DataTable } from '../components/DataTable';
 import { ErrorBox, Loading, PageTitle, Section } from '../components/bits';
 import { processName, useLang, useT } from '../i18n';
@@ -24,50 +24,194 @@ export function defectsByProcess(lang: Lang, data: DefectList, processIds: strin
   return ids.map((id) => ({ process: id, name: `${id.slice(-3)} ${processName(lang, id)}`, count: counts.get(id) ?? 0 }));
 }
 
-export function outOfSpec(series: MeasurementSeries): number {
-  return series.points.filter(
-    (p) => (p.lower_limit != null && p.value < p.lower_limit) || (p.upper_limit != null && p.value > p.upper_limit),
-  ).length;
-}
-
-
 const dcol = createColumnHelper<DefectItem>();
 
-function MeasurementChart({ check }: { check: string }) {
+/** Capability thresholds (issue 20): ≥ 1.33 capable, 1.0 – 1.33 marginal, < 1.0 not capable. */
+export const CPK_CAPABLE = 1.33;
+export const CPK_MARGINAL = 1.0;
+export type CapabilityLevel = 'capable' | 'marginal' | 'poor' | 'none';
+
+export function capabilityLevel(value: number | null | undefined): CapabilityLevel {
+  if (value == null || !Number.isFinite(value)) return 'none';
+  if (value >= CPK_CAPABLE) return 'capable';
+  return value >= CPK_MARGINAL ? 'marginal' : 'poor';
+}
+
+const LEVEL_COLOUR: Record<CapabilityLevel, string> = {
+  capable: 'success.main',
+  marginal: 'warning.main',
+  poor: 'error.main',
+  none: 'text.secondary',
+};
+
+export interface ChartPoint extends SpcPoint {
+  n: number;
+  bad: boolean;
+}
+
+/** The chart's points in order, numbered, each marked when it completes a rule's pattern. */
+export function chartPoints(chart: SpcChart): ChartPoint[] {
+  return chart.points.map((p, i) => ({ ...p, n: i + 1, bad: p.violations.length > 0 }));
+}
+
+/** The y range: every point and every line drawn (control and spec limits), padded. */
+export function yDomain(chart: SpcChart): [number, number] {
+  const lines = [chart.limits?.ucl, chart.limits?.lcl, chart.spec.lower, chart.spec.upper];
+  const all = [...chart.points.map((p) => p.value), ...lines.filter((v): v is number => v != null)];
+  const lo = Math.min(...all);
+  const hi = Math.max(...all);
+  const pad = (hi - lo) * 0.1 || 1;
+  return [lo - pad, hi + pad];
+}
+
+interface DotProps {
+  cx?: number;
+  cy?: number;
+  index?: number;
+  payload?: ChartPoint;
+}
+
+function PointDot({ cx, cy, payload }: DotProps) {
+  if (cx == null || cy == null || !payload) return <g />;
+  return payload.bad ? (
+    <circle cx={cx} cy={cy} r={5} fill="#c62828" stroke="#fff" strokeWidth={1} data-testid="spc-violation" data-lot={payload.lot_number} />
+  ) : (
+    <circle cx={cx} cy={cy} r={2.5} fill="#1565c0" />
+  );
+}
+
+export function PointTooltip({ active, payload }: { active?: boolean; payload?: ReadonlyArray<{ payload?: unknown }> }) {
+  const t = useT();
+  const p = payload?.[0]?.payload as ChartPoint | undefined;
+  if (!active || !p) return null;
+  return (
+    <Box sx={{ bgcolor: 'background.paper', border: 1, borderColor: 'divider', p: 1, fontSize: 12 }} data-testid="spc-tooltip">
+      <div>
+        <b>{p.value}</b>
+        {p.bad ? <Box component="span" sx={{ color: 'error.main' }}> · {t('spc.rules', { rules: p.violations.join(', ') })}</Box> : null}
+      </div>
+      <div>
+        {t('lots.number')}: {p.lot_number}
+        {p.serial_number ? ` / ${p.serial_number}` : ''}
+      </div>
+      <div>
+        {t('common.time')}: {formatDateTime(p.measured_at)}
+      </div>
+      <div>
+        {t('common.worker')}: {p.worker_id ?? '—'}
+      </div>
+    </Box>
+  );
+}
+
+function ControlChart({ check }: { check: string }) {
   const t = useT();
   const lang = useLang();
-  const series = useMeasurementSeries(check);
-  if (series.isPending) return <Loading />;
-  if (series.isError) return <ErrorBox error={series.error} />;
-  const data = series.data;
+  const chart = useSpcChart(check);
+  if (chart.isPending) return <Loading />;
+  if (chart.isError) return <ErrorBox error={chart.error} />;
+  const data = chart.data;
   if (!data.points.length) return <Typography color="text.secondary">{t('quality.no_measurements')}</Typography>;
-  const spec = data.spec ?? data.points[0]!;
-  const points = data.points.map((p, i) => ({ ...p, n: i + 1, label: `${p.lot_number} ${formatDateTime(p.measured_at)}` }));
-  const values = points.map((p) => p.value);
-  const lo = Math.min(...values, spec.lower_limit ?? Infinity);
-  const hi = Math.max(...values, spec.upper_limit ?? -Infinity);
-  const pad = (hi - lo) * 0.15 || 1;
-  const bad = outOfSpec(data);
+  const points = chartPoints(data);
+  const limits = data.limits?.state === 'active' ? data.limits : null;
+  const [lo, hi] = yDomain(data);
+  const bad = points.filter((p) => p.bad).length;
+  const unit = data.spec.unit ?? '';
   return (
-    <Box data-testid="measurement-chart">
-      <Typography variant="body2" color={bad ? 'error' : 'text.secondary'} sx={{ mb: 1 }}>
-        {spec.lower_limit ?? ''} ~ {spec.upper_limit ?? ''} {spec.unit ?? ''} · n={points.length}
-        {bad ? ` · ${t('quality.out_of_spec', { count: bad })}` : ''}
+    <Box data-testid="control-chart">
+      <Typography variant="body2" color={bad ? 'error' : 'text.secondary'} sx={{ mb: 1 }} data-testid="control-chart-summary">
+        {limits ? t('spc.limits_line', { version: limits.version, n: limits.points ?? 0 }) : t('spc.no_limits')}
+        {' · '}n={points.length}
+        {bad ? ` · ${t('spc.violations', { count: bad })}` : ''}
       </Typography>
-      <ResponsiveContainer width="100%" height={300}>
-        <LineChart data={points} margin={{ top: 10, right: 40, bottom: 10, left: 0 }}>
+      <ResponsiveContainer width="100%" height={320}>
+        <LineChart data={points} margin={{ top: 10, right: 56, bottom: 10, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="n" />
-          <YAxis domain={[Math.floor((lo - pad) * 10) / 10, Math.ceil((hi + pad) * 10) / 10]} unit={spec.unit ?? ''} width={80} />
-          <Tooltip labelFormatter={(_, p) => (p?.[0]?.payload as { label?: string } | undefined)?.label ?? ''} />
-          {spec.upper_limit != null && <ReferenceLine y={spec.upper_limit} stroke="#c62828" strokeDasharray="6 3" label={{ value: t('quality.upper'), position: 'right', fontSize: 11 }} />}
-          {spec.lower_limit != null && <ReferenceLine y={spec.lower_limit} stroke="#c62828" strokeDasharray="6 3" label={{ value: t('quality.lower'), position: 'right', fontSize: 11 }} />}
-          {spec.target != null && <ReferenceLine y={spec.target} stroke="#2e7d32" label={{ value: t('quality.target'), position: 'right', fontSize: 11 }} />}
-          <Line type="monotone" dataKey="value" name={checkLabel(lang, check)} stroke="#1565c0" isAnimationActive={false} dot={{ r: 3 }} />
+          <YAxis domain={[lo, hi]} unit={unit} width={80} tickFormatter={(v: number) => v.toFixed(2)} />
+          <Tooltip content={(props) => <PointTooltip active={props.active} payload={props.payload} />} />
+          {limits?.ucl != null && <ReferenceLine y={limits.ucl} stroke="#ef6c00" label={{ value: 'UCL', position: 'right', fontSize: 11 }} />}
+          {limits?.center != null && <ReferenceLine y={limits.center} stroke="#2e7d32" label={{ value: 'CL', position: 'right', fontSize: 11 }} />}
+          {limits?.lcl != null && <ReferenceLine y={limits.lcl} stroke="#ef6c00" label={{ value: 'LCL', position: 'right', fontSize: 11 }} />}
+          {data.spec.upper != null && <ReferenceLine y={data.spec.upper} stroke="#c62828" strokeDasharray="6 3" label={{ value: 'USL', position: 'right', fontSize: 11 }} />}
+          {data.spec.lower != null && <ReferenceLine y={data.spec.lower} stroke="#c62828" strokeDasharray="6 3" label={{ value: 'LSL', position: 'right', fontSize: 11 }} />}
+          <Line
+            type="linear"
+            dataKey="value"
+            name={checkLabel(lang, check)}
+            stroke="#1565c0"
+            isAnimationActive={false}
+            dot={(props: DotProps) => <PointDot key={props.index} {...props} />}
+          />
         </LineChart>
       </ResponsiveContainer>
     </Box>
   );
+}
+
+function fmt(v: number | null | undefined): string {
+  return v == null ? '—' : v.toFixed(2);
+}
+
+export function CapabilityTable({ rows }: { rows: CapabilityRow[] }) {
+  const t = useT();
+  const lang = useLang();
+  if (!rows.length) return <Typography color="text.secondary">{t('quality.no_measurements')}</Typography>;
+  const cell = (v: number | null) => {
+    const level = capabilityLevel(v);
+    return (
+      <Box component="td" sx={{ color: LEVEL_COLOUR[level], fontWeight: 700 }} data-level={level}>
+        {fmt(v)}
+      </Box>
+    );
+  };
+  return (
+    <Box sx={{ overflowX: 'auto' }}>
+      <Box
+        component="table"
+        data-testid="capability-table"
+        sx={{ width: '100%', borderCollapse: 'collapse', '& td, & th': { borderBottom: 1, borderColor: 'divider', p: 0.75, textAlign: 'left' } }}
+      >
+        <thead>
+          <tr>
+            <th>{t('quality.check')}</th>
+            <th>n</th>
+            <th>{t('measure.limits')}</th>
+            <th>Cp</th>
+            <th>Cpk</th>
+            <th>{t('spc.cpk_ci')}</th>
+            <th>Pp</th>
+            <th>Ppk</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.check} data-check={r.check}>
+              <td>
+                {r.process_id} · {checkLabel(lang, r.check)}
+              </td>
+              <td>{r.n}</td>
+              <td>
+                {r.lower ?? ''} ~ {r.upper ?? ''} {r.unit ?? ''}
+              </td>
+              {cell(r.cp)}
+              {cell(r.cpk)}
+              <td>{r.cpk_ci95 ? `${fmt(r.cpk_ci95[0])} – ${fmt(r.cpk_ci95[1])}` : '—'}</td>
+              {cell(r.pp)}
+              {cell(r.ppk)}
+            </tr>
+          ))}
+        </tbody>
+      </Box>
+    </Box>
+  );
+}
+
+function Capability() {
+  const cap = useCapability();
+  if (cap.isPending) return <Loading />;
+  if (cap.isError) return <ErrorBox error={cap.error} />;
+  return <CapabilityTable rows={cap.data.items} />;
 }
 
 export default function QualityPage() {
@@ -187,8 +331,11 @@ export default function QualityPage() {
           </Section>
         </>
       )}
+      <Section title={t('spc.capability')} testId="capability">
+        <Capability />
+      </Section>
       <Section
-        title={t('quality.measurements')}
+        title={t('spc.chart')}
         actions={
           checks.data?.checks.length ? (
             <TextField select size="small" label={t('quality.check')} value={selected ?? ''} onChange={(e) => setCheck(e.target.value)} sx={{ minWidth: 260 }} data-testid="check-select">
@@ -206,7 +353,7 @@ export default function QualityPage() {
         ) : checks.isError ? (
           <ErrorBox error={checks.error} />
         ) : selected ? (
-          <MeasurementChart check={selected} />
+          <ControlChart check={selected} />
         ) : (
           <Typography color="text.secondary">{t('quality.no_measurements')}</Typography>
         )}

@@ -51,6 +51,7 @@ PRINTER_STATUS_CHANGED = "printer.status_changed"
 ALERT_RAISED = "alert.raised"
 ALERT_ACKNOWLEDGED = "alert.acknowledged"
 ALERT_RESOLVED = "alert.resolved"
+SPC_LIMITS_SET = "spc.limits_set"
 # Retired per-unit types (ADR 0012): read-only, see RETIRED.
 SERIAL_STATUS_CHANGED = "serial.status_changed"
 LABEL_PRINTED = "label.printed"
@@ -119,6 +120,7 @@ EVENT_PRODUCERS: dict[str, str] = {
     ALERT_RAISED: _TRACE,
     ALERT_ACKNOWLEDGED: _TRACE,
     ALERT_RESOLVED: _TRACE,
+    SPC_LIMITS_SET: _TRACE,
     # retired: who published them before ADR 0012
     SERIAL_STATUS_CHANGED: _LOT,
     LABEL_PRINTED: _LABEL,
@@ -273,6 +275,7 @@ __all__ = [
     "SERIALS_ALLOCATED",
     "SERIALS_STATUS_CHANGED",
     "SERIAL_STATUS_CHANGED",
+    "SPC_LIMITS_SET",
     "USER_CREATED",
     "USER_DEACTIVATED",
     "USER_UPDATED",

@@ -332,4 +332,17 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "note": "paper roll replaced",
     },
     ev.ALERT_RESOLVED: {**_ALERT, "raised_at": _T1, "resolved_at": "2025-11-10T09:18:00+09:00"},
+    ev.SPC_LIMITS_SET: {
+        "check": "temp_sensor",
+        "version": 2,
+        "baseline": "recent",
+        "baseline_points": 100,
+        "state": "active",
+        "center": 25.02,
+        "ucl": 25.61,
+        "lcl": 24.43,
+        "sigma": 0.197,
+        "reason": "new sensor calibrated",
+        "set_at": _T1,
+    },
 }

@@ -20,3 +20,5 @@ MANAGERS = frozenset({Role.ADMIN, Role.PRODUCTION_MANAGER})
 # Who may close a non-conformance report with its disposition (ADR 0023).
 NCR_DISPOSERS = frozenset({Role.ADMIN, Role.PRODUCTION_MANAGER, Role.QUALITY_MANAGER})
 ADMINS = frozenset({Role.ADMIN})
+# Who may reset a check's SPC control limits (ADR 0026): a quality or production manager.
+QUALITY_DECIDERS = frozenset({Role.ADMIN, Role.PRODUCTION_MANAGER, Role.QUALITY_MANAGER})

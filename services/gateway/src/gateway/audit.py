@@ -180,6 +180,8 @@ MAPPING: dict[str, tuple[str, str, str, Callable[[dict[str, Any]], dict[str, Any
         _fields("acknowledged_by", "acknowledged_at", "note"),
     ),
     ev.ALERT_RESOLVED: ("alert", "alert_id", "update", _fields("resolved_at")),
+    # A check's SPC control limits, reset by a quality or production manager (ADR 0026).
+    ev.SPC_LIMITS_SET: ("spc_limits", "check", "update", _everything),
     # retired per-unit types (ADR 0012): entries published before the upgrade, one release
     ev.SERIAL_STATUS_CHANGED: (
         "serial",

@@ -7,6 +7,7 @@ from datetime import time
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
+from mes_contracts import events as ev
 from mes_contracts.envelope import Envelope
 from pydantic import Field
 from servicekit.runtime import ServiceRuntime, create_service_app
@@ -24,10 +25,13 @@ from .kpis import api as kpis_api
 from .kpis.calendar import Shift, ShiftCalendar
 from .models import SCHEMA, metadata
 from .projections import Projector
+from .quality import api as quality_api
+from .quality.live import LiveSpc
+from .quality.settings import QualitySettings
 from .subscriptions import ALERTED, BOTH, PROJECTED, SUBSCRIPTIONS
 
 
-class TraceSettings(AlertSettings):
+class TraceSettings(AlertSettings, QualitySettings):
     service_name: str = "trace-service"
     port: int = 8005
     factory_timezone: str = "Asia/Seoul"
@@ -66,6 +70,8 @@ def build_app(settings: TraceSettings | None = None) -> FastAPI:
     projector = Projector(ZoneInfo(settings.factory_timezone))
     centre = AlertCentre(runtime, settings)
     alert_handlers = AlertHandlers(centre)
+    live_spc = LiveSpc(centre, settings)
+    alert_handlers.handlers[ev.PROCESS_COMPLETED] = live_spc.on_completed
     projected, alerted = {*PROJECTED, *BOTH}, {*ALERTED, *BOTH}
     if set(projector.handlers) != projected or set(alert_handlers.handlers) != alerted:
         raise RuntimeError("trace-service: subscriptions and handlers differ")
@@ -79,11 +85,12 @@ def build_app(settings: TraceSettings | None = None) -> FastAPI:
     app = create_service_app(
         runtime,
         title="trace-service",
-        routers=[api.router, kpis_api.router, alerts_api.router],
+        routers=[api.router, kpis_api.router, alerts_api.router, quality_api.router],
         on_startup=on_startup,
     )
     app.state.factory_tz = projector.tz
     app.state.shift_calendar = settings.shift_calendar()
     app.state.kpi_stall_minutes = settings.kpi_stall_minutes
     app.state.alerts = centre
+    app.state.spc = live_spc
     return app

@@ -215,3 +215,4 @@ PROJECTIONS = (
 # The alerts centre's tables (not projections) belong to this schema's metadata too, so
 # Alembic and the drift test see them whoever imports the models first.
 from .alerts import models as _alert_tables  # noqa: E402, F401
+from .quality import models as _spc_tables  # noqa: E402, F401

@@ -13,13 +13,13 @@ PROJECTED = (
     ev.SERIALS_ALLOCATED,
     ev.SERIALS_STATUS_CHANGED,
     ev.PROCESS_STARTED,
-    ev.PROCESS_COMPLETED,
     ev.NCR_OPENED,
     ev.NCR_CLOSED,
     ev.SERIAL_STATUS_CHANGED,  # retired (ADR 0012): read for one release
 )
 ALERTED = (ev.PRINTER_STATUS_CHANGED, ev.PRINTER_UPDATED, ev.LABELS_FAILED, ev.LABELS_PRINTED)
-BOTH = (ev.LOT_HELD, ev.LOT_RELEASED)
+# A completion is projected, then its measurements are judged by SPC (quality.live).
+BOTH = (ev.LOT_HELD, ev.LOT_RELEASED, ev.PROCESS_COMPLETED)
 
 SUBSCRIPTIONS = Subscriptions(
     "trace-service",

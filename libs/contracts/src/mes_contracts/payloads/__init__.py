@@ -46,6 +46,7 @@ from mes_contracts.payloads.process import (
     RoutingStepInfo,
     RoutingUpdated,
 )
+from mes_contracts.payloads.spc import SpcLimitsSet
 
 #: Every payload model, in catalogue order; the retired per-unit types last (ADR 0012).
 ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
@@ -76,6 +77,7 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     AlertRaised,
     AlertAcknowledged,
     AlertResolved,
+    SpcLimitsSet,
     SerialStatusChanged,
     LabelPrinted,
     LabelFailedV1,
@@ -118,6 +120,7 @@ __all__ = [
     "SerialStatusChanged",
     "SerialsAllocated",
     "SerialsStatusChanged",
+    "SpcLimitsSet",
     "UserCreated",
     "UserDeactivated",
     "UserUpdated",

@@ -270,3 +270,35 @@ def consumer_lag_alerts(backlog: Mapping[tuple[str, str], int], threshold: int) 
         for (stream, group), count in sorted(backlog.items())
         if count > threshold
     ]
+
+
+# -- SPC (ADR 0026) -------------------------------------------------------------------------
+def spc_scope(check: str) -> str:
+    return f"spc:{check}:"
+
+
+def spc_alerts(
+    check: str, process_id: str, version: int, hits: Mapping[str, tuple[str, str]]
+) -> list[AlertSpec]:
+    """Rules (rule → (description, LOT of its newest hit)) that hit the check's recent
+    window against limits `version`: one alert per check and rule."""
+    return [
+        AlertSpec(
+            rule="spc.violation",
+            condition_key=f"{spc_scope(check)}{rule}",
+            severity="warning",
+            subject_type="process",
+            subject_id=process_id,
+            code="ALERT_SPC_VIOLATION",
+            message=f"{check}: SPC rule {rule} ({what}), LOT {lot}",
+            params={
+                "check": check,
+                "process_id": process_id,
+                "rule": rule,
+                "description": what,
+                "lot_number": lot,
+                "limits_version": version,
+            },
+        )
+        for rule, (what, lot) in sorted(hits.items())
+    ]

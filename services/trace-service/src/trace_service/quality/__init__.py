@@ -1,0 +1,1 @@
+"""SPC: control limits, Western Electric / Nelson rules and capability (ADR 0026)."""
