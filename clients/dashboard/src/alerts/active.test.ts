@@ -85,4 +85,17 @@ describe('alert texts', () => {
     expect(alertText('ko', stalled)).toBe(`LOT ${HELD}: PROC-003 센서 검사에서 95분째 진행 없음 (택트 30분의 3배 초과)`);
     expect(ruleLabel('ko', 'lot.stalled')).toBe('LOT 정체');
   });
+
+  it('names an SPC violation with its check, rule and LOT', () => {
+    const spc = alert('7', {
+      rule: 'spc.violation',
+      code: 'ALERT_SPC_VIOLATION',
+      subject_type: 'process',
+      subject_id: 'PROC-003',
+      params: { check: 'temp_sensor.measured_temp', process_id: 'PROC-003', rule: '1', description: 'one point beyond 3 sigma', lot_number: HELD, limits_version: 1 },
+    });
+    expect(alertText('ko', spc)).toBe(`temp_sensor.measured_temp: SPC 규칙 1 위반 (1점이 3σ 밖), LOT ${HELD}`);
+    expect(alertText('en', spc)).toBe(`temp_sensor.measured_temp: SPC rule 1 (one point beyond 3σ), LOT ${HELD}`);
+    expect(ruleLabel('en', 'spc.violation')).toBe('SPC out of control');
+  });
 });

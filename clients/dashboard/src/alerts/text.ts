@@ -59,6 +59,13 @@ export function alertText(lang: Lang, alert: AlertItem): string {
         takt: Number.isFinite(takt) && takt > 0 ? String(Math.round(takt / 60)) : p('takt_seconds'),
       });
     }
+    case 'ALERT_SPC_VIOLATION':
+      return t('alerts.text.spc_violation', {
+        check: p('check'),
+        rule: p('rule'),
+        what: translateLoose(lang, `spc.rule.${p('rule')}`, p('description')),
+        lot: p('lot_number'),
+      });
     case 'ALERT_LABEL_FAILED':
       return t('alerts.text.label_failed', { lot: p('lot_number') || alert.subject_id, jobs: p('jobs') });
     case 'ALERT_LABEL_QUEUED_TOO_LONG':
