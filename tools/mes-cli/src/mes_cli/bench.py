@@ -619,6 +619,14 @@ def run_trace(*, seconds: float, samples: int, years: float) -> int:
                     [f"/api/v1/quality/pareto?from={today - timedelta(days=30)}&to={today}"]
                     * samples,
                 ),
+                # Issue 20's timed requests: one check's control chart over 30 days, and
+                # the capability of every check (the KPIs of today are above).
+                "SPC chart, 30 days": _timed_gets(
+                    client, ["/api/v1/quality/spc/temp_sensor"] * samples
+                ),
+                "capability, all checks": _timed_gets(
+                    client, ["/api/v1/quality/capability"] * samples
+                ),
             }
         print(f"\nqueries through the gateway, sequential, {samples} each:")
         for name, ms in figures.items():
