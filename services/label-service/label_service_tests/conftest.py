@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -126,6 +127,21 @@ async def label_stack(
             await emu.stop()
         await stack.stop_service()
         await redis.aclose()
+
+
+def lot_created(lot: str, quantity: int = 100) -> dict:
+    """lot.created's payload for `lot` (its sequence: the number's last three digits)."""
+    return {
+        "lot_number": lot,
+        "product_model": "WF",
+        "factory": "KR",
+        "production_date": "2025-11-10",
+        "shift": "D",
+        "sequence": int(lot[-3:]),
+        "target_quantity": quantity,
+        "created_at": datetime.now(UTC).isoformat(),
+        "created_by": "manager",
+    }
 
 
 def closed_port() -> int:

@@ -8,12 +8,11 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from datetime import UTC, datetime
 from itertools import pairwise
 
 from label_service.emulator import PrinterEmulator
 
-from .conftest import LabelStack, eventually
+from .conftest import LabelStack, eventually, lot_created
 
 BASE, MAX = 0.2, 1.6
 LABEL_SETTINGS = {
@@ -22,20 +21,6 @@ LABEL_SETTINGS = {
     "label_retry_max_seconds": MAX,
 }
 WINDOW = 7.0
-
-
-def _lot_created(lot: str) -> dict:
-    return {
-        "lot_number": lot,
-        "product_model": "WF",
-        "factory": "KR",
-        "production_date": "2025-11-10",
-        "shift": "D",
-        "sequence": int(lot[-3:]),
-        "target_quantity": 10,
-        "created_at": datetime.now(UTC).isoformat(),
-        "created_by": "manager",
-    }
 
 
 def _refusing_port() -> socket.socket:
@@ -58,7 +43,7 @@ async def test_a_dead_printer_is_retried_with_growing_delays(label_stack: LabelS
     port = dead.getsockname()[1]
     await s.register("PRINTER-11", port, purpose="LOT")
     lots = [f"WF-KR-251110D-{n:03d}" for n in range(201, 236)]
-    await s.publish("lot.created", _lot_created(lots[0]))
+    await s.publish("lot.created", lot_created(lots[0], 10))
 
     async def first_try() -> bool:
         return await _failures(s, "PRINTER-11") >= 1
@@ -73,7 +58,7 @@ async def test_a_dead_printer_is_retried_with_growing_delays(label_stack: LabelS
     seen, sent = 1, 1
     while (now := time.monotonic()) - started < WINDOW:
         if sent < len(lots) and now - started >= sent * 0.2:
-            await s.publish("lot.created", _lot_created(lots[sent]))
+            await s.publish("lot.created", lot_created(lots[sent], 10))
             sent += 1
         failures = await _failures(s, "PRINTER-11")
         attempts.extend([now] * (failures - seen))

@@ -11,22 +11,7 @@ from datetime import UTC, datetime
 
 from label_service.emulator import PrinterEmulator
 
-from .conftest import LabelStack, closed_port, eventually
-
-
-def lot_created(lot: str, quantity: int = 100) -> dict:
-    return {
-        "lot_number": lot,
-        "product_model": "WF",
-        "factory": "KR",
-        "production_date": "2025-11-10",
-        "shift": "D",
-        "sequence": int(lot[-3:]),
-        "target_quantity": quantity,
-        "created_at": datetime.now(UTC).isoformat(),
-        "created_by": "manager",
-    }
-
+from .conftest import LabelStack, closed_port, eventually, lot_created
 
 #: serials.allocated as published before ADR 0012: no station_id (label-service then waits
 #: for the station, at most label_station_wait_seconds, and takes the default printer).

@@ -5,28 +5,12 @@ any job is open. Real label-service, PostgreSQL, Redis and a printer emulator.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from label_service.emulator import PrinterEmulator
 
-from .conftest import LabelStack, closed_port, eventually
+from .conftest import LabelStack, closed_port, eventually, lot_created
 
 # An idle look this long never fires within a test: whatever prints was woken or retried.
 LABEL_SETTINGS = {"label_idle_dispatch_interval": 3600.0}
-
-
-def _lot_created(lot: str) -> dict:
-    return {
-        "lot_number": lot,
-        "product_model": "WF",
-        "factory": "KR",
-        "production_date": "2025-11-10",
-        "shift": "D",
-        "sequence": int(lot[-3:]),
-        "target_quantity": 10,
-        "created_at": datetime.now(UTC).isoformat(),
-        "created_by": "manager",
-    }
 
 
 async def test_a_new_job_wakes_an_idle_dispatcher(label_stack: LabelStack) -> None:
@@ -35,7 +19,7 @@ async def test_a_new_job_wakes_an_idle_dispatcher(label_stack: LabelStack) -> No
     await s.register("PRINTER-21", emu.port, purpose="LOT")
     for n, lot in enumerate(("WF-KR-251110D-301", "WF-KR-251110D-302"), start=1):
         # Each LOT arrives when nothing is open: the dispatcher sleeps its idle look.
-        await s.publish("lot.created", _lot_created(lot))
+        await s.publish("lot.created", lot_created(lot, 10))
         labels = await emu.wait_for_labels(n, within=10)
         assert f"^FD{lot}^FS".encode() in labels[-1]
     # The next test's LOT labels go to its own printer.
@@ -50,7 +34,7 @@ async def test_retries_fall_due_while_a_job_is_open(label_stack: LabelStack) -> 
     port = closed_port()
     await s.register("PRINTER-22", port, purpose="LOT")
     lot = "WF-KR-251110D-303"
-    await s.publish("lot.created", _lot_created(lot))
+    await s.publish("lot.created", lot_created(lot, 10))
 
     async def retrying() -> bool:
         return await s.job_states(lot_number=lot) == ["retrying"]
