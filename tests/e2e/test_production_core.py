@@ -86,7 +86,9 @@ def test_a_taken_lot_number_is_never_issued_twice(manager: Client, stack):  # TC
 
     first = manager.post("/api/v1/lots", json={"product_model": "WF", "shift": "D"}).json()["data"]
     taken_seq = first["sequence"] + 1
-    taken = f"{first['lot_number'][:13]}D-{taken_seq:03d}"
+    # The next number of the same day and shift ("WF-KR-YYMMDDD-NNN"; it read "…DD-NNN",
+    # a number the service would never issue, so nothing was tested).
+    taken = f"{first['lot_number'].rsplit('-', 1)[0]}-{taken_seq:03d}"
     dsn = stack.database_url.replace("postgresql+asyncpg://", "postgresql://")
 
     async def sql(query: str, *args: object) -> list:
@@ -114,6 +116,9 @@ def test_a_taken_lot_number_is_never_issued_twice(manager: Client, stack):  # TC
     assert issued["lot_number"] != taken and issued["sequence"] > taken_seq
     rows = asyncio.run(sql("SELECT created_by FROM lot.lots WHERE lot_number = $1", taken))
     assert [row["created_by"] for row in rows] == ["legacy"]  # the existing LOT is untouched
+    # The hand-entered row never had a lot.created: other services do not know it, and the
+    # stack's later checks compare their views with lot-service's (TC-DASH-001).
+    asyncio.run(sql("DELETE FROM lot.lots WHERE lot_number = $1", taken))
 
 
 def test_lot_lookup_shows_each_process_status(

@@ -107,11 +107,17 @@ async def transitions(
     ).all()
 
 
+# A SCRAP disposition names a count (before the LOT's serials exist) or the serials.
+_SCRAPPED_UNITS = func.coalesce(ncrs.c.scrap_count, 0) + func.coalesce(
+    func.jsonb_array_length(ncrs.c.scrap_serials), 0
+)
+
+
 async def scrapped_by_lot(session: AsyncConnection, lot_numbers: Sequence[str]) -> dict[str, int]:
     if not lot_numbers:
         return {}
     rows = await session.execute(
-        select(ncrs.c.lot_number, func.coalesce(func.sum(ncrs.c.scrap_count), 0))
+        select(ncrs.c.lot_number, func.coalesce(func.sum(_SCRAPPED_UNITS), 0))
         .where(ncrs.c.lot_number.in_(lot_numbers), ncrs.c.disposition == "SCRAP")
         .group_by(ncrs.c.lot_number)
     )
@@ -119,7 +125,7 @@ async def scrapped_by_lot(session: AsyncConnection, lot_numbers: Sequence[str]) 
 
 
 async def scrapped_in(session: AsyncConnection, start: datetime, end: datetime) -> int:
-    stmt = select(func.coalesce(func.sum(ncrs.c.scrap_count), 0)).where(
+    stmt = select(func.coalesce(func.sum(_SCRAPPED_UNITS), 0)).where(
         ncrs.c.disposition == "SCRAP", ncrs.c.closed_at >= start, ncrs.c.closed_at < end
     )
     return int((await session.execute(stmt)).scalar_one())
