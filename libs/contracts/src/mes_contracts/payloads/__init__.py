@@ -46,7 +46,7 @@ from mes_contracts.payloads.process import (
     RoutingStepInfo,
     RoutingUpdated,
 )
-from mes_contracts.payloads.spc import SpcLimitsSet
+from mes_contracts.payloads.spc import SpcLimitsSet, SpcPoint, SpcRuleViolation, SpcViolationFound
 
 #: Every payload model, in catalogue order; the retired per-unit types last (ADR 0012).
 ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
@@ -78,6 +78,7 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     AlertAcknowledged,
     AlertResolved,
     SpcLimitsSet,
+    SpcViolationFound,
     SerialStatusChanged,
     LabelPrinted,
     LabelFailedV1,
@@ -121,6 +122,9 @@ __all__ = [
     "SerialsAllocated",
     "SerialsStatusChanged",
     "SpcLimitsSet",
+    "SpcPoint",
+    "SpcRuleViolation",
+    "SpcViolationFound",
     "UserCreated",
     "UserDeactivated",
     "UserUpdated",
