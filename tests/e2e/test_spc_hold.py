@@ -103,10 +103,17 @@ def test_a_violation_holds_the_lot_only_on_a_check_set_to_hold(
     assert data["required_action_code"] == "NCR_DISPOSITION_REQUIRED"
     assert [c["message"] for c in data["failed_checks"]] == [failed["message"]]
 
-    # The free LOT was never held (its violation came first on the same stream).
+    # The free LOT: no spc.violation_found, so no NCR, and its next step starts.
     assert _ncrs(viewer, free_lot) == []
     r = _start(worker, free_lot, "PROC-007")
     assert r.status_code == 200, r.text
+
+    def in_trace() -> bool:
+        r = viewer.get(f"/api/v1/trace/lots/{held_lot}")
+        numbers = [n["ncr_number"] for n in r.json()["data"]["ncrs"]]
+        return numbers == [ncr["ncr_number"]] and r.json()["data"]["on_hold"]
+
+    eventually(in_trace, timeout=15, what="the SPC NCR in the LOT trace")
 
     closed = dispose(manager, ncr["ncr_number"], "USE_AS_IS", reason="e2e: force within spec")
     assert closed["status"] == "CLOSED" and closed["disposition"] == "USE_AS_IS"
