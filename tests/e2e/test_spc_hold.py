@@ -75,6 +75,8 @@ def test_a_violation_holds_the_lot_only_on_a_check_set_to_hold(
             json={"reason": "e2e: spc hold baseline", "baseline": "recent", "points": 6},
         )
         assert r.status_code == 200 and r.json()["data"]["state"] == "active", r.text
+        chart = viewer.get(f"/api/v1/quality/spc/{quote(check)}").json()["data"]
+        assert chart["hold_on_violation"] is (check == HOLD)
 
     # The check without the setting: its alert, no hold, the next step starts.
     free_lot = _force_lot(manager, worker, CENTRE, OUTLIER)

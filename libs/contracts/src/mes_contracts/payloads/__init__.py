@@ -46,7 +46,12 @@ from mes_contracts.payloads.process import (
     RoutingStepInfo,
     RoutingUpdated,
 )
-from mes_contracts.payloads.spc import SpcLimitsSet, SpcPoint, SpcRuleViolation, SpcViolationFound
+from mes_contracts.payloads.spc import (
+    SpcLimitsSet,
+    SpcPatternPoint,
+    SpcRuleViolation,
+    SpcViolationFound,
+)
 
 #: Every payload model, in catalogue order; the retired per-unit types last (ADR 0012).
 ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
@@ -122,7 +127,7 @@ __all__ = [
     "SerialsAllocated",
     "SerialsStatusChanged",
     "SpcLimitsSet",
-    "SpcPoint",
+    "SpcPatternPoint",
     "SpcRuleViolation",
     "SpcViolationFound",
     "UserCreated",

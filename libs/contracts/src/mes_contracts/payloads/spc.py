@@ -35,7 +35,7 @@ class SpcLimitsSet(EventPayload):
         return self.check
 
 
-class SpcPoint(BaseModel):
+class SpcPatternPoint(BaseModel):
     """A point of a violated pattern, oldest first."""
 
     model_config = ConfigDict(extra="ignore")
@@ -64,7 +64,7 @@ class SpcRuleViolation(BaseModel):
     lower_limit: float | None = Field(default=None, description="Spec: lowest acceptable")
     upper_limit: float | None = Field(default=None, description="Spec: highest acceptable")
     unit: str | None = None
-    points: list[SpcPoint] = Field(description="The pattern's points, oldest first")
+    points: list[SpcPatternPoint] = Field(description="The pattern's points, oldest first")
 
 
 class SpcViolationFound(EventPayload):
