@@ -22,6 +22,9 @@ STACK_ENV = {
     "MES_LOGIN_RATE_LIMIT_PER_MINUTE": "100000",
     # Revocations Redis lost come back within this (test_revocation).
     "MES_TOKEN_STATE_REPUBLISH_SECONDS": "1",
+    # The one check whose SPC violation holds the LOT (test_spc_hold; no other test
+    # measures it).
+    "MES_SPC_HOLD_CHECKS": "test_results[SPCHOLD_A]",
 }
 
 

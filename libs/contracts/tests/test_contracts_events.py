@@ -118,8 +118,8 @@ def test_registry_is_complete_and_consistent() -> None:
     assert constants == set(ev.EVENT_TYPES) == set(ev.ALL_STREAMS)
     # 21 + lot.close_accepted, lot.held, lot.released, ncr.opened, ncr.closed (ADR 0023,
     # 0025), printer.status_changed, alert.raised/acknowledged/resolved (ADR 0024),
-    # spc.limits_set (ADR 0026)
-    assert len(ev.ALL_STREAMS) == 31
+    # spc.limits_set, spc.violation_found (ADR 0026)
+    assert len(ev.ALL_STREAMS) == 32
     assert [*ev.PUBLISHED_TYPES, *ev.RETIRED] == ev.ALL_STREAMS  # the retired ones last
     for type_, model in ev.EVENT_TYPES.items():
         assert model.event_type == type_

@@ -14,10 +14,13 @@ from process_service.holds import (
     Hold,
     HoldEffect,
     LotFacts,
+    SpcHoldEffect,
     check_disposition,
     completion_effect,
     may_start,
     on_hold_error,
+    spc_failed_checks,
+    spc_hold_effect,
 )
 
 pytestmark = pytest.mark.unit
@@ -216,3 +219,56 @@ def test_the_hold_error_names_the_failure_and_what_to_do() -> None:
     during = on_hold_error(LOT, ROUTING, rework("PROC-002"), checks)
     assert during.data["required_action_code"] == "REWORK_REQUIRED"
     assert during.data["rework_from"] == "PROC-002"
+
+
+# -- an SPC violation on a check set to hold (ADR 0023 amendment) -------------------------
+REWORKING = Hold("NCR-251110-001", "PROC-003", REWORK, "PROC-003", 3)
+AWAITING = Hold("NCR-251110-001", "PROC-003", OPEN)
+
+
+@pytest.mark.parametrize(
+    ("status", "hold", "has_ncr", "effect"),
+    [
+        ("IN_PROGRESS", None, False, SpcHoldEffect.HOLD),
+        ("COMPLETED", None, False, SpcHoldEffect.HOLD),  # the last step's violation
+        ("IN_PROGRESS", REWORKING, False, SpcHoldEffect.HOLD),  # a new NCR takes the hold
+        ("IN_PROGRESS", AWAITING, False, SpcHoldEffect.ALREADY_HELD),
+        ("IN_PROGRESS", None, True, SpcHoldEffect.ALREADY_REPORTED),  # redelivered
+        ("IN_PROGRESS", AWAITING, True, SpcHoldEffect.ALREADY_REPORTED),  # its FAIL's NCR
+        ("CLOSED", None, False, SpcHoldEffect.CLOSED),
+    ],
+)
+def test_what_an_spc_violation_does(
+    status: str, hold: Hold | None, has_ncr: bool, effect: SpcHoldEffect
+) -> None:
+    assert spc_hold_effect(status, hold, has_ncr) is effect
+
+
+def test_spc_failed_checks_name_the_rule_limits_and_values() -> None:
+    violation = {
+        "check": "test_results[T38_P170]",
+        "rule": "2",
+        "description": "9 points in a row on one side of the centre line",
+        "value": 12.95,
+        "limits_version": 2,
+        "center": 12.8,
+        "ucl": 13.4,
+        "lcl": 12.2,
+        "target": 12.8,
+        "lower_limit": 11.8,
+        "upper_limit": 13.8,
+        "unit": "kgf",
+        "points": [{"value": 12.9}] * 8 + [{"value": 12.95}],
+    }
+    [check] = spc_failed_checks([violation])
+    assert check == {
+        "check": "test_results[T38_P170]",
+        "measured": 12.95,
+        "target": 12.8,
+        "tolerance": None,
+        "lower_limit": 11.8,
+        "upper_limit": 13.8,
+        "unit": "kgf",
+        "message": "SPC rule 2: 9 points in a row on one side of the centre line (limits v2: "
+        "CL 12.8, LCL 12.2, UCL 13.4; points " + "12.9, " * 8 + "12.95)",
+    }

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 from mes_cli.pytest_plugin import round_trips
+from mes_contracts import events as ev
 from mes_contracts.errors import ErrorCode, MesError
 from mes_contracts.identifiers import format_ncr_number
 
@@ -111,3 +112,83 @@ async def test_a_held_lot_is_refused_in_the_same_round_trips(kit: ProcessKit) ->
         await kit.start(lot, "PROC-002")
     # BEGIN, the read (the hold and its NCR's failed checks come with the LOT), ROLLBACK.
     assert trips.count <= 3
+
+
+# -- spc.violation_found (ADR 0023 amendment) ----------------------------------------------
+def spc_violation(lot: str, work_order_id: str, process_id: str = "PROC-001") -> dict:
+    at = datetime.now(KST).isoformat()
+    point = {"lot_number": lot, "work_order_id": work_order_id, "value": 13.7, "measured_at": at}
+    return {
+        "lot_number": lot,
+        "work_order_id": work_order_id,
+        "process_id": process_id,
+        "detected_at": at,
+        "violations": [
+            {
+                "check": "test_results[T38_P170]",
+                "rule": "1",
+                "description": "1 point beyond 3σ",
+                "value": 13.7,
+                "limits_version": 2,
+                "center": 12.8,
+                "ucl": 13.4,
+                "lcl": 12.2,
+                "lower_limit": 11.8,
+                "upper_limit": 13.8,
+                "unit": "kgf",
+                "points": [point],
+            }
+        ],
+    }
+
+
+async def _hold(kit: ProcessKit, lot: str) -> tuple:
+    [row] = await kit.fetch(
+        "SELECT hold_ncr, hold_process_id, hold_phase FROM process.lots WHERE lot_number = $1",
+        lot,
+    )
+    return tuple(row)
+
+
+async def test_an_spc_violation_holds_the_lot_once(kit: ProcessKit) -> None:
+    lot = await kit.new_lot()
+    await kit.start(lot, "PROC-001")
+    done = await kit.complete(lot, "PROC-001")
+    assert done["result"] == "PASS"
+    event = spc_violation(lot, done["work_order_id"])
+    await kit.emit(ev.SPC_VIOLATION_FOUND, event)
+    await kit.emit(ev.SPC_VIOLATION_FOUND, event)  # redelivered: the same NCR
+    [ncr] = await kit.fetch(
+        "SELECT ncr_number, process_id, work_order_id, failed_checks::text AS checks, opened_by "
+        "FROM process.ncrs WHERE lot_number = $1",
+        lot,
+    )
+    assert (ncr["process_id"], ncr["work_order_id"]) == ("PROC-001", done["work_order_id"])
+    assert ncr["opened_by"] == "trace-service"
+    assert "SPC rule 1: 1 point beyond 3σ (limits v2" in ncr["checks"]
+    assert await _hold(kit, lot) == (ncr["ncr_number"], "PROC-001", "OPEN")
+    with pytest.raises(MesError) as refused:
+        await kit.start(lot, "PROC-002")
+    assert refused.value.code is ErrorCode.LOT_ON_HOLD
+    [check] = refused.value.data["failed_checks"]
+    assert check["check"] == "test_results[T38_P170]" and check["measured"] == 13.7
+    await kit.dispose(ncr["ncr_number"], "USE_AS_IS", reason="within spec")
+    assert await _hold(kit, lot) == (None, None, None)
+    await kit.start(lot, "PROC-002")
+
+
+async def test_an_spc_violation_adds_no_ncr_to_a_fail_or_an_open_hold(kit: ProcessKit) -> None:
+    lot, done = await failed_lot(kit)  # the FAIL's own NCR, OPEN
+    await kit.emit(ev.SPC_VIOLATION_FOUND, spc_violation(lot, done["work_order_id"]))
+    # A violation of another attempt while the NCR is OPEN: the disposition decides anyway.
+    await kit.emit(ev.SPC_VIOLATION_FOUND, spc_violation(lot, "WO-OTHER"))
+    rows = await kit.fetch("SELECT ncr_number FROM process.ncrs WHERE lot_number = $1", lot)
+    assert [r["ncr_number"] for r in rows] == [done["ncr_number"]]
+    assert await _hold(kit, lot) == (done["ncr_number"], "PROC-001", "OPEN")
+
+
+async def test_an_spc_violation_leaves_a_closed_lot(kit: ProcessKit) -> None:
+    lot = await kit.new_lot(status="CLOSED")
+    await kit.emit(ev.SPC_VIOLATION_FOUND, spc_violation(lot, "WO-CLOSED"))
+    assert await kit.fetch("SELECT 1 FROM process.ncrs WHERE lot_number = $1", lot) == []
+    assert await _hold(kit, lot) == (None, None, None)

@@ -65,11 +65,13 @@ def completion(n: int, temp: float) -> Envelope:
     return Envelope.from_json(event.to_json())
 
 
-@pytest.fixture
-async def stack(pg_url: str) -> Any:
+@pytest.fixture(params=[""], ids=["alert-only"])
+async def stack(pg_url: str, request: pytest.FixtureRequest) -> Any:
     url = await create_database(pg_url, "trace_spc")
     await asyncio.to_thread(migrate_service, "trace_service", url)
-    settings = TraceSettings(database_url=url, spc_baseline_points=len(BASELINE))
+    settings = TraceSettings(
+        database_url=url, spc_baseline_points=len(BASELINE), spc_hold_checks=request.param
+    )
     runtime = ServiceRuntime(settings, schema=SCHEMA, metadata=metadata)
     runtime.db = Database(url)
     live = LiveSpc(AlertCentre(runtime, settings), settings)
@@ -153,3 +155,38 @@ async def test_a_point_beyond_3_sigma_is_rule_1(stack: Any) -> None:
     assert (hit["rule"], hit["value"]) == ("1", 60.9)
     [alert] = await _fetch(url, "SELECT condition_key, params FROM trace.alerts")
     assert alert["condition_key"] == "spc:temp_sensor:1"
+
+
+async def _found(url: str) -> list[dict[str, Any]]:
+    rows = await _fetch(
+        url, f"SELECT payload FROM trace.outbox WHERE stream = '{ev.SPC_VIOLATION_FOUND}'"
+    )
+    return [Envelope.from_json(r["payload"]).data for r in rows]
+
+
+@pytest.mark.parametrize("stack", [" temp_sensor , other"], ids=["hold"], indirect=True)
+async def test_a_violation_on_a_hold_check_is_published_once(stack: Any) -> None:
+    url, feed = stack
+    await feed(*(completion(i + 1, v) for i, v in enumerate(BASELINE)))
+    outlier = completion(len(BASELINE) + 1, 60.9)
+    await feed(outlier)
+    await feed(outlier)  # redelivered: the hit is stored already, nothing new
+    [found] = await _found(url)
+    assert (found["lot_number"], found["work_order_id"], found["process_id"]) == (
+        "WF-KR-251110D-021",
+        "WO-20251110-021",
+        "PROC-003",
+    )
+    [v] = found["violations"]
+    assert (v["check"], v["rule"], v["value"], v["limits_version"]) == ("temp_sensor", "1", 60.9, 1)
+    assert v["center"] == pytest.approx(60.0) and v["lcl"] < 60.0 < v["ucl"] < 60.9
+    assert (v["lower_limit"], v["upper_limit"], v["unit"]) == (59.0, 61.0, "°C")
+    assert [p["lot_number"] for p in v["points"]] == ["WF-KR-251110D-021"]
+
+
+async def test_a_violation_on_another_check_only_alerts(stack: Any) -> None:
+    url, feed = stack
+    await feed(*(completion(i + 1, v) for i, v in enumerate(BASELINE)))
+    await feed(completion(len(BASELINE) + 1, 60.9))
+    assert len(await _fetch(url, "SELECT id FROM trace.spc_violations")) == 1
+    assert await _found(url) == []

@@ -52,6 +52,7 @@ ALERT_RAISED = "alert.raised"
 ALERT_ACKNOWLEDGED = "alert.acknowledged"
 ALERT_RESOLVED = "alert.resolved"
 SPC_LIMITS_SET = "spc.limits_set"
+SPC_VIOLATION_FOUND = "spc.violation_found"
 # Retired per-unit types (ADR 0012): read-only, see RETIRED.
 SERIAL_STATUS_CHANGED = "serial.status_changed"
 LABEL_PRINTED = "label.printed"
@@ -121,6 +122,7 @@ EVENT_PRODUCERS: dict[str, str] = {
     ALERT_ACKNOWLEDGED: _TRACE,
     ALERT_RESOLVED: _TRACE,
     SPC_LIMITS_SET: _TRACE,
+    SPC_VIOLATION_FOUND: _TRACE,
     # retired: who published them before ADR 0012
     SERIAL_STATUS_CHANGED: _LOT,
     LABEL_PRINTED: _LABEL,
@@ -276,6 +278,7 @@ __all__ = [
     "SERIALS_STATUS_CHANGED",
     "SERIAL_STATUS_CHANGED",
     "SPC_LIMITS_SET",
+    "SPC_VIOLATION_FOUND",
     "USER_CREATED",
     "USER_DEACTIVATED",
     "USER_UPDATED",

@@ -345,4 +345,35 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "reason": "new sensor calibrated",
         "set_at": _T1,
     },
+    ev.SPC_VIOLATION_FOUND: {
+        "lot_number": _LOT,
+        "work_order_id": "WO-20251110-003",
+        "process_id": "PROC-003",
+        "violations": [
+            {
+                "check": "temp_sensor",
+                "rule": "1",
+                "description": "1 point beyond 3σ",
+                "value": 25.7,
+                "limits_version": 2,
+                "center": 25.02,
+                "ucl": 25.61,
+                "lcl": 24.43,
+                "target": 25.0,
+                "tolerance": None,
+                "lower_limit": 24.0,
+                "upper_limit": 26.0,
+                "unit": "°C",
+                "points": [
+                    {
+                        "lot_number": _LOT,
+                        "work_order_id": "WO-20251110-003",
+                        "value": 25.7,
+                        "measured_at": _T1,
+                    }
+                ],
+            }
+        ],
+        "detected_at": _T1,
+    },
 }

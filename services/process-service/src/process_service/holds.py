@@ -261,3 +261,55 @@ def _check_scrap(
             repeated=repeated,
             already_scrapped=already,
         )
+
+
+class SpcHoldEffect(StrEnum):
+    """What `spc.violation_found` does to the LOT (ADR 0023 amendment)."""
+
+    HOLD = "HOLD"  # an NCR and the hold at the violating step
+    ALREADY_REPORTED = "ALREADY_REPORTED"  # the completion has its NCR (redelivery, a FAIL)
+    ALREADY_HELD = "ALREADY_HELD"  # an OPEN NCR awaits its disposition anyway
+    CLOSED = "CLOSED"  # nothing more happens to a closed LOT
+
+
+def spc_hold_effect(lot_status: str, hold: Hold | None, completion_has_ncr: bool) -> SpcHoldEffect:
+    """A violation holds the LOT like a FAIL would, except where that would say nothing
+    new: the completion already opened an NCR, the LOT waits on an OPEN NCR, or it is
+    CLOSED. During a REWORK it opens a new NCR and the hold moves to it (as a FAIL)."""
+    if completion_has_ncr:
+        return SpcHoldEffect.ALREADY_REPORTED
+    if lot_status == "CLOSED":
+        return SpcHoldEffect.CLOSED
+    if hold is not None and hold.phase == OPEN:
+        return SpcHoldEffect.ALREADY_HELD
+    return SpcHoldEffect.HOLD
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def spc_failed_checks(violations: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The NCR's failed checks (`Defect`s) for SPC rule hits: the value against its spec,
+    the rule and the control limits in the message (the values of the pattern too)."""
+    out = []
+    for v in violations:
+        values = ", ".join(_fmt(p["value"]) for p in v["points"])
+        message = (
+            f"SPC rule {v['rule']}: {v['description']} (limits v{v['limits_version']}: "
+            f"CL {_fmt(v['center'])}, LCL {_fmt(v['lcl'])}, UCL {_fmt(v['ucl'])}; "
+            f"points {values})"
+        )
+        out.append(
+            {
+                "check": v["check"],
+                "measured": v["value"],
+                "target": v.get("target"),
+                "tolerance": v.get("tolerance"),
+                "lower_limit": v.get("lower_limit"),
+                "upper_limit": v.get("upper_limit"),
+                "unit": v.get("unit"),
+                "message": message,
+            }
+        )
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import UTC, datetime
 from functools import partial
@@ -18,6 +19,7 @@ from mes_contracts.payloads.admin import UserCreated, UserDeactivated, UserUpdat
 from mes_contracts.payloads.firmware import FirmwareReleased, FirmwareRolledBack
 from mes_contracts.payloads.lot import LotCreated, LotStatusChanged
 from mes_contracts.payloads.process import RoutingUpdated
+from mes_contracts.payloads.spc import SpcViolationFound
 from mes_contracts.process_data import validate_process_data
 from mes_contracts.routing import SERIAL_ALLOCATION_PROCESS_ID, process_name_matches
 from mes_contracts.times import ReportedTimeWindow
@@ -30,6 +32,8 @@ from . import repository as repo
 from .domain import Step, check_can_start, completion_digest
 from .lot_arrivals import LotArrivals
 from .routing import RoutingCache
+
+log = logging.getLogger(__name__)
 
 #: A use case reads at most twice: the second read runs under the LOT lock the first took,
 #: so nothing can change between it and the write.
@@ -559,6 +563,39 @@ class ProcessService:
                 "active": d.active and not isinstance(d, UserDeactivated),
                 "updated_at": event.time,
             },
+        )
+
+    async def on_spc_violation(self, session: AsyncConnection, event: Envelope) -> None:
+        """An SPC violation on a check that holds: the LOT's NCR and hold at the violating
+        step, as a FAIL's (ADR 0023 amendment). Under the LOT's lock, keyed by the
+        completion's work order, so a redelivery finds its NCR and does nothing."""
+        d = ev.payload_as(event, SpcViolationFound)
+        lot = await repo.get_lot(session, d.lot_number, for_update=True)
+        if lot is None:
+            raise LookupError(f"lot.created for {d.lot_number} not seen yet")  # retried later
+        has_ncr = await repo.ncr_of(session, d.work_order_id) is not None
+        effect = holds.spc_hold_effect(lot["status"], repo.hold_of(lot), has_ncr)
+        steps = await self.routing.steps(session, lot["product_model"])
+        step = routing_progress.find_step(steps, d.process_id)
+        if effect is not holds.SpcHoldEffect.HOLD or step is None:
+            log.info("spc.violation_found for %s: %s", d.lot_number, effect.value)
+            return
+        violations = [v.model_dump(mode="json") for v in d.violations]
+        actor = event.actor or Actor(system="trace-service")
+        record = {
+            "lot_number": d.lot_number,
+            "work_order_id": d.work_order_id,
+            "completed_at": datetime.now(UTC),
+            "completed_by": _who(actor),
+        }
+        await self._open_ncr(
+            await raw(session),
+            lot["product_model"],
+            step,
+            record,
+            holds.spc_failed_checks(violations),
+            actor,
+            event.correlation_id,
         )
 
     async def on_routing_updated(self, _session: AsyncConnection, event: Envelope) -> None:

@@ -17,5 +17,7 @@ SUBSCRIPTIONS = Subscriptions(
         ev.FIRMWARE_ROLLED_BACK: "on_firmware_released",  # carries the version now live
         # Its own event: a replica's routing cache forgets what another replica changed.
         ev.ROUTING_UPDATED: "on_routing_updated",
+        # trace-service found an SPC violation on a check that holds the LOT (ADR 0026).
+        ev.SPC_VIOLATION_FOUND: "on_spc_violation",
     },
 )

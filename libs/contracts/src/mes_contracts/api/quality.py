@@ -93,6 +93,10 @@ class SpcChart(BaseModel):
     since: AwareDatetime
     until: AwareDatetime
     truncated: bool = Field(description="More points than the cap: the newest are shown")
+    hold_on_violation: bool = Field(
+        default=False,
+        description="A violation of this check also holds the LOT (MES_SPC_HOLD_CHECKS)",
+    )
     spec: SpecLimits
     limits: SpcLimits | None
     points: list[SpcPoint]

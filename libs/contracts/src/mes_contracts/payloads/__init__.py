@@ -46,7 +46,12 @@ from mes_contracts.payloads.process import (
     RoutingStepInfo,
     RoutingUpdated,
 )
-from mes_contracts.payloads.spc import SpcLimitsSet
+from mes_contracts.payloads.spc import (
+    SpcLimitsSet,
+    SpcPatternPoint,
+    SpcRuleViolation,
+    SpcViolationFound,
+)
 
 #: Every payload model, in catalogue order; the retired per-unit types last (ADR 0012).
 ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
@@ -78,6 +83,7 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     AlertAcknowledged,
     AlertResolved,
     SpcLimitsSet,
+    SpcViolationFound,
     SerialStatusChanged,
     LabelPrinted,
     LabelFailedV1,
@@ -121,6 +127,9 @@ __all__ = [
     "SerialsAllocated",
     "SerialsStatusChanged",
     "SpcLimitsSet",
+    "SpcPatternPoint",
+    "SpcRuleViolation",
+    "SpcViolationFound",
     "UserCreated",
     "UserDeactivated",
     "UserUpdated",

@@ -93,6 +93,7 @@ async def chart(
         "since": since,
         "until": until,
         "truncated": truncated,
+        "hold_on_violation": check in settings.spc_hold_check_names,
         "spec": _spec(points),
         "limits": limits_view(limits),
         "points": out,

@@ -14,3 +14,10 @@ class QualitySettings(ServiceSettings):
     # A chart's default period and its cap of points (newest kept).
     spc_chart_days: int = Field(default=30, ge=1, le=366)
     spc_chart_max_points: int = Field(default=5000, ge=100, le=50000)
+    # Checks whose violation holds the LOT (comma-separated exact names, e.g.
+    # "temp_sensor,test_results[T38_P170]"); every other check only alerts.
+    spc_hold_checks: str = Field(default="", max_length=4000)
+
+    @property
+    def spc_hold_check_names(self) -> frozenset[str]:
+        return frozenset(c.strip() for c in self.spc_hold_checks.split(",") if c.strip())

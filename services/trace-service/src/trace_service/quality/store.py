@@ -217,10 +217,11 @@ async def store_hits(
     version: int,
     window: list[dict[str, Any]],
     hits: list[spc.RuleHit],
-) -> None:
-    """Hits, each at the point completing it; a hit already stored is kept as it was."""
+) -> list[spc.RuleHit]:
+    """Hits, each at the point completing it; a hit already stored is kept as it was.
+    The hits stored now (not seen before)."""
     if not hits:
-        return
+        return []
     now = datetime.now(UTC)
     rows = []
     for h in hits:
@@ -240,9 +241,19 @@ async def store_hits(
                 "detected_at": now,
             }
         )
-    await session.execute(
-        insert(spc_violations).values(rows).on_conflict_do_nothing(constraint="uq_spc_violation")
+    t = spc_violations.c
+    stmt = (
+        insert(spc_violations)
+        .values(rows)
+        .on_conflict_do_nothing(constraint="uq_spc_violation")
+        .returning(t.rule, t.work_order_id, t.idx)
     )
+    stored = {(r.rule, r.work_order_id, r.idx) for r in await session.execute(stmt)}
+    return [
+        h
+        for h in hits
+        if (h.rule, window[h.last]["work_order_id"], window[h.last]["idx"]) in stored
+    ]
 
 
 async def violations(
