@@ -312,7 +312,7 @@ export default function PrintersPage() {
           ))}
       </Section>
       <Section title={t('printers.reprints')}>
-        {reprints.isPending ? <Loading /> : reprints.isError ? <ErrorBox error={reprints.error} /> : <DataTable data={reprints.data.items} columns={rcolumns} rowKey={(r) => r.job_id} />}
+        {reprints.isPending ? <Loading /> : reprints.isError ? <ErrorBox error={reprints.error} /> : <DataTable data={reprints.data.items} columns={rcolumns} rowKey={(r) => r.job_id} exportName="reprints" />}
       </Section>
       {reprinting && printers.data && <ReprintDialog job={reprinting} printers={printers.data} onClose={() => setReprinting(null)} />}
     </Box>
