@@ -411,6 +411,7 @@ export default function QualityPage() {
       </Section>
       <Section
         title={t('spc.chart')}
+        testId="spc-chart"
         actions={
           checks.data?.checks.length ? (
             <TextField select size="small" label={t('quality.check')} value={selected ?? ''} onChange={(e) => setFilter('check', e.target.value)} sx={{ minWidth: 260 }} data-testid="check-select">
