@@ -3,6 +3,7 @@ import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/re
 import { describe, expect, it } from 'vitest';
 import { BOM, csvField, toCsv } from './csv';
 import { cellValue, tableExport } from './fromTable';
+import { formatDateTime } from '../time';
 import { exportFileName, type ExportTable } from './table';
 import { columnName, sheetName, sheetXml, toXlsx, xmlText } from './xlsx';
 import { crc32, zipStore } from './zip';
@@ -146,6 +147,10 @@ describe('tableExport', () => {
     expect(cellValue(undefined)).toBe('');
     expect(cellValue(['a', 1])).toBe('a, 1');
     expect(cellValue(false)).toBe(false);
+    // an instant in factory time (Asia/Seoul), as spreadsheets read a date
+    expect(cellValue('2025-11-10T00:01:00+00:00')).toBe(formatDateTime('2025-11-10T00:01:00+00:00'));
+    expect(cellValue('2025-11-10T00:01:00+00:00')).toMatch(/^2025-11-10 09:01/);
+    expect(cellValue('2025-11-10')).toBe('2025-11-10'); // a day stays as it is
   });
 });
 

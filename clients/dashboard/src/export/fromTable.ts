@@ -2,6 +2,7 @@
 // data (a column's `meta.exportValue`, else its accessor's value). Display-only columns
 // without an exportValue (buttons, links) are left out.
 import type { Column, Row, Table } from '@tanstack/react-table';
+import { formatDateTime, isTimestamp } from '../time';
 import type { Cell, ExportTable } from './table';
 
 declare module '@tanstack/react-table' {
@@ -14,8 +15,11 @@ declare module '@tanstack/react-table' {
   }
 }
 
+/** A value as a plain cell; instants in factory time ("2025-11-10 09:01:00", which
+ * spreadsheets read as a date), not ISO with a zone (which they keep as text). */
 export function cellValue(value: unknown): Cell {
   if (value == null) return '';
+  if (isTimestamp(value)) return formatDateTime(value);
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ');
   return JSON.stringify(value);
