@@ -250,18 +250,24 @@ export function useMeasurementChecks() {
   });
 }
 
-export function useSpcChart(check: string | null) {
+/** A period of the quality reads (ISO timestamps; absent = the service's default). */
+export interface Period {
+  since?: string;
+  until?: string;
+}
+
+export function useSpcChart(check: string | null, period: Period = {}) {
   return useQuery({
-    queryKey: ['quality', 'spc', check],
-    queryFn: ({ signal }) => api<SpcChart>(`/api/v1/quality/spc/${encodeURIComponent(check ?? '')}`, { signal }),
+    queryKey: ['quality', 'spc', check, period],
+    queryFn: ({ signal }) => api<SpcChart>(`/api/v1/quality/spc/${encodeURIComponent(check ?? '')}`, { query: { ...period }, signal }),
     enabled: !!check,
   });
 }
 
-export function useCapability() {
+export function useCapability(period: Period = {}) {
   return useQuery({
-    queryKey: ['quality', 'capability'],
-    queryFn: ({ signal }) => api<{ items: CapabilityRow[] }>('/api/v1/quality/capability', { signal }),
+    queryKey: ['quality', 'capability', period],
+    queryFn: ({ signal }) => api<{ items: CapabilityRow[] }>('/api/v1/quality/capability', { query: { ...period }, signal }),
   });
 }
 

@@ -17,7 +17,9 @@ import {
   type SortingState,
 } from '@tanstack/react-table';
 import { useState } from 'react';
+import { tableExport } from '../export/fromTable';
 import { useT } from '../i18n';
+import { ExportButtons } from './ExportButtons';
 
 export interface ServerPaging {
   total: number;
@@ -37,10 +39,13 @@ interface Props<T> {
   dense?: boolean;
   /** keep cells on one line (default) */
   nowrap?: boolean;
+  /** the export's file name (CSV/XLSX buttons above the table); `false` for none */
+  exportName?: string | false;
 }
 
-/** A TanStack Table rendered with MUI: client-side sorting, optional server paging. */
-export function DataTable<T>({ data, columns, empty, paging, onRowClick, rowKey, testId, dense = true, nowrap = true }: Props<T>) {
+/** A TanStack Table rendered with MUI: client-side sorting, optional server paging, CSV/XLSX
+ * export of the rows shown (with server paging: the page shown). */
+export function DataTable<T>({ data, columns, empty, paging, onRowClick, rowKey, testId, dense = true, nowrap = true, exportName }: Props<T>) {
   const t = useT();
   const [sorting, setSorting] = useState<SortingState>([]);
   const table = useReactTable({
@@ -54,6 +59,7 @@ export function DataTable<T>({ data, columns, empty, paging, onRowClick, rowKey,
   });
   return (
     <Box data-testid={testId}>
+      {exportName !== false && data.length > 0 && <ExportButtons table={() => tableExport(table, exportName ?? testId ?? 'table')} testId={testId} />}
       <TableContainer>
         <Table size={dense ? 'small' : 'medium'}>
           <TableHead>

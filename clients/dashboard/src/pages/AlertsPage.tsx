@@ -18,6 +18,7 @@ import { DataTable } from '../components/DataTable';
 import { useLang, useT } from '../i18n';
 import { can } from '../permissions';
 import { useUi } from '../store';
+import { statusLabel } from '../labels';
 import { formatDateTime } from '../time';
 
 export const ALERTS_PAGE = 50;
@@ -109,11 +110,12 @@ export default function AlertsPage() {
 
   const columns = useMemo(() => {
     const cols = [
-      col.accessor('severity', { header: t('alerts.severity'), cell: (c) => <StatusChip kind="severity" value={c.getValue()} /> }),
-      col.accessor('status', { header: t('alerts.status'), cell: (c) => <StatusChip kind="alert" value={c.getValue()} testId="alert-status" /> }),
+      col.accessor('severity', { header: t('alerts.severity'), meta: { exportValue: (a) => statusLabel(lang, 'severity', a.severity) }, cell: (c) => <StatusChip kind="severity" value={c.getValue()} /> }),
+      col.accessor('status', { header: t('alerts.status'), meta: { exportValue: (a) => statusLabel(lang, 'alert', a.status) }, cell: (c) => <StatusChip kind="alert" value={c.getValue()} testId="alert-status" /> }),
       col.display({
         id: 'message',
         header: t('alerts.message'),
+        meta: { exportValue: (a) => `${alertText(lang, a)} (${ruleLabel(lang, a.rule)})` },
         cell: (c) => (
           <Box component="span" data-alert-id={c.row.original.alert_id} data-alert-subject={c.row.original.subject_id} sx={{ display: 'inline-block', minWidth: 240, maxWidth: 420, whiteSpace: 'normal', overflowWrap: 'anywhere' }}>
             {alertText(lang, c.row.original)}
@@ -124,9 +126,10 @@ export default function AlertsPage() {
         ),
       }),
       col.accessor('subject_id', { header: t('alerts.subject'), cell: (c) => <Subject alert={c.row.original} /> }),
-      col.accessor('raised_at', { header: t('alerts.raised_at'), cell: (c) => formatDateTime(c.getValue()) }),
+      col.accessor('raised_at', { header: t('alerts.raised_at'), meta: { exportValue: (a) => formatDateTime(a.raised_at) }, cell: (c) => formatDateTime(c.getValue()) }),
       col.accessor('acknowledged_at', {
         header: t('alerts.acknowledged'),
+        meta: { exportValue: (a) => (a.acknowledged_at ? `${t('alerts.ack_by', { user: a.acknowledged_by ?? '', time: formatDateTime(a.acknowledged_at) })}${a.note ? ` — ${a.note}` : ''}` : '') },
         cell: (c) => {
           const a = c.row.original;
           if (!a.acknowledged_at) return '–';
@@ -142,7 +145,7 @@ export default function AlertsPage() {
           );
         },
       }),
-      col.accessor('resolved_at', { header: t('alerts.resolved_at'), cell: (c) => (c.getValue() ? formatDateTime(c.getValue()) : '–') }),
+      col.accessor('resolved_at', { header: t('alerts.resolved_at'), meta: { exportValue: (a) => (a.resolved_at ? formatDateTime(a.resolved_at) : '') }, cell: (c) => (c.getValue() ? formatDateTime(c.getValue()) : '–') }),
     ];
     if (mayAck) {
       cols.push(

@@ -88,7 +88,7 @@ export default function AuditPage() {
         header: t('common.user'),
       }),
       col.accessor('source_ip', { header: 'IP', cell: (c) => c.getValue() ?? '' }),
-      col.display({ id: 'changes', header: t('audit.changes'), cell: (c) => (
+      col.display({ id: 'changes', header: t('audit.changes'), meta: { exportValue: (e) => JSON.stringify({ old: e.old_values, new: e.new_values }) }, cell: (c) => (
           <Box sx={{ minWidth: 380, maxWidth: 560, wordBreak: 'break-all' }}>
             <Changes entry={c.row.original} />
           </Box>

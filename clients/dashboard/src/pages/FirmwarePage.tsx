@@ -186,7 +186,7 @@ export default function FirmwarePage() {
         {list.isPending ? <Loading /> : list.isError ? <ErrorBox error={list.error} /> : <DataTable data={list.data.items} columns={columns} rowKey={(f) => f.version} testId="fw-table" />}
       </Section>
       <Section title={t('firmware.history')}>
-        {history.isPending ? <Loading /> : history.isError ? <ErrorBox error={history.error} /> : <DataTable data={history.data.items} columns={hcolumns} rowKey={(h) => String(h.id)} />}
+        {history.isPending ? <Loading /> : history.isError ? <ErrorBox error={history.error} /> : <DataTable data={history.data.items} columns={hcolumns} rowKey={(h) => String(h.id)} exportName="firmware-history" />}
       </Section>
       {uploading && <UploadDialog onClose={() => setUploading(false)} />}
       {pending && <ConfirmDialog pending={pending} onClose={() => setPending(null)} />}

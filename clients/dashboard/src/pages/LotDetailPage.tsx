@@ -288,6 +288,7 @@ export default function LotDetailPage() {
             data={serials.data.items}
             columns={scolumns}
             rowKey={(s) => s.serial_number}
+            exportName={`${data.lot_number}-serials`}
             paging={{ total: serials.data.total, page: serialPage, pageSize: SERIAL_PAGE, onPage: setSerialPage }}
           />
         )}

@@ -251,6 +251,7 @@ export default function LotsPage() {
       col.display({
         id: 'defects',
         header: t('overview.defects'),
+        meta: { exportValue: (lot) => marks.data?.get(lot.lot_number)?.failed ?? 0 },
         cell: (c) => {
           const mark = marks.data?.get(c.row.original.lot_number);
           return mark ? <StatusChip kind="result" value="FAIL" label={t('defect.count', { count: mark.failed })} testId="lot-defects" /> : '';

@@ -335,6 +335,7 @@ function NcrList() {
       col.display({
         id: 'checks',
         header: t('defect.check'),
+        meta: { exportValue: (n) => n.failed_checks.length },
         cell: (c) => <StatusChip kind="result" value="FAIL" label={t('defect.count', { count: c.row.original.failed_checks.length })} />,
       }),
       col.accessor('disposition', { header: t('ncr.disposition'), cell: (c) => <StatusChip kind="disposition" value={c.getValue()} /> }),

@@ -18,6 +18,7 @@ import type { LabelJob, Printer, Reprint } from '../api/types';
 import { DataTable } from '../components/DataTable';
 import { ErrorBox, Loading, PageTitle, Section, StatusChip, UserText } from '../components/bits';
 import { useLang, useT } from '../i18n';
+import type { Lang } from '../store';
 import { errorCodeLabel, statusLabel } from '../labels';
 import { formatDateTime } from '../time';
 import { can } from '../permissions';
@@ -36,6 +37,11 @@ function StatusCell({ printer }: { printer: Printer }) {
 
 /** What label-service's status poll saw last (TCP printers; ADR 0024), kept fresh by
  * printer.status_changed on the live feed. */
+function printerAddress(lang: Lang, p: Printer): string {
+  const how = statusLabel(lang, 'transport', p.transport);
+  return p.transport === 'TCP' ? `${how} · ${p.host}:${p.port}` : `${how} · ${p.serial_port ?? ''} @ ${p.station_id ?? ''}`;
+}
+
 export function LastStateCell({ printer }: { printer: Printer }) {
   if (!printer.last_state) return <span>–</span>;
   return (
@@ -171,17 +177,14 @@ export default function PrintersPage() {
       pcol.display({
         id: 'address',
         header: t('printers.address'),
-        cell: (c) => {
-          const p = c.row.original;
-          const how = statusLabel(lang, 'transport', p.transport);
-          return p.transport === 'TCP' ? `${how} · ${p.host}:${p.port}` : `${how} · ${p.serial_port ?? ''} @ ${p.station_id ?? ''}`;
-        },
+        meta: { exportValue: (p) => printerAddress(lang, p) },
+        cell: (c) => printerAddress(lang, c.row.original),
       }),
       pcol.accessor('purpose', {
         header: t('printers.purpose'),
         cell: (c) => `${statusLabel(lang, 'purpose', c.getValue())}${c.row.original.station_id ? ` · ${c.row.original.station_id}` : ''}`,
       }),
-      pcol.display({ id: 'last_state', header: t('printers.last_state'), cell: (c) => <LastStateCell printer={c.row.original} /> }),
+      pcol.display({ id: 'last_state', header: t('printers.last_state'), meta: { exportValue: (p) => (p.last_state ? `${statusLabel(lang, 'printer', p.last_state)} ${p.last_state_at ? formatDateTime(p.last_state_at) : ''}`.trim() : '') }, cell: (c) => <LastStateCell printer={c.row.original} /> }),
       pcol.display({ id: 'status', header: t('printers.state'), cell: (c) => <StatusCell printer={c.row.original} /> }),
     ];
     if (mayPrint) cols.push(pcol.display({ id: 'test', header: '', cell: (c) => <TestPrintButton printerId={c.row.original.printer_id} /> }));
@@ -312,7 +315,7 @@ export default function PrintersPage() {
           ))}
       </Section>
       <Section title={t('printers.reprints')}>
-        {reprints.isPending ? <Loading /> : reprints.isError ? <ErrorBox error={reprints.error} /> : <DataTable data={reprints.data.items} columns={rcolumns} rowKey={(r) => r.job_id} />}
+        {reprints.isPending ? <Loading /> : reprints.isError ? <ErrorBox error={reprints.error} /> : <DataTable data={reprints.data.items} columns={rcolumns} rowKey={(r) => r.job_id} exportName="reprints" />}
       </Section>
       {reprinting && printers.data && <ReprintDialog job={reprinting} printers={printers.data} onClose={() => setReprinting(null)} />}
     </Box>

@@ -3,12 +3,14 @@ import MenuItem from '@mui/material/MenuItem';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { createColumnHelper } from '@tanstack/react-table';
-import { useMemo, useState } from 'react';
-import { Link as RouterLink } from 'react-router-dom';
+import { useCallback, useMemo } from 'react';
+import { Link as RouterLink, useSearchParams } from 'react-router-dom';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useCapability, useDefects, useMeasurementChecks, useRouting, useSpcChart, type DefectFilter } from '../api/queries';
+import { useCapability, useDefects, useMeasurementChecks, useRouting, useSpcChart, type DefectFilter, type Period } from '../api/queries';
 import type { CapabilityRow, DefectItem, DefectList, SpcChart, SpcPoint } from '../api/types';
 import { DataTable } from '../components/DataTable';
+import { ExportButtons } from '../components/ExportButtons';
+import type { ExportTable } from '../export/table';
 import { ErrorBox, Loading, PageTitle, Section } from '../components/bits';
 import { processName, useLang, useT } from '../i18n';
 import { checkLabel, defectFinding, measuredText, specText } from '../labels';
@@ -25,6 +27,43 @@ export function defectsByProcess(lang: Lang, data: DefectList, processIds: strin
 }
 
 const dcol = createColumnHelper<DefectItem>();
+
+/** The page's filters, kept in the URL so a reload or a shared link shows the same view. */
+export interface QualityFilters {
+  check: string;
+  since: string; // YYYY-MM-DD, a production day
+  until: string; // YYYY-MM-DD, inclusive
+  process: string;
+}
+
+export const FILTER_KEYS = ['check', 'since', 'until', 'process'] as const;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function readFilters(params: URLSearchParams): QualityFilters {
+  const date = (key: string) => {
+    const v = params.get(key) ?? '';
+    return DATE_RE.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) ? v : '';
+  };
+  return { check: params.get('check') ?? '', since: date('since'), until: date('until'), process: params.get('process') ?? '' };
+}
+
+/** The URL's parameters with one filter changed; empty filters leave the URL. Other
+ * parameters stay. */
+export function writeFilter(params: URLSearchParams, key: keyof QualityFilters, value: string): URLSearchParams {
+  const next = new URLSearchParams(params);
+  if (value) next.set(key, value);
+  else next.delete(key);
+  return next;
+}
+
+/** The filters' days as the services' period: from the first day's start to the end of
+ * the last (factory time). */
+export function filterPeriod(f: QualityFilters): Period {
+  return {
+    since: f.since ? factoryDayStart(f.since) : undefined,
+    until: f.until ? factoryDayStart(nextDate(f.until)) : undefined,
+  };
+}
 
 /** Capability thresholds (issue 20): ≥ 1.33 capable, 1.0 – 1.33 marginal, < 1.0 not capable. */
 export const CPK_CAPABLE = 1.33;
@@ -104,10 +143,10 @@ export function PointTooltip({ active, payload }: { active?: boolean; payload?: 
   );
 }
 
-function ControlChart({ check }: { check: string }) {
+function ControlChart({ check, period }: { check: string; period: Period }) {
   const t = useT();
   const lang = useLang();
-  const chart = useSpcChart(check);
+  const chart = useSpcChart(check, period);
   if (chart.isPending) return <Loading />;
   if (chart.isError) return <ErrorBox error={chart.error} />;
   const data = chart.data;
@@ -153,6 +192,24 @@ function fmt(v: number | null | undefined): string {
   return v == null ? '—' : v.toFixed(2);
 }
 
+/** The capability table as exported: the same columns, the indices as numbers. */
+export function capabilityExport(lang: Lang, t: (key: 'quality.check' | 'measure.limits' | 'spc.cpk_ci' | 'spc.capability') => string, rows: CapabilityRow[]): ExportTable {
+  return {
+    name: t('spc.capability'),
+    headers: [t('quality.check'), 'n', t('measure.limits'), 'Cp', 'Cpk', t('spc.cpk_ci'), 'Pp', 'Ppk'],
+    rows: rows.map((r) => [
+      `${r.process_id} · ${checkLabel(lang, r.check)}`,
+      r.n,
+      `${r.lower ?? ''} ~ ${r.upper ?? ''} ${r.unit ?? ''}`.trim(),
+      r.cp,
+      r.cpk,
+      r.cpk_ci95 ? `${fmt(r.cpk_ci95[0])} – ${fmt(r.cpk_ci95[1])}` : '',
+      r.pp,
+      r.ppk,
+    ]),
+  };
+}
+
 export function CapabilityTable({ rows }: { rows: CapabilityRow[] }) {
   const t = useT();
   const lang = useLang();
@@ -167,6 +224,7 @@ export function CapabilityTable({ rows }: { rows: CapabilityRow[] }) {
   };
   return (
     <Box sx={{ overflowX: 'auto' }}>
+      <ExportButtons table={() => capabilityExport(lang, t, rows)} testId="capability-table" />
       <Box
         component="table"
         data-testid="capability-table"
@@ -207,8 +265,8 @@ export function CapabilityTable({ rows }: { rows: CapabilityRow[] }) {
   );
 }
 
-function Capability() {
-  const cap = useCapability();
+function Capability({ period }: { period: Period }) {
+  const cap = useCapability(period);
   if (cap.isPending) return <Loading />;
   if (cap.isError) return <ErrorBox error={cap.error} />;
   return <CapabilityTable rows={cap.data.items} />;
@@ -218,40 +276,49 @@ export default function QualityPage() {
   const t = useT();
   const lang = useLang();
   const routing = useRouting();
-  const [since, setSince] = useState('');
-  const [until, setUntil] = useState('');
-  const [processId, setProcessId] = useState('');
-  const filter: DefectFilter = {
-    since: since ? factoryDayStart(since) : undefined,
-    until: until ? factoryDayStart(nextDate(until)) : undefined,
-    process_id: processId || undefined,
-  };
+  const [params, setParams] = useSearchParams();
+  const filters = readFilters(params);
+  const { since, until, process: processId, check } = filters;
+  const setFilter = useCallback(
+    (key: keyof QualityFilters, value: string) => setParams((p) => writeFilter(p, key, value), { replace: true }),
+    [setParams],
+  );
+  const period = filterPeriod(filters); // query keys compare by value: a new object is fine
+  const filter: DefectFilter = { ...period, process_id: processId || undefined };
   const defects = useDefects(filter);
   const checks = useMeasurementChecks();
-  const [check, setCheck] = useState<string | null>(null);
-  const selected = check ?? checks.data?.checks[0]?.check ?? null;
+  // a check in the URL that has no measurements (yet) is still the one asked for
+  const selected = check || checks.data?.checks[0]?.check || null;
   const processIds = useMemo(
     () => (routing.data ?? []).filter((s) => s.product_model === 'WF').sort((a, b) => a.sequence - b.sequence).map((s) => s.process_id),
     [routing.data],
   );
   const columns = useMemo(
     () => [
-      dcol.accessor('occurred_at', { header: t('common.time'), cell: (c) => formatDateTime(c.getValue()) }),
+      dcol.accessor('occurred_at', { header: t('common.time'), cell: (c) => formatDateTime(c.getValue()), meta: { exportValue: (d) => formatDateTime(d.occurred_at) } }),
       dcol.accessor('lot_number', { header: t('lots.number'), cell: (c) => <RouterLink to={`/lots/${c.getValue()}`}>{c.getValue()}</RouterLink> }),
-      dcol.accessor('process_id', { header: t('process.process'), cell: (c) => `${c.getValue()} ${processName(lang, c.getValue())}` }),
-      dcol.accessor('check_name', { header: t('quality.cause'), cell: (c) => <span data-check={c.getValue()}>{checkLabel(lang, c.getValue())}</span> }),
+      dcol.accessor('process_id', {
+        header: t('process.process'),
+        cell: (c) => `${c.getValue()} ${processName(lang, c.getValue())}`,
+        meta: { exportValue: (d) => `${d.process_id} ${processName(lang, d.process_id)}` },
+      }),
+      dcol.accessor('check_name', { header: t('quality.cause'), cell: (c) => <span data-check={c.getValue()}>{checkLabel(lang, c.getValue())}</span>,
+        meta: { exportValue: (d) => checkLabel(lang, d.check_name) },
+      }),
       dcol.accessor('measured', {
         header: t('measure.value'),
+        meta: { exportValue: (d) => measuredText(lang, d) },
         cell: (c) => (
           <Box component="span" sx={{ color: 'error.main', fontWeight: 700 }}>
             {measuredText(lang, c.row.original)}
           </Box>
         ),
       }),
-      dcol.display({ id: 'spec', header: t('measure.limits'), cell: (c) => specText(c.row.original) }),
+      dcol.display({ id: 'spec', header: t('measure.limits'), cell: (c) => specText(c.row.original), meta: { exportValue: (d) => specText(d) } }),
       dcol.display({
         id: 'finding',
         header: t('defect.finding'),
+        meta: { exportValue: (d) => defectFinding(lang, d) },
         cell: (c) => <span title={c.row.original.message ?? undefined}>{defectFinding(lang, c.row.original)}</span>,
       }),
       dcol.accessor('worker_id', { header: t('common.worker') }),
@@ -264,9 +331,9 @@ export default function QualityPage() {
       <PageTitle>{t('quality.title')}</PageTitle>
       <Section title={t('common.search')}>
         <Box sx={{ display: 'flex', gap: 2, flexWrap: 'wrap' }}>
-          <TextField size="small" type="date" label={t('quality.since')} value={since} onChange={(e) => setSince(e.target.value)} slotProps={{ inputLabel: { shrink: true } }} />
-          <TextField size="small" type="date" label={t('quality.until')} value={until} onChange={(e) => setUntil(e.target.value)} slotProps={{ inputLabel: { shrink: true } }} />
-          <TextField select size="small" label={t('process.process')} value={processId} onChange={(e) => setProcessId(e.target.value)} sx={{ minWidth: 200 }}>
+          <TextField size="small" type="date" label={t('quality.since')} value={since} onChange={(e) => setFilter('since', e.target.value)} data-testid="filter-since" slotProps={{ inputLabel: { shrink: true } }} />
+          <TextField size="small" type="date" label={t('quality.until')} value={until} onChange={(e) => setFilter('until', e.target.value)} data-testid="filter-until" slotProps={{ inputLabel: { shrink: true } }} />
+          <TextField select size="small" label={t('process.process')} value={processId} onChange={(e) => setFilter('process', e.target.value)} sx={{ minWidth: 200 }} data-testid="filter-process">
             <MenuItem value="">{t('common.all')}</MenuItem>
             {processIds.map((id) => (
               <MenuItem key={id} value={id}>
@@ -300,6 +367,14 @@ export default function QualityPage() {
                 <Typography color="text.secondary">{t('quality.no_defects')}</Typography>
               ) : (
                 <Box sx={{ overflowX: 'auto' }}>
+                <ExportButtons
+                  testId="defects-by-cause"
+                  table={() => ({
+                    name: t('quality.defects_by_cause'),
+                    headers: [t('process.process'), t('quality.cause'), t('quality.count')],
+                    rows: defects.data.by_cause.map((c) => [`${c.process_id} ${processName(lang, c.process_id)}`, checkLabel(lang, c.check), c.count]),
+                  })}
+                />
                 <Box component="table" sx={{ width: '100%', borderCollapse: 'collapse', '& td, & th': { borderBottom: 1, borderColor: 'divider', p: 0.75, textAlign: 'left' } }}>
                   <thead>
                     <tr>
@@ -327,18 +402,24 @@ export default function QualityPage() {
             </Section>
           </Box>
           <Section title={`${t('quality.defect_list')} · ${t('common.total', { count: defects.data.total })}`}>
-            <DataTable data={defects.data.items} columns={columns} empty={t('quality.no_defects')} rowKey={(d) => `${d.work_order_id}-${d.idx}`} testId="defect-list" />
+            <DataTable data={defects.data.items} columns={columns} empty={t('quality.no_defects')} rowKey={(d) => `${d.work_order_id}-${d.idx}`} testId="defect-list" exportName={t('quality.defect_list')} />
           </Section>
         </>
       )}
       <Section title={t('spc.capability')} testId="capability">
-        <Capability />
+        <Capability period={period} />
       </Section>
       <Section
         title={t('spc.chart')}
+        testId="spc-chart"
         actions={
           checks.data?.checks.length ? (
-            <TextField select size="small" label={t('quality.check')} value={selected ?? ''} onChange={(e) => setCheck(e.target.value)} sx={{ minWidth: 260 }} data-testid="check-select">
+            <TextField select size="small" label={t('quality.check')} value={selected ?? ''} onChange={(e) => setFilter('check', e.target.value)} sx={{ minWidth: 260 }} data-testid="check-select">
+              {check && !checks.data.checks.some((c) => c.check === check) && (
+                <MenuItem value={check}>
+                  {checkLabel(lang, check)} (0)
+                </MenuItem>
+              )}
               {checks.data.checks.map((c) => (
                 <MenuItem key={c.check} value={c.check}>
                   {c.process_id} · {checkLabel(lang, c.check)} ({c.count})
@@ -353,7 +434,7 @@ export default function QualityPage() {
         ) : checks.isError ? (
           <ErrorBox error={checks.error} />
         ) : selected ? (
-          <ControlChart check={selected} />
+          <ControlChart check={selected} period={period} />
         ) : (
           <Typography color="text.secondary">{t('quality.no_measurements')}</Typography>
         )}

@@ -247,7 +247,7 @@ function RecallResult({ component }: { component: string }) {
       }
     >
       {exporting ? <ErrorBox error={exporting} /> : null}
-      <DataTable data={data.usages} columns={columns} empty={t('trace.recall_empty')} rowKey={(u) => `${u.lot_number}-${u.component_type}-${u.work_order_id}`} />
+      <DataTable data={data.usages} columns={columns} empty={t('trace.recall_empty')} exportName="component-usage" rowKey={(u) => `${u.lot_number}-${u.component_type}-${u.work_order_id}`} />
     </Section>
   );
 }
