@@ -318,8 +318,10 @@ class Stack:
             while pending and time.monotonic() < deadline:
                 for name, svc in list(pending.items()):
                     if svc.process.poll() is not None:
+                        log_file = self.logs_dir / (name + ".log")
                         raise RuntimeError(
-                            f"{name} exited with {svc.process.returncode}; see {self.logs_dir / (name + '.log')}"
+                            f"{name} exited with {svc.process.returncode}; see {log_file}; "
+                            f"its last lines:\n{_tail(log_file)}"
                         )
                     with contextlib.suppress(httpx.HTTPError):
                         if client.get(svc.url + "/ready").status_code == 200:
@@ -421,3 +423,11 @@ def write_state(path: Path, state: dict) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(state, indent=2))
     tmp.replace(path)
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    """The end of a log (a test stack's logs go with its temporary directory)."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as exc:
+        return f"(unreadable: {exc})"
