@@ -20,19 +20,30 @@ from .conftest import Client
 from .production import KST, new_lot, run_process, run_through
 from .test_response_models import conforms
 
-CHECK = "temp_sensor"
+# A PROC-006 test point of this module's own: other tests' measurements (some completed
+# minutes ahead, as stations may) never land among its points. Each SPC module has one.
+POINT = "SPCE2E"
+CHECK = f"test_results[{POINT}]"
 BASELINE = [60.0, 60.2, 59.8, 60.1, 59.9, 60.0]  # x̄ 60.0, MR̄ 0.24: σ̂ 0.213, 3σ̂ 0.64
 RUN = [60.15] * 9  # rule 2 at the 9th
-OUTLIER = 60.9  # rule 1 (in spec: 60 ± 1 °C)
+OUTLIER = 60.9  # rule 1 (in spec: 60 ± 1 kgf)
 
 
-def _sensor_lot(manager: Client, worker: Client, temp: float) -> str:
+def measured_lot(manager: Client, worker: Client, value: float, point: str = POINT) -> str:
+    """A LOT through PROC-006 whose one test point `point` measured `value` (60 ± 1 kgf)."""
     lot = new_lot(manager, worker, quantity=5)
-    run_through(worker, lot, "PROC-002")
-    data = copy.deepcopy(process_data_for("PROC-003", lot, datetime.now(KST)))
-    data["temp_sensor"].update(measured_temp=temp, target_temp=60.0, tolerance=1.0, result="PASS")
+    run_through(worker, lot, "PROC-005")
+    data = copy.deepcopy(process_data_for("PROC-006", lot, datetime.now(KST)))
+    data["test_results"] = [
+        {
+            "test_point_id": point,
+            "spec": {"target_force": 60.0, "tolerance": 1.0},
+            "measured_force": value,
+            "result": "PASS",
+        }
+    ]
     data["overall_result"] = "PASS"
-    run_process(worker, lot, "PROC-003", data)
+    run_process(worker, lot, "PROC-006", data)
     return lot
 
 
@@ -49,16 +60,21 @@ def _spc_alerts(client: Client, status: str = "open") -> list[dict[str, Any]]:
 
 
 def test_a_planted_run_is_flagged_and_alerted(
-    manager: Client, worker: Client, quality: Client, viewer: Client, admin: Client
+    manager: Client,
+    worker: Client,
+    quality: Client,
+    viewer: Client,
+    admin: Client,
+    firmware_released: None,
 ) -> None:
-    lots = [_sensor_lot(manager, worker, t) for t in BASELINE]
+    lots = [measured_lot(manager, worker, t) for t in BASELINE]
     eventually(
         lambda: [p["lot_number"] for p in _chart(viewer)["points"]][-6:] == lots,
         timeout=15,
         what="the baseline LOTs on the chart",
     )
     r = quality.post(
-        f"/api/v1/quality/spc/{CHECK}/limits",
+        f"/api/v1/quality/spc/{quote(CHECK)}/limits",
         json={"reason": "e2e: sensor recalibrated", "baseline": "recent", "points": 6},
     )
     assert r.status_code == 200, r.text
@@ -68,8 +84,8 @@ def test_a_planted_run_is_flagged_and_alerted(
     assert abs(limits.sigma - 0.24 / 1.1284) < 1e-9
     assert limits.lcl < 59.5 < 60.5 < limits.ucl < OUTLIER
 
-    run = [_sensor_lot(manager, worker, t) for t in RUN]
-    outlier = _sensor_lot(manager, worker, OUTLIER)
+    run = [measured_lot(manager, worker, t) for t in RUN]
+    outlier = measured_lot(manager, worker, OUTLIER)
 
     def flagged() -> dict[str, Any] | None:
         chart = _chart(viewer)
@@ -78,7 +94,7 @@ def test_a_planted_run_is_flagged_and_alerted(
 
     chart = eventually(flagged, timeout=20, what="rules 2 and 1 on the chart")
     assert chart["limits"]["version"] == limits.version
-    assert chart["spec"] == {"target": 60.0, "lower": 59.0, "upper": 61.0, "unit": "°C"}
+    assert chart["spec"] == {"target": 60.0, "lower": 59.0, "upper": 61.0, "unit": "kgf"}
     by_lot = {p["lot_number"]: p for p in chart["points"]}
     assert by_lot[run[-1]]["violations"] == ["2"]
     assert by_lot[outlier]["violations"] == ["1", "2"]  # also the 10th above the centre
@@ -93,7 +109,7 @@ def test_a_planted_run_is_flagged_and_alerted(
         what="the spc.violation alerts",
     )
     assert sorted(a["condition_key"] for a in alerts) == [f"spc:{CHECK}:1", f"spc:{CHECK}:2"]
-    assert {a["subject_id"] for a in alerts} == {"PROC-003"}
+    assert {a["subject_id"] for a in alerts} == {"PROC-006"}
 
     r = viewer.get("/api/v1/quality/capability")
     assert r.status_code == 200, r.text
@@ -113,7 +129,8 @@ def test_a_planted_run_is_flagged_and_alerted(
 
     # A reset waiting for its next baseline: the open SPC alerts resolve, nothing is judged.
     r = manager.post(
-        f"/api/v1/quality/spc/{CHECK}/limits", json={"reason": "e2e: done", "baseline": "next"}
+        f"/api/v1/quality/spc/{quote(CHECK)}/limits",
+        json={"reason": "e2e: done", "baseline": "next"},
     )
     assert r.status_code == 200, r.text
     assert r.json()["data"]["state"] == "pending"
@@ -123,7 +140,7 @@ def test_a_planted_run_is_flagged_and_alerted(
 def test_bad_input_is_refused_in_the_contract_body(
     quality: Client, viewer: Client, worker: Client
 ) -> None:
-    path = f"/api/v1/quality/spc/{CHECK}/limits"
+    path = f"/api/v1/quality/spc/{quote(CHECK)}/limits"
     for client in (viewer, worker):
         r = client.post(path, json={"reason": "not mine to decide"})
         assert r.status_code == 403 and r.json()["error_code"] == "FORBIDDEN"
@@ -142,7 +159,7 @@ def test_bad_input_is_refused_in_the_contract_body(
     assert r.status_code == 404 and r.json()["error_code"] == "NOT_FOUND"
     assert viewer.get("/api/v1/quality/spc/no_such_check").status_code == 404
     r = viewer.get(
-        f"/api/v1/quality/spc/{CHECK}",
+        f"/api/v1/quality/spc/{quote(CHECK)}",
         params={"since": "2025-11-10T00:00:00Z", "until": "2025-11-01T00:00:00Z"},
     )
     assert r.status_code == 400 and r.json()["error_code"] == "VALIDATION_ERROR"

@@ -1,5 +1,5 @@
 """The quality page in Chromium (issue 20, "Done when"): a planted out-of-control run on the
-sensor check (PROC-003), driven over the public API, is flagged on the control chart and
+performance test (PROC-006, a test point of its own), driven over the public API, is flagged on the control chart and
 its `spc.violation` alerts are raised and shown; the page's filters live in the URL and
 survive a reload; tables download as CSV (UTF-8 with a BOM, Korean intact) and XLSX.
 
@@ -34,7 +34,11 @@ from .test_dashboard import (  # noqa: F401  (module fixtures: the build, the br
     node_modules,
     ui,
 )
-from .test_quality_spc import CHECK, OUTLIER, RUN, _sensor_lot, _spc_alerts
+from .test_quality_spc import OUTLIER, RUN, _spc_alerts, measured_lot
+
+# This module's own PROC-006 test point (see test_quality_spc.POINT).
+POINT = "SPCUI"
+CHECK = f"test_results[{POINT}]"
 
 BASELINE = [60.0, 60.2, 59.8, 60.1, 59.9, 60.0, 60.1, 59.9]  # x̄ 60.0; 3σ̂ well inside 60 ± 1
 TIMEOUT = 180
@@ -76,8 +80,9 @@ def test_planted_run_flagged_and_alerted_in_chromium(
     worker: Client,
     quality: Client,
     tmp_path: Path,
+    firmware_released: None,
 ) -> None:
-    baseline = [_sensor_lot(manager, worker, t) for t in BASELINE]
+    baseline = [measured_lot(manager, worker, t, POINT) for t in BASELINE]
 
     def on_chart() -> bool:
         chart = quality.get(f"/api/v1/quality/spc/{quote(CHECK)}").json()["data"]
@@ -85,11 +90,11 @@ def test_planted_run_flagged_and_alerted_in_chromium(
 
     eventually(on_chart, timeout=15, what="the baseline on the chart")
     reason = {"reason": "e2e: quality page", "baseline": "recent", "points": len(BASELINE)}
-    r = quality.post(f"/api/v1/quality/spc/{CHECK}/limits", json=reason)
+    r = quality.post(f"/api/v1/quality/spc/{quote(CHECK)}/limits", json=reason)
     assert r.status_code == 200 and r.json()["data"]["state"] == "active", r.text
     try:
-        run = [_sensor_lot(manager, worker, t) for t in RUN]
-        outlier = _sensor_lot(manager, worker, OUTLIER)
+        run = [measured_lot(manager, worker, t, POINT) for t in RUN]
+        outlier = measured_lot(manager, worker, OUTLIER, POINT)
         eventually(
             lambda: (
                 {a["condition_key"] for a in _spc_alerts(manager)}
@@ -100,7 +105,15 @@ def test_planted_run_flagged_and_alerted_in_chromium(
         )
 
         downloads = tmp_path / "downloads"
-        args = [_tool("node"), "e2e/quality.e2e.mjs", ui.url, "--check", CHECK]
+        args = [
+            _tool("node"),
+            "e2e/quality.e2e.mjs",
+            ui.url,
+            "--check",
+            CHECK,
+            "--subject",
+            "PROC-006",
+        ]
         args += ["--run-lot", run[-1], "--outlier-lot", outlier, "--downloads", str(downloads)]
         if os.environ.get("MES_DASHBOARD_SCREENSHOTS"):
             args += ["--screenshots", os.environ["MES_DASHBOARD_SCREENSHOTS"]]
@@ -119,7 +132,8 @@ def test_planted_run_flagged_and_alerted_in_chromium(
     finally:
         # waiting for a new baseline: nothing judged, the SPC alerts resolve
         r = quality.post(
-            f"/api/v1/quality/spc/{CHECK}/limits", json={"reason": "e2e: done", "baseline": "next"}
+            f"/api/v1/quality/spc/{quote(CHECK)}/limits",
+            json={"reason": "e2e: done", "baseline": "next"},
         )
         assert r.status_code == 200, r.text
 
@@ -127,8 +141,8 @@ def test_planted_run_flagged_and_alerted_in_chromium(
     assert results["flagged"] == "yes,yes", log
     assert "관리 이탈" in results["chart_summary"], log
     assert results["filters_after_reload"] == "check,since,until", log
-    # the alerts: in the banner (subject PROC-003) and listed on the Alerts page in words
-    assert results["banner_subjects_has_proc003"] == "1", log
+    # the alerts: in the banner (subject PROC-006) and listed on the Alerts page in words
+    assert results["banner_subjects_has_subject"] == "1", log
     assert int(results["alerts_listed"]) >= 2, log
     texts = results["alert_texts"]
     assert "SPC 규칙 1 위반" in texts and f"LOT {outlier}" in texts, texts
@@ -137,12 +151,12 @@ def test_planted_run_flagged_and_alerted_in_chromium(
     # the downloads: CSV with a BOM and the table's Korean headers; XLSX the same table
     capability = _csv_rows(downloads / "capability.csv")
     assert capability[0] == CAPABILITY_HEADERS, capability[0]
-    sensor = next(row for row in capability[1:] if row[0].startswith("PROC-003"))
-    assert float(sensor[1]) >= len(BASELINE) + len(RUN) + 1 and sensor[2] == "59 ~ 61 °C", sensor
+    sensor = next(row for row in capability[1:] if POINT in row[0])  # "PROC-006 · … SPCUI"
+    assert float(sensor[1]) >= len(BASELINE) + len(RUN) + 1 and sensor[2] == "59 ~ 61 kgf", sensor
     assert results["download_capability_csv"].endswith(".csv"), log
     alerts_csv = _csv_rows(downloads / "alerts.csv")
     assert alerts_csv[0] == ALERT_HEADERS, alerts_csv[0]
-    assert sum(row[3] == "PROC-003" for row in alerts_csv[1:]) >= 2, alerts_csv
+    assert sum(row[3] == "PROC-006" for row in alerts_csv[1:]) >= 2, alerts_csv
     alerts_xlsx = _xlsx_rows(downloads / "alerts.xlsx")
     assert alerts_xlsx[0] == ALERT_HEADERS
     assert len(alerts_xlsx) == len(alerts_csv)

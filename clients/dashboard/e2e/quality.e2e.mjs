@@ -23,6 +23,8 @@ const opt = (name) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const check = opt('check') ?? 'temp_sensor';
+// The process whose alerts the banner and the Alerts page show (the check's step).
+const subject = opt('subject') ?? 'PROC-003';
 const runLot = opt('run-lot');
 const outlierLot = opt('outlier-lot');
 const downloads = opt('downloads');
@@ -114,7 +116,7 @@ async function main() {
     // the alert is in the banner on every page
     await page.getByTestId('alert-banner').waitFor({ timeout: 15_000 });
     const subjects = (await page.getByTestId('alert-banner').getAttribute('data-subjects')) ?? '';
-    result('banner_subjects_has_proc003', subjects.split(',').includes('PROC-003') ? 1 : 0);
+    result('banner_subjects_has_subject', subjects.split(',').includes(subject) ? 1 : 0);
     if (shotsDir) {
       mkdirSync(shotsDir, { recursive: true });
       await page.getByTestId('spc-chart').scrollIntoViewIfNeeded();
@@ -126,7 +128,7 @@ async function main() {
     // the Alerts page lists the rule violations in words; its table downloads as CSV and XLSX
     await page.goto(`${baseUrl}/alerts?status=open&rule=spc.violation`);
     await page.getByTestId('alerts-table').waitFor({ timeout: 15_000 });
-    const rows = page.locator('[data-testid="alerts-table"] [data-alert-subject="PROC-003"]');
+    const rows = page.locator(`[data-testid="alerts-table"] [data-alert-subject="${subject}"]`);
     await rows.first().waitFor({ timeout: 15_000 });
     result('alerts_listed', await rows.count());
     result('alert_texts', (await rows.allInnerTexts()).map((x) => x.replace(/\s+/g, ' ')).join(' | '));

@@ -92,10 +92,10 @@ describe('alert texts', () => {
       code: 'ALERT_SPC_VIOLATION',
       subject_type: 'process',
       subject_id: 'PROC-003',
-      params: { check: 'temp_sensor.measured_temp', process_id: 'PROC-003', rule: '1', description: 'one point beyond 3 sigma', lot_number: HELD, limits_version: 1 },
+      params: { check: 'test_results[T38_P170]', process_id: 'PROC-006', rule: '1', description: 'one point beyond 3 sigma', lot_number: HELD, limits_version: 1 },
     });
-    expect(alertText('ko', spc)).toBe(`temp_sensor.measured_temp: SPC 규칙 1 위반 (1점이 3σ 밖), LOT ${HELD}`);
-    expect(alertText('en', spc)).toBe(`temp_sensor.measured_temp: SPC rule 1 (one point beyond 3σ), LOT ${HELD}`);
+    expect(alertText('ko', spc)).toBe(`성능검사 T38 / 170 kgf: SPC 규칙 1 위반 (1점이 3σ 밖), LOT ${HELD}`);
+    expect(alertText('en', spc)).toBe(`Performance test T38 / 170 kgf: SPC rule 1 (one point beyond 3σ), LOT ${HELD}`);
     expect(ruleLabel('en', 'spc.violation')).toBe('SPC out of control');
   });
 });

@@ -2,7 +2,7 @@
 // the UI translates the code and falls back to the English text for a code it does not know.
 import type { AlertItem } from '../api/types';
 import { processName, translate, translateLoose, type MessageKey } from '../i18n';
-import { statusLabel } from '../labels';
+import { checkLabel, statusLabel } from '../labels';
 import type { Lang } from '../store';
 
 /** The rules trace-service has (alerts/rules.py), for the Alerts page's filter. */
@@ -61,7 +61,7 @@ export function alertText(lang: Lang, alert: AlertItem): string {
     }
     case 'ALERT_SPC_VIOLATION':
       return t('alerts.text.spc_violation', {
-        check: p('check'),
+        check: checkLabel(lang, p('check')),
         rule: p('rule'),
         what: translateLoose(lang, `spc.rule.${p('rule')}`, p('description')),
         lot: p('lot_number'),
