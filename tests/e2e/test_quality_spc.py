@@ -90,7 +90,9 @@ def test_a_planted_run_is_flagged_and_alerted(
     def flagged() -> dict[str, Any] | None:
         chart = _chart(viewer)
         rules = {(v["rule"], v["lot_number"]) for v in chart["violations"]}
-        return chart if {("2", run[-1]), ("1", outlier)} <= rules else None
+        shown = {p["lot_number"] for p in chart["points"]}
+        found = {("2", run[-1]), ("1", outlier)} <= rules and {run[-1], outlier} <= shown
+        return chart if found else None
 
     chart = eventually(flagged, timeout=20, what="rules 2 and 1 on the chart")
     assert chart["limits"]["version"] == limits.version
