@@ -7,12 +7,11 @@ version registry of mes_contracts): dates and times arrive parsed, fields by nam
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from mes_contracts import events as ev
 from mes_contracts.envelope import Envelope
-from mes_contracts.payloads import EventPayload
 from mes_contracts.payloads.lot import (
     LotCreated,
     LotStatusChanged,
@@ -34,22 +33,12 @@ from .models import (
     routing,
 )
 
-P = TypeVar("P", bound=EventPayload)
 _LOT_ORDER = ("CREATED", "IN_PROGRESS", "COMPLETED", "CLOSED")
 
 
 def _rank(column: Any) -> Any:
     """Position of a LOT status in its lifecycle (0 when unknown or NULL)."""
     return func.coalesce(func.array_position(array(_LOT_ORDER), column), 0)
-
-
-def _payload(event: Envelope, model: type[P]) -> P:
-    """The event's payload, parsed by the model registered for its (type, version). A new
-    version's model is not the handler's `model`: the TypeError says to teach the handler."""
-    payload = ev.parse_payload(event)
-    if not isinstance(payload, model):
-        raise TypeError(f"{event.type} v{event.version} is not a {model.__name__}")
-    return payload
 
 
 class Projector:
@@ -83,7 +72,7 @@ class Projector:
         await self.handlers[event.type](session, event)
 
     async def lot_created(self, session: AsyncConnection, event: Envelope) -> None:
-        d = _payload(event, LotCreated)
+        d = ev.payload_as(event, LotCreated)
         values = {
             "lot_number": d.lot_number,
             "product_model": d.product_model,
@@ -113,7 +102,7 @@ class Projector:
         )
 
     async def lot_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
-        d = _payload(event, LotStatusChanged)
+        d = ev.payload_as(event, LotStatusChanged)
         await session.execute(
             insert(lot_status_history)
             .values(
@@ -155,7 +144,7 @@ class Projector:
         )
 
     async def ncr_opened(self, session: AsyncConnection, event: Envelope) -> None:
-        d = _payload(event, NcrOpened)
+        d = ev.payload_as(event, NcrOpened)
         await self._ncr(
             session,
             d,
@@ -169,7 +158,7 @@ class Projector:
         )
 
     async def ncr_closed(self, session: AsyncConnection, event: Envelope) -> None:
-        d = _payload(event, NcrClosed)
+        d = ev.payload_as(event, NcrClosed)
         await self._ncr(
             session,
             d,
@@ -185,15 +174,15 @@ class Projector:
         )
 
     async def lot_held(self, session: AsyncConnection, event: Envelope) -> None:
-        d = _payload(event, LotHeld)
+        d = ev.payload_as(event, LotHeld)
         await self._ncr(session, d, {"held_at": d.held_at})
 
     async def lot_released(self, session: AsyncConnection, event: Envelope) -> None:
-        d = _payload(event, LotReleased)
+        d = ev.payload_as(event, LotReleased)
         await self._ncr(session, d, {"released_at": d.released_at, "release_cause": d.cause.value})
 
     async def routing_updated(self, session: AsyncConnection, event: Envelope) -> None:
-        d = _payload(event, RoutingUpdated)
+        d = ev.payload_as(event, RoutingUpdated)
         await session.execute(delete(routing).where(routing.c.product_model == d.product_model))
         await session.execute(
             routing.insert(),
@@ -211,7 +200,7 @@ class Projector:
         )
 
     async def serials_allocated(self, session: AsyncConnection, event: Envelope) -> None:
-        d = _payload(event, SerialsAllocated)
+        d = ev.payload_as(event, SerialsAllocated)
         await hot.serials_allocated(
             session,
             d.lot_number,
@@ -222,13 +211,13 @@ class Projector:
 
     async def serials_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
         """Every serial the event lists, in one statement."""
-        d = _payload(event, SerialsStatusChanged)
+        d = ev.payload_as(event, SerialsStatusChanged)
         changes = [(s.serial_number, s.to_status.value) for s in d.serials]
         await self._set_statuses(session, d.lot_number, changes, d.changed_at)
 
     async def serial_status_changed(self, session: AsyncConnection, event: Envelope) -> None:
         """Retired per-unit form (ADR 0012)."""
-        d = _payload(event, SerialStatusChanged)
+        d = ev.payload_as(event, SerialStatusChanged)
         changes = [(d.serial_number, d.to_status.value)]
         await self._set_statuses(session, d.lot_number, changes, d.changed_at)
 
@@ -261,11 +250,11 @@ class Projector:
     async def process_started(self, session: AsyncConnection, event: Envelope) -> None:
         # The start event is the authority on the start; a completion that arrived first
         # filled it from the start facts it carries (older completions: their own).
-        await hot.record_started(session, self._record_base(_payload(event, ProcessStarted)))
+        await hot.record_started(session, self._record_base(ev.payload_as(event, ProcessStarted)))
 
     async def process_completed(self, session: AsyncConnection, event: Envelope) -> None:
         """The record's completion with its defects, measurements and component LOTs."""
-        d = _payload(event, ProcessCompleted)
+        d = ev.payload_as(event, ProcessCompleted)
         # hot.record_completed writes the station's process_data, defects and measurements
         # with asyncpg as the event carries them (JSON), so it takes the raw data too.
         base = self._record_base(d)
